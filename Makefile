@@ -1,0 +1,61 @@
+# Switchboard — `make run` to see it work, `make test` to prove it. Both build .venv first.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do command -v $$p >/dev/null && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' && { echo $$p; break; }; done)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+STAGE ?= dev
+export AWS_DEFAULT_REGION ?= us-east-1
+
+.PHONY: help venv run test lint typecheck unit functional e2e pytest package bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@test -n "$(PYTHON)" || { echo "Switchboard needs Python 3.11 or newer on PATH (python3.11, python3.12 or python3.13)." >&2; exit 1; }
+	@echo "==> creating $(VENV) with $(PYTHON)"
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	@touch $(STAMP)
+
+venv: $(STAMP) ## create .venv from requirements*.txt
+
+run: $(STAMP) ## start the whole platform locally (moto) and replay the sample events
+	$(BIN)/python -m local $(RUN_ARGS)
+
+test: lint typecheck package pytest ## ruff, mypy, package + cfn-lint, then every test
+
+lint: $(STAMP) ## ruff
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP) ## mypy
+	$(BIN)/mypy
+
+pytest: $(STAMP)
+	$(BIN)/pytest
+
+unit: $(STAMP) ## pure tests
+	$(BIN)/pytest tests/unit
+
+functional: $(STAMP) ## moto in-process tests
+	$(BIN)/pytest tests/functional
+
+e2e: $(STAMP) ## moto server over HTTP, end to end
+	$(BIN)/pytest tests/e2e
+
+package: $(STAMP) ## chalice package --merge-template into build/$(STAGE), then cfn-lint
+	rm -rf build/$(STAGE)
+	$(BIN)/chalice package --stage $(STAGE) --merge-template infra/template.yaml --template-format yaml build/$(STAGE)
+	$(BIN)/cfn-lint build/$(STAGE)/sam.yaml
+	@echo "==> build/$(STAGE)/sam.yaml passes cfn-lint; deployment.zip is $$(du -h build/$(STAGE)/deployment.zip | cut -f1)"
+
+bench: $(STAMP) package ## cold start and package size, then the other benchmarks
+	$(BIN)/python -m bench
+
+clean: ## remove build output and the virtual environment
+	rm -rf build $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,1 @@
+"""Benchmarks: `make bench`. They measure and report; they never assert a time."""

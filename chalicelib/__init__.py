@@ -1,0 +1,1 @@
+"""Switchboard: every customer message reaches the right human at the right time."""

@@ -1,0 +1,30 @@
+"""The events queue (SQS): one message per SupportEvent."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from chalicelib.errors import DependencyError
+from chalicelib.model import SupportEvent
+
+
+class SqsEventQueue:
+    def __init__(self, client: Any, queue_url: str) -> None:
+        self._client = client
+        self._url = queue_url
+
+    def enqueue(self, event: SupportEvent) -> None:
+        try:
+            self._client.send_message(
+                QueueUrl=self._url,
+                MessageBody=event.model_dump_json(),
+                # attributes let an operator filter the queue or DLQ without parsing bodies
+                MessageAttributes={
+                    "event_id": {"DataType": "String", "StringValue": event.event_id},
+                    "channel": {"DataType": "String", "StringValue": event.channel.value},
+                },
+            )
+        except (ClientError, BotoCoreError) as exc:
+            raise DependencyError(f"could not queue the event: {exc}") from exc

@@ -1,0 +1,1 @@
+"""The edges: Chalice blueprints and event handlers that parse, call one service, and answer."""

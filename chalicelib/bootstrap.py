@@ -1,0 +1,110 @@
+"""Builds clients, repositories and services once per container; tests pass overrides."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import cached_property
+from typing import Any
+
+from chalicelib.settings import Settings
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Container:
+    """Lazy wiring: the ingest path never builds the triage side, and the reverse.
+
+    Each property is built on first use and kept for the container's life, so a warm
+    Lambda reuses clients and compiled rules. ``overrides`` replaces any of them by name.
+    """
+
+    def __init__(
+        self, settings: Settings | None = None, clock: Callable[[], datetime] = utc_now, **overrides: Any
+    ) -> None:
+        self._settings = settings
+        self.clock = clock
+        for name, value in overrides.items():
+            if not isinstance(getattr(type(self), name, None), cached_property):
+                raise TypeError(f"unknown override {name!r}")
+            self.__dict__[name] = value
+
+    @cached_property
+    def settings(self) -> Settings:
+        return self._settings or Settings.from_env()
+
+    def client(self, service: str) -> Any:
+        import boto3  # the Lambda runtime provides boto3; imported on first AWS use, not at import time
+
+        return boto3.client(service, region_name=self.settings.region, endpoint_url=self.settings.endpoint_url)
+
+    @cached_property
+    def sqs(self) -> Any:
+        return self.client("sqs")
+
+    @cached_property
+    def dynamodb(self) -> Any:
+        return self.client("dynamodb")
+
+    @cached_property
+    def sns(self) -> Any:
+        return self.client("sns")
+
+    @cached_property
+    def widget_secret(self) -> Any:
+        from chalicelib.adapters.secrets import SecretSource
+
+        s = self.settings
+        ssm = None if s.widget_secret else self.client("ssm")
+        return SecretSource(s.widget_secret, s.widget_secret_param, ssm)
+
+    @cached_property
+    def intake(self) -> Any:
+        from chalicelib.adapters.event_queue import SqsEventQueue
+        from chalicelib.services.intake import IntakeService
+
+        return IntakeService(SqsEventQueue(self.sqs, self.settings.events_queue_url))
+
+    @cached_property
+    def rules(self) -> Any:
+        from chalicelib.routing.rules import load_rules
+
+        return load_rules(self.settings.rules_file)
+
+    @cached_property
+    def triage(self) -> Any:
+        from chalicelib.adapters.customers_table import DynamoCustomerDirectory
+        from chalicelib.adapters.pager_topics import SnsPager
+        from chalicelib.adapters.tickets_table import DynamoTicketRepository
+        from chalicelib.routing.decide import decide
+        from chalicelib.services.triage import TriageService
+
+        rules = self.rules
+        s = self.settings
+        return TriageService(
+            tickets=DynamoTicketRepository(self.dynamodb, s.tickets_table),
+            customers=DynamoCustomerDirectory(self.dynamodb, s.customers_table),
+            pager=SnsPager(self.sns, s.pager_topics),
+            decide=lambda event, customer, now: decide(event, customer, now, rules),
+            clock=self.clock,
+            dedup_ttl_seconds=s.dedup_ttl_seconds,
+        )
+
+
+_container: Container | None = None
+
+
+def container() -> Container:
+    """The container for this Lambda container (process)."""
+    global _container
+    if _container is None:
+        _container = Container()
+    return _container
+
+
+def use(replacement: Container | None) -> None:
+    """Swap the process-wide container (tests, the local platform); None resets it."""
+    global _container
+    _container = replacement

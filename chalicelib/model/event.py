@@ -1,0 +1,66 @@
+"""The canonical SupportEvent every channel adapter produces and the triage Lambda consumes."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+
+class Channel(StrEnum):
+    """Where a message came from; routing rules and urgency priors key on it."""
+
+    WIDGET = "widget"
+    EMAIL = "email"
+    SMS = "sms"
+    VOICE = "voice"
+    SLACK = "slack"
+    X = "x"
+    META = "meta"
+
+
+class Sender(BaseModel):
+    """Who wrote the message, as far as the provider tells us."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    handle: str | None = None
+
+    def lookup_keys(self) -> list[str]:
+        """The customer-directory keys this sender can be found under, most specific first."""
+        keys: list[str] = []
+        if self.email:
+            keys.append(f"email#{self.email.strip().lower()}")
+        if self.phone:
+            keys.append(f"phone#{self.phone.strip()}")
+        if self.handle:
+            keys.append(f"handle#{self.handle.strip().lower()}")
+        return keys
+
+
+class SupportEvent(BaseModel):
+    """One customer message, provider-neutral.
+
+    ``event_id`` is the provider's dedup key, namespaced by provider, so a retried
+    delivery maps to the same id and a new message with the same text does not.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    event_id: str = Field(min_length=1, max_length=256)
+    channel: Channel
+    provider: str = Field(min_length=1)
+    received_at: AwareDatetime
+    sender: Sender
+    text: str = Field(max_length=20_000)
+    subject: str | None = None
+    thread_key: str | None = None
+    metadata: dict[str, str] = Field(default_factory=dict)
+
+    def summary(self, limit: int = 120) -> str:
+        """A one-line summary for pages and tables."""
+        line = " ".join((self.subject or self.text).split())
+        return line if len(line) <= limit else line[: limit - 1] + "…"

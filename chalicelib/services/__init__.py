@@ -1,0 +1,1 @@
+"""Use cases: intake and triage. They talk to ports (Protocols), never to boto3."""

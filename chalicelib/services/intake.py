@@ -1,0 +1,18 @@
+"""Intake: a verified, parsed webhook becomes one queued SupportEvent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from chalicelib.model import SupportEvent
+from chalicelib.services.ports import EventQueue
+
+
+@dataclass
+class IntakeService:
+    queue: EventQueue
+
+    def accept(self, event: SupportEvent) -> str:
+        """Queue the event for triage and return its id (the answer to the provider)."""
+        self.queue.enqueue(event)
+        return event.event_id

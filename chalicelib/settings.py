@@ -1,0 +1,63 @@
+"""Settings.from_env(): every resource name and knob, read from the environment once per container."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from chalicelib.errors import ConfigError
+
+DEFAULT_RULES_FILE = Path(__file__).parent / "config" / "routing.yaml"
+
+
+@dataclass(frozen=True)
+class Settings:
+    stage: str
+    region: str
+    tickets_table: str
+    customers_table: str
+    events_queue_url: str
+    #: page target name (a team or "founders") -> SNS topic ARN
+    pager_topics: Mapping[str, str] = field(default_factory=dict)
+    #: the local AWS stand-in (moto server); None in AWS
+    endpoint_url: str | None = None
+    #: Standard Webhooks secret for the widget: given directly (local/dev) or as an SSM parameter name
+    widget_secret: str | None = None
+    widget_secret_param: str | None = None
+    rules_file: Path = DEFAULT_RULES_FILE
+    #: seconds a transient item (event dedup marker) lives before DynamoDB TTL removes it
+    dedup_ttl_seconds: int = 14 * 24 * 3600
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        missing = [
+            name
+            for name in ("TICKETS_TABLE", "CUSTOMERS_TABLE", "EVENTS_QUEUE_URL", "PAGER_TOPICS")
+            if not env.get(name)
+        ]
+        if missing:
+            raise ConfigError(f"missing environment variables: {', '.join(missing)}")
+        try:
+            topics = json.loads(env["PAGER_TOPICS"])
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"PAGER_TOPICS is not JSON: {exc}") from None
+        if not isinstance(topics, dict) or not all(isinstance(v, str) for v in topics.values()):
+            raise ConfigError('PAGER_TOPICS must be a JSON object of name -> topic ARN, e.g. {"support": "arn:..."}')
+        if not env.get("WIDGET_SIGNING_SECRET") and not env.get("WIDGET_SECRET_PARAM"):
+            raise ConfigError("set WIDGET_SIGNING_SECRET (local) or WIDGET_SECRET_PARAM (SSM parameter name)")
+        return cls(
+            stage=env.get("STAGE", "dev"),
+            region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
+            tickets_table=env["TICKETS_TABLE"],
+            customers_table=env["CUSTOMERS_TABLE"],
+            events_queue_url=env["EVENTS_QUEUE_URL"],
+            pager_topics=dict(topics),
+            endpoint_url=env.get("AWS_ENDPOINT_URL") or None,
+            widget_secret=env.get("WIDGET_SIGNING_SECRET") or None,
+            widget_secret_param=env.get("WIDGET_SECRET_PARAM") or None,
+            rules_file=Path(env["RULES_FILE"]) if env.get("RULES_FILE") else DEFAULT_RULES_FILE,
+        )

@@ -1,0 +1,1 @@
+"""The local platform: Switchboard on a moto server, on this machine, with no AWS account."""

@@ -1,0 +1,15 @@
+"""Shared fixtures. Environment first: Powertools objects read it at import time."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+os.environ.setdefault("AWS_SESSION_TOKEN", "testing")
+os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "switchboard")
+os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+# never let a test reach a real endpoint configured on the developer's machine
+os.environ.pop("AWS_ENDPOINT_URL", None)
+os.environ.pop("AWS_PROFILE", None)
