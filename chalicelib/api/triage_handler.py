@@ -14,6 +14,8 @@ from chalicelib.observability import logger
 
 def triage_record(record: Any) -> str:
     """Triage one SQS record; raising marks only this record failed."""
+    # a record that fails to parse must not log under the previous record's event id
+    logger.set_correlation_id(None)
     try:
         event = SupportEvent.model_validate_json(record.body)
     except ValidationError as exc:

@@ -14,10 +14,10 @@ from moto import mock_aws
 
 from chalicelib import bootstrap
 from chalicelib.adapters.customers_table import DynamoCustomerDirectory
-from chalicelib.model import Customer
 from chalicelib.settings import Settings
-from local.samples import EVENTS_DIR, local_secrets
+from local.samples import local_secrets
 from local.stack import LocalStack, create_stack
+from local.tables import seed_customers
 
 # A Tuesday 03:00 in New York: outside business hours, the hour the product exists for.
 NIGHT = datetime(2026, 11, 17, 8, 0, tzinfo=UTC)
@@ -54,11 +54,6 @@ class Aws:
     def tickets(self) -> list[dict[str, Any]]:
         items = self.clients["dynamodb"].scan(TableName=self.stack.outputs["TicketsTableName"])["Items"]
         return [i for i in items if i["sk"]["S"] == "TICKET"]
-
-
-def seed_customers(directory: DynamoCustomerDirectory) -> None:
-    for raw in json.loads((EVENTS_DIR / "customers.json").read_text(encoding="utf-8")):
-        directory.put(Customer.model_validate(raw))
 
 
 @pytest.fixture

@@ -1,0 +1,106 @@
+"""`python -m bench`: run the benchmarks, print a report, optionally write the figures as JSON."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import shlex
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench import cold_start, package_size
+from bench.cold_start import ColdStartResult
+from bench.package_size import MB, PackageSizeResult
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    runs = parser.add_mutually_exclusive_group()
+    runs.add_argument(
+        "--runs",
+        type=int,
+        default=cold_start.DEFAULT_RUNS,
+        metavar="N",
+        help=f"fresh processes per cold-start path (default {cold_start.DEFAULT_RUNS}; 10 or more for a budget check)",
+    )
+    runs.add_argument(
+        "--quick",
+        action="store_const",
+        const=cold_start.QUICK_RUNS,
+        dest="runs",
+        help=f"{cold_start.QUICK_RUNS} runs: checks the bench works, figures are indicative only",
+    )
+    parser.add_argument("--json", type=Path, metavar="PATH", help="also write the figures to PATH as JSON")
+    parser.add_argument(
+        "--zip", type=Path, default=package_size.DEFAULT_ZIP, metavar="PATH", help="deployment.zip to measure"
+    )
+    args = parser.parse_args(argv)
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
+    return args
+
+
+def environment() -> str:
+    return f"CPython {platform.python_version()} on {platform.machine()}"
+
+
+def summary(cold: ColdStartResult, package: PackageSizeResult | None) -> str:
+    """One line for the README's performance section."""
+    r = cold.ratios
+    text = (
+        f"Cold start ({environment()}, median of {cold.runs} fresh processes): "
+        f"ingest {cold.ingest.median_ms:.0f} ms = {r['ingest']:.2f}× the boto3+chalice+pydantic floor "
+        f"of {cold.floor.median_ms:.0f} ms ({cold.verdict('ingest')}), "
+        f"triage {cold.triage.median_ms:.0f} ms = {r['triage']:.2f}× ({cold.verdict('triage')}); "
+        f"budget ≤ {cold.budget_ratio}×."
+    )
+    if package is not None:
+        text += (
+            f" deployment.zip {package.zip_bytes / MB:.2f} MB "
+            f"(budget ≤ {package.budget_bytes / MB:.0f} MB, {package.verdict})."
+        )
+    return text
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    # sys.orig_argv is the command line as typed (".venv/bin/python -m bench ..."), not a reconstruction
+    command = shlex.join(sys.orig_argv)
+
+    def progress(done: int, total: int) -> None:
+        # stderr, so the report on stdout stays clean for redirection; a counter only where one can be redrawn
+        if sys.stderr.isatty():
+            print(
+                f"\r  cold start: round {done}/{total}", end="\n" if done == total else "", file=sys.stderr, flush=True
+            )
+
+    print(f"Switchboard benchmarks – {environment()}\n", flush=True)
+    cold = cold_start.run(args.runs, progress=progress)
+    print(cold_start.format_report(cold), end="\n\n")
+    package = package_size.measure(args.zip)
+    print(package_size.format_report(package, args.zip), end="\n\n")
+
+    line = summary(cold, package)
+    if args.json:
+        figures: dict[str, Any] = {
+            "command": command,
+            "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "python": platform.python_version(),
+            "machine": platform.machine(),
+            "cold_start": cold.to_dict(),
+            "package_size": package.to_dict() if package else None,
+            "summary": line,
+        }
+        args.json.write_text(json.dumps(figures, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        print(f"Figures written to {args.json}")
+    print(f"Command: {command}")
+    print(f"Summary: {line}")
+    # a report, not a gate: OVER is news for a human, so the exit code stays 0
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,208 @@
+"""Cold start: import time of the ingest and triage paths against a boto3 + chalice + pydantic floor."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_RUNS = 15
+QUICK_RUNS = 3
+#: a path may cost at most this much more than importing its libraries alone
+BUDGET_RATIO = 1.3
+
+
+@dataclass(frozen=True)
+class ImportPath:
+    name: str
+    description: str
+    code: str
+
+
+# What each child does between the two clock reads. Read from the code, not guessed:
+# - ingest: Lambda imports app.py; the first POST /webhooks/widget then builds `intake` (SQS client)
+#   and `widget_secret`, reads the secret, and widget.verify() imports standardwebhooks lazily.
+# - triage: Lambda imports app.py; the first batch imports the Powertools batch utility lazily
+#   (triage_handler.handle_batch) and builds `triage` (rules loaded and compiled, DynamoDB and SNS clients).
+# Client creation loads botocore's service models, which is real cold-start work; it makes no network call.
+FLOOR = ImportPath("floor", "import boto3, chalice, pydantic", "import boto3, chalice, pydantic")
+INGEST = ImportPath(
+    "ingest",
+    "import app; container().intake, .widget_secret; standardwebhooks",
+    "import app\n"
+    "from chalicelib.bootstrap import container\n"
+    "c = container()\n"
+    "c.intake\n"
+    "c.widget_secret.get()\n"
+    "import standardwebhooks.webhooks\n",
+)
+TRIAGE = ImportPath(
+    "triage",
+    "import app; container().triage; powertools batch",
+    "import app\n"
+    "from chalicelib.bootstrap import container\n"
+    "container().triage\n"
+    "import aws_lambda_powertools.utilities.batch\n",
+)
+PATHS = (FLOOR, INGEST, TRIAGE)
+
+# Timed inside the child with perf_counter rather than around the whole process: interpreter
+# start-up and site (~20 ms) are the same for every path and not ours, and the parent's
+# fork/exec adds scheduler noise; both would dilute the ratio we budget. The module count is
+# a noise-free companion figure: it only moves when the import graph does.
+_CHILD = """\
+import sys, time
+_m0 = len(sys.modules)
+_t0 = time.perf_counter()
+{code}
+_t1 = time.perf_counter()
+print(f"{{(_t1 - _t0) * 1000:.3f}} {{len(sys.modules) - _m0}}")
+"""
+
+# Dummy settings so Settings.from_env() validates without AWS; the same for all three paths.
+CHILD_ENV = {
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_ACCESS_KEY_ID": "bench",
+    "AWS_SECRET_ACCESS_KEY": "bench",
+    "AWS_SESSION_TOKEN": "bench",
+    # a developer's ~/.aws would change what botocore reads at client creation; IMDS must never be asked
+    "AWS_CONFIG_FILE": os.devnull,
+    "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+    "AWS_EC2_METADATA_DISABLED": "true",
+    "STAGE": "dev",
+    "POWERTOOLS_SERVICE_NAME": "switchboard",
+    "POWERTOOLS_LOG_LEVEL": "INFO",  # as deployed (.chalice/config.json)
+    "TICKETS_TABLE": "bench-tickets",
+    "CUSTOMERS_TABLE": "bench-customers",
+    "EVENTS_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/bench-events",
+    "PAGER_TOPICS": '{"support":"arn:aws:sns:us-east-1:123456789012:x"}',
+    "WIDGET_SIGNING_SECRET": "whsec_c3dpdGNoYm9hcmQtbG9jYWwtd2lkZ2V0LXNlY3JldA==",
+}
+
+
+def child_env() -> dict[str, str]:
+    # drop the caller's AWS and Powertools settings (a profile, a local endpoint) so every run sees the same
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "POWERTOOLS_"))}
+    env.update(CHILD_ENV)
+    return env
+
+
+@dataclass(frozen=True)
+class PathTiming:
+    name: str
+    description: str
+    samples_ms: tuple[float, ...]
+    modules: int
+
+    @property
+    def median_ms(self) -> float:
+        return statistics.median(self.samples_ms)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "description": self.description,
+            "median_ms": round(self.median_ms, 1),
+            "min_ms": round(min(self.samples_ms), 1),
+            "max_ms": round(max(self.samples_ms), 1),
+            "samples_ms": [round(s, 1) for s in self.samples_ms],
+            "modules_imported": self.modules,
+        }
+
+
+@dataclass(frozen=True)
+class ColdStartResult:
+    runs: int
+    floor: PathTiming
+    ingest: PathTiming
+    triage: PathTiming
+    budget_ratio: float = BUDGET_RATIO
+
+    @property
+    def ratios(self) -> dict[str, float]:
+        return {p.name: p.median_ms / self.floor.median_ms for p in (self.ingest, self.triage)}
+
+    def verdict(self, name: str) -> str:
+        return "PASS" if self.ratios[name] <= self.budget_ratio else "OVER"
+
+    def to_dict(self) -> dict[str, Any]:
+        paths: dict[str, Any] = {"floor": self.floor.to_dict()}
+        for timing in (self.ingest, self.triage):
+            paths[timing.name] = {
+                **timing.to_dict(),
+                "ratio": round(self.ratios[timing.name], 3),
+                "verdict": self.verdict(timing.name),
+            }
+        return {"runs": self.runs, "budget_ratio": self.budget_ratio, "paths": paths}
+
+
+def time_once(path: ImportPath, python: str = sys.executable) -> tuple[float, int]:
+    """One fresh process: (milliseconds for the path's imports and builds, modules it imported)."""
+    proc = subprocess.run(
+        [python, "-c", _CHILD.format(code=path.code)],
+        cwd=PROJECT_ROOT,
+        env=child_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        # a broken path would otherwise show up as a suspiciously fast number
+        raise RuntimeError(f"cold-start child for {path.name!r} failed:\n{proc.stderr.strip()}")
+    ms, modules = proc.stdout.split()
+    return float(ms), int(modules)
+
+
+def run(
+    runs: int = DEFAULT_RUNS,
+    python: str = sys.executable,
+    progress: Callable[[int, int], None] | None = None,
+) -> ColdStartResult:
+    """Time each path in ``runs`` rounds of fresh processes, interleaved, and keep every sample."""
+    if runs < 1:
+        raise ValueError("runs must be at least 1")
+    # one discarded round: the first process after an edit compiles .pyc files and fills the page cache
+    for path in PATHS:
+        time_once(path, python)
+    samples: dict[str, list[float]] = {p.name: [] for p in PATHS}
+    modules: dict[str, int] = {}
+    for round_no in range(runs):
+        # floor, ingest and triage in every round so a noisy moment hits all three; rotating the
+        # order keeps any "first process after a pause" effect from always landing on one path
+        shift = round_no % len(PATHS)
+        for path in PATHS[shift:] + PATHS[:shift]:
+            ms, modules[path.name] = time_once(path, python)
+            samples[path.name].append(ms)
+        if progress:
+            progress(round_no + 1, runs)
+    timings = {p.name: PathTiming(p.name, p.description, tuple(samples[p.name]), modules[p.name]) for p in PATHS}
+    return ColdStartResult(runs=runs, floor=timings["floor"], ingest=timings["ingest"], triage=timings["triage"])
+
+
+def format_report(result: ColdStartResult) -> str:
+    lines = [
+        f"Cold start – imports and first-use builds inside a fresh process, median of {result.runs} interleaved runs",
+    ]
+    if result.runs < 10:
+        lines.append(f"  (only {result.runs} runs: indicative, not a budget measurement; use --runs 10 or more)")
+    for timing in (result.floor, result.ingest, result.triage):
+        spread = f"min {min(timing.samples_ms):6.1f}  max {max(timing.samples_ms):6.1f}"
+        lines.append(
+            f"  {timing.name:<7} {timing.median_ms:7.1f} ms   ({spread}, {timing.modules:3d} modules)  {timing.description}"
+        )
+    lines.append(f"  budget: each path ≤ {result.budget_ratio:.2f}× the floor")
+    allowed = result.floor.median_ms * result.budget_ratio
+    for timing in (result.ingest, result.triage):
+        verdict = result.verdict(timing.name)
+        # in milliseconds, because that is what a fix has to win back
+        excess = timing.median_ms - allowed
+        note = (
+            f"{-excess:.0f} ms to spare" if verdict == "PASS" else f"{excess:.0f} ms over the {allowed:.0f} ms allowed"
+        )
+        lines.append(f"  {timing.name:<7} {result.ratios[timing.name]:5.2f}× floor  {verdict} ({note})")
+    return "\n".join(lines)

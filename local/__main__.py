@@ -1,0 +1,199 @@
+"""`make run`: Switchboard on this machine: moto, the real app, the samples replayed, then your own curl."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from types import FrameType
+from typing import Any
+
+from local.platform import Platform, PlatformOptions, PortInUseError
+from local.replay import SIGNATURE_LIFETIME, Delivery, collect, curl_command, fresh_id, send
+from local.samples import EVENTS_DIR, local_secrets, signed
+
+CURL_SAMPLE = EVENTS_DIR / "widget" / "vip-outage.json"
+DRAIN_TIMEOUT = 30.0
+
+
+class Console:
+    """print() for several threads: the worker, the inbox and the main thread never split a line."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+
+    def say(self, text: str = "") -> None:
+        with self._lock:
+            print(text, flush=True)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m local",
+        description=(
+            "Run Switchboard locally with no AWS account: a moto server with the resources from "
+            "infra/template.yaml, the real Chalice app (app.py) on loopback, a worker that feeds the events "
+            "queue to the triage handler as Lambda would, and a pager inbox that shows every page. The samples "
+            "in events/ are replayed through the API on start; then it keeps serving until Ctrl-C."
+        ),
+    )
+    parser.add_argument("--port", type=int, default=8000, help="the API's port on 127.0.0.1 (default: 8000)")
+    parser.add_argument("--moto-port", type=int, default=5001, help="the moto server's port (default: 5001)")
+    parser.add_argument(
+        "--exit-after-replay",
+        "--once",
+        action="store_true",
+        help="replay the samples, print the ticket table and exit (0 when every request was accepted and handled)",
+    )
+    parser.add_argument("--no-replay", action="store_true", help="start without replaying events/")
+    return parser
+
+
+def _banner(p: Platform, say: Any) -> None:
+    assert p.stack is not None and p.worker is not None and p.scheduler is not None
+    say(f"  moto server   {p.moto_url}")
+    say(f"  stack         {p.stack.name}: {len(p.stack.physical_ids)} resources from infra/template.yaml")
+    say(f"  customers     {p.customers} from events/customers.json")
+    say(f"  API           {p.api_url}  (app.py, stage {p.options.stage})")
+    say(f"  worker        {p.worker.queue_url.rsplit('/', 1)[-1]} → app.triage, as Lambda's SQS event source")
+    for line in p.scheduler.describe():
+        say(f"  schedules     {line}")
+    say(f"  pager inbox   subscribed to {', '.join(sorted(p.pager_topics))}")
+
+
+def _replay(p: Platform, say: Any) -> list[Delivery]:
+    samples = collect([])
+    say(f"\nReplaying {len(samples)} samples from events/ through the API, signed with the local secret:")
+    secrets = local_secrets()
+    width = max(len(s.name) for s in samples)
+    first_by_id: dict[str, str] = {}
+    deliveries = []
+    for sample in samples:
+        delivery = send(signed(sample, secrets), p.api_url)
+        deliveries.append(delivery)
+        webhook_id = sample.headers.get("webhook-id", "")
+        note = ""
+        if webhook_id in first_by_id:
+            note = f"  (same webhook-id as {first_by_id[webhook_id]}: a retry)"
+        first_by_id.setdefault(webhook_id, sample.name)
+        say("  " + delivery.line(width) + note)
+    return deliveries
+
+
+def _report(p: Platform, deliveries: list[Delivery], say: Any) -> bool:
+    from local.tables import render, tickets
+
+    assert p.worker is not None and p.inbox is not None and p.stack is not None
+    handled = p.worker.drain(DRAIN_TIMEOUT)
+    p.inbox.drain()
+    if not handled:
+        say(f"⚠  the events queue is not empty after {DRAIN_TIMEOUT:.0f}s: the table may be incomplete")
+    rows = tickets(p.clients["dynamodb"], p.stack.outputs["TicketsTableName"])
+    accepted = {d.event_id for d in deliveries if d.ok and d.event_id}
+    made = sum(1 for r in rows if r.event_id in accepted)
+    summary = f"{len(deliveries)} requests → {made} tickets"
+    if len(deliveries) > made:
+        summary += f": {len(deliveries) - made} retried delivery, same webhook-id, made no second ticket"
+    say(f"\nTickets ({summary})")
+    say(render(rows))
+    return handled and all(d.ok for d in deliveries)
+
+
+def _invite(p: Platform, say: Any) -> None:
+    from local.samples import load
+
+    request = signed(fresh_id(load(CURL_SAMPLE)), local_secrets())
+    until = datetime.now(UTC) + SIGNATURE_LIFETIME
+    say(f"\nSwitchboard is running. API: {p.api_url}")
+    say(f"\nTry it: a freshly signed VIP outage with a new webhook-id (valid until {until:%H:%M:%S} UTC):\n")
+    say(curl_command(request, p.api_url))
+    say("\nSign and send any sample (or all of events/) to this platform, each with a new id:")
+    say(f"  .venv/bin/python -m local.replay {CURL_SAMPLE.relative_to(EVENTS_DIR.parent)} --fresh-id")
+    say("  .venv/bin/python -m local.replay --help")
+    say("\nNew tickets and pages show up below. Ctrl-C to stop.\n")
+
+
+def _announce_new_tickets(p: Platform, say: Any) -> None:
+    """From now on, print one line per ticket the worker stores (and say so when a delivery was a duplicate)."""
+    from local.tables import ticket_for_event, tickets
+
+    assert p.worker is not None and p.stack is not None
+    table = p.stack.outputs["TicketsTableName"]
+    seen = {r.ticket_id for r in tickets(p.clients["dynamodb"], table)}
+
+    def announce(records: list[dict[str, Any]]) -> None:
+        for record in records:
+            event_id = record["messageAttributes"].get("event_id", {}).get("stringValue")
+            row = ticket_for_event(p.clients["dynamodb"], table, event_id) if event_id else None
+            if row is None:
+                continue
+            if row.ticket_id in seen:
+                say(f"🎫 {row.ticket_id}  duplicate delivery of {event_id}: no new ticket, no new page")
+            else:
+                seen.add(row.ticket_id)
+                say(row.line())
+
+    p.worker.on_success = announce
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    # SIGTERM takes Ctrl-C's path: one clean shutdown for both
+    raise KeyboardInterrupt
+
+
+def run(args: argparse.Namespace, console: Console) -> int:
+    say = console.say
+    platform = Platform(PlatformOptions(port=args.port, moto_port=args.moto_port, show=say))
+    try:
+        platform.check_ports()
+    except PortInUseError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    ok = True
+    try:
+        say("Starting Switchboard locally (stage 'local'; nothing leaves this machine)…")
+        try:
+            platform.start()
+        except PortInUseError as exc:  # taken between the check and the bind
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        _banner(platform, say)
+        assert platform.inbox is not None
+        deliveries = [] if args.no_replay else _replay(platform, say)
+        # started after the replay lines, so pages print below them instead of between them
+        platform.inbox.start()
+        if deliveries:
+            say("")
+            ok = _report(platform, deliveries, say)
+        if args.exit_after_replay:
+            return 0 if ok else 1
+        _invite(platform, say)
+        _announce_new_tickets(platform, say)
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        say("")
+        return 0
+    finally:
+        # a second Ctrl-C must not interrupt the shutdown and print a traceback
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        platform.stop()
+        if platform.moto_url:
+            say("Stopped the API, the worker and the moto server. Bye!")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    # SIGINT explicitly too: a shell that starts us in the background has set it to "ignore"
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
+    return run(args, Console())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,159 @@
+"""The pager inbox: an SQS queue subscribed to every pager topic, shown as on-call staff would read the pages."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from local.worker import Log
+
+
+@dataclass(frozen=True)
+class Page:
+    """One SNS notification as a subscriber receives it."""
+
+    target: str  # the pager topic's name in PAGER_TOPICS ("founders", "support", ...)
+    topic_arn: str
+    subject: str
+    message: str
+    attributes: dict[str, str]
+
+    @property
+    def priority(self) -> str:
+        return self.attributes.get("priority", "?")
+
+    @property
+    def ticket_id(self) -> str | None:
+        return self.attributes.get("ticket_id")
+
+    @property
+    def headline(self) -> str:
+        """The subject without its "[P1] " prefix: the customer's name."""
+        prefix = f"[{self.priority}] "
+        return self.subject[len(prefix) :] if self.subject.startswith(prefix) else self.subject
+
+    def render(self) -> str:
+        body = "\n".join(f"     {line}" for line in self.message.splitlines())
+        return f"📟 PAGE → {self.target}  [{self.priority}]  {self.headline}\n{body}"
+
+
+def parse_page(body: str, names_by_arn: Mapping[str, str]) -> Page:
+    """An SQS message body from an SNS subscription (not raw delivery) → Page."""
+    note = json.loads(body)
+    arn = note.get("TopicArn", "")
+    attributes = {k: str(v.get("Value", "")) for k, v in note.get("MessageAttributes", {}).items()}
+    return Page(
+        target=names_by_arn.get(arn, arn.rsplit(":", 1)[-1]),
+        topic_arn=arn,
+        subject=note.get("Subject") or "",
+        message=note.get("Message", ""),
+        attributes=attributes,
+    )
+
+
+class Inbox:
+    """What the on-call phones would receive: every page published to the pager topics."""
+
+    def __init__(self, sqs: Any, sns: Any, queue_url: str, topics: Mapping[str, str], subscriptions: list[str]) -> None:
+        self.sqs = sqs
+        self.sns = sns
+        self.queue_url = queue_url
+        self.names_by_arn = {arn: name for name, arn in topics.items()}
+        self.subscriptions = subscriptions
+        self.show: Log = print
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @classmethod
+    def create(
+        cls, sqs: Any, sns: Any, topics: Mapping[str, str], name: str = "switchboard-local-pager-inbox"
+    ) -> Inbox:
+        """A local-only queue (not in infra/) subscribed to each topic, like a phone subscribed by SMS."""
+        url: str = sqs.create_queue(QueueName=name)["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        # moto does not check queue policies; in AWS this queue would also need one allowing sns:SendMessage
+        subscriptions = [
+            sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, ReturnSubscriptionArn=True)["SubscriptionArn"]
+            for topic in topics.values()
+        ]
+        return cls(sqs, sns, url, topics, subscriptions)
+
+    def receive(self, wait_seconds: int = 0) -> list[Page]:
+        """Take the pages waiting in the inbox (deleting them: each is read once)."""
+        messages = self.sqs.receive_message(
+            QueueUrl=self.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=wait_seconds
+        ).get("Messages", [])
+        if messages:
+            self.sqs.delete_message_batch(
+                QueueUrl=self.queue_url,
+                Entries=[{"Id": f"m{i}", "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)],
+            )
+        return [parse_page(m["Body"], self.names_by_arn) for m in messages]
+
+    def receive_all(self) -> list[Page]:
+        pages: list[Page] = []
+        while batch := self.receive():
+            pages.extend(batch)
+        return pages
+
+    def run_once(self, wait_seconds: int = 1) -> int:
+        pages = self.receive(wait_seconds)
+        for page in pages:
+            self.show(page.render())
+        return len(pages)
+
+    def drain(self, timeout: float = 10.0) -> bool:
+        """Show every page waiting now; with the thread running, wait for it to show them."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            attrs = self.sqs.get_queue_attributes(
+                QueueUrl=self.queue_url,
+                AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+            )["Attributes"]
+            if not any(int(v) for v in attrs.values()):
+                return True
+            if self.running:
+                time.sleep(0.1)
+            else:
+                self.run_once(wait_seconds=0)
+        return False
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> None:
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._loop, name="pager-inbox", daemon=True)
+        self._thread.start()
+
+    def request_stop(self) -> None:
+        """Ask the thread to finish its current poll and end; ``stop()`` also waits for it."""
+        self._stop.set()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def close(self) -> None:
+        """Unsubscribe and delete the queue (tests make one inbox per test)."""
+        self.stop()
+        for arn in self.subscriptions:
+            self.sns.unsubscribe(SubscriptionArn=arn)
+        self.sqs.delete_queue(QueueUrl=self.queue_url)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.run_once()
+            except Exception as exc:  # keep the inbox alive; say why a page might be missing
+                if self._stop.is_set():
+                    return
+                self.show(f"⚠  pager inbox: {type(exc).__name__}: {exc}")
+                self._stop.wait(1.0)

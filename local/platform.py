@@ -1,0 +1,279 @@
+"""The local platform: moto server, the stack from infra/, the real Chalice app on loopback, worker and inbox."""
+
+from __future__ import annotations
+
+import errno
+import importlib
+import json
+import logging
+import os
+import socket
+import sys
+import threading
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import ModuleType
+from typing import Any
+from unittest import mock
+
+from local.inbox import Inbox
+from local.samples import CHALICE_CONFIG, ROOT
+from local.scheduler import Scheduler, find_schedules
+from local.stack import LocalStack, create_stack
+from local.worker import Log, QueueWorker
+
+REGION = "us-east-1"
+# Fake credentials: every AWS call goes to the moto server, and real ones must never be used by accident.
+FAKE_AWS_ENV = {
+    "AWS_ACCESS_KEY_ID": "local",
+    "AWS_SECRET_ACCESS_KEY": "local",
+    "AWS_SESSION_TOKEN": "local",
+    "AWS_DEFAULT_REGION": REGION,
+    "AWS_REGION": REGION,  # Settings prefers AWS_REGION, as Lambda sets it; a developer's own must not win
+}
+SERVICES = ("cloudformation", "dynamodb", "sqs", "sns", "cloudwatch")
+
+
+class PortInUseError(Exception):
+    def __init__(self, host: str, port: int, flag: str) -> None:
+        super().__init__(
+            f"port {port} on {host} is already in use; choose another with {flag} (e.g. {flag} {port + 1})"
+        )
+        self.port = port
+        self.flag = flag
+
+
+def ensure_port_free(host: str, port: int, flag: str) -> None:
+    """Fail fast and clearly: moto's threaded server waits forever when its port is taken."""
+    if port == 0:
+        return
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        # the servers set SO_REUSEADDR too: a port in TIME_WAIT from a previous run is free to them
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno in (errno.EADDRINUSE, errno.EACCES):
+                raise PortInUseError(host, port, flag) from None
+            raise
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port nothing listens on right now (the OS picks it), for a server started just after."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((host, 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def quiet_logs() -> None:
+    """Keep the demo readable: no per-request lines from werkzeug, no moto CloudFormation chatter."""
+    for name in ("werkzeug", "moto", "botocore.credentials"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    # moto's CloudFormation logs "No Moto CloudFormation support for ..." for the resources local/stack.py applies
+    warnings.filterwarnings("ignore", module=r"moto(\..*)?")
+
+
+def chalice_config(function_name: str = "api_handler", stage: str = "local") -> Any:
+    from chalice.config import Config
+
+    disk = json.loads(CHALICE_CONFIG.read_text(encoding="utf-8"))
+    return Config(
+        chalice_stage=stage,
+        function_name=function_name,
+        config_from_disk=disk,
+        default_params={"project_dir": str(ROOT)},
+    )
+
+
+def _quiet_handler() -> Any:
+    from chalice.local import ChaliceRequestHandler
+
+    class QuietRequestHandler(ChaliceRequestHandler):
+        """Chalice's handler without the access-log line per request (errors still reach stderr)."""
+
+        def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+            pass
+
+    return QuietRequestHandler
+
+
+def api_server(app: Any, config: Any, host: str, port: int) -> Any:
+    """Chalice's local dev server for ``app``, bound but not yet serving."""
+    from chalice.local import CustomLocalChalice, LocalChalice, LocalDevServer
+
+    if not isinstance(app, LocalChalice):
+        # what chalice.local.create_local_server does: a thread-local current_request, so the threaded
+        # server's concurrent requests do not see each other's; done once, as a second swap would loop
+        CustomLocalChalice.__bases__ = (LocalChalice, app.__class__)
+        app.__class__ = CustomLocalChalice
+    try:
+        return LocalDevServer(app, config, host, port, handler_cls=_quiet_handler())
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise PortInUseError(host, port, "--port") from None
+        raise
+
+
+@dataclass
+class PlatformOptions:
+    host: str = "127.0.0.1"
+    port: int = 8000  # the API; 0 picks a free port
+    moto_port: int = 5001  # 0 picks a free port
+    stage: str = "local"
+    retry_delay: int = 2  # seconds before a failed record is received again
+    background: bool = True  # worker and scheduler threads; tests drive the worker themselves instead
+    show: Log = field(default=print)
+    clock: Callable[[], datetime] | None = None  # triage's clock (tests pin it); None: the real time
+
+
+class Platform:
+    """Everything `make run` starts, in one object: ``start()``, use, ``stop()`` (also a context manager)."""
+
+    def __init__(self, options: PlatformOptions | None = None) -> None:
+        self.options = options or PlatformOptions()
+        self._env: Any = None
+        self._moto: Any = None
+        self._api: Any = None
+        self._api_thread: threading.Thread | None = None
+        self.clients: dict[str, Any] = {}
+        self.stack: LocalStack | None = None
+        self.app_module: ModuleType | None = None
+        self.worker: QueueWorker | None = None
+        self.scheduler: Scheduler | None = None
+        self.inbox: Inbox | None = None
+        self.moto_url = ""
+        self.api_url = ""
+        self.customers = 0
+
+    def check_ports(self) -> None:
+        o = self.options
+        ensure_port_free(o.host, o.moto_port, "--moto-port")
+        ensure_port_free(o.host, o.port, "--port")
+
+    def start(self) -> Platform:
+        self.check_ports()
+        quiet_logs()
+        # patch.dict restores the whole environment on stop, whatever the app or Chalice set meanwhile
+        self._env = mock.patch.dict(os.environ, FAKE_AWS_ENV)
+        self._env.start()
+        os.environ.pop("AWS_PROFILE", None)
+        self._start_moto()
+        self._create_stack()
+        self._start_app()
+        self._start_consumers()
+        return self
+
+    def _start_moto(self) -> None:
+        from moto.server import ThreadedMotoServer
+
+        o = self.options
+        self._moto = ThreadedMotoServer(ip_address=o.host, port=o.moto_port, verbose=False)
+        self._moto.start()
+        host, port = self._moto.get_host_and_port()
+        self.moto_url = f"http://{host}:{port}"
+        os.environ["AWS_ENDPOINT_URL"] = self.moto_url
+        # boto3 honours HTTP(S)_PROXY; loopback must bypass a proxy configured in the developer's shell
+        no_proxy = ",".join(filter(None, [os.environ.get("NO_PROXY", ""), "127.0.0.1", "localhost"]))
+        os.environ["NO_PROXY"] = os.environ["no_proxy"] = no_proxy
+
+    def _create_stack(self) -> None:
+        import boto3
+
+        from chalicelib.adapters.customers_table import DynamoCustomerDirectory
+        from local.tables import seed_customers
+
+        self.clients = {s: boto3.client(s, region_name=REGION, endpoint_url=self.moto_url) for s in SERVICES}
+        self.stack = create_stack(self.clients, stage=self.options.stage)
+        directory = DynamoCustomerDirectory(self.clients["dynamodb"], self.stack.outputs["CustomersTableName"])
+        self.customers = seed_customers(directory)
+
+    def _start_app(self) -> None:
+        from chalicelib import bootstrap
+
+        assert self.stack is not None
+        config = chalice_config(stage=self.options.stage)
+        # before `import app`: Powertools reads its level and service name at import time
+        os.environ.update({**self.stack.environment(), **config.environment_variables})
+        if str(ROOT) not in sys.path:
+            sys.path.insert(0, str(ROOT))
+        self.app_module = importlib.import_module("app")
+        container = bootstrap.Container(clock=self.options.clock) if self.options.clock else bootstrap.Container()
+        # Built now, on one thread: boto3's default session is not thread-safe, and the API's request
+        # threads and the worker would otherwise race to create the clients on first use.
+        _ = (container.widget_secret, container.intake, container.triage)
+        bootstrap.use(container)
+        self._api = api_server(self.app_module.app, config, self.options.host, self.options.port)
+        host, port = self._api.server.server_address[:2]
+        self.api_url = f"http://{host}:{port}"
+        self._api_thread = threading.Thread(
+            target=self._api.server.serve_forever, kwargs={"poll_interval": 0.2}, name="api-server", daemon=True
+        )
+        self._api_thread.start()
+
+    def _start_consumers(self) -> None:
+        assert self.stack is not None and self.app_module is not None
+        o = self.options
+        app = self.app_module.app
+        triage = chalice_config(function_name="triage", stage=o.stage)
+        self.worker = QueueWorker(
+            self.clients["sqs"],
+            self.stack.outputs["EventsQueueUrl"],
+            self.app_module.triage,  # the handler Lambda calls: infra/template.yaml maps the queue to it
+            function_name=f"{app.app_name}-{o.stage}-triage",
+            region=REGION,
+            retry_delay=o.retry_delay,
+            memory_limit_in_mb=triage.lambda_memory_size or 128,
+            timeout_seconds=triage.lambda_timeout or 60,
+            log=o.show,
+        )
+        self.scheduler = Scheduler(find_schedules(app), prefix=f"{app.app_name}-{o.stage}", region=REGION, log=o.show)
+        self.inbox = Inbox.create(
+            self.clients["sqs"], self.clients["sns"], self.pager_topics, name=f"switchboard-{o.stage}-pager-inbox"
+        )
+        self.inbox.show = o.show
+        if o.background:
+            self.worker.start()
+            self.scheduler.start()
+
+    @property
+    def pager_topics(self) -> dict[str, str]:
+        assert self.stack is not None
+        topics: dict[str, str] = json.loads(self.stack.environment()["PAGER_TOPICS"])
+        return topics
+
+    def stop(self) -> None:
+        """Stop what started, consumers first so nothing calls a server that is gone; safe after a partial start."""
+        parts = [part for part in (self.worker, self.scheduler, self.inbox) if part is not None]
+        for part in parts:  # all at once: each may be in a one-second long poll
+            part.request_stop()
+        for part in parts:
+            part.stop()
+        if self._api is not None:
+            self._api.server.shutdown()
+            self._api.server.server_close()
+            self._api = None
+        if self._api_thread is not None:
+            self._api_thread.join(5.0)
+            self._api_thread = None
+        if self._moto is not None:
+            self._moto.stop()
+            # ThreadedMotoServer.stop() leaves the socket listening until garbage collection
+            server = getattr(self._moto, "_server", None)
+            if server is not None:
+                server.server_close()
+            self._moto = None
+        if self._env is not None:
+            from chalicelib import bootstrap
+
+            bootstrap.use(None)  # drop clients pointing at the server that just stopped
+            self._env.stop()
+            self._env = None
+
+    def __enter__(self) -> Platform:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -1,0 +1,254 @@
+"""The queue worker: feeds SQS batches to the triage handler in Lambda's event shape, as Lambda would."""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+#: a Lambda handler: ``handler(event, context) -> response``
+Handler = Callable[[dict[str, Any], Any], Any]
+Log = Callable[[str], None]
+
+
+@dataclass
+class FakeLambdaContext:
+    """The attributes of Lambda's context object that handlers and Powertools read."""
+
+    function_name: str
+    memory_limit_in_mb: int = 128
+    timeout_seconds: int = 60
+    region: str = "us-east-1"
+    account: str = "123456789012"
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    function_version: str = "$LATEST"
+    identity: Any = None
+    client_context: Any = None
+    _deadline: float = field(default=0.0, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._deadline = time.monotonic() + self.timeout_seconds
+
+    @property
+    def invoked_function_arn(self) -> str:
+        return f"arn:aws:lambda:{self.region}:{self.account}:function:{self.function_name}"
+
+    @property
+    def log_group_name(self) -> str:
+        return f"/aws/lambda/{self.function_name}"
+
+    @property
+    def log_stream_name(self) -> str:
+        return f"local/[$LATEST]{self.aws_request_id.replace('-', '')}"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+def _message_attribute(value: dict[str, Any]) -> dict[str, Any]:
+    """boto3's ``{StringValue, DataType}`` → Lambda's ``{stringValue, dataType, ...}``."""
+    out: dict[str, Any] = {"stringListValues": [], "binaryListValues": [], "dataType": value["DataType"]}
+    if "StringValue" in value:
+        out["stringValue"] = value["StringValue"]
+    if "BinaryValue" in value:
+        # Lambda sends binary attributes base64-encoded; boto3 hands us the raw bytes
+        out["binaryValue"] = base64.b64encode(value["BinaryValue"]).decode("ascii")
+    return out
+
+
+def lambda_record(message: dict[str, Any], queue_arn: str, region: str) -> dict[str, Any]:
+    """One SQS message as received by boto3 → one record of Lambda's SQS event."""
+    record: dict[str, Any] = {
+        "messageId": message["MessageId"],
+        "receiptHandle": message["ReceiptHandle"],
+        "body": message["Body"],
+        "attributes": dict(message.get("Attributes", {})),
+        "messageAttributes": {k: _message_attribute(v) for k, v in message.get("MessageAttributes", {}).items()},
+        "md5OfBody": message["MD5OfBody"],
+        "eventSource": "aws:sqs",
+        "eventSourceARN": queue_arn,
+        "awsRegion": region,
+    }
+    if "MD5OfMessageAttributes" in message:
+        record["md5OfMessageAttributes"] = message["MD5OfMessageAttributes"]
+    return record
+
+
+def _describe(exc: BaseException) -> str:
+    """One line for a handler's exception; for Powertools' "all records failed", the first record's reason."""
+    # BatchProcessingError's str() carries every record's traceback; its child_exceptions hold the causes
+    children = getattr(exc, "child_exceptions", None) or []
+    if children and children[0][1] is not None:
+        cause = children[0][1]
+        return f"{type(exc).__name__}: all {len(children)} failed, the first with {type(cause).__name__}: {cause}"
+    first_line = (str(exc).strip().splitlines() or [""])[0]
+    return f"{type(exc).__name__}: {first_line}"
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """What one invocation did: the records it got, those reported failed, and any handler error."""
+
+    received: tuple[str, ...] = ()
+    failed: tuple[str, ...] = ()
+    error: str | None = None
+
+    @property
+    def succeeded(self) -> tuple[str, ...]:
+        return tuple(m for m in self.received if m not in self.failed)
+
+
+class QueueWorker:
+    """Lambda's SQS event source mapping, locally: receive, invoke, delete what succeeded.
+
+    Deletes follow ReportBatchItemFailures (the template turns it on for the triage function):
+    records listed in ``batchItemFailures`` stay on the queue, the rest are deleted; a handler
+    that raises fails the whole batch. Failed records come back after ``retry_delay`` seconds
+    instead of the queue's visibility timeout, so the redrive to the DLQ shows within seconds.
+    """
+
+    def __init__(
+        self,
+        sqs: Any,
+        queue_url: str,
+        handler: Handler,
+        function_name: str,
+        region: str = "us-east-1",
+        retry_delay: int = 2,
+        memory_limit_in_mb: int = 128,
+        timeout_seconds: int = 60,
+        log: Log | None = None,
+        on_success: Callable[[list[dict[str, Any]]], None] | None = None,
+    ) -> None:
+        self.sqs = sqs
+        self.queue_url = queue_url
+        self.handler = handler
+        self.function_name = function_name
+        self.region = region
+        self.retry_delay = retry_delay
+        self.memory_limit_in_mb = memory_limit_in_mb
+        self.timeout_seconds = timeout_seconds
+        self.log: Log = log or (lambda _line: None)
+        self.on_success = on_success
+        attrs = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn", "RedrivePolicy"])
+        self.queue_arn: str = attrs["Attributes"]["QueueArn"]
+        redrive = attrs["Attributes"].get("RedrivePolicy")
+        self.max_receives: int | None = int(json.loads(redrive)["maxReceiveCount"]) if redrive else None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def run_once(self, wait_seconds: int = 1) -> BatchResult:
+        """One poll and, if it got messages, one invocation of the handler."""
+        messages: list[dict[str, Any]] = self.sqs.receive_message(
+            QueueUrl=self.queue_url,
+            MaxNumberOfMessages=10,
+            WaitTimeSeconds=wait_seconds,
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
+        ).get("Messages", [])
+        if not messages:
+            return BatchResult()
+        records = [lambda_record(m, self.queue_arn, self.region) for m in messages]
+        received = tuple(r["messageId"] for r in records)
+        context = FakeLambdaContext(
+            self.function_name, self.memory_limit_in_mb, self.timeout_seconds, region=self.region
+        )
+        try:
+            response = self.handler({"Records": records}, context)
+        except Exception as exc:  # Lambda treats any raise as "the whole batch failed"
+            result = BatchResult(received, received, _describe(exc))
+        else:
+            failures = (response or {}).get("batchItemFailures", []) if isinstance(response, dict) else []
+            result = BatchResult(received, tuple(f["itemIdentifier"] for f in failures))
+        self._settle(records, result)
+        return result
+
+    def _settle(self, records: list[dict[str, Any]], result: BatchResult) -> None:
+        done = [r for r in records if r["messageId"] not in result.failed]
+        failed = [r for r in records if r["messageId"] in result.failed]
+        if done:
+            self.sqs.delete_message_batch(
+                QueueUrl=self.queue_url,
+                Entries=[{"Id": f"m{i}", "ReceiptHandle": r["receiptHandle"]} for i, r in enumerate(done)],
+            )
+        if failed:
+            self.sqs.change_message_visibility_batch(
+                QueueUrl=self.queue_url,
+                Entries=[
+                    {"Id": f"m{i}", "ReceiptHandle": r["receiptHandle"], "VisibilityTimeout": self.retry_delay}
+                    for i, r in enumerate(failed)
+                ],
+            )
+        if result.error:
+            self.log(f"⚠  triage raised {result.error}; no record of the batch is deleted")
+        for record in failed:
+            self.log(self._failure_line(record))
+        if done and self.on_success is not None:
+            self.on_success(done)
+
+    def _failure_line(self, record: dict[str, Any]) -> str:
+        count = int(record["attributes"].get("ApproximateReceiveCount", "1"))
+        line = f"⚠  record {record['messageId'][:8]}… failed (receive {count}"
+        if self.max_receives is None:
+            return line + f"); retrying in {self.retry_delay}s"
+        if count >= self.max_receives:
+            return line + f" of {self.max_receives}); the next receive moves it to the dead-letter queue"
+        return line + f" of {self.max_receives}); retrying in {self.retry_delay}s"
+
+    def depth(self) -> int:
+        """Messages visible, in flight or delayed: zero means every accepted event was handled."""
+        names = [
+            "ApproximateNumberOfMessages",
+            "ApproximateNumberOfMessagesNotVisible",
+            "ApproximateNumberOfMessagesDelayed",
+        ]
+        attrs = self.sqs.get_queue_attributes(QueueUrl=self.queue_url, AttributeNames=names)["Attributes"]
+        return sum(int(attrs.get(n, "0")) for n in names)
+
+    def drain(self, timeout: float = 20.0) -> bool:
+        """Until the queue is empty: run batches here, or wait for the running thread. False on timeout."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.depth() == 0:
+                return True
+            if self.running:
+                time.sleep(0.1)
+            else:
+                self.run_once(wait_seconds=0)
+                # failed records are invisible for retry_delay seconds: do not spin on an empty receive
+                time.sleep(0.05)
+        return self.depth() == 0
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> None:
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._loop, name="sqs-worker", daemon=True)
+        self._thread.start()
+
+    def request_stop(self) -> None:
+        """Ask the thread to finish its current poll and end; ``stop()`` also waits for it."""
+        self._stop.set()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.run_once()
+            except Exception as exc:  # keep polling: a local worker that dies silently is worse
+                if self._stop.is_set():
+                    return
+                self.log(f"⚠  worker: {type(exc).__name__}: {exc}")
+                self._stop.wait(1.0)

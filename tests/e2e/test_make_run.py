@@ -1,0 +1,73 @@
+"""`make run`'s path as a newcomer takes it: `python -m local --exit-after-replay` in a process of its own."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from local.platform import free_port
+from local.samples import ROOT
+
+pytestmark = pytest.mark.e2e
+
+
+def test_python_m_local_replays_the_samples_prints_the_tickets_and_exits_0() -> None:
+    # GIVEN free ports (the package's own platform holds others) and an environment without an endpoint
+    env = {k: v for k, v in os.environ.items() if k != "AWS_ENDPOINT_URL"}
+    env["PYTHONIOENCODING"] = "utf-8"
+    args = ["--exit-after-replay", "--port", str(free_port()), "--moto-port", str(free_port())]
+    # WHEN the platform starts, replays events/ and exits
+    done = subprocess.run(
+        [sys.executable, "-m", "local", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=90,
+    )
+    # THEN it succeeded, quietly, and showed what happened
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    out = done.stdout
+    assert "6 requests → 5 tickets" in out  # the widget's retry of the VIP outage made no second ticket
+    assert "TICKET" in out and "ROUTE" in out and "PAGED" in out
+    assert "vip-critical-any-hour" in out
+    assert "📟 PAGE → founders  [P1]  Dana Whitfield (Northwind)" in out
+    assert "No Moto CloudFormation support" not in out + done.stderr
+
+
+def test_a_port_in_use_is_one_clear_line_and_exit_2() -> None:
+    # GIVEN something already listening on the API port
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        # WHEN the platform is asked to use it
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "local",
+                "--exit-after-replay",
+                "--port",
+                str(port),
+                "--moto-port",
+                str(free_port()),
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    # THEN it says which port and which flag, once, and exits 2 without starting anything
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        f"error: port {port} on 127.0.0.1 is already in use; choose another with --port (e.g. --port {port + 1})"
+    ]
+    assert done.stdout == ""

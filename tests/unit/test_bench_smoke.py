@@ -1,0 +1,53 @@
+"""The benchmarks run and report numbers; no test here times anything or checks a threshold."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bench import cold_start
+from bench.__main__ import main
+
+
+def test_cold_start_quick_run_reports_medians_and_ratios() -> None:
+    result = cold_start.run(runs=cold_start.QUICK_RUNS)
+
+    for timing in (result.floor, result.ingest, result.triage):
+        assert len(timing.samples_ms) == cold_start.QUICK_RUNS
+        assert timing.median_ms > 0
+        assert timing.modules > 0
+    assert set(result.ratios) == {"ingest", "triage"}
+    assert all(ratio > 0 for ratio in result.ratios.values())
+    paths = result.to_dict()["paths"]
+    assert paths["ingest"]["ratio"] > 0
+    assert paths["triage"]["verdict"] in {"PASS", "OVER"}
+
+
+def test_main_prints_the_report_and_writes_json(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def canned_run(runs: int, **_: object) -> cold_start.ColdStartResult:
+        # the real run is covered above; here only the report and the JSON plumbing matter
+        timing = cold_start.PathTiming
+        return cold_start.ColdStartResult(
+            runs=runs,
+            floor=timing("floor", "floor", (100.0, 110.0, 90.0), 10),
+            ingest=timing("ingest", "ingest", (120.0, 125.0, 115.0), 20),
+            triage=timing("triage", "triage", (150.0, 160.0, 140.0), 30),
+        )
+
+    monkeypatch.setattr(cold_start, "run", canned_run)
+    out = tmp_path / "bench.json"
+
+    assert main(["--quick", "--json", str(out), "--zip", str(tmp_path / "missing.zip")]) == 0
+
+    figures = json.loads(out.read_text(encoding="utf-8"))
+    assert figures["cold_start"]["runs"] == cold_start.QUICK_RUNS
+    assert figures["cold_start"]["paths"]["ingest"]["verdict"] == "PASS"
+    assert figures["cold_start"]["paths"]["triage"]["verdict"] == "OVER"
+    assert figures["package_size"] is None
+    printed = capsys.readouterr().out
+    assert "make package" in printed
+    assert f"Summary: {figures['summary']}" in printed
