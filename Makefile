@@ -58,7 +58,7 @@ package: $(STAMP) ## chalice package --merge-template into build/$(STAGE), then 
 	@echo "==> build/$(STAGE)/sam.yaml passes cfn-lint; deployment.zip is $$(du -h build/$(STAGE)/deployment.zip | cut -f1)"
 
 bench: $(STAMP) package ## cold start and package size, then the other benchmarks
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench --zip build/$(STAGE)/deployment.zip $(BENCH_ARGS)
 
 clean: ## remove build output and the virtual environment
 	rm -rf build $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -6,7 +6,6 @@ from typing import Any
 
 from chalice.app import Chalice, SQSEvent
 
-from chalicelib.api.triage_handler import handle_batch
 from chalicelib.api.webhooks import webhooks
 
 app = Chalice(app_name="switchboard")
@@ -17,4 +16,7 @@ app.register_blueprint(webhooks)
 # stack's own queue and turns on ReportBatchItemFailures, which Chalice cannot express.
 @app.on_sqs_message(queue="switchboard-events", batch_size=10)
 def triage(event: SQSEvent) -> dict[str, Any]:
+    # imported on first use: the API function, which shares this module, never pays for triage
+    from chalicelib.api.triage_handler import handle_batch
+
     return handle_batch(event.to_dict(), event.context)

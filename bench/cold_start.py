@@ -22,33 +22,38 @@ BUDGET_RATIO = 1.3
 class ImportPath:
     name: str
     description: str
-    code: str
+    #: the imports a cold Lambda pays before its first invocation can run: budgeted against the floor
+    imports: str
+    #: what the first invocation then builds (boto3 clients, compiled rules): reported, not budgeted
+    first_use: str = ""
 
 
-# What each child does between the two clock reads. Read from the code, not guessed:
-# - ingest: Lambda imports app.py; the first POST /webhooks/widget then builds `intake` (SQS client)
-#   and `widget_secret`, reads the secret, and widget.verify() imports standardwebhooks lazily.
-# - triage: Lambda imports app.py; the first batch imports the Powertools batch utility lazily
-#   (triage_handler.handle_batch) and builds `triage` (rules loaded and compiled, DynamoDB and SNS clients).
-# Client creation loads botocore's service models, which is real cold-start work; it makes no network call.
+# Read from the code, not guessed:
+# - ingest: Lambda imports app.py; the first POST /webhooks/widget imports the intake service, the
+#   SQS adapter, the secret source and standardwebhooks lazily, then builds the SQS client and reads
+#   the secret.
+# - triage: Lambda imports app.py; the first batch imports the triage handler, the routing engine
+#   and the DynamoDB/SNS adapters lazily, then loads and compiles the rules and builds two clients.
+# The budget is on imports, like the floor (which imports boto3 but creates no client). Client
+# creation loads botocore's service models (about 100 ms for the first client, whatever the app):
+# real cold-start work, reported beside the budget so it is never hidden.
 FLOOR = ImportPath("floor", "import boto3, chalice, pydantic", "import boto3, chalice, pydantic")
 INGEST = ImportPath(
     "ingest",
-    "import app; container().intake, .widget_secret; standardwebhooks",
-    "import app\n"
-    "from chalicelib.bootstrap import container\n"
-    "c = container()\n"
-    "c.intake\n"
-    "c.widget_secret.get()\n"
+    "import app + the widget route's lazy imports (boto3 included)",
+    # bootstrap imports boto3 on first use; counted here because the floor counts it
+    "import boto3\nimport app\n"
+    "import chalicelib.services.intake, chalicelib.adapters.event_queue, chalicelib.adapters.secrets\n"
     "import standardwebhooks.webhooks\n",
+    "from chalicelib.bootstrap import container\nc = container()\nc.intake\nc.widget_secret.get()\n",
 )
 TRIAGE = ImportPath(
     "triage",
-    "import app; container().triage; powertools batch",
-    "import app\n"
-    "from chalicelib.bootstrap import container\n"
-    "container().triage\n"
-    "import aws_lambda_powertools.utilities.batch\n",
+    "import app + the triage handler's lazy imports (boto3 included)",
+    "import boto3\nimport app\n"
+    "import chalicelib.api.triage_handler, chalicelib.services.triage, chalicelib.routing.decide\n"
+    "import chalicelib.adapters.tickets_table, chalicelib.adapters.customers_table, chalicelib.adapters.pager_topics\n",
+    "from chalicelib.bootstrap import container\ncontainer().triage\n",
 )
 PATHS = (FLOOR, INGEST, TRIAGE)
 
@@ -60,9 +65,11 @@ _CHILD = """\
 import sys, time
 _m0 = len(sys.modules)
 _t0 = time.perf_counter()
-{code}
+{imports}
 _t1 = time.perf_counter()
-print(f"{{(_t1 - _t0) * 1000:.3f}} {{len(sys.modules) - _m0}}")
+{first_use}
+_t2 = time.perf_counter()
+print(f"{{(_t1 - _t0) * 1000:.3f}} {{(_t2 - _t1) * 1000:.3f}} {{len(sys.modules) - _m0}}")
 """
 
 # Dummy settings so Settings.from_env() validates without AWS; the same for all three paths.
@@ -89,6 +96,9 @@ CHILD_ENV = {
 def child_env() -> dict[str, str]:
     # drop the caller's AWS and Powertools settings (a profile, a local endpoint) so every run sees the same
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "POWERTOOLS_"))}
+    # the floor's libraries have the .pyc files pip wrote; ours must be cached too (by the warm-up
+    # round) or the ratio would charge our code for compiling itself on every run
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.update(CHILD_ENV)
     return env
 
@@ -99,10 +109,15 @@ class PathTiming:
     description: str
     samples_ms: tuple[float, ...]
     modules: int
+    first_use_ms: tuple[float, ...] = ()
 
     @property
     def median_ms(self) -> float:
         return statistics.median(self.samples_ms)
+
+    @property
+    def first_use_median_ms(self) -> float:
+        return statistics.median(self.first_use_ms) if self.first_use_ms else 0.0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -112,6 +127,7 @@ class PathTiming:
             "max_ms": round(max(self.samples_ms), 1),
             "samples_ms": [round(s, 1) for s in self.samples_ms],
             "modules_imported": self.modules,
+            "first_use_median_ms": round(self.first_use_median_ms, 1),
         }
 
 
@@ -141,10 +157,10 @@ class ColdStartResult:
         return {"runs": self.runs, "budget_ratio": self.budget_ratio, "paths": paths}
 
 
-def time_once(path: ImportPath, python: str = sys.executable) -> tuple[float, int]:
-    """One fresh process: (milliseconds for the path's imports and builds, modules it imported)."""
+def time_once(path: ImportPath, python: str = sys.executable) -> tuple[float, float, int]:
+    """One fresh process: (ms for the path's imports, ms for its first-use builds, modules imported)."""
     proc = subprocess.run(
-        [python, "-c", _CHILD.format(code=path.code)],
+        [python, "-c", _CHILD.format(imports=path.imports, first_use=path.first_use)],
         cwd=PROJECT_ROOT,
         env=child_env(),
         capture_output=True,
@@ -154,8 +170,8 @@ def time_once(path: ImportPath, python: str = sys.executable) -> tuple[float, in
     if proc.returncode != 0:
         # a broken path would otherwise show up as a suspiciously fast number
         raise RuntimeError(f"cold-start child for {path.name!r} failed:\n{proc.stderr.strip()}")
-    ms, modules = proc.stdout.split()
-    return float(ms), int(modules)
+    imports_ms, first_use_ms, modules = proc.stdout.split()
+    return float(imports_ms), float(first_use_ms), int(modules)
 
 
 def run(
@@ -170,23 +186,28 @@ def run(
     for path in PATHS:
         time_once(path, python)
     samples: dict[str, list[float]] = {p.name: [] for p in PATHS}
+    first_use: dict[str, list[float]] = {p.name: [] for p in PATHS}
     modules: dict[str, int] = {}
     for round_no in range(runs):
         # floor, ingest and triage in every round so a noisy moment hits all three; rotating the
         # order keeps any "first process after a pause" effect from always landing on one path
         shift = round_no % len(PATHS)
         for path in PATHS[shift:] + PATHS[:shift]:
-            ms, modules[path.name] = time_once(path, python)
+            ms, first_ms, modules[path.name] = time_once(path, python)
             samples[path.name].append(ms)
+            first_use[path.name].append(first_ms)
         if progress:
             progress(round_no + 1, runs)
-    timings = {p.name: PathTiming(p.name, p.description, tuple(samples[p.name]), modules[p.name]) for p in PATHS}
+    timings = {
+        p.name: PathTiming(p.name, p.description, tuple(samples[p.name]), modules[p.name], tuple(first_use[p.name]))
+        for p in PATHS
+    }
     return ColdStartResult(runs=runs, floor=timings["floor"], ingest=timings["ingest"], triage=timings["triage"])
 
 
 def format_report(result: ColdStartResult) -> str:
     lines = [
-        f"Cold start – imports and first-use builds inside a fresh process, median of {result.runs} interleaved runs",
+        f"Cold start – imports inside a fresh process, median of {result.runs} interleaved runs",
     ]
     if result.runs < 10:
         lines.append(f"  (only {result.runs} runs: indicative, not a budget measurement; use --runs 10 or more)")
@@ -205,4 +226,10 @@ def format_report(result: ColdStartResult) -> str:
             f"{-excess:.0f} ms to spare" if verdict == "PASS" else f"{excess:.0f} ms over the {allowed:.0f} ms allowed"
         )
         lines.append(f"  {timing.name:<7} {result.ratios[timing.name]:5.2f}× floor  {verdict} ({note})")
+    lines.append("  then the first invocation builds (not budgeted; mostly botocore loading its service models):")
+    for timing in (result.ingest, result.triage):
+        lines.append(f"  {timing.name:<7} {timing.first_use_median_ms:7.1f} ms   {_FIRST_USE[timing.name]}")
     return "\n".join(lines)
+
+
+_FIRST_USE = {"ingest": "SQS client + signing secret", "triage": "rules loaded and compiled + DynamoDB and SNS clients"}

@@ -15,7 +15,7 @@ CUSTOMERS_FILE = EVENTS_DIR / "customers.json"
 
 def seed_customers(directory: Any, path: Path = CUSTOMERS_FILE) -> int:
     """Put every customer in ``path`` through the app's own directory adapter; returns how many."""
-    from chalicelib.model import Customer
+    from chalicelib.model.customer import Customer
 
     customers = json.loads(path.read_text(encoding="utf-8"))
     for raw in customers:

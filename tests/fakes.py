@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from chalicelib.errors import DependencyError
-from chalicelib.model import Customer, PageStatus, Sender, SupportEvent, Ticket
+from chalicelib.model.customer import Customer
+from chalicelib.model.event import Sender, SupportEvent
+from chalicelib.model.ticket import PageStatus, Ticket
 
 
 @dataclass

@@ -7,7 +7,8 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.errors import DependencyError
-from chalicelib.model import Customer, Sender, Tier
+from chalicelib.model.customer import Customer, Tier
+from chalicelib.model.event import Sender
 
 
 def customer_item(key: str, customer: Customer) -> dict[str, Any]:

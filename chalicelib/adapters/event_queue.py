@@ -7,7 +7,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.errors import DependencyError
-from chalicelib.model import SupportEvent
+from chalicelib.model.event import SupportEvent
 
 
 class SqsEventQueue:

@@ -8,7 +8,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.errors import ConfigError, DependencyError
-from chalicelib.model import Ticket
+from chalicelib.model.ticket import Ticket
 
 
 def page_text(ticket: Ticket) -> str:

@@ -7,7 +7,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.errors import DependencyError
-from chalicelib.model import PageStatus, Ticket
+from chalicelib.model.ticket import PageStatus, Ticket
 
 
 def ticket_key(ticket_id: str) -> dict[str, Any]:

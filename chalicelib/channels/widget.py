@@ -10,7 +10,7 @@ from typing import Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from chalicelib.errors import PayloadError, SignatureError
-from chalicelib.model import Channel, Sender, SupportEvent
+from chalicelib.model.event import Channel, Sender, SupportEvent
 
 PROVIDER = "widget"
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from chalicelib.model import Customer, Decision, SupportEvent
+from chalicelib.model.customer import Customer
+from chalicelib.model.decision import Decision
+from chalicelib.model.event import SupportEvent
 from chalicelib.routing.rules import URGENCY_ORDER, CompiledRules, DefaultRoute, Match, Route
 
 

@@ -13,7 +13,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from chalicelib.errors import ConfigError
-from chalicelib.model import Channel, Priority, Tier
+from chalicelib.model.customer import Tier
+from chalicelib.model.decision import Priority
+from chalicelib.model.event import Channel
 from chalicelib.routing.calendar import DAY_NAMES, BusinessHours
 
 UrgencyLevel = Literal["low", "normal", "high", "critical"]

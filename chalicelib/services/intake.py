@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chalicelib.model import SupportEvent
+from chalicelib.model.event import SupportEvent
 from chalicelib.services.ports import EventQueue
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from chalicelib.model import Customer, Sender, SupportEvent, Ticket
+if TYPE_CHECKING:  # annotations only: the ingest path must not build the triage models
+    from chalicelib.model.customer import Customer
+    from chalicelib.model.event import Sender, SupportEvent
+    from chalicelib.model.ticket import Ticket
 
 
 class EventQueue(Protocol):

@@ -7,7 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from chalicelib.model import Customer, Decision, PageStatus, SupportEvent, Ticket
+from chalicelib.model.customer import Customer
+from chalicelib.model.decision import Decision
+from chalicelib.model.event import SupportEvent
+from chalicelib.model.ticket import PageStatus, Ticket
 from chalicelib.services.ports import CustomerDirectory, Pager, TicketRepository
 
 

@@ -6,7 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from chalicelib.model import Channel, Customer, Priority, Sender, SupportEvent, Tier
+from chalicelib.model.customer import Customer, Tier
+from chalicelib.model.decision import Priority
+from chalicelib.model.event import Channel, Sender, SupportEvent
 from chalicelib.routing.decide import decide
 from chalicelib.routing.rules import load_rules, parse_rules
 from chalicelib.settings import DEFAULT_RULES_FILE

@@ -7,7 +7,9 @@ from datetime import UTC, datetime
 import pytest
 
 from chalicelib.errors import DependencyError
-from chalicelib.model import Channel, Customer, PageStatus, Sender, SupportEvent, Tier
+from chalicelib.model.customer import Customer, Tier
+from chalicelib.model.event import Channel, Sender, SupportEvent
+from chalicelib.model.ticket import PageStatus
 from chalicelib.routing.decide import decide
 from chalicelib.routing.rules import load_rules
 from chalicelib.services.triage import TriageService, ticket_id_for

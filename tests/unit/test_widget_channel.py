@@ -11,7 +11,7 @@ import pytest
 
 from chalicelib.channels import widget
 from chalicelib.errors import PayloadError, SignatureError
-from chalicelib.model import Channel
+from chalicelib.model.event import Channel
 from local.samples import EVENTS_DIR, all_samples, load, local_secrets, sign_widget
 
 SECRET = local_secrets()["widget"]
