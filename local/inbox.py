@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from local.background import BackgroundLoop
 from local.worker import Log
 
 
@@ -55,8 +55,10 @@ def parse_page(body: str, names_by_arn: Mapping[str, str]) -> Page:
     )
 
 
-class Inbox:
+class Inbox(BackgroundLoop):
     """What the on-call phones would receive: every page published to the pager topics."""
+
+    thread_name = "pager-inbox"
 
     def __init__(self, sqs: Any, sns: Any, queue_url: str, topics: Mapping[str, str], subscriptions: list[str]) -> None:
         self.sqs = sqs
@@ -65,8 +67,6 @@ class Inbox:
         self.names_by_arn = {arn: name for name, arn in topics.items()}
         self.subscriptions = subscriptions
         self.show: Log = print
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
     @classmethod
     def create(
@@ -122,25 +122,6 @@ class Inbox:
                 self.run_once(wait_seconds=0)
         return False
 
-    @property
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
-
-    def start(self) -> None:
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._loop, name="pager-inbox", daemon=True)
-        self._thread.start()
-
-    def request_stop(self) -> None:
-        """Ask the thread to finish its current poll and end; ``stop()`` also waits for it."""
-        self._stop.set()
-
-    def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
-
     def close(self) -> None:
         """Unsubscribe and delete the queue (tests make one inbox per test)."""
         self.stop()
@@ -148,12 +129,9 @@ class Inbox:
             self.sns.unsubscribe(SubscriptionArn=arn)
         self.sqs.delete_queue(QueueUrl=self.queue_url)
 
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.run_once()
-            except Exception as exc:  # keep the inbox alive; say why a page might be missing
-                if self._stop.is_set():
-                    return
-                self.show(f"⚠  pager inbox: {type(exc).__name__}: {exc}")
-                self._stop.wait(1.0)
+    def step(self) -> None:
+        self.run_once()
+
+    def on_error(self, exc: Exception) -> None:
+        # keep the inbox alive; say why a page might be missing
+        self.show(f"⚠  pager inbox: {type(exc).__name__}: {exc}")

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from local.background import BackgroundLoop
 from local.worker import FakeLambdaContext, Handler, Log
 
 _RATE = re.compile(r"^rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)$")
@@ -154,7 +154,7 @@ def _utc_now() -> datetime:
 
 
 @dataclass
-class Scheduler:
+class Scheduler(BackgroundLoop):
     """Calls each schedule's handler when due; ``tick(now)`` is the whole clock, the thread just calls it."""
 
     schedules: list[Schedule]
@@ -163,8 +163,6 @@ class Scheduler:
     account: str = "123456789012"
     clock: Callable[[], datetime] = _utc_now
     log: Log = field(default=lambda _line: None)
-    _stop: threading.Event = field(default_factory=threading.Event, init=False)
-    _thread: threading.Thread | None = field(default=None, init=False)
 
     def plan(self, now: datetime | None = None) -> None:
         now = now or self.clock()
@@ -193,27 +191,17 @@ class Scheduler:
                 schedule.next_at = following if following > now else now + schedule.period
         return fired
 
+    thread_name = "scheduler"
+    idle_seconds = 1.0
+
     def start(self) -> None:
         if not self.schedules:
             return
         self.plan()
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._loop, name="scheduler", daemon=True)
-        self._thread.start()
+        super().start()
 
-    def request_stop(self) -> None:
-        """Ask the thread to finish its current poll and end; ``stop()`` also waits for it."""
-        self._stop.set()
-
-    def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
-
-    def _loop(self) -> None:
-        while not self._stop.wait(1.0):
-            self.tick(self.clock())
+    def step(self) -> None:
+        self.tick(self.clock())
 
     def describe(self) -> list[str]:
         """One line per schedule, for the start-up banner."""

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from local.background import BackgroundLoop
 
 #: a Lambda handler: ``handler(event, context) -> response``
 Handler = Callable[[dict[str, Any], Any], Any]
@@ -103,7 +104,7 @@ class BatchResult:
         return tuple(m for m in self.received if m not in self.failed)
 
 
-class QueueWorker:
+class QueueWorker(BackgroundLoop):
     """Lambda's SQS event source mapping, locally: receive, invoke, delete what succeeded.
 
     Deletes follow ReportBatchItemFailures (the template turns it on for the triage function):
@@ -111,6 +112,8 @@ class QueueWorker:
     that raises fails the whole batch. Failed records come back after ``retry_delay`` seconds
     instead of the queue's visibility timeout, so the redrive to the DLQ shows within seconds.
     """
+
+    thread_name = "sqs-worker"
 
     def __init__(
         self,
@@ -139,8 +142,6 @@ class QueueWorker:
         self.queue_arn: str = attrs["Attributes"]["QueueArn"]
         redrive = attrs["Attributes"].get("RedrivePolicy")
         self.max_receives: int | None = int(json.loads(redrive)["maxReceiveCount"]) if redrive else None
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
     def run_once(self, wait_seconds: int = 1) -> BatchResult:
         """One poll and, if it got messages, one invocation of the handler."""
@@ -224,31 +225,8 @@ class QueueWorker:
                 time.sleep(0.05)
         return self.depth() == 0
 
-    @property
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+    def step(self) -> None:
+        self.run_once()
 
-    def start(self) -> None:
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._loop, name="sqs-worker", daemon=True)
-        self._thread.start()
-
-    def request_stop(self) -> None:
-        """Ask the thread to finish its current poll and end; ``stop()`` also waits for it."""
-        self._stop.set()
-
-    def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.run_once()
-            except Exception as exc:  # keep polling: a local worker that dies silently is worse
-                if self._stop.is_set():
-                    return
-                self.log(f"⚠  worker: {type(exc).__name__}: {exc}")
-                self._stop.wait(1.0)
+    def on_error(self, exc: Exception) -> None:
+        self.log(f"⚠  worker: {type(exc).__name__}: {exc}")
