@@ -12,17 +12,19 @@ STAMP := $(VENV)/.installed
 STAGE ?= dev
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: help venv run test lint typecheck unit functional e2e pytest package bench clean
+.PHONY: help venv run test lint typecheck unit functional e2e pytest package bench clean rules schema rules-check
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Switchboard needs Python 3.11 or newer on PATH (python3.11, python3.12 or python3.13)." >&2; exit 1; }
 	@echo "==> creating $(VENV) with $(PYTHON)"
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	# chalice 1.34 packages through pip and supports pip < 26.3
+	$(BIN)/python -m pip install --quiet --upgrade 'pip<26.3'
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@touch $(STAMP)
 
 venv: $(STAMP) ## create .venv from requirements*.txt
@@ -30,7 +32,7 @@ venv: $(STAMP) ## create .venv from requirements*.txt
 run: $(STAMP) ## start the whole platform locally (moto) and replay the sample events
 	$(BIN)/python -m local $(RUN_ARGS)
 
-test: lint typecheck package pytest ## ruff, mypy, package + cfn-lint, then every test
+test: lint typecheck rules-check package pytest ## ruff, mypy, rules, package + cfn-lint, then every test
 
 lint: $(STAMP) ## ruff
 	$(BIN)/ruff check .
@@ -51,7 +53,25 @@ functional: $(STAMP) ## moto in-process tests
 e2e: $(STAMP) ## moto server over HTTP, end to end
 	$(BIN)/pytest tests/e2e
 
-package: $(STAMP) ## chalice package --merge-template into build/$(STAGE), then cfn-lint
+rules: $(STAMP) ## compile routing.yaml into routing.json (what the Lambda loads) and test it
+	$(BIN)/switchboard rules compile
+	$(BIN)/switchboard rules schema
+	$(BIN)/switchboard rules test
+
+schema: $(STAMP) ## write the JSON Schema of the rules file (chalicelib/config/routing.schema.json)
+	$(BIN)/switchboard rules schema
+
+rules-check: $(STAMP) ## the rules are valid, compiled, and pass their routing tests
+	$(BIN)/switchboard rules compile --check
+	$(BIN)/switchboard rules schema --check
+	$(BIN)/switchboard rules test
+
+vendor: requirements-vendor.txt $(STAMP)
+	rm -rf vendor
+	$(BIN)/python -m pip install --quiet --no-deps --target vendor -r requirements-vendor.txt
+	@touch vendor
+
+package: $(STAMP) rules-check vendor ## chalice package --merge-template into build/$(STAGE), then cfn-lint
 	rm -rf build/$(STAGE)
 	$(BIN)/chalice package --stage $(STAGE) --merge-template infra/template.yaml --template-format yaml build/$(STAGE)
 	$(BIN)/cfn-lint build/$(STAGE)/sam.yaml
@@ -61,4 +81,4 @@ bench: $(STAMP) package ## cold start and package size, then the other benchmark
 	$(BIN)/python -m bench --zip build/$(STAGE)/deployment.zip $(BENCH_ARGS)
 
 clean: ## remove build output and the virtual environment
-	rm -rf build $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf build vendor $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -69,25 +69,35 @@ class Container:
 
     @cached_property
     def rules(self) -> Any:
-        from chalicelib.routing.rules import load_rules
+        from chalicelib.routing.loader import load_rules
 
         return load_rules(self.settings.rules_file)
 
     @cached_property
-    def triage(self) -> Any:
+    def customers(self) -> Any:
+        """The directory behind a short-lived cache, shared by everything in this container."""
+        from chalicelib.adapters.customer_cache import CachedCustomerDirectory
         from chalicelib.adapters.customers_table import DynamoCustomerDirectory
+
+        return CachedCustomerDirectory(DynamoCustomerDirectory(self.dynamodb, self.settings.customers_table))
+
+    @cached_property
+    def triage(self) -> Any:
         from chalicelib.adapters.pager_topics import SnsPager
         from chalicelib.adapters.tickets_table import DynamoTicketRepository
         from chalicelib.routing.decide import decide
+        from chalicelib.routing.sentiment import signals_for
         from chalicelib.services.triage import TriageService
 
         rules = self.rules
         s = self.settings
         return TriageService(
             tickets=DynamoTicketRepository(self.dynamodb, s.tickets_table),
-            customers=DynamoCustomerDirectory(self.dynamodb, s.customers_table),
+            customers=self.customers,
             pager=SnsPager(self.sns, s.pager_topics),
-            decide=lambda event, customer, now: decide(event, customer, now, rules),
+            decide=lambda event, customer, now, recent: decide(
+                event, customer, now, rules, signals_for(event, rules, recent)
+            ),
             clock=self.clock,
             dedup_ttl_seconds=s.dedup_ttl_seconds,
         )

@@ -10,7 +10,8 @@ from pathlib import Path
 
 from chalicelib.errors import ConfigError
 
-DEFAULT_RULES_FILE = Path(__file__).parent / "config" / "routing.yaml"
+#: the compiled rules (`make rules` writes it from config/routing.yaml)
+DEFAULT_RULES_FILE = Path(__file__).parent / "config" / "routing.json"
 
 
 @dataclass(frozen=True)

@@ -6,20 +6,25 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from local.samples import EVENTS_DIR
+
+if TYPE_CHECKING:
+    from chalicelib.adapters.customers_table import DynamoCustomerDirectory
 
 CUSTOMERS_FILE = EVENTS_DIR / "customers.json"
 
 
-def seed_customers(directory: Any, path: Path = CUSTOMERS_FILE) -> int:
-    """Put every customer in ``path`` through the app's own directory adapter; returns how many."""
+def seed_customers(directory: DynamoCustomerDirectory, path: Path = CUSTOMERS_FILE) -> int:
+    """Store every customer in ``path`` through the app's own directory adapter; returns how many.
+
+    The same ``put_many`` the CSV import uses: batched writes, and a second seed writes nothing.
+    """
     from chalicelib.model.customer import Customer
 
-    customers = json.loads(path.read_text(encoding="utf-8"))
-    for raw in customers:
-        directory.put(Customer.model_validate(raw))
+    customers = [Customer.model_validate(raw) for raw in json.loads(path.read_text(encoding="utf-8"))]
+    directory.put_many(customers)
     return len(customers)
 
 

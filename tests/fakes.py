@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from chalicelib.errors import DependencyError
 from chalicelib.model.customer import Customer
 from chalicelib.model.event import Sender, SupportEvent
 from chalicelib.model.ticket import PageStatus, Ticket
+from chalicelib.model.ticket import sender_key as ticket_sender_key
 
 
 @dataclass
@@ -46,6 +48,11 @@ class FakeTickets:
 
     def mark_paged(self, ticket_id: str) -> None:
         self.tickets[ticket_id] = self.tickets[ticket_id].model_copy(update={"page_status": PageStatus.SENT})
+
+    def count_recent(self, sender_key: str, since: datetime) -> int:
+        return sum(
+            1 for t in self.tickets.values() if t.created_at >= since and ticket_sender_key(t.event) == sender_key
+        )
 
 
 @dataclass

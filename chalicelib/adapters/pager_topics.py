@@ -16,7 +16,9 @@ def page_text(ticket: Ticket) -> str:
     d = ticket.decision
     lines = [
         f"[{d.priority.value}] {ticket.customer.name} via {ticket.event.channel.value}: {ticket.event.summary()}",
-        f"Ticket {ticket.ticket_id} · team {d.team} · route {d.route}",
+        f"Ticket {ticket.ticket_id} · team {d.team} · route {d.route} · tier {d.tier}",
+        *([f"Paging: {', '.join(d.notify)}"] if d.notify else []),
+        *([f"First response due: {d.sla_due:%a %d %b %H:%M} UTC"] if d.sla_due else []),
         "Why:",
         *(f"  - {r}" for r in d.reasons),
     ]
@@ -45,7 +47,7 @@ class SnsPager:
                         "priority": {"DataType": "String", "StringValue": d.priority.value},
                         "team": {"DataType": "String", "StringValue": d.team},
                         "channel": {"DataType": "String", "StringValue": ticket.event.channel.value},
-                        "tier": {"DataType": "String", "StringValue": ticket.customer.tier.value},
+                        "tier": {"DataType": "String", "StringValue": d.tier},
                         "ticket_id": {"DataType": "String", "StringValue": ticket.ticket_id},
                     },
                 )

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.errors import DependencyError
-from chalicelib.model.ticket import PageStatus, Ticket
+from chalicelib.model.ticket import PageStatus, Ticket, sender_key
+
+
+def _utc(moment: datetime) -> str:
+    """ISO 8601 in UTC: stored times sort as strings, which the BySender range condition relies on."""
+    return moment.astimezone(UTC).isoformat()
 
 
 def ticket_key(ticket_id: str) -> dict[str, Any]:
@@ -45,10 +51,13 @@ class DynamoTicketRepository:
             "rules_version": {"S": decision.rules_version},
             "status": {"S": ticket.status},
             "page_status": {"S": ticket.page_status.value},
-            "created_at": {"S": ticket.created_at.isoformat()},
+            "created_at": {"S": _utc(ticket.created_at)},
             # the whole ticket, so reading it back needs no mapping of every field
             "doc": {"S": ticket.model_dump_json()},
         }
+        sender = sender_key(ticket.event)
+        if sender:
+            item["sender_key"] = {"S": sender}  # the BySender index: repeat contact
         marker = {
             **event_key(ticket.event.event_id),
             "ticket_id": {"S": ticket.ticket_id},
@@ -97,6 +106,20 @@ class DynamoTicketRepository:
             )
         except (ClientError, BotoCoreError) as exc:
             raise DependencyError(f"could not mark ticket {ticket_id} paged: {exc}") from exc
+
+    def count_recent(self, sender_key: str, since: datetime) -> int:
+        """One COUNT query on the sparse BySender index (only tickets carry sender_key)."""
+        try:
+            response = self._client.query(
+                TableName=self._table,
+                IndexName="BySender",
+                KeyConditionExpression="sender_key = :s AND created_at >= :t",
+                ExpressionAttributeValues={":s": {"S": sender_key}, ":t": {"S": _utc(since)}},
+                Select="COUNT",
+            )
+        except (ClientError, BotoCoreError) as exc:
+            raise DependencyError(f"could not count recent tickets: {exc}") from exc
+        return int(response["Count"])
 
     def _get(self, key: dict[str, Any]) -> dict[str, Any] | None:
         try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 
 class Priority(StrEnum):
@@ -19,22 +19,46 @@ class Priority(StrEnum):
         return self in (Priority.P1, Priority.P2)
 
 
-class Decision(BaseModel):
-    """The engine's answer: a route, a team, a priority, who to page, and every reason.
+class Contact(BaseModel):
+    """One person on a live call's dial list."""
 
-    Decisions are data; services carry them out (page, store, reply).
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    person: str
+    name: str
+    phone: str
+    via: str  # why they are on the list: "rotation primary", "team founders", "named"
+
+
+class Decision(BaseModel):
+    """The engine's answer: where the message goes, how urgently, who is reached, and every reason.
+
+    Decisions are data; services carry them out (page, dial, reply, hold until open).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     route: str
+    route_path: tuple[str, ...] = ()
     team: str
     priority: Priority
+    tier: str = "standard"
+    escalation: str | None = None
+    #: who the first level reaches, in words
+    notify: tuple[str, ...] = ()
+    #: the pager topics (PAGER_TOPICS keys) to publish to
     page_targets: tuple[str, ...] = ()
+    dial: tuple[Contact, ...] = ()
+    sla: str | None = None
+    sla_due: AwareDatetime | None = None
+    auto_reply: str | None = None
+    #: the page waits until then (the team's calendar opens); None: page now
+    deferred_until: AwareDatetime | None = None
     reasons: tuple[str, ...] = Field(default=())
     facts: dict[str, str | int | float | bool] = Field(default_factory=dict)
     rules_version: str
 
     @property
     def pages(self) -> bool:
-        return bool(self.page_targets)
+        """Whether someone is paged now."""
+        return bool(self.page_targets) and self.deferred_until is None

@@ -30,14 +30,31 @@ class Sender(BaseModel):
     handle: str | None = None
 
     def lookup_keys(self) -> list[str]:
-        """The customer-directory keys this sender can be found under, most specific first."""
+        """The customer-directory keys this sender can be found under, most specific first.
+
+        ``handle`` is network-qualified like a customer's handles ("x:@dana_w"); the email's
+        domain comes last: it finds the account a colleague of a known customer belongs to.
+        Imported here, not at module level: only triage looks customers up.
+        """
+        from chalicelib.model.directory import (
+            domain_key,
+            email_domain,
+            email_key,
+            generic_mail_domain,
+            handle_key,
+            phone_key,
+        )
+
         keys: list[str] = []
         if self.email:
-            keys.append(f"email#{self.email.strip().lower()}")
+            keys.append(email_key(self.email))
         if self.phone:
-            keys.append(f"phone#{self.phone.strip()}")
-        if self.handle:
-            keys.append(f"handle#{self.handle.strip().lower()}")
+            keys.append(phone_key(self.phone))
+        if self.handle and (key := handle_key(self.handle)):
+            keys.append(key)
+        # a gmail.com sender belongs to no account, whatever the table holds
+        if self.email and (domain := email_domain(self.email)) and not generic_mail_domain(domain):
+            keys.append(domain_key(domain))
         return keys
 
 

@@ -15,6 +15,7 @@ class PageStatus(StrEnum):
     NONE = "none"  # the decision did not call for a page
     PENDING = "pending"  # stored, page not yet confirmed published
     SENT = "sent"
+    DEFERRED = "deferred"  # held until the team's calendar opens (decision.deferred_until)
 
 
 class Ticket(BaseModel):
@@ -27,3 +28,9 @@ class Ticket(BaseModel):
     created_at: AwareDatetime
     status: str = "open"
     page_status: PageStatus = PageStatus.NONE
+
+
+def sender_key(event: SupportEvent) -> str | None:
+    """The sender's most specific directory key: repeat contact is counted per sender, not per account."""
+    keys = event.sender.lookup_keys()
+    return keys[0] if keys else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:  # annotations only: the ingest path must not build the triage models
@@ -24,6 +25,9 @@ class TicketRepository(Protocol):
 
     def mark_paged(self, ticket_id: str) -> None:
         """Record that the ticket's page was published."""
+
+    def count_recent(self, sender_key: str, since: datetime) -> int:
+        """Tickets opened for this sender since ``since`` (repeat contact)."""
 
 
 class CustomerDirectory(Protocol):

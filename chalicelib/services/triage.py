@@ -5,13 +5,22 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from chalicelib.model.customer import Customer
 from chalicelib.model.decision import Decision
 from chalicelib.model.event import SupportEvent
-from chalicelib.model.ticket import PageStatus, Ticket
+from chalicelib.model.ticket import PageStatus, Ticket, sender_key
 from chalicelib.services.ports import CustomerDirectory, Pager, TicketRepository
+
+#: "the Nth message from this customer in the last hour"
+REPEAT_WINDOW = timedelta(hours=1)
+
+
+def page_status(decision: Decision) -> PageStatus:
+    if decision.pages:
+        return PageStatus.PENDING
+    return PageStatus.DEFERRED if decision.deferred_until and decision.page_targets else PageStatus.NONE
 
 
 def ticket_id_for(event_id: str) -> str:
@@ -31,7 +40,8 @@ class TriageService:
     tickets: TicketRepository
     customers: CustomerDirectory
     pager: Pager
-    decide: Callable[[SupportEvent, Customer, datetime], Decision]
+    #: (event, customer, now, earlier messages from the sender in the last hour) → Decision
+    decide: Callable[[SupportEvent, Customer, datetime, int], Decision]
     clock: Callable[[], datetime]
     dedup_ttl_seconds: int = 14 * 24 * 3600
 
@@ -43,14 +53,16 @@ class TriageService:
         customer = self.customers.find(event.sender) or Customer.unknown(
             event.sender.name or event.sender.email or event.sender.phone or "unknown sender"
         )
-        decision = self.decide(event, customer, now)
+        sender = sender_key(event)
+        recent = self.tickets.count_recent(sender, now - REPEAT_WINDOW) if sender else 0
+        decision = self.decide(event, customer, now, recent)
         ticket = Ticket(
             ticket_id=ticket_id_for(event.event_id),
             event=event,
             customer=customer,
             decision=decision,
             created_at=now,
-            page_status=PageStatus.PENDING if decision.pages else PageStatus.NONE,
+            page_status=page_status(decision),
         )
         if not self.tickets.create(ticket, self.dedup_ttl_seconds):
             # a concurrent delivery of the same event won the conditional write

@@ -35,7 +35,7 @@ def test_python_m_local_replays_the_samples_prints_the_tickets_and_exits_0() -> 
     out = done.stdout
     assert "6 requests → 5 tickets" in out  # the widget's retry of the VIP outage made no second ticket
     assert "TICKET" in out and "ROUTE" in out and "PAGED" in out
-    assert "vip-critical-any-hour" in out
+    assert "key-customer-critical" in out
     assert "📟 PAGE → founders  [P1]  Dana Whitfield (Northwind)" in out
     assert "No Moto CloudFormation support" not in out + done.stderr
 

@@ -40,10 +40,12 @@ def test_an_urgent_message_becomes_one_ticket_and_one_page_per_target(aws, worke
     (ticket,) = aws.tickets()
     assert (ticket["priority"]["S"], ticket["route"]["S"], ticket["page_status"]["S"]) == (
         "P1",
-        "vip-critical-any-hour",
+        "key-customer-critical",
         "sent",
     )
-    assert "urgency critical: message mentions 'is down'" in [r["S"] for r in ticket["reasons"]["L"]]
+    assert "urgency 75 (critical): widget +5, 'is down' +45, 'in 10 minutes' +25" in [
+        r["S"] for r in ticket["reasons"]["L"]
+    ]
     pages = aws.pages()
     topics = sorted(p["TopicArn"].rsplit("-", 1)[-1] for p in pages)
     assert topics == ["founders", "support"]

@@ -1,4 +1,4 @@
-"""decide(): table-driven from literal rules; the clock is a parameter."""
+"""decide(): table-driven from literal rules; the clock is a parameter and every decision explains itself."""
 
 from __future__ import annotations
 
@@ -6,114 +6,168 @@ from datetime import UTC, datetime
 
 import pytest
 
-from chalicelib.model.customer import Customer, Tier
-from chalicelib.model.decision import Priority
+from chalicelib.model.customer import Customer
 from chalicelib.model.event import Channel, Sender, SupportEvent
 from chalicelib.routing.decide import decide
-from chalicelib.routing.rules import load_rules, parse_rules
-from chalicelib.settings import DEFAULT_RULES_FILE
+from chalicelib.routing.facts import Signals
+from tests.unit.rules_fixture import literal_rules
 
-RULES = parse_rules(
-    """
-version: 1
-teams: [support, sales]
-business_hours: {timezone: America/New_York, days: [mon, tue, wed, thu, fri], start: "09:00", end: "18:00"}
-urgency:
-  critical: ["is down", outage]
-  high: [urgent, refund]
-routes:
-  - name: vip-critical
-    match: {urgency_at_least: critical, vip: true}
-    team: support
-    priority: P1
-    page: [founders]
-  - name: paying-urgent-in-hours
-    match: {urgency_at_least: high, tiers: [pro, enterprise], in_business_hours: true}
-    team: support
-    priority: P2
-  - name: prospect
-    match: {tiers: [prospect]}
-    team: sales
-    priority: P3
-default: {team: support, priority: P4}
-""",
-    "literal.yaml",
-)
+RULES = literal_rules()
+VIP = Customer(customer_id="c1", name="Dana Whitfield", plan="enterprise", flags=("vip",), mrr=4800)
+PRO = Customer(customer_id="c2", name="Marco Rossi", plan="pro", mrr=99, timezone="Europe/Rome")
+BIG = Customer(customer_id="c4", name="Big Co", plan="pro", mrr=2000)
+UNKNOWN = Customer.unknown("Priya Raman")
 
-VIP = Customer(customer_id="c1", name="Dana", tier=Tier.ENTERPRISE, vip=True)
-PRO = Customer(customer_id="c2", name="Marco", tier=Tier.PRO)
-FREE = Customer(customer_id="c3", name="Sam", tier=Tier.FREE)
-UNKNOWN = Customer.unknown("priya@contoso.example")
-
-# New York is UTC-5 in November
-TUE_0300 = datetime(2026, 11, 17, 8, 0, tzinfo=UTC)
-TUE_0859 = datetime(2026, 11, 17, 13, 59, tzinfo=UTC)
-TUE_0900 = datetime(2026, 11, 17, 14, 0, tzinfo=UTC)
-TUE_1759 = datetime(2026, 11, 17, 22, 59, tzinfo=UTC)
-TUE_1800 = datetime(2026, 11, 17, 23, 0, tzinfo=UTC)
-SAT_1200 = datetime(2026, 11, 21, 17, 0, tzinfo=UTC)
+# New York is UTC-5 in late November
+MON_0300 = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+MON_1000 = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
+MON_1659 = datetime(2026, 11, 23, 21, 59, tzinfo=UTC)
+MON_1700 = datetime(2026, 11, 23, 22, 0, tzinfo=UTC)
+THANKSGIVING_1000 = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
+FRI_2000 = datetime(2026, 11, 28, 1, 0, tzinfo=UTC)
 
 
-def event(text: str) -> SupportEvent:
+def event(text: str, channel: Channel = Channel.WIDGET) -> SupportEvent:
     return SupportEvent(
         event_id="widget:x",
-        channel=Channel.WIDGET,
-        provider="widget",
-        received_at=TUE_0300,
+        channel=channel,
+        provider="test",
+        received_at=MON_0300,
         sender=Sender(email="x@example.com"),
         text=text,
     )
 
 
 @pytest.mark.parametrize(
-    ("text", "customer", "now", "route", "priority", "targets"),
+    ("text", "channel", "customer", "now", "path", "priority", "team", "pages"),
     [
-        pytest.param("The app is down!", VIP, TUE_0300, "vip-critical", "P1", ("founders",), id="vip-outage-3am"),
-        pytest.param("The app is down!", VIP, SAT_1200, "vip-critical", "P1", ("founders",), id="vip-outage-weekend"),
+        pytest.param("hello", Channel.VOICE, PRO, MON_1000, ("call",), "P1", "support", ("support",), id="live-call"),
         pytest.param(
-            "urgent: refund please", PRO, TUE_0900, "paying-urgent-in-hours", "P2", ("support",), id="pro-9am"
+            "The app is down asap",
+            Channel.WIDGET,
+            VIP,
+            MON_0300,
+            ("tag-night", "vip-critical"),
+            "P1",
+            "support",
+            ("support",),
+            id="vip-critical-3am",
         ),
         pytest.param(
-            "urgent: refund please", PRO, TUE_1759, "paying-urgent-in-hours", "P2", ("support",), id="pro-1759"
+            "The app is down asap",
+            Channel.WIDGET,
+            VIP,
+            MON_1000,
+            ("vip-critical",),
+            "P1",
+            "support",
+            ("support",),
+            id="vip-critical-10am",
         ),
-        pytest.param("urgent: refund please", PRO, TUE_0859, "default", "P4", (), id="pro-0859-closed"),
-        pytest.param("urgent: refund please", PRO, TUE_1800, "default", "P4", (), id="pro-1800-closed"),
         pytest.param(
-            "The app is down!", PRO, TUE_0900, "paying-urgent-in-hours", "P2", ("support",), id="critical>=high"
+            "The app is down", Channel.WIDGET, PRO, MON_1000, ("default",), "P4", "support", (), id="pro-not-vip"
         ),
-        pytest.param("How do I export?", PRO, TUE_0900, "default", "P4", (), id="pro-normal"),
-        pytest.param("pricing for 50 seats?", UNKNOWN, TUE_0300, "prospect", "P3", (), id="prospect"),
-        pytest.param("The app is down!", FREE, TUE_0300, "default", "P4", (), id="free-outage-not-vip"),
+        pytest.param(
+            "pricing?", Channel.WIDGET, UNKNOWN, MON_1000, ("buyer",), "P2", "sales", ("sales",), id="buyer-in-hours"
+        ),
+        pytest.param(
+            "hi", Channel.WIDGET, BIG, MON_1000, ("big-spender",), "P2", "support", ("support",), id="team-from-default"
+        ),
+        pytest.param(
+            "I want a refund", Channel.WIDGET, PRO, MON_1659, ("refunds",), "P3", "support", (), id="regex-16-59"
+        ),
+        pytest.param(
+            "I want a chargeback",
+            Channel.WIDGET,
+            PRO,
+            MON_1700,
+            ("tag-night", "refunds"),
+            "P3",
+            "support",
+            (),
+            id="regex-17-00-closed",
+        ),
+        pytest.param(
+            "hello",
+            Channel.WIDGET,
+            PRO,
+            THANKSGIVING_1000,
+            ("tag-night", "default"),
+            "P4",
+            "support",
+            (),
+            id="holiday-closed",
+        ),
     ],
 )
-def test_routes_table(text, customer, now, route, priority, targets):
-    # WHEN an event is decided at a fixed time
-    decision = decide(event(text), customer, now, RULES)
-    # THEN the first matching route decides, and a paging priority pages the team by default
-    assert (decision.route, decision.priority, decision.page_targets) == (route, Priority(priority), targets)
+def test_routes_table(text, channel, customer, now, path, priority, team, pages):
+    # WHEN an event is decided at a fixed moment
+    decision = decide(event(text, channel), customer, now, RULES)
+    # THEN the route path, priority, team and who is paged follow the rules
+    assert decision.route_path == path
+    assert (decision.priority.value, decision.team, decision.page_targets) == (priority, team, pages)
     assert decision.rules_version == RULES.version
 
 
+def test_continue_routes_add_actions_and_earlier_routes_win():
+    # GIVEN a night-time message: tag-night (continue) sets the auto-reply, vip-critical the rest
+    decision = decide(event("The app is down asap"), VIP, MON_0300, RULES)
+    assert decision.route == "vip-critical"
+    # no SLA and the office closed: the reply is promised for the next opening, in the customer's zone (UTC)
+    assert decision.auto_reply == "Hi Dana, we will reply by Monday 23 November, 14:00 (UTC)."
+
+
+def test_a_live_call_resolves_its_dial_list_through_the_rotation_then_the_team():
+    # Monday 10:00 is leo's day (rotation started Mon 23 Nov 09:00 with priya; daily handoff)
+    decision = decide(event("hello", Channel.VOICE), PRO, datetime(2026, 11, 24, 15, 0, tzinfo=UTC), RULES)
+    assert [(c.person, c.phone, c.via) for c in decision.dial] == [
+        ("leo", "+12125550104", "on call, rotation primary"),
+        ("maya", "+12125550101", "team founders"),
+    ]
+    assert decision.notify == ("Leo Martins (on call, rotation primary)",)
+    assert "rotation primary: leo on call" in " ".join(decision.reasons)
+
+
+def test_a_buyer_out_of_hours_is_deferred_to_the_next_opening_and_the_sla_counts_business_time():
+    # GIVEN Friday 20:00 New York: the office opens Monday 09:00
+    decision = decide(event("pricing?"), UNKNOWN, FRI_2000, RULES)
+    assert decision.deferred_until == datetime(2026, 11, 30, 14, 0, tzinfo=UTC)
+    assert decision.sla_due == datetime(2026, 11, 30, 16, 0, tzinfo=UTC)
+    assert not decision.pages
+    assert decision.page_targets == ("sales",)
+
+
+@pytest.mark.parametrize(
+    ("text", "signals", "score", "level"),
+    [
+        pytest.param("hello", Signals(), 0, "low", id="nothing"),
+        pytest.param("refund please", Signals(), 10, "normal", id="phrase"),
+        pytest.param("refund asap", Signals(), 40, "high", id="time-pressure"),
+        pytest.param("refund asap", Signals(sentiment=-0.5), 50, "high", id="negative-tone"),
+        pytest.param("refund asap", Signals(sentiment=0.9), 40, "high", id="positive-tone-adds-nothing"),
+        pytest.param("refund asap", Signals(recent_contacts=1), 50, "high", id="second-message"),
+        pytest.param("refund asap", Signals(recent_contacts=5), 60, "high", id="repeat-capped"),
+        pytest.param(
+            "is down asap refund", Signals(sentiment=-1.0, recent_contacts=3), 100, "critical", id="clamped-100"
+        ),
+    ],
+)
+def test_urgency_scores_and_levels(text, signals, score, level):
+    decision = decide(event(text), PRO, MON_1000, RULES, signals)
+    assert (decision.facts["urgency.score"], decision.facts["urgency.level"]) == (score, level)
+
+
 def test_every_decision_explains_itself():
-    decision = decide(event("The app is down!"), VIP, TUE_0300, RULES)
-    assert decision.reasons == (
-        "urgency critical: message mentions 'is down'",
-        "customer Dana (enterprise, VIP)",
-        "Tue 03:00 America/New_York is outside business hours (Mon–Fri 09:00–18:00 America/New_York)",
-        "route 'vip-critical' matched",
-        "page founders",
+    decision = decide(event("The app is down asap"), VIP, MON_0300, RULES)
+    assert decision.reasons[0] == "urgency 80 (critical): 'is down' +50, 'asap' +30"
+    assert decision.reasons[1].startswith("customer Dana Whitfield, found by id: plan enterprise, tier vip")
+    assert "Mon 03:00 America/New_York: closed; opens Mon 09:00" in decision.reasons
+    assert (
+        "route 'vip-critical' matched: customer.tier = vip (vip) and urgency.level = critical (critical)"
+        in decision.reasons
     )
-    assert decision.facts["urgency"] == "critical"
-    assert decision.facts["in_business_hours"] is False
 
 
 def test_the_same_inputs_give_the_same_decision():
     # decide() is pure: no clock reads, no I/O
-    assert decide(event("refund"), PRO, TUE_0900, RULES) == decide(event("refund"), PRO, TUE_0900, RULES)
-
-
-def test_the_shipped_rules_load_and_route_a_vip_outage_to_the_founders():
-    rules = load_rules(DEFAULT_RULES_FILE)
-    decision = decide(event("Our dashboard is down"), VIP, TUE_0300, rules)
-    assert decision.priority is Priority.P1
-    assert "founders" in decision.page_targets
+    assert decide(event("refund"), PRO, MON_1000, RULES) == decide(event("refund"), PRO, MON_1000, RULES)

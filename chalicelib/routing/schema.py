@@ -1,0 +1,304 @@
+"""The rules document as pydantic models: the shape of routing.yaml, and of the JSON Schema editors use."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    PlainSerializer,
+    Tag,
+    model_validator,
+)
+
+from chalicelib.model.decision import Priority
+
+Name = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)]
+#: "person:maya", "team:founders", "rotation:primary"
+Target = Annotated[str, Field(pattern=r"^(person|team|rotation):[a-z0-9][a-z0-9_-]*$")]
+
+_DURATION = re.compile(r"^(?:(\d+)d)?\s*(?:(\d+)h)?\s*(?:(\d+)m)?$")
+
+
+def _duration(value: Any) -> Any:
+    """'90m', '4h', '1d 2h' → timedelta; numbers are minutes."""
+    if isinstance(value, int | float):
+        return timedelta(minutes=value)
+    if isinstance(value, str) and value.startswith("P"):
+        return value  # ISO 8601 ("PT5M"): pydantic's own parser
+    if isinstance(value, str):
+        m = _DURATION.match(value.strip())
+        if not m or not any(m.groups()):
+            raise ValueError(f"{value!r} is not a duration (write e.g. 5m, 4h, 1d 2h)")
+        days, hours, minutes = (int(g or 0) for g in m.groups())
+        return timedelta(days=days, hours=hours, minutes=minutes)
+    return value
+
+
+def _duration_text(value: timedelta) -> str:
+    """The inverse, so compiled JSON reads like the YAML it came from."""
+    minutes = int(value.total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    return " ".join(f"{n}{unit}" for n, unit in ((days, "d"), (hours, "h"), (minutes, "m")) if n) or "0m"
+
+
+Duration = Annotated[
+    timedelta, BeforeValidator(_duration), PlainSerializer(_duration_text, return_type=str, when_used="json")
+]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# ---- conditions ---------------------------------------------------------------------------------
+
+
+class FactCondition(_Strict):
+    """Compare one fact: exactly one operator."""
+
+    fact: str
+    eq: str | float | bool | None = None
+    in_: list[str | float] | None = Field(default=None, alias="in")
+    gt: float | None = None
+    gte: float | None = None
+    lt: float | None = None
+    lte: float | None = None
+    contains_any: list[str] | None = Field(default=None, min_length=1)
+    matches: str | None = None
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _one_operator(self) -> FactCondition:
+        self.operator()
+        return self
+
+    def operator(self) -> tuple[str, Any]:
+        given = [(k, v) for k, v in self.model_dump(by_alias=True, exclude={"fact"}).items() if v is not None]
+        if len(given) != 1:
+            raise ValueError("a fact condition needs exactly one of eq, in, gt, gte, lt, lte, contains_any, matches")
+        return given[0]
+
+
+class CalendarCondition(_Strict):
+    """True while the named calendar is open."""
+
+    in_calendar: str
+
+
+class AllCondition(_Strict):
+    all: list[Condition] = Field(min_length=1)
+
+
+class AnyCondition(_Strict):
+    any: list[Condition] = Field(min_length=1)
+
+
+class NotCondition(_Strict):
+    not_: Condition = Field(alias="not")
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+def _condition_kind(value: Any) -> str | None:
+    if isinstance(value, dict):
+        for key in ("all", "any", "not", "in_calendar", "fact"):
+            if key in value:
+                return key
+        return None
+    if isinstance(value, BaseModel):
+        return {
+            AllCondition: "all",
+            AnyCondition: "any",
+            NotCondition: "not",
+            CalendarCondition: "in_calendar",
+            FactCondition: "fact",
+        }.get(type(value))
+    return None
+
+
+Condition = Annotated[
+    Annotated[AllCondition, Tag("all")]
+    | Annotated[AnyCondition, Tag("any")]
+    | Annotated[NotCondition, Tag("not")]
+    | Annotated[CalendarCondition, Tag("in_calendar")]
+    | Annotated[FactCondition, Tag("fact")],
+    Discriminator(
+        _condition_kind,
+        custom_error_type="condition",
+        custom_error_message="a condition is one of {fact: …, <operator>: …}, {in_calendar: …}, {all: […]}, {any: […]}, {not: …}",
+    ),
+]
+
+
+for _model in (AllCondition, AnyCondition, NotCondition):
+    _model.model_rebuild()
+
+
+# ---- people, teams, time --------------------------------------------------------------------------
+
+
+class Person(_Strict):
+    name: str
+    phone: str = Field(pattern=r"^\+[1-9]\d{6,14}$")
+    email: str | None = None
+    #: the SNS topic this person's pages go to (a team topic they are subscribed to)
+    topic: Name
+
+
+class Team(_Strict):
+    topic: Name
+    calendar: Name
+    members: list[Name] = Field(default_factory=list)
+
+
+class Holidays(_Strict):
+    """Public holidays from the `holidays` package, compiled into dates when the rules are compiled."""
+
+    country: str = Field(pattern=r"^[A-Z]{2}$")
+    subdivision: str | None = None
+    #: holiday names the business stays open on (as the holidays package names them)
+    exclude: list[str] = Field(default_factory=list)
+
+
+class CalendarSpec(_Strict):
+    timezone: str
+    #: day spec ("mon-fri", "sat", "daily") → windows ("09:00-12:30", "22:00-06:00+1")
+    hours: dict[str, list[str]] = Field(min_length=1)
+    holidays: Holidays | None = None
+    #: extra closed dates, with why
+    closed: dict[date, str] = Field(default_factory=dict)
+
+
+class OverrideSpec(_Strict):
+    person: Name
+    start: AwareDatetime
+    end: AwareDatetime
+
+
+class RotationSpec(_Strict):
+    members: list[Name] = Field(min_length=1)
+    period: Literal["daily", "weekly"]
+    handoff: str = Field(pattern=r"^\d{2}:\d{2}$")
+    timezone: str
+    #: the first shift starts at this date's handoff, with the first member
+    start: date
+    overrides: list[OverrideSpec] = Field(default_factory=list)
+
+
+class EscalationLevel(_Strict):
+    notify: list[Target] = Field(min_length=1)
+    ack_timeout: Duration
+
+
+class EscalationPolicy(_Strict):
+    levels: list[EscalationLevel] = Field(min_length=1)
+    #: how many times the whole ladder repeats after the last level times out
+    repeat: int = Field(default=0, ge=0, le=10)
+
+
+class Tier(_Strict):
+    name: Name
+    when: Condition
+
+
+class SentimentSpec(_Strict):
+    #: points added at the most negative sentiment (scaled by how negative)
+    weight: int = Field(ge=0, le=100)
+    channels: list[str] = Field(default_factory=list)
+
+
+class RepeatContact(_Strict):
+    #: points per earlier message from the same sender in the last hour
+    per_message: int = Field(ge=0, le=100)
+    max: int = Field(ge=0, le=100)
+
+
+class Levels(_Strict):
+    critical: int = Field(ge=0, le=100)
+    high: int = Field(ge=0, le=100)
+    normal: int = Field(ge=0, le=100)
+
+
+class Urgency(_Strict):
+    channel_priors: dict[str, int] = Field(default_factory=dict)
+    phrases: dict[str, int] = Field(default_factory=dict)
+    time_pressure: dict[str, int] = Field(default_factory=dict)
+    sentiment: SentimentSpec | None = None
+    repeat_contact: RepeatContact | None = None
+    levels: Levels
+
+
+class Intent(_Strict):
+    buying: list[str] = Field(default_factory=list)
+
+
+# ---- routes -----------------------------------------------------------------------------------
+
+
+class Sla(_Strict):
+    within: Duration
+    #: business: only the team calendar's open time counts; calendar: wall-clock time
+    clock: Literal["business", "calendar"] = "business"
+
+
+class Actions(_Strict):
+    team: Name | None = None
+    priority: Priority | None = None
+    escalation: Name | None = None
+    #: the ordered dial list for a live call
+    dial: list[Target] | None = None
+    sla: Sla | None = None
+    auto_reply: Name | None = None
+    #: hold the page until the team's calendar next opens (no page while it is open)
+    defer: Literal["until_open"] | None = None
+
+
+class Route(_Strict):
+    name: Name
+    when: Condition | None = None
+    #: keep evaluating later routes after this one matches; its actions fill what later ones leave unset
+    continue_: bool = Field(default=False, alias="continue")
+    then: Actions
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class DefaultRoute(_Strict):
+    then: Actions
+
+
+class RulesDocument(_Strict):
+    """The whole routing policy. ``switchboard rules validate`` checks it; ``make schema`` exports it."""
+
+    version: Literal[1]
+    #: the calendar "business hours" means in reasons and time facts
+    default_calendar: Name
+    people: dict[Name, Person]
+    teams: dict[Name, Team] = Field(min_length=1)
+    calendars: dict[Name, CalendarSpec] = Field(min_length=1)
+    rotations: dict[Name, RotationSpec] = Field(default_factory=dict)
+    escalation_policies: dict[Name, EscalationPolicy] = Field(default_factory=dict)
+    tiers: list[Tier] = Field(default_factory=list)
+    urgency: Urgency
+    intent: Intent = Field(default_factory=Intent)
+    auto_replies: dict[Name, str] = Field(default_factory=dict)
+    routes: list[Route]
+    default: DefaultRoute
+
+
+def rules_json_schema() -> dict[str, Any]:
+    """The JSON Schema for routing.yaml (``make schema`` writes it; editors autocomplete from it)."""
+    schema = RulesDocument.model_json_schema(by_alias=True)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "Switchboard routing rules"
+    return schema

@@ -1,0 +1,179 @@
+"""routing.yaml → validated, compiled JSON for the Lambda; every problem as FILE:LINE with the route's name."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from chalicelib.routing.engine import CompiledRules, Problem, RulesError
+from chalicelib.routing.loader import CONFIG_DIR, FORMAT, from_compiled
+from chalicelib.routing.schema import RulesDocument
+
+RULES_YAML = CONFIG_DIR / "routing.yaml"
+#: holiday dates are compiled for these years; outside them a calendar knows only its explicit closed dates
+HOLIDAY_YEARS = range(2024, 2033)
+
+
+@dataclass(frozen=True)
+class RuleIssue:
+    """One problem, placed: the file, the line, the route (if inside one), the path and what is wrong."""
+
+    file: str
+    line: int
+    route: str | None
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"route {self.route!r}: " if self.route else ""
+        return f"{self.file}:{self.line}: {where}{self.path}: {self.message}"
+
+
+class RulesFileError(Exception):
+    def __init__(self, issues: list[RuleIssue]) -> None:
+        super().__init__("\n".join(map(str, issues)))
+        self.issues = issues
+
+
+def _lines(node: yaml.Node, path: tuple[Any, ...], out: dict[tuple[Any, ...], int]) -> None:
+    out[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            out[(*path, key.value)] = key.start_mark.line + 1
+            _lines(value, (*path, key.value), out)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _lines(item, (*path, i), out)
+
+
+_ALIASES = {"in_": "in", "not_": "not", "continue_": "continue"}
+_MISSING = object()
+
+
+def _place(loc: tuple[Any, ...], document: Any, lines: dict[tuple[Any, ...], int]) -> tuple[tuple[Any, ...], int]:
+    """Follow an error location through the document (skipping pydantic's union tags) to its line."""
+    found: tuple[Any, ...] = ()
+    node = document
+    for part in loc:
+        key = _ALIASES.get(part, part) if isinstance(part, str) else part
+        if isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node):
+            node, found = node[key], (*found, key)
+        elif isinstance(node, dict):
+            # YAML keys may be dates or numbers, which pydantic reports as strings
+            match = next((k for k in node if k == key or str(k) == str(key)), _MISSING)
+            if match is not _MISSING:
+                node, found = node[match], (*found, match)
+    return found, lines.get(found, 1)
+
+
+def _route_name(found: tuple[Any, ...], document: Any) -> str | None:
+    if len(found) >= 2 and found[0] == "routes" and isinstance(found[1], int):
+        route = document["routes"][found[1]]
+        return str(route.get("name")) if isinstance(route, dict) and route.get("name") else f"#{found[1] + 1}"
+    return None
+
+
+def _issue(
+    file: str, loc: tuple[Any, ...], message: str, document: Any, lines: dict[tuple[Any, ...], int]
+) -> RuleIssue:
+    found, line = _place(loc, document, lines)
+    return RuleIssue(file, line, _route_name(found, document), ".".join(map(str, found)) or "(file)", message)
+
+
+def holiday_dates(document: RulesDocument) -> tuple[dict[str, dict[str, str]], list[Problem]]:
+    """Public holidays per calendar from the `holidays` package, as ISO date → name."""
+    import holidays  # a build-time dependency: the Lambda gets the dates, not the 1.7 MB package
+
+    out: dict[str, dict[str, str]] = {}
+    problems: list[Problem] = []
+    for name, spec in document.calendars.items():
+        if spec.holidays is None:
+            continue
+        try:
+            found = holidays.country_holidays(
+                spec.holidays.country, subdiv=spec.holidays.subdivision, years=HOLIDAY_YEARS
+            )
+        except NotImplementedError as exc:
+            problems.append(
+                Problem(("calendars", name, "holidays"), f"the holidays package does not know this place: {exc}")
+            )
+            continue
+        skip = set(spec.holidays.exclude)
+        unknown = skip - {str(why) for why in found.values()}
+        if unknown:
+            known = ", ".join(sorted({str(why) for why in found.values()}))
+            problems.append(
+                Problem(
+                    ("calendars", name, "holidays", "exclude"),
+                    f"no holiday named {', '.join(sorted(unknown))} (names: {known})",
+                )
+            )
+        out[name] = {day.isoformat(): str(why) for day, why in sorted(found.items()) if str(why) not in skip}
+    return out, problems
+
+
+def compile_text(text: str, file: str) -> tuple[dict[str, Any], CompiledRules]:
+    """Validate a rules document and build what the Lambda loads; raises RulesFileError."""
+    try:
+        root = yaml.compose(text)
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else 1
+        raise RulesFileError(
+            [RuleIssue(file, line, None, "(file)", f"not valid YAML: {getattr(exc, 'problem', exc)}")]
+        ) from None
+    lines: dict[tuple[Any, ...], int] = {}
+    if root is not None:
+        _lines(root, (), lines)
+    try:
+        model = RulesDocument.model_validate(document)
+    except ValidationError as exc:
+        issues = [_issue(file, tuple(err["loc"]), err["msg"], document, lines) for err in exc.errors()]
+        raise RulesFileError(issues) from None
+    holidays, problems = holiday_dates(model)
+    rules_json = model.model_dump(mode="json", by_alias=True, exclude_none=True)
+    version = hashlib.sha256(
+        json.dumps({"rules": rules_json, "holidays": holidays}, sort_keys=True).encode()
+    ).hexdigest()[:12]
+    compiled = {"format": FORMAT, "source": file, "version": version, "rules": rules_json, "holidays": holidays}
+    try:
+        if problems:
+            raise RulesError(problems)
+        parsed = {cal: {date.fromisoformat(d): why for d, why in days.items()} for cal, days in holidays.items()}
+        CompiledRules(model, parsed, version, file)
+    except RulesError as exc:
+        raise RulesFileError([_issue(file, p.path, p.message, document, lines) for p in exc.problems]) from None
+    # and the JSON itself must load the way the Lambda loads it
+    return compiled, from_compiled(json.loads(render(compiled)), file)
+
+
+def compile_file(path: Path) -> tuple[dict[str, Any], CompiledRules]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise RulesFileError([RuleIssue(str(path), 0, None, "(file)", f"cannot read: {exc.strerror}")]) from None
+    return compile_text(text, display(path))
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def display(path: Path) -> str:
+    """Paths inside the project are named from its root, so the compiled file is the same from any cwd."""
+    try:
+        return str(path.resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
+def render(compiled: dict[str, Any]) -> str:
+    """The committed JSON, byte for byte: stable key order, one trailing newline."""
+    return json.dumps(compiled, indent=1, sort_keys=True, ensure_ascii=False) + "\n"

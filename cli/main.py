@@ -1,0 +1,35 @@
+"""`switchboard`: one entry point; each area registers its own subcommands."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from cli import customers, rules
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog="switchboard",
+        description="Operate Switchboard: test and explain the routing rules, manage the customer directory.",
+    )
+    areas = top.add_subparsers(dest="area", metavar="{rules,customers}", required=True)
+    rules.register(areas)
+    customers.register(areas)
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        code: int = args.run(args)
+    except BrokenPipeError:
+        # `switchboard rules diff … | head`: the reader has all it wants
+        sys.stderr.close()
+        return 0
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
