@@ -44,6 +44,7 @@ INGEST = ImportPath(
     # bootstrap imports boto3 on first use; counted here because the floor counts it
     "import boto3\nimport app\n"
     "import chalicelib.services.intake, chalicelib.adapters.event_queue, chalicelib.adapters.secrets\n"
+    "import chalicelib.channels.widget\n"
     "import standardwebhooks.webhooks\n",
     "from chalicelib.bootstrap import container\nc = container()\nc.intake\nc.widget_secret.get()\n",
 )

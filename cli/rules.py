@@ -220,7 +220,11 @@ def cmd_explain(args: argparse.Namespace) -> int:
     except RulesFileError as exc:
         return _fail(exc)
     zone = rules.default_calendar.timezone
-    at = parse_at(args.at, zone)
+    try:
+        at = parse_at(args.at, zone)
+    except argparse.ArgumentTypeError as exc:
+        print(f"switchboard rules explain: {exc}", file=sys.stderr)
+        return 2
     directory = MemoryDirectory.from_file(args.customers or CUSTOMERS_FILE)
     for i, path in enumerate(args.events):
         try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -46,8 +47,11 @@ class TicketRow:
         # the `doc` attribute is the whole ticket as JSON; the top-level attributes are for queries
         doc = json.loads(item["doc"]["S"])
         targets = doc["decision"].get("page_targets") or []
-        pending = item.get("page_status", {}).get("S") == "pending"
-        paged = ", ".join(targets) + (" (pending)" if pending else "") if targets else "—"
+        status = item.get("page_status", {}).get("S")
+        paged = ", ".join(targets) + (" (pending)" if status == "pending" else "") if targets else "—"
+        if status == "deferred" and (held := doc["decision"].get("deferred_until")):
+            # a deferred page waits for the team's opening: say when, not that it went out
+            paged = f"held to {datetime.fromisoformat(held):%a %H:%M}"
         return cls(
             ticket_id=item["ticket_id"]["S"],
             event_id=item["event_id"]["S"],

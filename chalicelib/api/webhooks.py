@@ -6,7 +6,6 @@ from chalice.app import Blueprint, Response
 
 from chalicelib.api.responses import accepted, error_response
 from chalicelib.bootstrap import container
-from chalicelib.channels import widget
 from chalicelib.errors import SwitchboardError
 from chalicelib.observability import logger
 
@@ -15,6 +14,9 @@ webhooks = Blueprint(__name__)
 
 @webhooks.route("/webhooks/widget", methods=["POST"], content_types=["application/json"])
 def widget_webhook() -> Response:
+    # imported here: the triage function loads this module too (app.py) and never needs the widget's models
+    from chalicelib.channels import widget
+
     request = webhooks.current_request
     raw = request.raw_body or b""
     body = raw if isinstance(raw, bytes) else raw.encode("utf-8")

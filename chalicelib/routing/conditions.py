@@ -94,7 +94,7 @@ def _show(value: Any) -> str:
 _SYMBOLS = {"eq": "=", "in": "in", "gt": ">", "gte": "≥", "lt": "<", "lte": "≤"}
 
 
-def _fact_test(name: str, op: str, value: Any) -> Predicate:
+def _fact_test(name: str, op: str, value: Any, kind: str) -> Predicate:
     # one closure per operator, each a single dict lookup and comparison: this runs for every route
     if op == "eq":
         return lambda ctx: bool(ctx.facts[name] == value)
@@ -112,7 +112,7 @@ def _fact_test(name: str, op: str, value: Any) -> Predicate:
         return lambda ctx: bool(ctx.facts[name] <= number)
     if op == "contains_any":
         needles = tuple(str(v).lower() for v in value)
-        if FACTS[name] == "list":
+        if kind == "list":
             wanted = frozenset(needles)
             return lambda ctx: not wanted.isdisjoint(ctx.facts[name])
         return lambda ctx: any(n in ctx.facts[name] for n in needles)
@@ -120,8 +120,8 @@ def _fact_test(name: str, op: str, value: Any) -> Predicate:
     return lambda ctx: pattern.search(str(ctx.facts[name])) is not None
 
 
-def _fact_explainer(name: str, op: str, value: Any) -> Explainer:
-    if FACTS[name] == "text":
+def _fact_explainer(name: str, op: str, value: Any, kind: str) -> Explainer:
+    if kind == "text":
         if op == "contains_any":
             return lambda ctx: (
                 f"{name} contains {_show([v for v in value if str(v).lower() in ctx.facts[name]] or value)}"
@@ -142,13 +142,16 @@ def _chain(tests: list[Predicate], every: bool) -> Predicate:
 
 
 def compile_condition(
-    cond: Condition, calendars: Mapping[str, Any], forbidden: frozenset[str] = frozenset()
+    cond: Condition,
+    calendars: Mapping[str, Any],
+    forbidden: frozenset[str] = frozenset(),
+    extra: Mapping[str, str] | None = None,
 ) -> Compiled:
     """Check names and operators, then build the test and its explanation; raises ConditionError."""
     if isinstance(cond, AllCondition | AnyCondition):
         every = isinstance(cond, AllCondition)
         members = cond.all if isinstance(cond, AllCondition) else cond.any
-        parts = [compile_condition(c, calendars, forbidden) for c in members]
+        parts = [compile_condition(c, calendars, forbidden, extra) for c in members]
         test = _chain([p.test for p in parts], every)
         if every:
             return Compiled(test, lambda ctx: " and ".join(p.explain(ctx) for p in parts))
@@ -157,7 +160,7 @@ def compile_condition(
             test, lambda ctx: " or ".join(p.explain(ctx) for p in ([q for q in parts if q.test(ctx)] or parts))
         )
     if isinstance(cond, NotCondition):
-        inner = compile_condition(cond.not_, calendars, forbidden)
+        inner = compile_condition(cond.not_, calendars, forbidden, extra)
         negated = inner.test
         if isinstance(cond.not_, CalendarCondition):
             return Compiled(lambda ctx: not negated(ctx), inner.explain)  # "calendar office is closed" says it
@@ -170,10 +173,12 @@ def compile_condition(
             lambda ctx: ctx.calendar_open(name),
             lambda ctx: f"calendar {name} is {'open' if ctx.calendar_open(name) else 'closed'}",
         )
-    if cond.fact not in FACTS or cond.fact in forbidden:
-        raise ConditionError(f"unknown fact {cond.fact!r} (facts: {', '.join(f for f in FACTS if f not in forbidden)})")
+    # facts named by the document itself: oncall.<rotation> for each rotation it declares
+    known = {**FACTS, **(extra or {})}
+    if cond.fact not in known or cond.fact in forbidden:
+        raise ConditionError(f"unknown fact {cond.fact!r} (facts: {', '.join(f for f in known if f not in forbidden)})")
     op, value = cond.operator()
-    kind = FACTS[cond.fact]
+    kind = known[cond.fact]
     if op not in _OPERATORS_BY_KIND[kind]:
         raise ConditionError(
             f"{cond.fact} is a {kind} fact: use one of {', '.join(sorted(_OPERATORS_BY_KIND[kind]))}, not {op}"
@@ -185,4 +190,4 @@ def compile_condition(
             re.compile(value)
         except re.error as exc:
             raise ConditionError(f"{cond.fact} matches: not a regular expression ({exc})") from None
-    return Compiled(_fact_test(cond.fact, op, value), _fact_explainer(cond.fact, op, value))
+    return Compiled(_fact_test(cond.fact, op, value, kind), _fact_explainer(cond.fact, op, value, kind))

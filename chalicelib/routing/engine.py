@@ -59,13 +59,20 @@ class CompiledRules:
         self.tiers: list[tuple[str, Predicate]] = []
         # names are checked against the calendars declared, so one broken calendar is one error, not many
         declared = document.calendars
+        self.extra_facts = {f"oncall.{name}": "str" for name in document.rotations}
         for i, tier in enumerate(document.tiers):
-            compiled = _compile(tier.when, declared, ("tiers", i, "when"), problems, frozenset({"customer.tier"}))
+            compiled = _compile(
+                tier.when, declared, ("tiers", i, "when"), problems, self.extra_facts, frozenset({"customer.tier"})
+            )
             if compiled is not None:
                 self.tiers.append((tier.name, compiled.test))
         self.routes: list[CompiledRoute] = []
         for i, route in enumerate(document.routes):
-            condition = None if route.when is None else _compile(route.when, declared, ("routes", i, "when"), problems)
+            condition = (
+                None
+                if route.when is None
+                else _compile(route.when, declared, ("routes", i, "when"), problems, self.extra_facts)
+            )
             self.routes.append(CompiledRoute(route.name, condition, route.continue_, route.then))
         if problems:
             raise RulesError(problems)
@@ -85,10 +92,11 @@ def _compile(
     calendars: Mapping[str, Any],
     path: Path,
     problems: list[Problem],
+    extra: Mapping[str, str],
     forbidden: frozenset[str] = frozenset(),
 ) -> Compiled | None:
     try:
-        return compile_condition(cond, calendars, forbidden)
+        return compile_condition(cond, calendars, forbidden, extra)
     except ConditionError as exc:
         problems.append(Problem(path, str(exc)))
         return None

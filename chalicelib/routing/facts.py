@@ -118,6 +118,8 @@ def gather(
         "time.customer_hour": customer_local.hour,
         "time.customer_business_day": customer_local.weekday() < 5,
     }
+    for name, rotation in rules.rotations.items():
+        facts[f"oncall.{name}"] = rotation.on_call(now).person
     ctx = Context(facts, now, rules.calendars)
     tier = next((name for name, predicate in rules.tiers if predicate(ctx)), "standard")
     facts["customer.tier"] = tier

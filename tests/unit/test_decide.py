@@ -10,7 +10,7 @@ from chalicelib.model.customer import Customer
 from chalicelib.model.event import Channel, Sender, SupportEvent
 from chalicelib.routing.decide import decide
 from chalicelib.routing.facts import Signals
-from tests.unit.rules_fixture import literal_rules
+from tests.unit.rules_fixture import LITERAL, literal_rules
 
 RULES = literal_rules()
 VIP = Customer(customer_id="c1", name="Dana Whitfield", plan="enterprise", flags=("vip",), mrr=4800)
@@ -171,3 +171,16 @@ def test_every_decision_explains_itself():
 def test_the_same_inputs_give_the_same_decision():
     # decide() is pure: no clock reads, no I/O
     assert decide(event("refund"), PRO, MON_1000, RULES) == decide(event("refund"), PRO, MON_1000, RULES)
+
+
+def test_who_is_on_call_is_a_fact_routes_can_test():
+    # GIVEN rules with a route for when leo holds the pager (the daily rotation: priya Mon, leo Tue)
+    rules = literal_rules(
+        LITERAL.replace(
+            "  - name: call\n",
+            "  - name: leo-on-call\n    when: {fact: oncall.primary, eq: leo}\n    then: {team: support, priority: P2}\n  - name: call\n",
+        )
+    )
+    monday, tuesday = datetime(2026, 11, 23, 20, 0, tzinfo=UTC), datetime(2026, 11, 24, 20, 0, tzinfo=UTC)
+    assert decide(event("hi"), PRO, monday, rules).facts["oncall.primary"] == "priya"
+    assert decide(event("hi"), PRO, tuesday, rules).route == "leo-on-call"
