@@ -78,8 +78,19 @@ class CompiledRules:
             raise RulesError(problems)
         urgency = document.urgency
         self.channel_priors = dict(urgency.channel_priors)
-        self.phrases = tuple((p.lower(), w) for p, w in urgency.phrases.items())
-        self.time_pressure = tuple((p.lower(), w) for p, w in urgency.time_pressure.items())
+        #: phrases and time pressure in one pass over the text
+        self.weighted_phrases = tuple(
+            (p.lower(), w) for p, w in (*urgency.phrases.items(), *urgency.time_pressure.items())
+        )
+        self.sentiment_weight = urgency.sentiment.weight if urgency.sentiment else 0
+        self.sentiment_channels = frozenset(urgency.sentiment.channels if urgency.sentiment else ())
+        repeat = urgency.repeat_contact
+        self.repeat_per_message, self.repeat_max = (repeat.per_message, repeat.max) if repeat else (0, 0)
+        self.levels = (
+            (urgency.levels.critical, "critical"),
+            (urgency.levels.high, "high"),
+            (urgency.levels.normal, "normal"),
+        )
         self.buying_phrases = tuple(p.lower() for p in document.intent.buying)
         self.default_calendar = self.calendars[document.default_calendar]
 

@@ -42,37 +42,25 @@ def _ordinal(n: int) -> str:
 
 def urgency_of(event: SupportEvent, text: str, signals: Signals, rules: CompiledRules) -> Urgency:
     """Score 0–100 from the channel, phrases, time pressure, tone and repeat contact; the level by threshold."""
-    parts: list[str] = []
-    score = rules.channel_priors.get(event.channel.value, 0)
-    if score:
-        parts.append(f"{event.channel.value} +{score}")
-    for phrases in (rules.phrases, rules.time_pressure):
-        for phrase, weight in phrases:
-            if phrase in text:
-                score += weight
-                parts.append(f"{phrase!r} +{weight}")
-    spec = rules.document.urgency
+    channel = event.channel.value
+    score = rules.channel_priors.get(channel, 0)
+    parts = [f"{channel} +{score}"] if score else []
+    for phrase, weight in rules.weighted_phrases:
+        if phrase in text:
+            score += weight
+            parts.append(f"{phrase!r} +{weight}")
     tone = signals.sentiment
     # VADER calls compound ≤ -0.05 negative; only negativity raises urgency, scaled by how negative
-    if spec.sentiment and tone is not None and tone <= -0.05 and event.channel.value in spec.sentiment.channels:
-        points = round(spec.sentiment.weight * -tone)
+    if tone is not None and tone <= -0.05 and rules.sentiment_weight and channel in rules.sentiment_channels:
+        points = round(rules.sentiment_weight * -tone)
         score += points
         parts.append(f"negative tone ({tone:+.2f}) +{points}")
-    if spec.repeat_contact and signals.recent_contacts > 0:
-        points = min(spec.repeat_contact.per_message * signals.recent_contacts, spec.repeat_contact.max)
+    if signals.recent_contacts > 0 and rules.repeat_per_message:
+        points = min(rules.repeat_per_message * signals.recent_contacts, rules.repeat_max)
         score += points
         parts.append(f"{_ordinal(signals.recent_contacts + 1)} message this hour +{points}")
     score = max(0, min(100, score))
-    levels = spec.levels
-    level = (
-        "critical"
-        if score >= levels.critical
-        else "high"
-        if score >= levels.high
-        else "normal"
-        if score >= levels.normal
-        else "low"
-    )
+    level = next((name for threshold, name in rules.levels if score >= threshold), "low")
     why = ", ".join(parts) if parts else "nothing urgent in channel or words"
     return Urgency(score, level, (f"urgency {score} ({level}): {why}",))
 
