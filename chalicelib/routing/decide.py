@@ -96,17 +96,18 @@ def decide(
     merged: dict[str, Any] = {}
     path: list[str] = []
     final = "default"
-    for route in rules.routes:
-        condition = route.condition
-        if condition is not None and not condition.test(ctx):
-            continue
+    facts, calendar_open = ctx.facts, ctx.calendar_open
+    index = rules.match_route(facts, calendar_open, 0)
+    while index >= 0:
+        route = rules.routes[index]
         path.append(route.name)
-        why = condition.explain(ctx) if condition is not None else "matches everything"
+        why = route.condition.explain(ctx) if route.condition is not None else "matches everything"
         reasons.append(f"route {route.name!r} matched{' (continue)' if route.continue_ else ''}: {why}")
         _fill(merged, route.then)
         if not route.continue_:
             final = route.name
             break
+        index = rules.match_route(facts, calendar_open, index + 1)
     else:
         path.append("default")
         reasons.append("no route stopped the search: the default route applies")

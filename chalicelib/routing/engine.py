@@ -10,7 +10,8 @@ from typing import Any
 
 from chalicelib.model.event import Channel
 from chalicelib.routing.calendars import Calendar
-from chalicelib.routing.conditions import Compiled, ConditionError, Predicate, compile_condition
+from chalicelib.routing.codegen import compile_matcher
+from chalicelib.routing.conditions import FACTS, Compiled, ConditionError, Predicate, compile_condition
 from chalicelib.routing.rotations import Rotation
 from chalicelib.routing.schema import Actions, Condition, RulesDocument
 
@@ -76,6 +77,10 @@ class CompiledRules:
             self.routes.append(CompiledRoute(route.name, condition, route.continue_, route.then))
         if problems:
             raise RulesError(problems)
+        kinds = {**FACTS, **self.extra_facts}
+        # the hot path: every route's and tier's condition in one generated function each
+        self.match_route = compile_matcher([r.when for r in document.routes], kinds)
+        self.match_tier = compile_matcher([t.when for t in document.tiers], kinds)
         urgency = document.urgency
         self.channel_priors = dict(urgency.channel_priors)
         #: phrases and time pressure in one pass over the text

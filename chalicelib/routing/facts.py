@@ -109,7 +109,8 @@ def gather(
     for name, rotation in rules.rotations.items():
         facts[f"oncall.{name}"] = rotation.on_call(now).person
     ctx = Context(facts, now, rules.calendars)
-    tier = next((name for name, predicate in rules.tiers if predicate(ctx)), "standard")
+    found = rules.match_tier(facts, ctx.calendar_open, 0)
+    tier = rules.tiers[found][0] if found >= 0 else "standard"
     facts["customer.tier"] = tier
     reasons = list(urgency.reasons)
     if customer.known:
