@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from chalicelib.routing.calendars import Calendar
 from chalicelib.routing.schema import (
     AllCondition,
     AnyCondition,
@@ -54,17 +53,15 @@ _OPERATORS_BY_KIND = {
 
 @dataclass
 class Context:
-    """One decision's facts, and calendar openness computed at most once per calendar."""
+    """One decision's facts, and whether each calendar is open."""
 
     facts: Mapping[str, Any]
     now: datetime
-    calendars: Mapping[str, Calendar]
-    _open: dict[str, bool] = field(default_factory=dict)
+    #: whether a calendar is open at ``now`` (the rules memoise it per minute)
+    is_open: Callable[[str, datetime], bool]
 
     def calendar_open(self, name: str) -> bool:
-        if name not in self._open:
-            self._open[name] = self.calendars[name].is_open(self.now)
-        return self._open[name]
+        return self.is_open(name, self.now)
 
 
 Predicate = Callable[[Context], bool]

@@ -73,7 +73,7 @@ class _Resolver:
             return [(name, "named")]
         if kind == "team":
             return [(member, f"team {name}") for member in doc.teams[name].members]
-        on_call = self.rules.rotations[name].on_call(self.now)
+        on_call = self.rules.on_call(name, self.now)
         if name not in self._seen_rotations:
             self._seen_rotations.add(name)
             self.reasons.append(on_call.reason(name))

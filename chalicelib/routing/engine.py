@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import string
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from chalicelib.model.event import Channel
 from chalicelib.routing.calendars import Calendar
 from chalicelib.routing.codegen import compile_matcher
 from chalicelib.routing.conditions import FACTS, Compiled, ConditionError, Predicate, compile_condition
-from chalicelib.routing.rotations import Rotation
+from chalicelib.routing.rotations import OnCall, Rotation
 from chalicelib.routing.schema import Actions, Condition, RulesDocument
 
 #: a place in the rules document, as keys and list indexes: ("routes", 3, "then", "team")
@@ -42,6 +42,29 @@ class CompiledRoute:
     condition: Compiled | None
     continue_: bool
     then: Actions
+
+
+class MinuteMemo:
+    """Answers that depend only on the minute: calendar openness, the business-hours reason, who is on call.
+
+    Windows, handoffs and closed dates fall on whole minutes, so within one minute these answers
+    cannot change; a burst of messages in the same minute (an outage) pays for them once. Only the
+    current minute is kept: messages are triaged in arrival order.
+    """
+
+    def __init__(self) -> None:
+        self._state: tuple[int, dict[Any, Any]] = (-1, {})
+
+    def get(self, now: datetime, key: Any, compute: Callable[[], Any]) -> Any:
+        minute = int(now.timestamp()) // 60
+        current, values = self._state
+        if current != minute:
+            values = {}
+            # one tuple, replaced whole: the local platform's threads may share these rules
+            self._state = (minute, values)
+        if key not in values:
+            values[key] = compute()
+        return values[key]
 
 
 class CompiledRules:
@@ -98,6 +121,25 @@ class CompiledRules:
         )
         self.buying_phrases = tuple(p.lower() for p in document.intent.buying)
         self.default_calendar = self.calendars[document.default_calendar]
+        self.memo = MinuteMemo()
+        # an override may start at any second; then who is on call can change within a minute
+        self.on_call_by_minute = all(
+            o.start.second == o.start.microsecond == o.end.second == o.end.microsecond == 0
+            for spec in document.rotations.values()
+            for o in spec.overrides
+        )
+
+    def is_open(self, calendar: str, now: datetime) -> bool:
+        return bool(self.memo.get(now, ("open", calendar), lambda: self.calendars[calendar].is_open(now)))
+
+    def hours_reason(self, now: datetime) -> str:
+        return str(self.memo.get(now, "hours", lambda: self.default_calendar.explain(now)))
+
+    def on_call(self, rotation: str, now: datetime) -> OnCall:
+        if not self.on_call_by_minute:
+            return self.rotations[rotation].on_call(now)
+        on_call: OnCall = self.memo.get(now, ("on-call", rotation), lambda: self.rotations[rotation].on_call(now))
+        return on_call
 
     def team_calendar(self, team: str) -> Calendar:
         return self.calendars[self.document.teams[team].calendar]

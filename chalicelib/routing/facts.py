@@ -106,9 +106,9 @@ def gather(
         "time.customer_hour": customer_local.hour,
         "time.customer_business_day": customer_local.weekday() < 5,
     }
-    for name, rotation in rules.rotations.items():
-        facts[f"oncall.{name}"] = rotation.on_call(now).person
-    ctx = Context(facts, now, rules.calendars)
+    for name in rules.rotations:
+        facts[f"oncall.{name}"] = rules.on_call(name, now).person
+    ctx = Context(facts, now, rules.is_open)
     found = rules.match_tier(facts, ctx.calendar_open, 0)
     tier = rules.tiers[found][0] if found >= 0 else "standard"
     facts["customer.tier"] = tier
@@ -124,7 +124,7 @@ def gather(
     else:
         intent = "with buying intent" if facts["intent.buying"] else "no buying intent in the message"
         reasons.append(f"unknown sender {customer.name}: a prospect, {intent}")
-    reasons.append(calendar.explain(now))
+    reasons.append(rules.hours_reason(now))
     if customer.known:
         business = "a business day" if facts["time.customer_business_day"] else "their weekend"
         reasons.append(f"customer's local time {customer_local:%a %H:%M} {customer_zone.key}: {business}")
