@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice.app import Chalice, SQSEvent
+from chalice.app import Chalice, SNSEvent, SQSEvent
 
+from chalicelib.api.providers import providers
 from chalicelib.api.webhooks import webhooks
 
 app = Chalice(app_name="switchboard")
+# SendGrid's multipart bodies carry binary attachments: API Gateway must pass the bytes base64-encoded
+app.api.binary_types.append("multipart/form-data")
 app.register_blueprint(webhooks)
+app.register_blueprint(providers)
 
 
 # The queue name here is a placeholder: infra/template.yaml points this event source at the
@@ -20,3 +24,12 @@ def triage(event: SQSEvent) -> dict[str, Any]:
     from chalicelib.api.triage_handler import handle_batch
 
     return handle_batch(event.to_dict(), event.context)
+
+
+# The topic name is a placeholder too: infra/template.yaml subscribes this function to the stack's
+# inbound-email topic, where an SES receipt rule publishes each email.
+@app.on_sns_message(topic="switchboard-inbound-email")
+def inbound_email(event: SNSEvent) -> list[str]:
+    from chalicelib.api.inbound_email import handle_notification
+
+    return handle_notification(event.message)

@@ -11,8 +11,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import cold_start, package_size
+from bench import cold_start, decisions, package_size
 from bench.cold_start import ColdStartResult
+from bench.decisions import DecisionsResult
 from bench.package_size import MB, PackageSizeResult
 
 
@@ -28,16 +29,20 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     runs.add_argument(
         "--quick",
-        action="store_const",
-        const=cold_start.QUICK_RUNS,
-        dest="runs",
-        help=f"{cold_start.QUICK_RUNS} runs: checks the bench works, figures are indicative only",
+        action="store_true",
+        help=f"{cold_start.QUICK_RUNS} cold-start runs and {decisions.QUICK_DECISIONS} decisions per rule size: "
+        "checks the bench works, figures are indicative only",
     )
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write the figures to PATH as JSON")
     parser.add_argument(
         "--zip", type=Path, default=package_size.DEFAULT_ZIP, metavar="PATH", help="deployment.zip to measure"
     )
+    parser.add_argument(
+        "--skip-decisions", action="store_true", help="leave out the decisions benchmark (decide() throughput, p99)"
+    )
     args = parser.parse_args(argv)
+    if args.quick:
+        args.runs = cold_start.QUICK_RUNS
     if args.runs < 1:
         parser.error("--runs must be at least 1")
     return args
@@ -47,7 +52,7 @@ def environment() -> str:
     return f"CPython {platform.python_version()} on {platform.machine()}"
 
 
-def summary(cold: ColdStartResult, package: PackageSizeResult | None) -> str:
+def summary(cold: ColdStartResult, package: PackageSizeResult | None, decided: DecisionsResult | None = None) -> str:
     """One line for the README's performance section."""
     r = cold.ratios
     text = (
@@ -62,6 +67,8 @@ def summary(cold: ColdStartResult, package: PackageSizeResult | None) -> str:
             f" deployment.zip {package.zip_bytes / MB:.2f} MB "
             f"(budget ≤ {package.budget_bytes / MB:.0f} MB, {package.verdict})."
         )
+    if decided is not None and (line := decisions.summary(decided)):
+        text += f" {line}"
     return text
 
 
@@ -82,8 +89,16 @@ def main(argv: list[str] | None = None) -> int:
     print(cold_start.format_report(cold), end="\n\n")
     package = package_size.measure(args.zip)
     print(package_size.format_report(package, args.zip), end="\n\n")
+    decided = None
+    if not args.skip_decisions:
+        decided = decisions.run(
+            decisions=decisions.QUICK_DECISIONS if args.quick else None,
+            compile_runs=1 if args.quick else decisions.COMPILE_RUNS,
+            progress=decisions.tell,
+        )
+        print(decisions.format_report(decided), end="\n\n")
 
-    line = summary(cold, package)
+    line = summary(cold, package, decided)
     if args.json:
         figures: dict[str, Any] = {
             "command": command,
@@ -92,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
             "machine": platform.machine(),
             "cold_start": cold.to_dict(),
             "package_size": package.to_dict() if package else None,
+            "decisions": decided.to_dict() if decided else None,
             "summary": line,
         }
         args.json.write_text(json.dumps(figures, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

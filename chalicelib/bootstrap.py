@@ -26,6 +26,7 @@ class Container:
     ) -> None:
         self._settings = settings
         self.clock = clock
+        self._secret_sources: dict[str, Any] = {}
         for name, value in overrides.items():
             if not isinstance(getattr(type(self), name, None), cached_property):
                 raise TypeError(f"unknown override {name!r}")
@@ -52,13 +53,18 @@ class Container:
     def sns(self) -> Any:
         return self.client("sns")
 
-    @cached_property
-    def widget_secret(self) -> Any:
-        from chalicelib.adapters.secrets import SecretSource
+    def secret(self, name: str) -> Any:
+        """The SecretSource for one provider's secret, built once (SSM values are cached inside)."""
+        if name not in self._secret_sources:
+            from chalicelib.adapters.secrets import SecretSource
 
-        s = self.settings
-        ssm = None if s.widget_secret else self.client("ssm")
-        return SecretSource(s.widget_secret, s.widget_secret_param, ssm)
+            value, parameter = self.settings.secret(name)
+            self._secret_sources[name] = SecretSource(value, parameter, None if value else self.client("ssm"))
+        return self._secret_sources[name]
+
+    @property
+    def widget_secret(self) -> Any:
+        return self.secret("widget")
 
     @cached_property
     def intake(self) -> Any:
@@ -80,6 +86,18 @@ class Container:
         from chalicelib.adapters.customers_table import DynamoCustomerDirectory
 
         return CachedCustomerDirectory(DynamoCustomerDirectory(self.dynamodb, self.settings.customers_table))
+
+    @cached_property
+    def voice(self) -> Any:
+        from chalicelib.routing.decide import decide
+        from chalicelib.services.voice import VoiceService
+
+        rules = self.rules
+        return VoiceService(
+            customers=self.customers,
+            decide=lambda event, customer, now, recent: decide(event, customer, now, rules, None),
+            clock=self.clock,
+        )
 
     @cached_property
     def triage(self) -> Any:

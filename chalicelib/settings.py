@@ -10,6 +10,18 @@ from pathlib import Path
 
 from chalicelib.errors import ConfigError
 
+#: secret name → the environment variable holding it directly (local development); in AWS the same
+#: variable with a _PARAM suffix names an SSM SecureString parameter instead
+SECRET_VARIABLES = {
+    "widget": "WIDGET_SIGNING_SECRET",
+    "twilio": "TWILIO_AUTH_TOKEN",
+    "slack": "SLACK_SIGNING_SECRET",
+    "x": "X_CONSUMER_SECRET",
+    "meta": "META_APP_SECRET",
+    "meta_verify": "META_VERIFY_TOKEN",
+    "sendgrid": "SENDGRID_INBOUND_TOKEN",
+}
+
 #: the compiled rules (`make rules` writes it from config/routing.yaml)
 DEFAULT_RULES_FILE = Path(__file__).parent / "config" / "routing.json"
 
@@ -25,12 +37,21 @@ class Settings:
     pager_topics: Mapping[str, str] = field(default_factory=dict)
     #: the local AWS stand-in (moto server); None in AWS
     endpoint_url: str | None = None
-    #: Standard Webhooks secret for the widget: given directly (local/dev) or as an SSM parameter name
-    widget_secret: str | None = None
-    widget_secret_param: str | None = None
+    #: secret name → (value given directly, SSM parameter name); see SECRET_VARIABLES
+    secrets: Mapping[str, tuple[str | None, str | None]] = field(default_factory=dict)
+    #: the public URL providers call (scheme://host[/stage]); Twilio signs the full URL
+    public_base_url: str | None = None
     rules_file: Path = DEFAULT_RULES_FILE
     #: seconds a transient item (event dedup marker) lives before DynamoDB TTL removes it
     dedup_ttl_seconds: int = 14 * 24 * 3600
+
+    def secret(self, name: str) -> tuple[str | None, str | None]:
+        """(value, SSM parameter name) for a secret; ConfigError when neither is configured."""
+        value, parameter = self.secrets.get(name, (None, None))
+        if not value and not parameter:
+            var = SECRET_VARIABLES[name]
+            raise ConfigError(f"the {name} secret is not configured: set {var} or {var}_PARAM")
+        return value, parameter
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -48,8 +69,11 @@ class Settings:
             raise ConfigError(f"PAGER_TOPICS is not JSON: {exc}") from None
         if not isinstance(topics, dict) or not all(isinstance(v, str) for v in topics.values()):
             raise ConfigError('PAGER_TOPICS must be a JSON object of name -> topic ARN, e.g. {"support": "arn:..."}')
-        if not env.get("WIDGET_SIGNING_SECRET") and not env.get("WIDGET_SECRET_PARAM"):
-            raise ConfigError("set WIDGET_SIGNING_SECRET (local) or WIDGET_SECRET_PARAM (SSM parameter name)")
+        if not env.get("WIDGET_SIGNING_SECRET") and not env.get("WIDGET_SIGNING_SECRET_PARAM"):
+            raise ConfigError("set WIDGET_SIGNING_SECRET (local) or WIDGET_SIGNING_SECRET_PARAM (SSM parameter name)")
+        secrets = {
+            name: (env.get(var) or None, env.get(f"{var}_PARAM") or None) for name, var in SECRET_VARIABLES.items()
+        }
         return cls(
             stage=env.get("STAGE", "dev"),
             region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
@@ -58,7 +82,7 @@ class Settings:
             events_queue_url=env["EVENTS_QUEUE_URL"],
             pager_topics=dict(topics),
             endpoint_url=env.get("AWS_ENDPOINT_URL") or None,
-            widget_secret=env.get("WIDGET_SIGNING_SECRET") or None,
-            widget_secret_param=env.get("WIDGET_SECRET_PARAM") or None,
+            secrets=secrets,
+            public_base_url=(env.get("PUBLIC_BASE_URL") or "").rstrip("/") or None,
             rules_file=Path(env["RULES_FILE"]) if env.get("RULES_FILE") else DEFAULT_RULES_FILE,
         )

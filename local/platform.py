@@ -200,14 +200,16 @@ class Platform:
         if str(ROOT) not in sys.path:
             sys.path.insert(0, str(ROOT))
         self.app_module = importlib.import_module("app")
-        container = bootstrap.Container(clock=self.options.clock) if self.options.clock else bootstrap.Container()
-        # Built now, on one thread: boto3's default session is not thread-safe, and the API's request
-        # threads and the worker would otherwise race to create the clients on first use.
-        _ = (container.widget_secret, container.intake, container.triage)
-        bootstrap.use(container)
         self._api = api_server(self.app_module.app, config, self.options.host, self.options.port)
         host, port = self._api.server.server_address[:2]
         self.api_url = f"http://{host}:{port}"
+        # the URL providers call, known once the port is bound: Twilio signs the full URL
+        os.environ["PUBLIC_BASE_URL"] = self.api_url
+        container = bootstrap.Container(clock=self.options.clock) if self.options.clock else bootstrap.Container()
+        # Built now, on one thread: boto3's default session is not thread-safe, and the API's request
+        # threads and the worker would otherwise race to create the clients on first use.
+        _ = (container.widget_secret, container.intake, container.triage, container.customers)
+        bootstrap.use(container)
         self._api_thread = threading.Thread(
             target=self._api.server.serve_forever, kwargs={"poll_interval": 0.2}, name="api-server", daemon=True
         )
@@ -252,7 +254,9 @@ class Platform:
         for part in parts:
             part.stop()
         if self._api is not None:
-            self._api.server.shutdown()
+            # shutdown() waits for serve_forever to notice; if it never ran (a failed start), it would wait forever
+            if self._api_thread is not None:
+                self._api.server.shutdown()
             self._api.server.server_close()
             self._api = None
         if self._api_thread is not None:

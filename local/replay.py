@@ -45,20 +45,35 @@ class Delivery:
         return value if isinstance(value, dict) else {}
 
     @property
+    def event_ids(self) -> list[str]:
+        """The widget answers {"event_id"}; the other providers {"event_ids": [...]} (a batch, or none)."""
+        single = self.answer.get("event_id")
+        many = self.answer.get("event_ids")
+        if isinstance(single, str):
+            return [single]
+        return [i for i in many if isinstance(i, str)] if isinstance(many, list) else []
+
+    @property
     def event_id(self) -> str | None:
-        value = self.answer.get("event_id")
-        return value if isinstance(value, str) else None
+        ids = self.event_ids
+        return ids[0] if ids else None
 
     def line(self, name_width: int = 28) -> str:
         """``name  status  event id or reason``: one line per request."""
         if self.ok:
-            outcome = self.event_id or self.body.strip()
+            outcome = ", ".join(self.event_ids) or _short(self.body)
         elif self.status == 0:
             outcome = self.body
         else:
             outcome = str(self.answer.get("reason") or self.answer.get("Message") or self.body.strip())
         status = str(self.status) if self.status else "---"
         return f"{self.sample.name:<{name_width}}  {status}  {outcome}"
+
+
+def _short(text: str, limit: int = 60) -> str:
+    """A handshake's or a skip's answer on one line."""
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 def fresh_id(sample: SampleRequest) -> SampleRequest:
@@ -69,7 +84,10 @@ def fresh_id(sample: SampleRequest) -> SampleRequest:
 def send(sample: SampleRequest, base_url: str = DEFAULT_URL, timeout: float = 10.0) -> Delivery:
     """POST the (already signed) sample's exact body bytes with its headers."""
     request = urllib.request.Request(
-        base_url.rstrip("/") + sample.path, data=sample.body, headers=sample.headers, method=sample.method
+        base_url.rstrip("/") + sample.path,
+        data=sample.body if sample.method != "GET" else None,
+        headers=sample.headers,
+        method=sample.method,
     )
     try:
         with _opener.open(request, timeout=timeout) as response:
@@ -85,7 +103,8 @@ def curl_command(sample: SampleRequest, base_url: str = DEFAULT_URL) -> str:
     """A ready-to-paste curl for a signed sample; the body is passed byte for byte (--data-binary)."""
     lines = [f"curl -sS -i -X {sample.method} {shlex.quote(base_url.rstrip('/') + sample.path)}"]
     lines += [f"  -H {shlex.quote(f'{k}: {v}')}" for k, v in sample.headers.items()]
-    lines.append(f"  --data-binary {shlex.quote(sample.body.decode('utf-8'))}")
+    if sample.body:
+        lines.append(f"  --data-binary {shlex.quote(sample.body.decode('utf-8'))}")
     return " \\\n".join(lines)
 
 
@@ -97,7 +116,7 @@ def in_replay_order(samples: Iterable[SampleRequest]) -> list[SampleRequest]:
 def collect(paths: Sequence[str]) -> list[SampleRequest]:
     """Sample files and directories (searched for */*.json or *.json) → requests; none given: all of events/."""
     if not paths:
-        return in_replay_order(all_samples())
+        return in_replay_order(s for s in all_samples() if s.is_http)
     found: list[SampleRequest] = []
     for text in paths:
         path = Path(text)
@@ -154,7 +173,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     secrets = local_secrets()
     failed = 0
     for sample in samples:
-        request = signed(fresh_id(sample) if args.fresh_id else sample, secrets)
+        request = signed(fresh_id(sample) if args.fresh_id else sample, secrets, base_url=args.url)
         if args.curl:
             valid_until = datetime.now(UTC) + SIGNATURE_LIFETIME
             print(f"# {sample.name}: signature valid until {valid_until:%H:%M:%S} UTC")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -26,7 +27,13 @@ class SampleRequest:
 
     @property
     def provider(self) -> str:
-        return self.path.rstrip("/").rsplit("/", 1)[-1]
+        """The folder under events/ names the provider (paths nest: /webhooks/twilio/dial?attempt=1)."""
+        return self.name.split("/", 1)[0]
+
+    @property
+    def is_http(self) -> bool:
+        """SES samples are SNS messages a Lambda receives, not requests sent to the API."""
+        return self.provider != "ses"
 
 
 def _body_bytes(body: Any) -> bytes:
@@ -57,10 +64,12 @@ def all_samples(root: Path = EVENTS_DIR) -> list[SampleRequest]:
 
 
 def local_secrets(config_path: Path = CHALICE_CONFIG) -> dict[str, str]:
-    """The local stage's development secrets (public by design: they sign the samples)."""
+    """The local stage's development secrets by name (public by design: they sign the samples)."""
+    from chalicelib.settings import SECRET_VARIABLES
+
     config = json.loads(config_path.read_text(encoding="utf-8"))
     env: dict[str, str] = config["stages"]["local"]["environment_variables"]
-    return {"widget": env["WIDGET_SIGNING_SECRET"]}
+    return {name: env[var] for name, var in SECRET_VARIABLES.items() if var in env}
 
 
 def sign_widget(sample: SampleRequest, secret: str, at: datetime) -> SampleRequest:
@@ -73,9 +82,21 @@ def sign_widget(sample: SampleRequest, secret: str, at: datetime) -> SampleReque
     return replace(sample, headers=headers)
 
 
-def signed(sample: SampleRequest, secrets: dict[str, str], at: datetime | None = None) -> SampleRequest:
-    """Sign a sample as its provider would, now (providers sign at send time, and windows are short)."""
+def signed(
+    sample: SampleRequest, secrets: dict[str, str], at: datetime | None = None, base_url: str = ""
+) -> SampleRequest:
+    """Sign a sample as its provider would, now (providers sign at send time, and windows are short).
+
+    ``base_url`` is the API's public URL as the provider calls it: Twilio signs the full URL.
+    """
     at = at or datetime.now(UTC)
-    if sample.provider == "widget":
+    provider = sample.provider
+    if provider == "widget":
         return sign_widget(sample, secrets["widget"], at)
-    raise ValueError(f"{sample.name}: no signer for provider {sample.provider!r}")
+    if provider not in ("twilio", "slack", "x", "meta", "sendgrid"):
+        raise ValueError(f"{sample.name}: no signer for provider {provider!r}")
+    signer = importlib.import_module(f"local.signers.{provider}")
+    # Meta's subscription GET carries the verify token, not a signature
+    name = "meta_verify" if provider == "meta" and sample.method == "GET" else provider
+    result: SampleRequest = signer.sign(sample, secrets[name], at, base_url)
+    return result

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -59,9 +59,14 @@ class Context:
     now: datetime
     #: whether a calendar is open at ``now`` (the rules memoise it per minute)
     is_open: Callable[[str, datetime], bool]
+    _open: dict[str, bool] = field(default_factory=dict)
 
     def calendar_open(self, name: str) -> bool:
-        return self.is_open(name, self.now)
+        # several routes may ask about the same calendar: once per decision
+        known = self._open.get(name)
+        if known is None:
+            known = self._open[name] = self.is_open(name, self.now)
+        return known
 
 
 Predicate = Callable[[Context], bool]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -65,12 +66,18 @@ def urgency_of(event: SupportEvent, text: str, signals: Signals, rules: Compiled
     return Urgency(score, level, (f"urgency {score} ({level}): {why}",))
 
 
-def zone_or(name: str, fallback: ZoneInfo) -> ZoneInfo:
-    """The named zone, or ``fallback`` for a name the directory got wrong (never fail a decision on it)."""
+@lru_cache(maxsize=512)
+def _zone(name: str) -> ZoneInfo | None:
+    # ZoneInfo itself keeps only 8 zones strongly; customers span more, and a reload reads a file
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        return fallback
+        return None
+
+
+def zone_or(name: str, fallback: ZoneInfo) -> ZoneInfo:
+    """The named zone, or ``fallback`` for a name the directory got wrong (never fail a decision on it)."""
+    return _zone(name) or fallback
 
 
 def gather(

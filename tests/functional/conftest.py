@@ -15,9 +15,12 @@ from moto import mock_aws
 from chalicelib import bootstrap
 from chalicelib.adapters.customers_table import DynamoCustomerDirectory
 from chalicelib.settings import Settings
-from local.samples import local_secrets
+from local.samples import ROOT
 from local.stack import LocalStack, create_stack
 from local.tables import seed_customers
+
+#: the API's public URL in these tests (Twilio signs the full URL it calls)
+PUBLIC_URL = "https://switchboard.test"
 
 # A Tuesday 03:00 in New York: outside business hours, the hour the product exists for.
 NIGHT = datetime(2026, 11, 17, 8, 0, tzinfo=UTC)
@@ -64,7 +67,12 @@ def aws() -> Iterator[Aws]:
             for s in ("cloudformation", "dynamodb", "sqs", "sns", "cloudwatch")
         }
         stack = create_stack(clients, stage="local")
-        env = {**stack.environment(), "WIDGET_SIGNING_SECRET": local_secrets()["widget"]}
+        config = json.loads((ROOT / ".chalice" / "config.json").read_text(encoding="utf-8"))
+        env = {
+            **stack.environment(),
+            **config["stages"]["local"]["environment_variables"],
+            "PUBLIC_BASE_URL": PUBLIC_URL,
+        }
         settings = Settings.from_env(env)
         inbox = clients["sqs"].create_queue(QueueName="pager-inbox")["QueueUrl"]
         inbox_arn = clients["sqs"].get_queue_attributes(QueueUrl=inbox, AttributeNames=["QueueArn"])["Attributes"][

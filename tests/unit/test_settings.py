@@ -12,14 +12,14 @@ ENV = {
     "CUSTOMERS_TABLE": "c",
     "EVENTS_QUEUE_URL": "https://sqs/q",
     "PAGER_TOPICS": '{"support": "arn:aws:sns:us-east-1:1:s"}',
-    "WIDGET_SECRET_PARAM": "/switchboard/dev/widget-signing-secret",
+    "WIDGET_SIGNING_SECRET_PARAM": "/switchboard/dev/widget-signing-secret",
 }
 
 
 def test_a_complete_environment_loads():
     s = Settings.from_env(ENV)
     assert s.pager_topics == {"support": "arn:aws:sns:us-east-1:1:s"}
-    assert s.widget_secret is None and s.widget_secret_param == ENV["WIDGET_SECRET_PARAM"]
+    assert s.secret("widget") == (None, ENV["WIDGET_SIGNING_SECRET_PARAM"])
 
 
 @pytest.mark.parametrize(
@@ -33,7 +33,9 @@ def test_a_complete_environment_loads():
         pytest.param({**ENV, "PAGER_TOPICS": "support=arn"}, "PAGER_TOPICS is not JSON", id="not-json"),
         pytest.param({**ENV, "PAGER_TOPICS": '["arn"]'}, "PAGER_TOPICS must be a JSON object", id="not-object"),
         pytest.param(
-            {k: v for k, v in ENV.items() if k != "WIDGET_SECRET_PARAM"}, "WIDGET_SIGNING_SECRET", id="no-secret"
+            {k: v for k, v in ENV.items() if k != "WIDGET_SIGNING_SECRET_PARAM"},
+            "WIDGET_SIGNING_SECRET",
+            id="no-secret",
         ),
     ],
 )
@@ -41,3 +43,9 @@ def test_a_broken_environment_says_what_to_fix(env, message):
     with pytest.raises(ConfigError) as err:
         Settings.from_env(env)
     assert message in str(err.value)
+
+
+def test_a_provider_without_its_secret_names_the_variables_to_set():
+    with pytest.raises(ConfigError) as err:
+        Settings.from_env(ENV).secret("twilio")
+    assert "set TWILIO_AUTH_TOKEN or TWILIO_AUTH_TOKEN_PARAM" in str(err.value)

@@ -68,12 +68,12 @@ def _without(header: str):
             id="mis-signed",
         ),
         pytest.param(
-            sign_widget(load(EVENTS_DIR / "widget" / "free-howto.json"), SECRET, NOW - timedelta(minutes=6)),
+            sign_widget(load(EVENTS_DIR / "widget" / "free-howto.json"), SECRET, NOW - timedelta(minutes=30)),
             "too old",
             id="stale-timestamp",
         ),
         pytest.param(
-            sign_widget(load(EVENTS_DIR / "widget" / "free-howto.json"), SECRET, NOW + timedelta(minutes=6)),
+            sign_widget(load(EVENTS_DIR / "widget" / "free-howto.json"), SECRET, NOW + timedelta(minutes=30)),
             "too new",
             id="future-timestamp",
         ),

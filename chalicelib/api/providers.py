@@ -1,0 +1,205 @@
+"""Webhook routes for Twilio, SendGrid, Slack, X and Meta: verify the raw bytes, map, queue, answer as each expects."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from types import ModuleType
+from urllib.parse import urlencode
+
+from chalice.app import Blueprint, Response
+
+from chalicelib.api.responses import error_response
+from chalicelib.bootstrap import container
+from chalicelib.channels.base import Inbound, RawRequest, Reply
+from chalicelib.errors import SwitchboardError
+from chalicelib.observability import logger
+
+providers = Blueprint(__name__)
+
+FORM = ["application/x-www-form-urlencoded"]
+JSON = ["application/json"]
+
+
+def raw_request() -> RawRequest:
+    """The request as the provider sent it, with the public URL it called (Twilio signs the URL)."""
+    request = providers.current_request
+    params: Mapping[str, str] = request.query_params or {}
+    query = {str(k): str(params.get(k) or "") for k in params}
+    raw = request.raw_body or b""
+    body = raw if isinstance(raw, bytes) else raw.encode("utf-8")
+    path = request.context.get("resourcePath") or request.context.get("path") or "/"
+    base = container().settings.public_base_url or f"https://{request.headers.get('host', 'localhost')}"
+    url = base + path + (f"?{urlencode(sorted(query.items()))}" if query else "")
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    return RawRequest(request.method, url, headers, body, query)
+
+
+def as_response(reply: Reply) -> Response:
+    return Response(body=reply.body, status_code=reply.status, headers={"Content-Type": reply.content_type})
+
+
+def receive(
+    channel: ModuleType, secret: str, answer: Callable[[Inbound, list[str]], Response] | None = None
+) -> Response:
+    """verify → handle → queue every event → answer; any rejection queues nothing."""
+    c = container()
+    request = raw_request()
+    try:
+        channel.verify(request, c.secret(secret).get(), c.clock())
+        inbound: Inbound = channel.handle(request, c.clock())
+        ids = [c.intake.accept(event) for event in inbound.events]
+    except SwitchboardError as exc:
+        return error_response(exc, channel.PROVIDER)
+    if inbound.skipped:
+        logger.info("skipped", extra={"provider": channel.PROVIDER, "skipped": list(inbound.skipped)})
+    if ids:
+        logger.info("webhook accepted", extra={"provider": channel.PROVIDER, "event_ids": ids})
+    if answer is not None:
+        return answer(inbound, ids)
+    if inbound.reply is not None:
+        return as_response(inbound.reply)
+    # providers read any 2xx as delivered; 200 is what their documentation asks for
+    return Response(status_code=200, body={"event_ids": ids, "skipped": len(inbound.skipped)})
+
+
+@providers.route("/webhooks/sendgrid", methods=["POST"], content_types=["multipart/form-data"])
+def sendgrid_webhook() -> Response:
+    from chalicelib.channels import sendgrid
+
+    return receive(sendgrid, "sendgrid")
+
+
+@providers.route("/webhooks/slack", methods=["POST"], content_types=JSON)
+def slack_webhook() -> Response:
+    from chalicelib.channels import slack
+
+    return receive(slack, "slack")
+
+
+@providers.route("/webhooks/x", methods=["GET"])
+def x_crc() -> Response:
+    from chalicelib.channels import x
+
+    request = raw_request()
+    try:
+        return as_response(x.crc_reply(request.query.get("crc_token"), container().secret("x").get()))
+    except SwitchboardError as exc:
+        return error_response(exc, x.PROVIDER)
+
+
+@providers.route("/webhooks/x", methods=["POST"], content_types=JSON)
+def x_webhook() -> Response:
+    from chalicelib.channels import x
+
+    return receive(x, "x")
+
+
+@providers.route("/webhooks/meta", methods=["GET"])
+def meta_subscribe() -> Response:
+    from chalicelib.channels import meta
+
+    request = raw_request()
+    try:
+        return as_response(meta.verify_subscription(request.query, container().secret("meta_verify").get()))
+    except SwitchboardError as exc:
+        return error_response(exc, meta.PROVIDER)
+
+
+@providers.route("/webhooks/meta", methods=["POST"], content_types=JSON)
+def meta_webhook() -> Response:
+    from chalicelib.channels import meta
+
+    return receive(meta, "meta")
+
+
+@providers.route("/webhooks/twilio/sms", methods=["POST"], content_types=FORM)
+def twilio_sms() -> Response:
+    from chalicelib.channels import twilio, twiml
+
+    return receive(twilio, "twilio", lambda inbound, ids: as_response(twiml.empty()))
+
+
+@providers.route("/webhooks/twilio/recording", methods=["POST"], content_types=FORM)
+def twilio_recording() -> Response:
+    from chalicelib.channels import twilio, twiml
+
+    return receive(twilio, "twilio", lambda inbound, ids: as_response(twiml.hang_up()))
+
+
+@providers.route("/webhooks/twilio/transcription", methods=["POST"], content_types=FORM)
+def twilio_transcription() -> Response:
+    from chalicelib.channels import twilio, twiml
+
+    return receive(twilio, "twilio", lambda inbound, ids: as_response(twiml.empty()))
+
+
+def _urls() -> dict[str, str]:
+    base = container().settings.public_base_url or ""
+    return {name: f"{base}/webhooks/twilio/{name}" for name in ("dial", "recording", "transcription")}
+
+
+def _voicemail() -> Response:
+    from chalicelib.channels import twiml
+    from chalicelib.services.voice import GREETING
+
+    urls = _urls()
+    return as_response(twiml.voicemail(GREETING, urls["recording"], urls["transcription"]))
+
+
+@providers.route("/webhooks/twilio/voice", methods=["POST"], content_types=FORM)
+def twilio_voice() -> Response:
+    """A call to the company's number: ring the first person on the decision's dial list, now."""
+    from chalicelib.channels import twilio, twiml
+
+    c = container()
+    request = raw_request()
+    try:
+        twilio.verify(request, c.secret("twilio").get(), c.clock())
+        call = twilio.parse_voice(request)
+    except SwitchboardError as exc:
+        return error_response(exc, twilio.PROVIDER)
+    event = twilio.call_event(call, c.clock())
+    try:
+        c.intake.accept(event)  # the call is a ticket like every other message
+        contacts = c.voice.dial_list(event)
+    except Exception:  # a caller must never hear "an application error": take a message instead
+        logger.exception("live call: answering with voicemail", extra={"event_id": event.event_id})
+        return _voicemail()
+    logger.info("live call", extra={"event_id": event.event_id, "dial_list": len(contacts)})
+    if not contacts:
+        return _voicemail()
+    return as_response(twiml.dial(contacts[0], call.to, twiml.action_url(_urls()["dial"], 0)))
+
+
+@providers.route("/webhooks/twilio/dial", methods=["POST"], content_types=FORM)
+def twilio_dial() -> Response:
+    """How ringing one person went: the next person on the list, or voicemail, or done."""
+    from chalicelib.channels import twilio, twiml
+
+    c = container()
+    request = raw_request()
+    try:
+        twilio.verify(request, c.secret("twilio").get(), c.clock())
+        result = twilio.parse_dial_result(request)
+    except SwitchboardError as exc:
+        return error_response(exc, twilio.PROVIDER)
+    try:
+        call = twilio.IncomingCall.model_validate(
+            {"CallSid": result.call_sid, "From": result.from_, "To": result.to, "CallStatus": "in-progress"}
+        )
+        contacts = c.voice.dial_list(twilio.call_event(call, c.clock()))
+    except Exception:
+        logger.exception("dial callback: answering with voicemail", extra={"call_sid": result.call_sid})
+        return _voicemail()
+    step = twiml.next_step(result.dial_call_status, result.attempt, len(contacts), caller_hung_up=result.caller_hung_up)
+    logger.info(
+        "dial result",
+        extra={"status": str(result.dial_call_status), "attempt": result.attempt, "next": str(step.action)},
+    )
+    if step.action is twiml.Action.DIAL and step.attempt is not None:
+        return as_response(
+            twiml.dial(contacts[step.attempt], result.to, twiml.action_url(_urls()["dial"], step.attempt))
+        )
+    if step.action is twiml.Action.VOICEMAIL:
+        return _voicemail()
+    return as_response(twiml.hang_up())

@@ -1,0 +1,306 @@
+"""What a human wrote in an email: headers, MIME → text, quoted replies trimmed, and the SupportEvent."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Collection, Mapping
+from contextlib import suppress
+from dataclasses import dataclass
+from datetime import datetime
+from email.errors import HeaderParseError
+from email.header import decode_header, make_header
+from email.message import Message
+from email.parser import BytesParser
+from email.policy import compat32
+from email.utils import parseaddr
+from html.parser import HTMLParser
+
+from chalicelib.channels.email_threads import message_ids, thread_key
+from chalicelib.errors import PayloadError
+from chalicelib.model.event import Channel, Sender, SupportEvent
+
+#: SupportEvent.text's bound; a longer message is cut (the start is what a human triages on)
+MAX_TEXT = 20_000
+MAX_SUBJECT = 500
+#: a real email has a handful of parts; thousands are an attack on the parser
+MAX_MIME_PARTS = 200
+#: metadata lists at most this many attachments
+MAX_LISTED_ATTACHMENTS = 20
+
+_FOLD = re.compile(r"\r?\n(?=[ \t])")
+_LINE_BREAK = re.compile(r"\r?\n")
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
+_SPACES = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class Headers:
+    """An email header block: unfolded values by lower-cased name, in order; decoded only on request."""
+
+    fields: Mapping[str, tuple[str, ...]]
+
+    @classmethod
+    def parse(cls, block: bytes | str) -> Headers:
+        # RFC 6532 allows raw UTF-8 in headers; anything else undecodable becomes U+FFFD, not an error
+        text = block.decode("utf-8", "replace") if isinstance(block, bytes) else block
+        fields: dict[str, list[str]] = {}
+        for line in _LINE_BREAK.split(_FOLD.sub("", text)):
+            name, colon, value = line.partition(":")
+            if colon and name and " " not in name and "\t" not in name:  # not an mbox "From " line, not junk
+                fields.setdefault(name.lower(), []).append(value.strip())
+        return cls({name: tuple(values) for name, values in fields.items()})
+
+    def get(self, name: str) -> str | None:
+        values = self.fields.get(name.lower())
+        return values[0] if values else None
+
+    def get_all(self, name: str) -> tuple[str, ...]:
+        return self.fields.get(name.lower(), ())
+
+    def text(self, name: str) -> str | None:
+        """The value with RFC 2047 encoded words decoded ("=?UTF-8?Q?Gr=C3=BC=C3=9Fe?=" → "Grüße")."""
+        value = self.get(name)
+        return None if value is None else decode_words(value)
+
+
+def decode_words(value: str) -> str:
+    """Decode RFC 2047 encoded words and collapse whitespace; a malformed word is left as written."""
+    if "=?" in value:
+        with suppress(HeaderParseError, LookupError, UnicodeError, ValueError):
+            value = str(make_header(decode_header(value)))
+    return " ".join(value.split())
+
+
+def decode_bytes(data: bytes, charset: str | None) -> str:
+    """Text in its declared charset; a wrong or unknown label falls back to UTF-8, then to replacement characters."""
+    for candidate in (charset or "utf-8", "utf-8"):
+        try:
+            return data.decode(candidate)
+        except (LookupError, UnicodeDecodeError):  # LookupError: unknown label, or a non-text codec ("base64")
+            continue
+    return data.decode("utf-8", "replace")
+
+
+def header_block(raw: bytes) -> bytes:
+    """The header block of a raw MIME message: everything before the first empty line."""
+    end = _HEADER_END.search(raw)
+    return raw[: end.start()] if end else raw
+
+
+@dataclass(frozen=True)
+class Attachment:
+    name: str
+    content_type: str
+    size: int
+
+
+@dataclass(frozen=True)
+class Mail:
+    """One email, provider-neutral: what the adapters extract and ``to_event`` maps."""
+
+    headers: Headers
+    sender_name: str | None
+    sender_email: str | None
+    subject: str | None
+    text: str
+    html: str = ""
+    attachments: tuple[Attachment, ...] = ()
+
+
+def sender_of(value: str | None) -> tuple[str | None, str | None]:
+    """(display name, address) of a From value; encoded words in the name are decoded."""
+    name, address = parseaddr(value or "")
+    return (decode_words(name) or None), (address.strip() or None)
+
+
+def parse_mime(raw: bytes) -> Mail:
+    """A whole RFC 5322 message (SES content, SendGrid raw mode) → Mail; attachments are measured, not kept.
+
+    compat32 rather than policy.default: it decodes transfer encodings the same way without building a
+    header object per header (policy.default parses a message about four times slower); headers come
+    from ``Headers``, which also reads the raw UTF-8 headers compat32 would hand back as Header objects.
+    """
+    headers = Headers.parse(header_block(raw))
+    try:
+        message = BytesParser(policy=compat32).parsebytes(raw)
+    except RecursionError:  # the feed parser recurses once per nesting level
+        raise PayloadError("email: MIME parts nested too deeply", field="email") from None
+    plain: str | None = None
+    html: str | None = None
+    attachments: list[Attachment] = []
+    for count, part in enumerate(message.walk(), start=1):
+        if count > MAX_MIME_PARTS:
+            raise PayloadError(f"email: more than {MAX_MIME_PARTS} MIME parts", field="email")
+        if part.is_multipart():
+            continue
+        filename = part.get_filename()
+        content_type = part.get_content_type()
+        if filename or part.get_content_disposition() == "attachment" or not content_type.startswith("text/"):
+            payload = part.get_payload(decode=True)
+            size = len(payload) if isinstance(payload, bytes) else 0
+            attachments.append(Attachment(decode_words(filename or ""), content_type, size))
+        elif content_type == "text/plain" and plain is None:
+            plain = _part_text(part)
+        elif content_type == "text/html" and html is None:
+            html = _part_text(part)
+    name, address = sender_of(headers.get("from"))
+    return Mail(headers, name, address, headers.text("subject"), plain or "", html or "", tuple(attachments))
+
+
+def _part_text(part: Message) -> str:
+    payload = part.get_payload(decode=True)
+    return decode_bytes(payload, part.get_content_charset()) if isinstance(payload, bytes) else ""
+
+
+class _HtmlText(HTMLParser):
+    """Visible text of an HTML body; block elements become line breaks, quoted replies (<blockquote>) drop."""
+
+    _HIDDEN = frozenset({"script", "style", "head", "title", "template"})
+    _BLOCKS = frozenset(
+        {"br", "p", "div", "li", "tr", "td", "th", "table", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "pre"}
+    )
+
+    def __init__(self, keep_quotes: bool) -> None:
+        super().__init__(convert_charrefs=True)
+        self.hidden = set(self._HIDDEN) if keep_quotes else {*self._HIDDEN, "blockquote"}
+        self.depth = 0
+        self.chunks: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self.hidden:
+            self.depth += 1
+        elif tag in self._BLOCKS:
+            self.chunks.append("\n")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self._BLOCKS:  # <br/>: one break, not the two a start and an end tag would make
+            self.chunks.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.hidden:
+            self.depth = max(0, self.depth - 1)
+        elif tag in self._BLOCKS:
+            self.chunks.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self.depth:  # HTML whitespace collapses to one space, kept at the edges ("a <b>b</b>")
+            self.chunks.append(_SPACES.sub(" ", data))
+
+
+def html_to_text(html: str, keep_quotes: bool = False) -> str:
+    """HTML → plain text with the stdlib parser (lenient with broken markup); quoted replies dropped unless asked."""
+    parser = _HtmlText(keep_quotes)
+    parser.feed(html)
+    parser.close()
+    return _tidy([line.strip() for line in "".join(parser.chunks).split("\n")])
+
+
+_QUOTED = re.compile(r"^\s*>")
+# "On Fri, 20 Nov 2026 at 09:12, Support <…> wrote:" (Gmail, Apple Mail) in English, German, French,
+# Italian and Spanish: our customers' languages; another language's quote still loses its ">" lines
+_ATTRIBUTION = re.compile(
+    r"^\s*(on\s.*\swrote|am\s.*\sschrieb\s.*|le\s.*\sa\s+écrit\s*|il\s.*\sha\s+scritto|el\s.*\sescribió)\s*:\s*$",
+    re.IGNORECASE,
+)
+_ATTRIBUTION_START = re.compile(r"^\s*(on|am|le|il|el)\s", re.IGNORECASE)
+# Outlook quotes without ">": a separator line, or a "From:" line followed by "Sent:"/"Date:"
+_SEPARATOR = re.compile(r"^\s*(-{2,}\s*original message\s*-{2,}|_{10,})\s*$", re.IGNORECASE)
+_OUTLOOK_FROM = re.compile(r"^\s*(from|von):\s", re.IGNORECASE)
+_OUTLOOK_NEXT = re.compile(r"^\s*(sent|date|gesendet|datum):\s", re.IGNORECASE)
+
+
+def _attribution_lines(lines: list[str], i: int) -> int:
+    """How many lines (0, 1 or 2: clients wrap long ones) the attribution starting at line ``i`` spans."""
+    if _ATTRIBUTION.match(lines[i]):
+        return 1
+    if i + 1 < len(lines) and _ATTRIBUTION_START.match(lines[i]) and _ATTRIBUTION.match(f"{lines[i]} {lines[i + 1]}"):
+        return 2
+    return 0
+
+
+def trim_quoted(text: str) -> str:
+    """Keep what is new in a reply: drop ">" lines and attributions; cut at a quote that has no ">" prefix.
+
+    An attribution followed by ">" lines is dropped and reading goes on, so interleaved answers stay;
+    one followed by anything else (and Outlook's separators) starts the old message: the rest is cut.
+    When nothing would remain (a bare forward), the whole text is kept: a human should see something.
+    """
+    lines = _LINE_BREAK.split(text.replace("\r\n", "\n").replace("\r", "\n"))
+    kept: list[str] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if _QUOTED.match(line):
+            i += 1
+            continue
+        if span := _attribution_lines(lines, i):
+            following = next((rest for rest in lines[i + span :] if rest.strip()), "")
+            if _QUOTED.match(following):
+                i += span
+                continue
+            break
+        if _SEPARATOR.match(line) or (
+            _OUTLOOK_FROM.match(line) and i + 1 < len(lines) and _OUTLOOK_NEXT.match(lines[i + 1])
+        ):
+            break
+        kept.append(line)
+        i += 1
+    return _tidy(kept) or _tidy(lines)
+
+
+def _tidy(lines: list[str]) -> str:
+    """Trailing spaces off, runs of blank lines down to one, no blank lines at either end."""
+    out: list[str] = []
+    for line in (line.rstrip() for line in lines):
+        if line or (out and out[-1]):
+            out.append(line)
+    return "\n".join(out).strip("\n")
+
+
+def body_text(mail: Mail) -> str:
+    """The new part of the message: the plain part trimmed, else the HTML part as text, bounded."""
+    text = trim_quoted(mail.text) if mail.text.strip() else ""
+    if not text and mail.html.strip():
+        text = html_to_text(mail.html) or html_to_text(mail.html, keep_quotes=True)
+    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
+
+
+def to_event(
+    mail: Mail,
+    *,
+    event_id: str,
+    provider: str,
+    received_at: datetime,
+    fallback_id: str | None = None,
+    support_domains: Collection[str] = (),
+    metadata: Mapping[str, str] | None = None,
+) -> SupportEvent:
+    """Map one email to the canonical event; pure. ``fallback_id`` stands in for a missing Message-ID."""
+    headers = mail.headers
+    meta = {key: value for key, value in (metadata or {}).items() if value}
+    if own := message_ids(headers.get("message-id")):
+        meta["message_id"] = own[0]
+    if mail.attachments:
+        listed = [{"name": a.name, "type": a.content_type, "size": a.size} for a in mail.attachments]
+        meta["attachments"] = json.dumps(listed[:MAX_LISTED_ATTACHMENTS], ensure_ascii=False, separators=(",", ":"))
+        meta["attachment_count"] = str(len(listed))
+    subject = (mail.subject or "")[:MAX_SUBJECT] or None
+    return SupportEvent(
+        event_id=event_id,
+        channel=Channel.EMAIL,
+        provider=provider,
+        received_at=received_at,
+        sender=Sender(name=mail.sender_name, email=mail.sender_email),
+        text=body_text(mail),
+        subject=subject,
+        thread_key=thread_key(
+            message_id=headers.get("message-id"),
+            in_reply_to=headers.get("in-reply-to"),
+            references=" ".join(headers.get_all("references")),
+            recipients=(*headers.get_all("to"), *headers.get_all("cc")),
+            support_domains=support_domains,
+            fallback_id=fallback_id,
+        ),
+        metadata=meta,
+    )

@@ -1,0 +1,1 @@
+"""Per-provider signers for sample requests: each signs an events/ sample as its provider would."""
