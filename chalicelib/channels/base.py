@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from chalicelib.model.event import SupportEvent
+if TYPE_CHECKING:  # annotations only: importing the app must not build the event models
+    from chalicelib.model.event import SupportEvent
 
 
 @dataclass(frozen=True)
