@@ -7,7 +7,11 @@ import json
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urlsplit
+
+if TYPE_CHECKING:
+    from chalicelib.channels.base import RawRequest
 
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS_DIR = ROOT / "events"
@@ -29,6 +33,13 @@ class SampleRequest:
     def provider(self) -> str:
         """The folder under events/ names the provider (paths nest: /webhooks/twilio/dial?attempt=1)."""
         return self.name.split("/", 1)[0]
+
+    def as_raw(self, base_url: str) -> RawRequest:
+        """The request as an adapter receives it, called at ``base_url``."""
+        from chalicelib.channels.base import RawRequest
+
+        query = dict(parse_qsl(urlsplit(self.path).query, keep_blank_values=True))
+        return RawRequest(self.method, base_url + self.path, self.headers, self.body, query)
 
     @property
     def is_http(self) -> bool:

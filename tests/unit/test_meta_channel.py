@@ -9,7 +9,6 @@ import timeit
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import partial
-from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
@@ -28,8 +27,7 @@ IG_ACCOUNT = "17841405822304914"
 
 
 def raw(sample: SampleRequest) -> RawRequest:
-    query = dict(parse_qsl(urlsplit(sample.path).query, keep_blank_values=True))
-    return RawRequest(sample.method, BASE_URL + sample.path, sample.headers, sample.body, query)
+    return sample.as_raw(BASE_URL)
 
 
 def signed(name: str = "messenger-message", secret: str = LOCAL_SECRET) -> RawRequest:

@@ -9,7 +9,6 @@ import timeit
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
@@ -26,8 +25,7 @@ BASE_URL = "https://api.switchboard.example"
 
 
 def raw(sample: SampleRequest) -> RawRequest:
-    query = dict(parse_qsl(urlsplit(sample.path).query, keep_blank_values=True))
-    return RawRequest(sample.method, BASE_URL + sample.path, sample.headers, sample.body, query)
+    return sample.as_raw(BASE_URL)
 
 
 def signed(name: str = "vip-outage-shared-channel", at: datetime = NOW, secret: str = LOCAL_SECRET) -> RawRequest:

@@ -9,7 +9,6 @@ import timeit
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import partial
-from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
@@ -29,8 +28,7 @@ CRC_ANSWER = "sha256=y7x9NoQ/t2dqGuYsmmva11YahozIf7DrRDJJv7JjY64="
 
 
 def raw(sample: SampleRequest) -> RawRequest:
-    query = dict(parse_qsl(urlsplit(sample.path).query, keep_blank_values=True))
-    return RawRequest(sample.method, BASE_URL + sample.path, sample.headers, sample.body, query)
+    return sample.as_raw(BASE_URL)
 
 
 def signed(name: str = "vip-angry-mention", secret: str = LOCAL_SECRET) -> RawRequest:
