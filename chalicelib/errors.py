@@ -36,6 +36,13 @@ class PayloadError(SwitchboardError):
         self.field = field
 
 
+class TooLargeError(SwitchboardError):
+    """The body is bigger than any genuine delivery from this provider."""
+
+    http_status = 413
+    code = "payload_too_large"
+
+
 class DependencyError(SwitchboardError):
     """An AWS service we depend on failed; the caller should retry."""
 

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.api.responses import error_response
+from chalicelib.api.responses import check_size, error_response
 from chalicelib.bootstrap import container
 from chalicelib.channels.base import Inbound, RawRequest, Reply
 from chalicelib.errors import SwitchboardError
@@ -45,6 +45,7 @@ def receive(
     c = container()
     request = raw_request()
     try:
+        check_size(channel.PROVIDER, request.body)
         channel.verify(request, c.secret(secret).get(), c.clock())
         inbound: Inbound = channel.handle(request, c.clock())
         ids = [c.intake.accept(event) for event in inbound.events]
@@ -154,6 +155,7 @@ def twilio_voice() -> Response:
     c = container()
     request = raw_request()
     try:
+        check_size(twilio.PROVIDER, request.body)
         twilio.verify(request, c.secret("twilio").get(), c.clock())
         call = twilio.parse_voice(request)
     except SwitchboardError as exc:
@@ -179,6 +181,7 @@ def twilio_dial() -> Response:
     c = container()
     request = raw_request()
     try:
+        check_size(twilio.PROVIDER, request.body)
         twilio.verify(request, c.secret("twilio").get(), c.clock())
         result = twilio.parse_dial_result(request)
     except SwitchboardError as exc:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.api.responses import accepted, error_response
+from chalicelib.api.responses import accepted, check_size, error_response
 from chalicelib.bootstrap import container
 from chalicelib.errors import SwitchboardError
 from chalicelib.observability import logger
@@ -22,6 +22,7 @@ def widget_webhook() -> Response:
     body = raw if isinstance(raw, bytes) else raw.encode("utf-8")
     c = container()
     try:
+        check_size(widget.PROVIDER, body)
         webhook_id = widget.verify(c.widget_secret.get(), body, request.headers)
         event = widget.to_event(widget.parse(body), webhook_id, c.clock())
         event_id = c.intake.accept(event)

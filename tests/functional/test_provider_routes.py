@@ -104,3 +104,25 @@ def test_meta_subscription_with_a_wrong_verify_token_is_403(aws):
     sample = next(s for s in HTTP if s.name == "meta/subscribe")
     request = replace(sample, path=sample.path.replace("hub.verify_token=", "hub.verify_token=wrong"))
     assert call(request).status_code == 403
+
+
+@pytest.mark.parametrize("path", ["/webhooks/slack", "/webhooks/widget"])
+def test_an_oversized_body_is_413_before_anything_else(aws, path, capsys):
+    # GIVEN a body far larger than any genuine chat delivery
+    body = b'{"padding": "' + b"x" * 300_000 + b'"}'
+    with Client(app_module.app) as client:
+        response = client.http.post(path, headers={"content-type": "application/json"}, body=body)
+    # THEN 413 with a reason, nothing queued, and the rejection counted as a metric
+    assert response.status_code == 413
+    assert "at most 262,144 bytes" in json.loads(response.body)["reason"]
+    assert aws.queue_messages() == []
+    emitted = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"WebhookRejected"' in line]
+    assert emitted and emitted[-1]["error"] == "payload_too_large"
+
+
+def test_a_rejected_signature_is_counted_by_provider(aws, capsys):
+    sample = next(s for s in SIGNED_POSTS if s.name == "x/vip-angry-mention")
+    wrong = dict.fromkeys(local_secrets(), "not-the-secret" + "x" * 12)
+    assert call(signed(sample, wrong, NIGHT, PUBLIC_URL)).status_code == 401
+    [metric] = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"WebhookRejected"' in line]
+    assert (metric["provider"], metric["error"], metric["WebhookRejected"]) == ("x", "invalid_signature", [1.0])
