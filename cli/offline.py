@@ -15,12 +15,29 @@ CUSTOMERS_FILE = EVENTS_DIR / "customers.json"
 
 
 def event_from_request(sample: SampleRequest, at: datetime) -> SupportEvent:
-    """Parse a provider request the way its webhook route does (signature aside), received at ``at``."""
+    """Parse a provider request the way its route does (signature aside), received at ``at``: its first message."""
+    import importlib
+
+    if sample.method == "GET":
+        raise ValueError(f"{sample.name}: a handshake, not a message")
     if sample.provider == "widget":
         from chalicelib.channels import widget
 
         return widget.to_event(widget.parse(sample.body), sample.headers["webhook-id"], at)
-    raise ValueError(f"{sample.name}: no adapter for provider {sample.provider!r}")
+    if sample.provider == "ses":
+        from chalicelib.channels import ses
+
+        inbound = ses.handle_notification(sample.body.decode("utf-8"), at)
+    elif sample.provider in ("twilio", "sendgrid", "slack", "x", "meta"):
+        adapter = importlib.import_module(f"chalicelib.channels.{sample.provider}")
+        inbound = adapter.handle(sample.as_raw("https://switchboard.invalid"), at)
+    else:
+        raise ValueError(f"{sample.name}: no adapter for provider {sample.provider!r}")
+    if not inbound.events:
+        # a handshake, an echo, a bot, a dial callback: nothing for a person to decide on
+        why = "; ".join(inbound.skipped) or "a handshake"
+        raise ValueError(f"{sample.name}: no customer message in this request ({why})")
+    return inbound.events[0]
 
 
 def event_from_file(path: Path, at: datetime) -> SupportEvent:

@@ -43,7 +43,7 @@ def test_an_urgent_message_becomes_one_ticket_and_one_page_per_target(aws, worke
         "key-customer-critical",
         "sent",
     )
-    assert "urgency 75 (critical): widget +5, 'is down' +45, 'in 10 minutes' +25" in [
+    assert "urgency 75 (critical): widget +5, 'is down' +45, 'in 10 min' +25" in [
         r["S"] for r in ticket["reasons"]["L"]
     ]
     pages = aws.pages()
