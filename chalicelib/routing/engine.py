@@ -11,7 +11,7 @@ from typing import Any
 from chalicelib.model.event import Channel
 from chalicelib.routing.calendars import Calendar
 from chalicelib.routing.codegen import compile_matcher
-from chalicelib.routing.conditions import FACTS, Compiled, ConditionError, Predicate, compile_condition
+from chalicelib.routing.conditions import FACTS, Compiled, ConditionError, compile_condition
 from chalicelib.routing.rotations import OnCall, Rotation
 from chalicelib.routing.schema import Actions, Condition, RulesDocument
 
@@ -80,16 +80,15 @@ class CompiledRules:
         self.calendars = dict(_build_calendars(document, holidays, problems))
         self.rotations = dict(_build_rotations(document, problems))
         problems.extend(_check_names(document))
-        self.tiers: list[tuple[str, Predicate]] = []
         # names are checked against the calendars declared, so one broken calendar is one error, not many
         declared = document.calendars
         self.extra_facts = {f"oncall.{name}": "str" for name in document.rotations}
+        # tiers are tested by the generated matcher below; compiling here checks their names and operators
         for i, tier in enumerate(document.tiers):
-            compiled = _compile(
+            _compile(
                 tier.when, declared, ("tiers", i, "when"), problems, self.extra_facts, frozenset({"customer.tier"})
             )
-            if compiled is not None:
-                self.tiers.append((tier.name, compiled.test))
+        self.tier_names = [tier.name for tier in document.tiers]
         self.routes: list[CompiledRoute] = []
         for i, route in enumerate(document.routes):
             condition = (

@@ -117,7 +117,7 @@ def gather(
         facts[f"oncall.{name}"] = rules.on_call(name, now).person
     ctx = Context(facts, now, rules.is_open)
     found = rules.match_tier(facts, ctx.calendar_open, 0)
-    tier = rules.tiers[found][0] if found >= 0 else "standard"
+    tier = rules.tier_names[found] if found >= 0 else "standard"
     facts["customer.tier"] = tier
     reasons = list(urgency.reasons)
     if customer.known:
