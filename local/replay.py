@@ -125,7 +125,8 @@ def collect(paths: Sequence[str]) -> list[SampleRequest]:
             found.extend(load(p) for p in files if p.name != "customers.json")
         else:
             found.append(load(path))
-    return in_replay_order(found)
+    # SES samples are SNS messages for the inbound_email function, not requests to the API
+    return in_replay_order(s for s in found if s.is_http)
 
 
 def _parser() -> argparse.ArgumentParser:
