@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import cold_start, decisions, package_size
+from bench import cold_start, decisions, package_size, webhooks
 from bench.cold_start import ColdStartResult
 from bench.decisions import DecisionsResult
 from bench.package_size import MB, PackageSizeResult
@@ -90,6 +90,9 @@ def main(argv: list[str] | None = None) -> int:
     package = package_size.measure(args.zip)
     print(package_size.format_report(package, args.zip), end="\n\n")
     decided = None
+    hooks = webhooks.run(repeats=20 if args.quick else 200)
+    print(webhooks.format_report(hooks), end="\n\n")
+
     if not args.skip_decisions:
         decided = decisions.run(
             decisions=decisions.QUICK_DECISIONS if args.quick else None,
@@ -108,6 +111,7 @@ def main(argv: list[str] | None = None) -> int:
             "cold_start": cold.to_dict(),
             "package_size": package.to_dict() if package else None,
             "decisions": decided.to_dict() if decided else None,
+            "webhooks": {h.provider: h.to_dict() for h in hooks},
             "summary": line,
         }
         args.json.write_text(json.dumps(figures, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
