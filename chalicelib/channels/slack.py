@@ -174,6 +174,7 @@ def _to_event(envelope: EventCallback, message: MessageEvent, received_at: datet
         metadata["subtype"] = envelope.event.subtype
     if message.user_team and message.user_team != envelope.team_id:
         metadata["user_team"] = message.user_team
+    metadata["slack_event_id"] = envelope.event_id
     if envelope.is_ext_shared_channel:
         metadata["shared_channel"] = "true"
     if envelope.event_time is not None:
@@ -181,7 +182,10 @@ def _to_event(envelope: EventCallback, message: MessageEvent, received_at: datet
     if len(text) > MAX_TEXT:
         text, metadata["truncated"] = text[: MAX_TEXT - 1] + "…", "true"
     return SupportEvent(
-        event_id=f"{PROVIDER}:{envelope.event_id}",
+        # the message's own identity, not the envelope's: a message that mentions our app arrives
+        # twice (as `message` and as `app_mention`, each with its own event_id), and a retry
+        # repeats it; both must be one ticket. The envelope id stays in metadata.
+        event_id=f"{PROVIDER}:{message.channel}:{message.ts}",
         channel=Channel.SLACK,
         provider=PROVIDER,
         received_at=received_at,

@@ -41,14 +41,16 @@ class Expected:
     reply: Reply | None = None
 
 
-VIP = ("slack:Ev08VIP0UT01", "slack:C08CONTOSO:1795161731.000200", "slack:U04C0NT0S0")
+VIP = ("slack:C08CONTOSO:1795161731.000200", "slack:C08CONTOSO:1795161731.000200", "slack:U04C0NT0S0")
 EXPECTED = {
     "vip-outage-shared-channel": Expected(events=(VIP,)),
     "vip-outage-shared-channel-retry": Expected(events=(VIP,)),
     "thread-reply": Expected(
-        events=(("slack:Ev08VIP0UT02", "slack:C08CONTOSO:1795161731.000200", "slack:U04C0NT0S0"),)
+        events=(("slack:C08CONTOSO:1795162050.000400", "slack:C08CONTOSO:1795161731.000200", "slack:U04C0NT0S0"),)
     ),
-    "app-mention": Expected(events=(("slack:Ev08MENTN001", "slack:C08SAKURA1:1795162262.000500", "slack:U06SAKURA1"),)),
+    "app-mention": Expected(
+        events=(("slack:C08SAKURA1:1795162262.000500", "slack:C08SAKURA1:1795162262.000500", "slack:U06SAKURA1"),)
+    ),
     "url-verification": Expected(
         reply=Reply(200, {"challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"})
     ),
@@ -122,6 +124,7 @@ def test_a_shared_channel_message_is_mapped_with_the_senders_workspace_and_name(
         "channel": "C08CONTOSO",
         "ts": "1795161731.000200",
         "event_type": "message",
+        "slack_event_id": "Ev08VIP0UT01",
         "user_team": "T0CONTOSO1",
         "shared_channel": "true",
         "sent_at": "2026-11-20T08:02:11+00:00",
@@ -279,3 +282,13 @@ def test_cpu_time_per_webhook_is_measured(capsys):
         print(
             f"\nslack verify+handle CPU µs per webhook: median {statistics.median(per_call):.0f}, max {max(per_call):.0f}"
         )
+
+
+def test_a_message_and_its_app_mention_are_one_event():
+    # GIVEN Slack's two deliveries for one message that mentions our app: `message` and `app_mention`,
+    # each with an envelope id of its own
+    body = json.loads(load(EVENTS_DIR / "slack" / "app-mention.json").body)
+    as_message = {**body, "event_id": "Ev08OTHER0001", "event": {**body["event"], "type": "message"}}
+    ids = {_handle(json.dumps(b).encode()).events[0].event_id for b in (body, as_message)}
+    # THEN both name the same event: one ticket
+    assert ids == {"slack:C08SAKURA1:1795162262.000500"}
