@@ -46,7 +46,7 @@ INGEST = ImportPath(
     "import chalicelib.services.intake, chalicelib.adapters.event_queue, chalicelib.adapters.secrets\n"
     "import chalicelib.channels.widget\n"
     "import standardwebhooks.webhooks\n",
-    "from chalicelib.bootstrap import container\nc = container()\nc.intake\nc.widget_secret.get()\n",
+    "from chalicelib.bootstrap import container\nc = container()\nc.intake\nc.secret('widget').get()\n",
 )
 TRIAGE = ImportPath(
     "triage",

@@ -46,7 +46,7 @@ def _work(sample: SampleRequest, secrets: dict[str, str], at: datetime) -> Calla
         from chalicelib.channels import widget
 
         def verify_and_map() -> object:
-            webhook_id = widget.verify(secrets["widget"], request.body, request.headers)
+            webhook_id = widget.verify_signature(secrets["widget"], request.body, request.headers)
             return widget.to_event(widget.parse(request.body), webhook_id, at)
 
         return verify_and_map

@@ -62,10 +62,6 @@ class Container:
             self._secret_sources[name] = SecretSource(value, parameter, None if value else self.client("ssm"))
         return self._secret_sources[name]
 
-    @property
-    def widget_secret(self) -> Any:
-        return self.secret("widget")
-
     @cached_property
     def intake(self) -> Any:
         from chalicelib.adapters.event_queue import SqsEventQueue

@@ -208,7 +208,7 @@ class Platform:
         container = bootstrap.Container(clock=self.options.clock) if self.options.clock else bootstrap.Container()
         # Built now, on one thread: boto3's default session is not thread-safe, and the API's request
         # threads and the worker would otherwise race to create the clients on first use.
-        _ = (container.widget_secret, container.intake, container.triage, container.customers)
+        _ = (container.secret("widget"), container.intake, container.triage, container.customers)
         bootstrap.use(container)
         self._api_thread = threading.Thread(
             target=self._api.server.serve_forever, kwargs={"poll_interval": 0.2}, name="api-server", daemon=True

@@ -1,4 +1,4 @@
-"""Webhook routes for Twilio, SendGrid, Slack, X and Meta: verify the raw bytes, map, queue, answer as each expects."""
+"""Webhook routes for every provider: verify the raw bytes, map, queue, answer as each expects."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.api.responses import check_size, error_response
+from chalicelib.api.responses import accepted, check_size, error_response
 from chalicelib.bootstrap import container
 from chalicelib.channels.base import Inbound, RawRequest, Reply
 from chalicelib.errors import SwitchboardError
@@ -61,6 +61,15 @@ def receive(
         return as_response(inbound.reply)
     # providers read any 2xx as delivered; 200 is what their documentation asks for
     return Response(status_code=200, body={"event_ids": ids, "skipped": len(inbound.skipped)})
+
+
+@providers.route("/webhooks/widget", methods=["POST"], content_types=JSON)
+def widget_webhook() -> Response:
+    # imported here, as every adapter: the triage function loads this module too and never needs them
+    from chalicelib.channels import widget
+
+    # our own widget's answer: 202 with the one event's id
+    return receive(widget, "widget", lambda inbound, ids: accepted(ids[0]))
 
 
 @providers.route("/webhooks/sendgrid", methods=["POST"], content_types=["multipart/form-data"])

@@ -9,6 +9,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
+from chalicelib.channels.base import Inbound, RawRequest
 from chalicelib.errors import PayloadError, SignatureError
 from chalicelib.model.event import Channel, Sender, SupportEvent
 
@@ -45,7 +46,7 @@ class WidgetPayload(BaseModel):
     data: MessageData
 
 
-def verify(secret: str, body: bytes, headers: Mapping[str, str]) -> str:
+def verify_signature(secret: str, body: bytes, headers: Mapping[str, str]) -> str:
     """Check the Standard Webhooks signature on the raw body; return the ``webhook-id``.
 
     The ``standardwebhooks`` package does the HMAC, the 5-minute replay window and key
@@ -97,3 +98,14 @@ def to_event(payload: WidgetPayload, webhook_id: str, received_at: datetime) -> 
         thread_key=f"{PROVIDER}:{data.conversation_id}",
         metadata=metadata,
     )
+
+
+def verify(request: RawRequest, secret: str, now: datetime) -> None:
+    """The adapter contract (channels/base.py); the library checks the window against its own clock."""
+    verify_signature(secret, request.body, request.headers)
+
+
+def handle(request: RawRequest, received_at: datetime) -> Inbound:
+    """One widget message per request, keyed by its ``webhook-id`` (verified above)."""
+    webhook_id = request.header("webhook-id") or ""
+    return Inbound(events=(to_event(parse(request.body), webhook_id, received_at),))

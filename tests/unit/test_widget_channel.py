@@ -25,7 +25,7 @@ def test_every_widget_sample_verifies_parses_and_maps(sample):
     # GIVEN a sample request signed as the widget signs it
     signed = sign_widget(sample, SECRET, NOW)
     # WHEN it is verified, parsed and mapped
-    webhook_id = widget.verify(SECRET, signed.body, signed.headers)
+    webhook_id = widget.verify_signature(SECRET, signed.body, signed.headers)
     event = widget.to_event(widget.parse(signed.body), webhook_id, NOW)
     # THEN the event carries the provider's dedup key and the conversation as its thread
     body = json.loads(signed.body)
@@ -41,7 +41,7 @@ def test_a_retry_and_its_original_map_to_the_same_event_id():
     original = sign_widget(load(EVENTS_DIR / "widget" / "vip-outage.json"), SECRET, NOW)
     retry = sign_widget(load(EVENTS_DIR / "widget" / "vip-outage-retry.json"), SECRET, NOW + timedelta(seconds=30))
     # WHEN both are verified
-    ids = {widget.verify(SECRET, r.body, r.headers) for r in (original, retry)}
+    ids = {widget.verify_signature(SECRET, r.body, r.headers) for r in (original, retry)}
     # THEN they name one event
     assert len(ids) == 1
 
@@ -86,7 +86,7 @@ def _without(header: str):
 def test_bad_signatures_are_rejected_with_a_reason(request_, expected):
     # WHEN a request that is not properly signed is verified
     with pytest.raises(SignatureError) as err:
-        widget.verify(SECRET, request_.body, request_.headers)
+        widget.verify_signature(SECRET, request_.body, request_.headers)
     # THEN the reason tells the integrator what is wrong
     assert expected in err.value.reason
 
@@ -97,7 +97,7 @@ def test_any_of_several_signatures_may_match_during_key_rotation():
     new = sign_widget(old, SECRET, NOW)
     both = f"{old.headers['webhook-signature']} {new.headers['webhook-signature']}"
     # WHEN verified with the new secret THEN it passes
-    assert widget.verify(SECRET, new.body, {**new.headers, "webhook-signature": both})
+    assert widget.verify_signature(SECRET, new.body, {**new.headers, "webhook-signature": both})
 
 
 def _body(**data_changes: object) -> bytes:
