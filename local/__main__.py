@@ -14,7 +14,7 @@ from typing import Any
 
 from local.platform import Platform, PlatformOptions, PortInUseError
 from local.replay import SIGNATURE_LIFETIME, Delivery, collect, curl_command, fresh_id, send
-from local.samples import EVENTS_DIR, local_secrets, signed
+from local.samples import EVENTS_DIR, SampleRequest, all_samples, local_secrets, signed
 
 CURL_SAMPLE = EVENTS_DIR / "widget" / "vip-outage.json"
 DRAIN_TIMEOUT = 30.0
@@ -60,14 +60,20 @@ def _banner(p: Platform, say: Any) -> None:
     say(f"  customers     {p.customers} from events/customers.json")
     say(f"  API           {p.api_url}  (app.py, stage {p.options.stage})")
     say(f"  worker        {p.worker.queue_url.rsplit('/', 1)[-1]} → app.triage, as Lambda's SQS event source")
+    if p.email_worker is not None:
+        say("  email         the inbound-email topic → app.inbound_email, as SES → SNS → Lambda")
     for line in p.scheduler.describe():
         say(f"  schedules     {line}")
     say(f"  pager inbox   subscribed to {', '.join(sorted(p.pager_topics))}")
 
 
+def ses_samples() -> list[SampleRequest]:
+    return sorted((s for s in all_samples() if s.provider == "ses"), key=lambda s: s.name)
+
+
 def _replay(p: Platform, say: Any) -> list[Delivery]:
     samples = collect([])
-    say(f"\nReplaying {len(samples)} samples from events/ through the API, signed with the local secret:")
+    say(f"\nReplaying {len(samples)} requests from events/ through the API, signed with the local secrets:")
     secrets = local_secrets()
     width = max(len(s.name) for s in samples)
     deliveries = []
@@ -78,14 +84,19 @@ def _replay(p: Platform, say: Any) -> list[Delivery]:
         if sample.name.endswith("-retry"):
             note = "  (the provider's retry: same message id)"
         say("  " + delivery.line(width) + note)
+    # SES does not call the API: its receipt rule publishes each email to the inbound-email topic
+    for sample in ses_samples():
+        message_id = p.publish_email(sample.body)
+        say(f"  {sample.name:<{width}}  SNS  published to the inbound-email topic, as SES does ({message_id[:8]}…)")
     return deliveries
 
 
-def _report(p: Platform, deliveries: list[Delivery], say: Any) -> bool:
+def _report(p: Platform, deliveries: list[Delivery], emails: int, say: Any) -> bool:
     from local.tables import render, tickets
 
-    assert p.worker is not None and p.inbox is not None and p.stack is not None
-    handled = p.worker.drain(DRAIN_TIMEOUT)
+    assert p.worker is not None and p.email_worker is not None and p.inbox is not None and p.stack is not None
+    # emails first: the inbound-email function queues them for triage
+    handled = p.email_worker.drain(DRAIN_TIMEOUT) and p.worker.drain(DRAIN_TIMEOUT)
     p.inbox.drain()
     if not handled:
         say(f"⚠  the events queue is not empty after {DRAIN_TIMEOUT:.0f}s: the table may be incomplete")
@@ -93,7 +104,9 @@ def _report(p: Platform, deliveries: list[Delivery], say: Any) -> bool:
     # TwiML answers name no event id: count the tickets themselves (the stack is new for every run)
     made = len(rows)
     retries = sum(1 for d in deliveries if d.sample.name.endswith("-retry"))
-    summary = f"{len(deliveries)} requests → {made} tickets; {retries} retries made no second ticket"
+    joined = sum(r.messages - 1 for r in rows)
+    summary = f"{len(deliveries)} requests and {emails} SES emails → {made} tickets; {joined} follow-ups joined their"
+    summary += f" thread's ticket; {retries} retries made no second ticket"
     summary += "; handshakes, echoes, bots and dial callbacks make none"
     say(f"\nTickets ({summary})")
     say(render(rows))
@@ -165,7 +178,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
         platform.inbox.start()
         if deliveries:
             say("")
-            ok = _report(platform, deliveries, say)
+            ok = _report(platform, deliveries, len(ses_samples()), say)
         if args.exit_after_replay:
             return 0 if ok else 1
         _invite(platform, say)

@@ -72,14 +72,10 @@ class Inbox(BackgroundLoop):
     def create(
         cls, sqs: Any, sns: Any, topics: Mapping[str, str], name: str = "switchboard-local-pager-inbox"
     ) -> Inbox:
-        """A local-only queue (not in infra/) subscribed to each topic, like a phone subscribed by SMS."""
-        url: str = sqs.create_queue(QueueName=name)["QueueUrl"]
-        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        # moto does not check queue policies; in AWS this queue would also need one allowing sns:SendMessage
-        subscriptions = [
-            sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, ReturnSubscriptionArn=True)["SubscriptionArn"]
-            for topic in topics.values()
-        ]
+        """A local-only queue subscribed to each topic, like a phone subscribed by SMS."""
+        from local.sns_bridge import subscribed_queue
+
+        url, subscriptions = subscribed_queue(sqs, sns, name, topics.values())
         return cls(sqs, sns, url, topics, subscriptions)
 
     def receive(self, wait_seconds: int = 0) -> list[Page]:

@@ -142,6 +142,7 @@ class Platform:
         self.stack: LocalStack | None = None
         self.app_module: ModuleType | None = None
         self.worker: QueueWorker | None = None
+        self.email_worker: QueueWorker | None = None  # SES → SNS → app.inbound_email
         self.scheduler: Scheduler | None = None
         self.inbox: Inbox | None = None
         self.moto_url = ""
@@ -231,6 +232,7 @@ class Platform:
             timeout_seconds=triage.lambda_timeout or 60,
             log=o.show,
         )
+        self.email_worker = self._email_bridge()
         self.scheduler = Scheduler(find_schedules(app), prefix=f"{app.app_name}-{o.stage}", region=REGION, log=o.show)
         self.inbox = Inbox.create(
             self.clients["sqs"], self.clients["sns"], self.pager_topics, name=f"switchboard-{o.stage}-pager-inbox"
@@ -238,7 +240,43 @@ class Platform:
         self.inbox.show = o.show
         if o.background:
             self.worker.start()
+            self.email_worker.start()
             self.scheduler.start()
+
+    def _email_bridge(self) -> QueueWorker:
+        """The inbound-email topic's Lambda subscription, locally: a queue on the topic feeds the SNS handler."""
+        from local.sns_bridge import from_topic, subscribed_queue
+
+        assert self.stack is not None and self.app_module is not None
+        o = self.options
+        url, [subscription] = subscribed_queue(
+            self.clients["sqs"],
+            self.clients["sns"],
+            f"switchboard-{o.stage}-inbound-email-bridge",
+            [self.stack.outputs["InboundEmailTopicArn"]],
+        )
+        handler = from_topic(self.app_module.inbound_email, subscription, log=o.show)
+        app = self.app_module.app
+        return QueueWorker(
+            self.clients["sqs"],
+            url,
+            handler,
+            function_name=f"{app.app_name}-{o.stage}-inbound_email",
+            region=REGION,
+            retry_delay=o.retry_delay,
+            log=o.show,
+        )
+
+    def publish_email(self, notification: bytes) -> str:
+        """What an SES receipt rule does with an email: publish its notification to the inbound-email topic."""
+        assert self.stack is not None
+        response = self.clients["sns"].publish(
+            TopicArn=self.stack.outputs["InboundEmailTopicArn"],
+            Subject="Amazon SES Email Receipt Notification",
+            Message=notification.decode("utf-8"),
+        )
+        message_id: str = response["MessageId"]
+        return message_id
 
     @property
     def pager_topics(self) -> dict[str, str]:
@@ -248,7 +286,7 @@ class Platform:
 
     def stop(self) -> None:
         """Stop what started, consumers first so nothing calls a server that is gone; safe after a partial start."""
-        parts = [part for part in (self.worker, self.scheduler, self.inbox) if part is not None]
+        parts = [part for part in (self.worker, self.email_worker, self.scheduler, self.inbox) if part is not None]
         for part in parts:  # all at once: each may be in a one-second long poll
             part.request_stop()
         for part in parts:

@@ -77,8 +77,21 @@ def _short(text: str, limit: int = 60) -> str:
 
 
 def fresh_id(sample: SampleRequest) -> SampleRequest:
-    """The same request with a new webhook-id: to the API it is a new message, so it makes a new ticket."""
-    return replace(sample, headers={**sample.headers, "webhook-id": f"msg_local_{uuid.uuid4().hex[:20]}"})
+    """The same widget request as a new conversation: a new webhook-id and conversation id, so a new ticket.
+
+    A new webhook-id alone makes a new message, but in the sample's conversation: it would join
+    that conversation's open ticket as a follow-up.
+    """
+    if sample.provider != "widget":
+        raise ValueError(f"--fresh-id works on widget samples only; {sample.name} is a {sample.provider} request")
+    fresh = uuid.uuid4().hex[:20]
+    body = json.loads(sample.body)
+    body["data"]["conversation_id"] = f"conv_{fresh}"
+    return replace(
+        sample,
+        headers={**sample.headers, "webhook-id": f"msg_{fresh}"},
+        body=json.dumps(body, ensure_ascii=False).encode(),
+    )
 
 
 def send(sample: SampleRequest, base_url: str = DEFAULT_URL, timeout: float = 10.0) -> Delivery:
@@ -155,7 +168,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--fresh-id",
         action="store_true",
-        help="give each request a new webhook-id, so it makes a new ticket instead of being deduplicated",
+        help="widget samples: a new webhook-id and conversation, so each makes a new ticket",
     )
     parser.add_argument("--curl", action="store_true", help="print a ready-to-paste curl command instead of sending")
     return parser
@@ -170,6 +183,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if not samples:
         print(f"error: no samples found in {', '.join(args.paths) or EVENTS_DIR.relative_to(ROOT)}", file=sys.stderr)
+        return 2
+    if args.fresh_id and (others := [s.name for s in samples if s.provider != "widget"]):
+        print(f"error: --fresh-id works on widget samples only, not {', '.join(others)}", file=sys.stderr)
         return 2
     secrets = local_secrets()
     failed = 0

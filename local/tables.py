@@ -41,6 +41,7 @@ class TicketRow:
     paged: str
     created_at: str
     reasons: tuple[str, ...]
+    messages: int = 1  # the first message and the follow-ups that joined its thread
 
     @classmethod
     def from_item(cls, item: dict[str, Any]) -> TicketRow:
@@ -63,6 +64,7 @@ class TicketRow:
             paged=paged,
             created_at=item["created_at"]["S"],
             reasons=tuple(r["S"] for r in item.get("reasons", {}).get("L", [])),
+            messages=int(item.get("messages", {}).get("N", "1")),
         )
 
     def line(self) -> str:
@@ -95,13 +97,13 @@ def tickets(dynamodb: Any, table: str) -> list[TicketRow]:
     return sorted((TicketRow.from_item(i) for i in ticket_items(dynamodb, table)), key=lambda r: r.created_at)
 
 
-HEADERS = ("TICKET", "CHANNEL", "CUSTOMER", "PRI", "TEAM", "ROUTE", "PAGED")
+HEADERS = ("TICKET", "CHANNEL", "MSGS", "CUSTOMER", "PRI", "TEAM", "ROUTE", "PAGED")
 # the columns that give up width first when the table would not fit, most compressible first
-_SHRINKABLE = (5, 2, 6)
+_SHRINKABLE = (6, 3, 7)
 
 
 def _cells(row: TicketRow) -> tuple[str, ...]:
-    return (row.ticket_id, row.channel, row.customer, row.priority, row.team, row.route, row.paged)
+    return (row.ticket_id, row.channel, str(row.messages), row.customer, row.priority, row.team, row.route, row.paged)
 
 
 def _clip(text: str, width: int) -> str:

@@ -186,7 +186,7 @@ class QueueWorker(BackgroundLoop):
                 ],
             )
         if result.error:
-            self.log(f"⚠  triage raised {result.error}; no record of the batch is deleted")
+            self.log(f"⚠  {self.function_name} raised {result.error}; no record of the batch is deleted")
         for record in failed:
             self.log(self._failure_line(record))
         if done and self.on_success is not None:

@@ -8,8 +8,9 @@ from datetime import datetime
 from chalicelib.errors import DependencyError
 from chalicelib.model.customer import Customer
 from chalicelib.model.event import Sender, SupportEvent
-from chalicelib.model.ticket import PageStatus, Ticket
+from chalicelib.model.ticket import Delivery, FollowUp, PageStatus, Ticket
 from chalicelib.model.ticket import sender_key as ticket_sender_key
+from chalicelib.services.ports import Write
 
 
 @dataclass
@@ -27,32 +28,65 @@ class FakeQueue:
 class FakeTickets:
     tickets: dict[str, Ticket] = field(default_factory=dict)
     by_event: dict[str, str] = field(default_factory=dict)
+    threads: dict[str, str] = field(default_factory=dict)
+    follow_ups: dict[str, FollowUp] = field(default_factory=dict)  # event id → follow-up
     #: simulate a concurrent delivery winning the conditional write
     lose_next_create: bool = False
 
-    def create(self, ticket: Ticket, dedup_ttl_seconds: int) -> bool:
+    def create(self, ticket: Ticket, dedup_ttl_seconds: int, closed: str | None = None) -> Write:
         if self.lose_next_create:
             self.lose_next_create = False
             self.by_event[ticket.event.event_id] = ticket.ticket_id
             self.tickets[ticket.ticket_id] = ticket.model_copy(update={"page_status": PageStatus.SENT})
-            return False
+            return Write.DUPLICATE
         if ticket.event.event_id in self.by_event:
-            return False
+            return Write.DUPLICATE
+        thread = ticket.event.thread_key
+        if thread and not thread.startswith("ticket:"):
+            if self.threads.get(thread, closed) != closed:
+                return Write.CONFLICT
+            self.threads[thread] = ticket.ticket_id
         self.by_event[ticket.event.event_id] = ticket.ticket_id
         self.tickets[ticket.ticket_id] = ticket
-        return True
+        return Write.STORED
 
-    def for_event(self, event_id: str) -> Ticket | None:
+    def thread_ticket(self, thread_key: str) -> str | None:
+        if thread_key.startswith("ticket:"):
+            ticket_id = thread_key.removeprefix("ticket:")
+            return ticket_id if ticket_id in self.tickets else None
+        return self.threads.get(thread_key) or self.by_event.get(thread_key)
+
+    def append(self, follow_up: FollowUp, dedup_ttl_seconds: int) -> Write:
+        if follow_up.event.event_id in self.by_event:
+            return Write.DUPLICATE
+        ticket = self.tickets.get(follow_up.ticket_id)
+        if ticket is None or not ticket.is_open:
+            return Write.CONFLICT
+        self.by_event[follow_up.event.event_id] = follow_up.ticket_id
+        self.follow_ups[follow_up.event.event_id] = follow_up
+        self.tickets[ticket.ticket_id] = ticket.model_copy(
+            update={"messages": ticket.messages + 1, "last_message_at": follow_up.received_at}
+        )
+        return Write.STORED
+
+    def for_event(self, event_id: str) -> Delivery | None:
         ticket_id = self.by_event.get(event_id)
-        return self.tickets.get(ticket_id) if ticket_id else None
+        if ticket_id is None:
+            return None
+        return Delivery(ticket=self.tickets[ticket_id], follow_up=self.follow_ups.get(event_id))
 
-    def mark_paged(self, ticket_id: str) -> None:
-        self.tickets[ticket_id] = self.tickets[ticket_id].model_copy(update={"page_status": PageStatus.SENT})
+    def mark_paged(self, ticket_id: str, follow_up_key: str | None = None) -> None:
+        if follow_up_key is None:
+            self.tickets[ticket_id] = self.tickets[ticket_id].model_copy(update={"page_status": PageStatus.SENT})
+            return
+        for event_id, follow_up in self.follow_ups.items():
+            if follow_up.key == follow_up_key:
+                self.follow_ups[event_id] = follow_up.model_copy(update={"page_status": PageStatus.SENT})
 
     def count_recent(self, sender_key: str, since: datetime) -> int:
-        return sum(
-            1 for t in self.tickets.values() if t.created_at >= since and ticket_sender_key(t.event) == sender_key
-        )
+        events = [t.event for t in self.tickets.values() if t.created_at >= since]
+        events += [f.event for f in self.follow_ups.values() if f.received_at >= since]
+        return sum(1 for e in events if ticket_sender_key(e) == sender_key)
 
 
 @dataclass

@@ -8,7 +8,13 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.errors import DependencyError
-from chalicelib.model.ticket import PageStatus, Ticket, sender_key
+from chalicelib.model.ticket import Delivery, FollowUp, PageStatus, Ticket, sender_key
+from chalicelib.services.ports import Write
+
+#: a thread stays joinable this long after its ticket opened (a reply months later is a new conversation)
+THREAD_TTL_SECONDS = 30 * 24 * 3600
+#: our own ticket ids as a thread key: an email to support+T-…@ names its ticket outright
+TICKET_THREAD_PREFIX = "ticket:"
 
 
 def _utc(moment: datetime) -> str:
@@ -24,12 +30,22 @@ def event_key(event_id: str) -> dict[str, Any]:
     return {"pk": {"S": f"EVENT#{event_id}"}, "sk": {"S": "EVENT"}}
 
 
+def thread_pointer_key(thread_key: str) -> dict[str, Any]:
+    return {"pk": {"S": f"THREAD#{thread_key}"}, "sk": {"S": "THREAD"}}
+
+
+def _cancelled_by(exc: ClientError) -> list[bool]:
+    """Which items of a cancelled transaction failed their condition, in order."""
+    reasons = exc.response.get("CancellationReasons") or []
+    return [r.get("Code") == "ConditionalCheckFailed" for r in reasons]
+
+
 class DynamoTicketRepository:
     def __init__(self, client: Any, table: str) -> None:
         self._client = client
         self._table = table
 
-    def create(self, ticket: Ticket, dedup_ttl_seconds: int) -> bool:
+    def create(self, ticket: Ticket, dedup_ttl_seconds: int, closed: str | None = None) -> Write:
         """Write the event marker and the ticket in one transaction.
 
         Both puts are conditional on the key not existing: the marker makes a provider's
@@ -52,6 +68,8 @@ class DynamoTicketRepository:
             "status": {"S": ticket.status},
             "page_status": {"S": ticket.page_status.value},
             "created_at": {"S": _utc(ticket.created_at)},
+            "messages": {"N": str(ticket.messages)},
+            "last_message_at": {"S": _utc(ticket.last_message_at or ticket.created_at)},
             # the whole ticket, so reading it back needs no mapping of every field
             "doc": {"S": ticket.model_dump_json()},
         }
@@ -64,41 +82,144 @@ class DynamoTicketRepository:
             "expires_at": {"N": str(expires)},  # TTL: a marker only has to outlive provider retries
         }
         not_exists = "attribute_not_exists(pk)"
-        try:
-            self._client.transact_write_items(
-                TransactItems=[
-                    {"Put": {"TableName": self._table, "Item": marker, "ConditionExpression": not_exists}},
-                    {"Put": {"TableName": self._table, "Item": item, "ConditionExpression": not_exists}},
-                ]
+        items = [
+            {"Put": {"TableName": self._table, "Item": marker, "ConditionExpression": not_exists}},
+            {"Put": {"TableName": self._table, "Item": item, "ConditionExpression": not_exists}},
+        ]
+        thread = ticket.event.thread_key
+        if thread and not thread.startswith(TICKET_THREAD_PREFIX):
+            pointer = {
+                **thread_pointer_key(thread),
+                "ticket_id": {"S": ticket.ticket_id},
+                "expires_at": {"N": str(int(ticket.created_at.timestamp()) + THREAD_TTL_SECONDS)},
+            }
+            # a live pointer means another ticket holds the thread: the caller joins it instead,
+            # unless it is the ticket the caller found closed (the pointer is then taken over)
+            live = "attribute_not_exists(pk) OR expires_at < :now OR ticket_id = :closed"
+            now = {":now": {"N": str(int(ticket.created_at.timestamp()))}, ":closed": {"S": closed or "-"}}
+            items.append(
+                {
+                    "Put": {
+                        "TableName": self._table,
+                        "Item": pointer,
+                        "ConditionExpression": live,
+                        "ExpressionAttributeValues": now,
+                    }
+                }
             )
-        except ClientError as exc:
-            reasons = exc.response.get("CancellationReasons") or []
-            if any(r.get("Code") == "ConditionalCheckFailed" for r in reasons):
-                return False
-            raise DependencyError(f"could not store ticket {ticket.ticket_id}: {exc}") from exc
-        except BotoCoreError as exc:
-            raise DependencyError(f"could not store ticket {ticket.ticket_id}: {exc}") from exc
-        return True
+        return self._transact(items, f"could not store ticket {ticket.ticket_id}")
 
-    def for_event(self, event_id: str) -> Ticket | None:
+    def thread_ticket(self, thread_key: str) -> str | None:
+        """Our ticket tag, else the thread's pointer, else an event the key names (a call's voicemail)."""
+        if thread_key.startswith(TICKET_THREAD_PREFIX):
+            ticket_id = thread_key.removeprefix(TICKET_THREAD_PREFIX)
+            return ticket_id if self._get(ticket_key(ticket_id)) is not None else None
+        for key in (thread_pointer_key(thread_key), event_key(thread_key)):
+            item = self._get(key)
+            if item is not None:
+                return str(item["ticket_id"]["S"])
+        return None
+
+    def append(self, follow_up: FollowUp, dedup_ttl_seconds: int) -> Write:
+        """The marker, the follow-up and the ticket's counters in one transaction, only while it is open."""
+        at = follow_up.received_at
+        message = {
+            **ticket_key(follow_up.ticket_id),
+            "sk": {"S": follow_up.key},
+            "event_id": {"S": follow_up.event.event_id},
+            "page_status": {"S": follow_up.page_status.value},
+            "created_at": {"S": _utc(at)},
+            "doc": {"S": follow_up.model_dump_json()},
+        }
+        if sender := sender_key(follow_up.event):
+            message["sender_key"] = {"S": sender}  # a follow-up counts as repeat contact too
+        marker = {
+            **event_key(follow_up.event.event_id),
+            "ticket_id": {"S": follow_up.ticket_id},
+            "follow_up": {"S": follow_up.key},
+            "expires_at": {"N": str(int(at.timestamp()) + dedup_ttl_seconds)},
+        }
+        not_exists = "attribute_not_exists(pk)"
+        return self._transact(
+            [
+                {"Put": {"TableName": self._table, "Item": marker, "ConditionExpression": not_exists}},
+                {"Put": {"TableName": self._table, "Item": message, "ConditionExpression": not_exists}},
+                {
+                    "Update": {
+                        "TableName": self._table,
+                        "Key": ticket_key(follow_up.ticket_id),
+                        "UpdateExpression": "ADD messages :one SET last_message_at = :at",
+                        "ConditionExpression": "attribute_exists(pk) AND #status = :open",
+                        "ExpressionAttributeNames": {"#status": "status"},
+                        "ExpressionAttributeValues": {
+                            ":one": {"N": "1"},
+                            ":at": {"S": _utc(at)},
+                            ":open": {"S": "open"},
+                        },
+                    }
+                },
+            ],
+            f"could not add {follow_up.event.event_id} to {follow_up.ticket_id}",
+        )
+
+    def _transact(self, items: list[dict[str, Any]], failure: str) -> Write:
+        """One transaction whose first two items are the event marker and the new item.
+
+        Their conditions failing means the event was stored before (DUPLICATE); any later
+        item's (a thread pointer, a ticket that must be open) means CONFLICT.
+        """
+        try:
+            self._client.transact_write_items(TransactItems=items)
+        except ClientError as exc:
+            failed = _cancelled_by(exc)
+            if any(failed[:2]):
+                return Write.DUPLICATE
+            if any(failed):
+                return Write.CONFLICT
+            raise DependencyError(f"{failure}: {exc}") from exc
+        except BotoCoreError as exc:
+            raise DependencyError(f"{failure}: {exc}") from exc
+        return Write.STORED
+
+    def for_event(self, event_id: str) -> Delivery | None:
         marker = self._get(event_key(event_id))
         if marker is None:
             return None
-        return self.get(marker["ticket_id"]["S"])
+        ticket = self.get(marker["ticket_id"]["S"])
+        if ticket is None:
+            return None
+        if "follow_up" not in marker:
+            return Delivery(ticket=ticket)
+        item = self._get({**ticket_key(ticket.ticket_id), "sk": marker["follow_up"]})
+        if item is None:
+            return Delivery(ticket=ticket)
+        follow_up = FollowUp.model_validate_json(item["doc"]["S"])
+        status = PageStatus(item["page_status"]["S"])
+        return Delivery(ticket=ticket, follow_up=follow_up.model_copy(update={"page_status": status}))
 
     def get(self, ticket_id: str) -> Ticket | None:
         item = self._get(ticket_key(ticket_id))
         if item is None:
             return None
         ticket = Ticket.model_validate_json(item["doc"]["S"])
-        # page_status changes after the write; the attribute, not the snapshot, is the truth
-        return ticket.model_copy(update={"page_status": PageStatus(item["page_status"]["S"])})
+        # these change after the write; the attributes, not the snapshot, are the truth
+        return ticket.model_copy(
+            update={
+                "page_status": PageStatus(item["page_status"]["S"]),
+                "status": item["status"]["S"],
+                "messages": int(item.get("messages", {}).get("N", "1")),
+                "last_message_at": datetime.fromisoformat(item["last_message_at"]["S"])
+                if "last_message_at" in item
+                else ticket.last_message_at,
+            }
+        )
 
-    def mark_paged(self, ticket_id: str) -> None:
+    def mark_paged(self, ticket_id: str, follow_up_key: str | None = None) -> None:
+        key = ticket_key(ticket_id) if follow_up_key is None else {**ticket_key(ticket_id), "sk": {"S": follow_up_key}}
         try:
             self._client.update_item(
                 TableName=self._table,
-                Key=ticket_key(ticket_id),
+                Key=key,
                 UpdateExpression="SET page_status = :sent",
                 ExpressionAttributeValues={":sent": {"S": PageStatus.SENT.value}},
                 # only an existing ticket; never create a stub item from a stray update

@@ -357,6 +357,8 @@ def recording_event(recording: RecordingDone, received_at: datetime) -> SupportE
             "recording_sid": recording.recording_sid,
             "recording_url": recording.recording_url,
             "recording_duration": str(recording.recording_duration),
+            # our voicemail TwiML always asks for a transcript; its callback pages, this one attaches
+            "transcript": "pending",
         },
     )
 

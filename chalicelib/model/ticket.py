@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
@@ -28,6 +29,49 @@ class Ticket(BaseModel):
     created_at: AwareDatetime
     status: str = "open"
     page_status: PageStatus = PageStatus.NONE
+    #: messages on the ticket: the one that opened it plus the follow-ups that joined its thread
+    messages: int = 1
+    last_message_at: AwareDatetime | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == "open"
+
+
+class FollowUp(BaseModel):
+    """A message that joined an open ticket's thread instead of opening a ticket of its own."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    ticket_id: str
+    event: SupportEvent
+    decision: Decision
+    received_at: AwareDatetime
+    page_status: PageStatus = PageStatus.NONE
+
+    @property
+    def key(self) -> str:
+        """Its sort key under the ticket: follow-ups list in arrival order."""
+        return f"MSG#{self.received_at.astimezone(UTC).isoformat()}#{self.event.event_id}"
+
+
+class Delivery(BaseModel):
+    """What one event produced: a ticket, or a follow-up on one."""
+
+    model_config = ConfigDict(frozen=True)
+
+    ticket: Ticket
+    follow_up: FollowUp | None = None
+
+    @property
+    def page_status(self) -> PageStatus:
+        return self.follow_up.page_status if self.follow_up else self.ticket.page_status
+
+    def as_paged(self) -> Ticket:
+        """The ticket as a page shows it: a follow-up's message and decision under the ticket's id."""
+        if self.follow_up is None:
+            return self.ticket
+        return self.ticket.model_copy(update={"event": self.follow_up.event, "decision": self.follow_up.decision})
 
 
 def sender_key(event: SupportEvent) -> str | None:

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:  # annotations only: the ingest path must not build the triage models
     from chalicelib.model.customer import Customer
     from chalicelib.model.event import Sender, SupportEvent
-    from chalicelib.model.ticket import Ticket
+    from chalicelib.model.ticket import Delivery, FollowUp, Ticket
+
+
+class Write(StrEnum):
+    """How a conditional write ended."""
+
+    STORED = "stored"
+    DUPLICATE = "duplicate"  # the event id was already stored: a provider's retry
+    CONFLICT = "conflict"  # the thread has another open ticket, or the ticket closed meanwhile
 
 
 class EventQueue(Protocol):
@@ -17,14 +26,23 @@ class EventQueue(Protocol):
 
 
 class TicketRepository(Protocol):
-    def create(self, ticket: Ticket, dedup_ttl_seconds: int) -> bool:
-        """Store the ticket once per event id; False when the event was already stored."""
+    def create(self, ticket: Ticket, dedup_ttl_seconds: int, closed: str | None = None) -> Write:
+        """Store the ticket once per event id and claim its thread (CONFLICT: another ticket holds it).
 
-    def for_event(self, event_id: str) -> Ticket | None:
-        """The ticket an event id already produced, if any."""
+        ``closed`` names a ticket found closed on the thread: its hold on the thread is taken over.
+        """
 
-    def mark_paged(self, ticket_id: str) -> None:
-        """Record that the ticket's page was published."""
+    def thread_ticket(self, thread_key: str) -> str | None:
+        """The ticket id a thread key leads to, if any (it may have been resolved since)."""
+
+    def append(self, follow_up: FollowUp, dedup_ttl_seconds: int) -> Write:
+        """Add a follow-up to its open ticket once per event id (CONFLICT: the ticket is not open)."""
+
+    def for_event(self, event_id: str) -> Delivery | None:
+        """What an event id already produced, if anything."""
+
+    def mark_paged(self, ticket_id: str, follow_up_key: str | None = None) -> None:
+        """Record that the ticket's (or one follow-up's) page was published."""
 
     def count_recent(self, sender_key: str, since: datetime) -> int:
         """Tickets opened for this sender since ``since`` (repeat contact)."""

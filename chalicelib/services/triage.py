@@ -7,11 +7,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from chalicelib.errors import DependencyError
 from chalicelib.model.customer import Customer
 from chalicelib.model.decision import Decision
 from chalicelib.model.event import SupportEvent
-from chalicelib.model.ticket import PageStatus, Ticket, sender_key
-from chalicelib.services.ports import CustomerDirectory, Pager, TicketRepository
+from chalicelib.model.ticket import Delivery, FollowUp, PageStatus, Ticket, sender_key
+from chalicelib.services.ports import CustomerDirectory, Pager, TicketRepository, Write
 
 #: "the Nth message from this customer in the last hour"
 REPEAT_WINDOW = timedelta(hours=1)
@@ -28,11 +29,21 @@ def ticket_id_for(event_id: str) -> str:
     return "T-" + hashlib.sha256(event_id.encode()).hexdigest()[:10].upper()
 
 
+#: a voicemail's recording arrives before its transcript; the transcript pages, the recording only attaches
+TRANSCRIPT_PENDING = ("transcript", "pending")
+
+
+def pages_itself(event: SupportEvent) -> bool:
+    """Whether this event may page at all (a recording waits for the transcript that follows it)."""
+    return event.metadata.get(TRANSCRIPT_PENDING[0]) != TRANSCRIPT_PENDING[1]
+
+
 @dataclass(frozen=True)
 class TriageOutcome:
     ticket: Ticket
-    created: bool  # False: a redelivery of an event we already stored
+    created: bool  # False: a redelivery, or a follow-up that joined an open ticket
     paged: bool  # a page was published during this call
+    joined: bool = False  # the event joined an open ticket's thread
 
 
 @dataclass
@@ -56,28 +67,69 @@ class TriageService:
         sender = sender_key(event)
         recent = self.tickets.count_recent(sender, now - REPEAT_WINDOW) if sender else 0
         decision = self.decide(event, customer, now, recent)
-        ticket = Ticket(
-            ticket_id=ticket_id_for(event.event_id),
-            event=event,
-            customer=customer,
-            decision=decision,
-            created_at=now,
-            page_status=page_status(decision),
-        )
-        if not self.tickets.create(ticket, self.dedup_ttl_seconds):
-            # a concurrent delivery of the same event won the conditional write
-            stored = self.tickets.for_event(event.event_id)
-            return self._finish(stored or ticket, created=False)
-        return self._finish(ticket, created=True)
+        if not pages_itself(event):
+            decision = decision.model_copy(
+                update={"page_targets": (), "reasons": (*decision.reasons, "no page yet: the transcript follows")}
+            )
+        # Twice at most: a first message and its follow-up can race for a new thread; the loser joins
+        closed: str | None = None
+        for _ in range(2):
+            if event.thread_key:
+                outcome, closed = self._join(event, decision, now)
+                if outcome is not None:
+                    return outcome
+            ticket = Ticket(
+                ticket_id=ticket_id_for(event.event_id),
+                event=event,
+                customer=customer,
+                decision=decision,
+                created_at=now,
+                page_status=page_status(decision),
+                last_message_at=now,
+            )
+            write = self.tickets.create(ticket, self.dedup_ttl_seconds, closed)
+            if write is Write.STORED:
+                return self._finish(Delivery(ticket=ticket), created=True)
+            if write is Write.DUPLICATE:
+                # a concurrent delivery of the same event won the conditional write
+                stored = self.tickets.for_event(event.event_id)
+                return self._finish(stored or Delivery(ticket=ticket), created=False)
+        raise DependencyError(f"thread {event.thread_key} kept changing while {event.event_id} was stored")
 
-    def _finish(self, ticket: Ticket, created: bool) -> TriageOutcome:
+    def _join(self, event: SupportEvent, decision: Decision, now: datetime) -> tuple[TriageOutcome | None, str | None]:
+        """Add the event to its thread's open ticket.
+
+        Returns the outcome, or None with the id of the thread's closed ticket (if it has one).
+        """
+        assert event.thread_key is not None
+        ticket_id = self.tickets.thread_ticket(event.thread_key)
+        if ticket_id is None:
+            return None, None
+        follow_up = FollowUp(
+            ticket_id=ticket_id, event=event, decision=decision, received_at=now, page_status=page_status(decision)
+        )
+        write = self.tickets.append(follow_up, self.dedup_ttl_seconds)
+        if write is Write.CONFLICT:  # resolved: the message opens a new ticket, which takes the thread over
+            return None, ticket_id
+        stored = self.tickets.for_event(event.event_id)
+        if stored is None:  # the write said the event is stored; a missing record is a table fault
+            raise DependencyError(f"follow-up {event.event_id} on {ticket_id} is not readable after its write")
+        outcome = self._finish(stored, created=False)
+        return TriageOutcome(outcome.ticket, created=False, paged=outcome.paged, joined=write is Write.STORED), None
+
+    def _finish(self, delivery: Delivery, created: bool) -> TriageOutcome:
         """Publish the page if it is still pending.
 
         The page is published before it is marked sent: a crash in between pages twice
         rather than never, which is the right failure for a pager.
         """
-        if ticket.page_status is not PageStatus.PENDING:
-            return TriageOutcome(ticket, created, paged=False)
-        self.pager.page(ticket.decision.page_targets, ticket)
-        self.tickets.mark_paged(ticket.ticket_id)
-        return TriageOutcome(ticket.model_copy(update={"page_status": PageStatus.SENT}), created, paged=True)
+        ticket = delivery.ticket
+        if delivery.page_status is not PageStatus.PENDING:
+            return TriageOutcome(ticket, created, paged=False, joined=delivery.follow_up is not None)
+        paged = delivery.as_paged()
+        self.pager.page(paged.decision.page_targets, paged)
+        follow_up = delivery.follow_up
+        self.tickets.mark_paged(ticket.ticket_id, follow_up.key if follow_up else None)
+        if follow_up is None:
+            ticket = ticket.model_copy(update={"page_status": PageStatus.SENT})
+        return TriageOutcome(ticket, created, paged=True, joined=follow_up is not None)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,7 +12,7 @@ import pytest
 
 from local.inbox import Inbox, Page
 from local.platform import Platform, PlatformOptions
-from local.replay import Delivery, send
+from local.replay import Delivery, fresh_id, send
 from local.samples import EVENTS_DIR, SampleRequest, load, local_secrets, signed
 from local.worker import QueueWorker
 
@@ -63,9 +63,8 @@ class E2E:
 
 
 def fresh(name: str) -> SampleRequest:
-    """A sample from events/ with a webhook-id of its own: the platform is shared by every test."""
-    sample = load(EVENTS_DIR / "widget" / f"{name}.json")
-    return replace(sample, headers={**sample.headers, "webhook-id": f"msg_e2e_{uuid.uuid4().hex}"})
+    """A sample from events/ as a conversation of its own: the platform is shared by every test."""
+    return fresh_id(load(EVENTS_DIR / "widget" / f"{name}.json"))
 
 
 def pages_for(pages: list[Page], ticket_id: str) -> list[str]:

@@ -33,7 +33,10 @@ def test_python_m_local_replays_the_samples_prints_the_tickets_and_exits_0() -> 
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Traceback" not in done.stderr
     out = done.stdout
-    assert " requests → " in out and "retries made no second ticket" in out
+    assert " SES emails → " in out and "retries made no second ticket" in out
+    # AND the SES emails went through the topic and their handler: the reply joined the first email's ticket
+    assert "ses/reply-base64" in out and "published to the inbound-email topic" in out
+    assert "follow-ups joined their thread's ticket" in out and " 0 follow-ups" not in out
     assert "TICKET" in out and "ROUTE" in out and "PAGED" in out
     assert "key-customer-critical" in out
     assert "📟 PAGE → founders  [P1]  Dana Whitfield (Northwind)" in out

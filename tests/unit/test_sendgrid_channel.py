@@ -58,7 +58,7 @@ EXPECTED = {
         "That worked, thanks! Is there a way to schedule the export every Monday?",
         None,
     ),
-    "reply-plus-address": (
+    "vip-outage-reply-plus-address": (
         "sendgrid:A1F09C77-2E4B-4D5A-9C3E-7B1D8E6F2A40@northwind.example",
         ("Dana Whitfield", "dana@northwind.example"),
         "Re: Dashboard down — investor meeting in 10 minutes",

@@ -1,0 +1,1 @@
+"""Paging: the pure pieces of a page's life — escalation, signed ack links, what SNS publishes, the ack page."""

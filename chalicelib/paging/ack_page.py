@@ -1,0 +1,88 @@
+"""The small HTML page an ack link opens: readable on a phone, self-contained, every value escaped.
+
+Opening the link only shows this page; the acknowledgement is the POST its button sends. Mail
+scanners and chat link previews fetch GET links on their own, and must not stop an escalation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from html import escape
+
+from chalicelib.model.page import Page, PageState
+from chalicelib.paging.escalation import describe_time, name_of
+
+# Inline and small: no external assets, so the page loads on a poor connection and leaks nothing.
+_STYLE = """
+body{font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;padding:1rem;color:#1a1a1a;background:#f6f6f4}
+main{max-width:32rem;margin:0 auto;background:#fff;border-radius:8px;padding:1rem 1.25rem;box-shadow:0 1px 3px #0002}
+h1{font-size:1.25rem;margin:.25rem 0 .75rem}
+dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem .75rem;margin:0 0 1rem}
+dt{color:#666}dd{margin:0;overflow-wrap:anywhere}
+.summary{font-size:1.1rem;overflow-wrap:anywhere}
+button{width:100%;font-size:1.1rem;padding:.9rem;border:0;border-radius:6px;background:#1f6feb;color:#fff}
+.state{padding:.75rem;border-radius:6px;background:#eee}
+.ok{border-left:6px solid #2da44e}.error{border-left:6px solid #cf222e}.info{border-left:6px solid #1f6feb}
+"""
+_STATUSES = frozenset({"ok", "error", "info"})
+_STATE_WORDS = {
+    PageState.OPEN: "escalating: not acknowledged yet",
+    PageState.ACKED: "acknowledged",
+    PageState.RESOLVED: "resolved",
+    PageState.EXHAUSTED: "escalation exhausted: nobody acknowledged",
+}
+
+
+def confirm_page(page: Page, person_name: str, form_action: str, hidden: Mapping[str, str]) -> str:
+    """What the link shows: the page's context, and a button to acknowledge while it is still open."""
+    paged = ", ".join(r.name for r in page.paged_people()) or "nobody yet"
+    rows = [
+        ("Priority", page.priority),
+        ("Customer", page.customer),
+        ("Ticket", page.ticket_id),
+        ("Paged", paged),
+        ("State", _STATE_WORDS.get(page.state, page.state.value)),
+    ]
+    details = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in rows)
+    if page.state is PageState.OPEN:
+        fields = "".join(f'<input type="hidden" name="{escape(k)}" value="{escape(v)}">' for k, v in hidden.items())
+        action = (
+            f'<form method="post" action="{escape(form_action)}">{fields}'
+            f'<button type="submit">Acknowledge</button></form>'
+        )
+    else:
+        action = f'<p class="state">{escape(_closed_line(page))}</p>'
+    body = (
+        f"<p>Hi {escape(person_name)}, you were paged for this ticket.</p>"
+        f'<p class="summary">{escape(page.summary)}</p>'
+        f"<dl>{details}</dl>{action}"
+    )
+    return _document(f"[{page.priority}] {page.customer}", body)
+
+
+def result_page(title: str, message: str, status: str) -> str:
+    """The outcome of a POST or of a bad link; ``status`` is "ok", "error" or "info" (anything else: "info")."""
+    css = status if status in _STATUSES else "info"
+    return _document(title, f'<p class="state {css}">{escape(message)}</p>')
+
+
+def _closed_line(page: Page) -> str:
+    if page.acked_by is not None:
+        when = f" at {describe_time(page.acked_at)}" if page.acked_at is not None else ""
+        done = "; the ticket is resolved" if page.state is PageState.RESOLVED else ""
+        return f"Acknowledged by {name_of(page, page.acked_by)}{when}{done}. Nothing more to do here."
+    if page.state is PageState.EXHAUSTED:
+        return f"Nobody acknowledged this page in time. Take ticket {page.ticket_id} directly."
+    return f"This page is {page.state.value}. Nothing more to do here."
+
+
+def _document(title: str, body: str) -> str:
+    # no-referrer: the URL carries the signature, which should not travel anywhere else
+    return (
+        "<!doctype html>\n"
+        '<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        '<meta name="referrer" content="no-referrer"><meta name="robots" content="noindex">'
+        f"<title>{escape(title)}</title><style>{_STYLE}</style></head>"
+        f"<body><main><h1>{escape(title)}</h1>{body}</main></body></html>\n"
+    )

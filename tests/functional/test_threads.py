@@ -1,0 +1,115 @@
+"""Threads against moto: Twilio's requests for a call nobody answers end in one ticket, its voicemail and a page.
+
+The requests are the samples in events/twilio, signed as Twilio signs them, posted to the API in the
+order Twilio sends them; the triage Lambda runs on what they queued.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from chalice.test import Client
+
+import app as app_module
+from local.samples import all_samples, local_secrets, signed
+from local.worker import QueueWorker
+from tests.functional.conftest import NIGHT, PUBLIC_URL
+
+SAMPLES = {s.name: s for s in all_samples() if s.is_http}
+CALL = [
+    "twilio/call-01-incoming",
+    "twilio/call-02-dial-no-answer",
+    "twilio/call-03-dial-busy",
+    "twilio/call-04-recording",
+    "twilio/call-05-transcription",
+]
+
+
+@pytest.fixture
+def worker(aws):
+    return QueueWorker(
+        aws.clients["sqs"], aws.stack.outputs["EventsQueueUrl"], app_module.triage, "triage", retry_delay=0
+    )
+
+
+def post(*names: str) -> None:
+    with Client(app_module.app) as client:
+        for name in names:
+            request = signed(SAMPLES[name], local_secrets(), NIGHT, PUBLIC_URL)
+            response = client.http.post(request.path, headers=request.headers, body=request.body)
+            assert response.status_code == 200, response.body
+
+
+def items(aws, ticket_id: str) -> list[dict[str, Any]]:
+    response = aws.clients["dynamodb"].query(
+        TableName=aws.stack.outputs["TicketsTableName"],
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": f"TICKET#{ticket_id}"}},
+    )
+    found: list[dict[str, Any]] = response["Items"]
+    return found
+
+
+def test_a_call_nobody_answers_ends_in_a_voicemail_on_its_ticket_and_a_page_with_the_transcript(aws, worker):
+    # GIVEN Twilio's requests for Dana's call: ring, no answer, busy, the recording, the transcription
+    post(*CALL)
+    # WHEN the triage Lambda runs on everything they queued (one batch per call, as SQS would)
+    while worker.run_once(wait_seconds=0).received:
+        pass
+    # THEN one ticket holds the call and its two voicemail callbacks
+    [ticket] = aws.tickets()
+    assert ticket["event_id"]["S"].startswith("twilio:call:CA")
+    assert ticket["messages"]["N"] == "3"
+    follow_ups = sorted(
+        i["event_id"]["S"].split(":")[1] for i in items(aws, ticket["ticket_id"]["S"]) if i["sk"]["S"] != "TICKET"
+    )
+    assert follow_ups == ["recording", "transcription"]
+    # AND the last page carries the transcript, on the call's ticket
+    pages = aws.pages()
+    transcript_pages = [p for p in pages if "investor meeting in ten minutes" in p["Message"]]
+    assert transcript_pages, [p["Message"] for p in pages]
+    assert {p["MessageAttributes"]["ticket_id"]["Value"] for p in pages} == {ticket["ticket_id"]["S"]}
+
+
+def test_the_voicemail_callbacks_delivered_twice_attach_once(aws, worker):
+    post("twilio/call-01-incoming", "twilio/call-04-recording")
+    while worker.run_once(wait_seconds=0).received:
+        pass
+    # WHEN Twilio retries the recording callback
+    post("twilio/call-04-recording")
+    while worker.run_once(wait_seconds=0).received:
+        pass
+    # THEN it is still one follow-up
+    [ticket] = aws.tickets()
+    assert ticket["messages"]["N"] == "2"
+
+
+def test_a_reply_to_a_resolved_ticket_opens_a_new_ticket(aws, worker):
+    post("twilio/call-01-incoming")
+    while worker.run_once(wait_seconds=0).received:
+        pass
+    [first] = aws.tickets()
+    # GIVEN the call's ticket was resolved
+    aws.clients["dynamodb"].update_item(
+        TableName=aws.stack.outputs["TicketsTableName"],
+        Key={"pk": first["pk"], "sk": first["sk"]},
+        UpdateExpression="SET #s = :r",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={":r": {"S": "resolved"}},
+    )
+    # WHEN Dana texts the same number
+    post("twilio/sms-01-urgent")
+    while worker.run_once(wait_seconds=0).received:
+        pass
+    # THEN the text is a ticket of its own, and the thread now leads to it
+    tickets = {t["event_id"]["S"].split(":")[1]: t for t in aws.tickets()}
+    assert sorted(tickets) == ["call", "sms"]
+    assert tickets["sms"]["messages"]["N"] == "1"
+    pointer = aws.clients["dynamodb"].get_item(
+        TableName=aws.stack.outputs["TicketsTableName"],
+        Key={"pk": {"S": "THREAD#twilio:+12125550100|+16465550123"}, "sk": {"S": "THREAD"}},
+    )["Item"]
+    assert pointer["ticket_id"] == tickets["sms"]["ticket_id"]
+    assert json.loads(tickets["sms"]["doc"]["S"])["event"]["channel"] == "sms"
