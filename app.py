@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice.app import Chalice, SNSEvent, SQSEvent
+from chalice.app import Chalice, CloudWatchEvent, Rate, SNSEvent, SQSEvent
 
+from chalicelib.api.acks import acks
 from chalicelib.api.providers import providers
 from chalicelib.api.webhooks import webhooks
 
@@ -14,6 +15,7 @@ app = Chalice(app_name="switchboard")
 app.api.binary_types.append("multipart/form-data")
 app.register_blueprint(webhooks)
 app.register_blueprint(providers)
+app.register_blueprint(acks)
 
 
 # The queue name here is a placeholder: infra/template.yaml points this event source at the
@@ -33,3 +35,11 @@ def inbound_email(event: SNSEvent) -> list[str]:
     from chalicelib.api.inbound_email import handle_notification
 
     return handle_notification(event.message)
+
+
+# Escalation: each page whose acknowledgement timeout has passed moves one step, within a minute of due.
+@app.schedule(Rate(1, unit=Rate.MINUTES))
+def escalate(event: CloudWatchEvent) -> dict[str, Any]:
+    from chalicelib.api.escalation_handler import sweep
+
+    return sweep()

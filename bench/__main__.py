@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import cold_start, decisions, package_size, webhooks
+from bench import cold_start, decisions, package_size, voice, webhooks
 from bench.cold_start import ColdStartResult
 from bench.decisions import DecisionsResult
 from bench.package_size import MB, PackageSizeResult
@@ -39,6 +39,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--skip-decisions", action="store_true", help="leave out the decisions benchmark (decide() throughput, p99)"
+    )
+    parser.add_argument(
+        "--skip-voice", action="store_true", help="leave out the live-call benchmark (TwiML answer, local platform)"
     )
     args = parser.parse_args(argv)
     if args.quick:
@@ -101,7 +104,14 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(decisions.format_report(decided), end="\n\n")
 
+    live = None
+    if not args.skip_voice:
+        live = voice.run(calls=voice.QUICK_CALLS if args.quick else voice.DEFAULT_CALLS, progress=voice.tell)
+        print(voice.format_report(live), end="\n\n")
+
     line = summary(cold, package, decided)
+    if live is not None:
+        line += f" {voice.summary(live)}"
     if args.json:
         figures: dict[str, Any] = {
             "command": command,
@@ -112,6 +122,7 @@ def main(argv: list[str] | None = None) -> int:
             "package_size": package.to_dict() if package else None,
             "decisions": decided.to_dict() if decided else None,
             "webhooks": {h.provider: h.to_dict() for h in hooks},
+            "voice": live.to_dict() if live else None,
             "summary": line,
         }
         args.json.write_text(json.dumps(figures, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

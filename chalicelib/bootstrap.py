@@ -96,8 +96,36 @@ class Container:
         )
 
     @cached_property
+    def pages(self) -> Any:
+        from chalicelib.adapters.pages_table import DynamoPageRepository
+
+        return DynamoPageRepository(self.dynamodb, self.settings.tickets_table)
+
+    @cached_property
+    def paging(self) -> Any:
+        """Pages: open or fold, escalate on the sweep, acknowledge by link or SMS."""
+        from datetime import timedelta
+
+        from chalicelib.adapters.pager_topics import SnsPagePublisher
+        from chalicelib.paging import links
+        from chalicelib.paging.ladder import ladder
+        from chalicelib.services.paging import PagingService
+
+        s = self.settings
+        cap = timedelta(seconds=s.ack_timeout_cap_seconds) if s.ack_timeout_cap_seconds else None
+        base = s.public_base_url or ""
+        return PagingService(
+            pages=self.pages,
+            publisher=SnsPagePublisher(self.sns, s.pager_topics),
+            ladder=lambda ticket, now: ladder(self.rules, ticket.decision, now, cap),
+            fold_window=timedelta(seconds=s.page_fold_window_seconds),
+            link=lambda page, recipient, now: links.ack_url(
+                base, page.page_id, recipient.person, links.expiry(now), self.secret("ack").get()
+            ),
+        )
+
+    @cached_property
     def triage(self) -> Any:
-        from chalicelib.adapters.pager_topics import SnsPager
         from chalicelib.adapters.tickets_table import DynamoTicketRepository
         from chalicelib.routing.decide import decide
         from chalicelib.routing.sentiment import signals_for
@@ -108,7 +136,7 @@ class Container:
         return TriageService(
             tickets=DynamoTicketRepository(self.dynamodb, s.tickets_table),
             customers=self.customers,
-            pager=SnsPager(self.sns, s.pager_topics),
+            pager=self.paging,
             decide=lambda event, customer, now, recent: decide(
                 event, customer, now, rules, signals_for(event, rules, recent)
             ),

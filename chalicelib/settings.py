@@ -20,6 +20,7 @@ SECRET_VARIABLES = {
     "meta": "META_APP_SECRET",
     "meta_verify": "META_VERIFY_TOKEN",
     "sendgrid": "SENDGRID_INBOUND_TOKEN",
+    "ack": "ACK_LINK_SECRET",  # signs the acknowledgement links in pages
 }
 
 #: the compiled rules (`make rules` writes it from config/routing.yaml)
@@ -44,6 +45,11 @@ class Settings:
     rules_file: Path = DEFAULT_RULES_FILE
     #: seconds a transient item (event dedup marker) lives before DynamoDB TTL removes it
     dedup_ttl_seconds: int = 14 * 24 * 3600
+    #: the longest acknowledgement timeout of any escalation level (the local stage shortens them
+    #: to show escalation in seconds); None: the rules' own timeouts
+    ack_timeout_cap_seconds: int | None = None
+    #: pages for the same thread or customer within this many seconds fold into the open page (0: never)
+    page_fold_window_seconds: int = 600
 
     def secret(self, name: str) -> tuple[str | None, str | None]:
         """(value, SSM parameter name) for a secret; ConfigError when neither is configured."""
@@ -85,4 +91,24 @@ class Settings:
             secrets=secrets,
             public_base_url=(env.get("PUBLIC_BASE_URL") or "").rstrip("/") or None,
             rules_file=Path(env["RULES_FILE"]) if env.get("RULES_FILE") else DEFAULT_RULES_FILE,
+            ack_timeout_cap_seconds=_positive_int(env, "ACK_TIMEOUT_CAP_SECONDS"),
+            page_fold_window_seconds=_seconds(env, "PAGE_FOLD_WINDOW_SECONDS", 600),
         )
+
+
+def _seconds(env: Mapping[str, str], name: str, default: int) -> int:
+    text = env.get(name)
+    if not text:
+        return default
+    if not text.isdigit():
+        raise ConfigError(f"{name} must be a whole number of seconds (0 or more), not {text!r}")
+    return int(text)
+
+
+def _positive_int(env: Mapping[str, str], name: str) -> int | None:
+    text = env.get(name)
+    if not text:
+        return None
+    if not text.isdigit() or int(text) == 0:
+        raise ConfigError(f"{name} must be a whole number of seconds above 0, not {text!r}")
+    return int(text)

@@ -105,9 +105,10 @@ class FakePager:
     pages: list[tuple[str, str]] = field(default_factory=list)  # (target, ticket id)
     fail_times: int = 0
 
-    def page(self, targets: tuple[str, ...], ticket: Ticket) -> list[str]:
+    def page(self, ticket: Ticket, now: datetime, urgent_news: bool = False) -> list[str]:
         if self.fail_times:
             self.fail_times -= 1
             raise DependencyError("sns down")
+        targets = ticket.decision.page_targets
         self.pages.extend((t, ticket.ticket_id) for t in targets)
         return [f"m-{len(self.pages)}-{t}" for t in targets]

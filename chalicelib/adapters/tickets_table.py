@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from chalicelib.adapters.dynamo import get_item, utc
 from chalicelib.errors import DependencyError
 from chalicelib.model.ticket import Delivery, FollowUp, PageStatus, Ticket, sender_key
 from chalicelib.services.ports import Write
@@ -15,11 +16,6 @@ from chalicelib.services.ports import Write
 THREAD_TTL_SECONDS = 30 * 24 * 3600
 #: our own ticket ids as a thread key: an email to support+T-…@ names its ticket outright
 TICKET_THREAD_PREFIX = "ticket:"
-
-
-def _utc(moment: datetime) -> str:
-    """ISO 8601 in UTC: stored times sort as strings, which the BySender range condition relies on."""
-    return moment.astimezone(UTC).isoformat()
 
 
 def ticket_key(ticket_id: str) -> dict[str, Any]:
@@ -67,9 +63,9 @@ class DynamoTicketRepository:
             "rules_version": {"S": decision.rules_version},
             "status": {"S": ticket.status},
             "page_status": {"S": ticket.page_status.value},
-            "created_at": {"S": _utc(ticket.created_at)},
+            "created_at": {"S": utc(ticket.created_at)},
             "messages": {"N": str(ticket.messages)},
-            "last_message_at": {"S": _utc(ticket.last_message_at or ticket.created_at)},
+            "last_message_at": {"S": utc(ticket.last_message_at or ticket.created_at)},
             # the whole ticket, so reading it back needs no mapping of every field
             "doc": {"S": ticket.model_dump_json()},
         }
@@ -128,7 +124,7 @@ class DynamoTicketRepository:
             "sk": {"S": follow_up.key},
             "event_id": {"S": follow_up.event.event_id},
             "page_status": {"S": follow_up.page_status.value},
-            "created_at": {"S": _utc(at)},
+            "created_at": {"S": utc(at)},
             "doc": {"S": follow_up.model_dump_json()},
         }
         if sender := sender_key(follow_up.event):
@@ -153,7 +149,7 @@ class DynamoTicketRepository:
                         "ExpressionAttributeNames": {"#status": "status"},
                         "ExpressionAttributeValues": {
                             ":one": {"N": "1"},
-                            ":at": {"S": _utc(at)},
+                            ":at": {"S": utc(at)},
                             ":open": {"S": "open"},
                         },
                     }
@@ -235,7 +231,7 @@ class DynamoTicketRepository:
                 TableName=self._table,
                 IndexName="BySender",
                 KeyConditionExpression="sender_key = :s AND created_at >= :t",
-                ExpressionAttributeValues={":s": {"S": sender_key}, ":t": {"S": _utc(since)}},
+                ExpressionAttributeValues={":s": {"S": sender_key}, ":t": {"S": utc(since)}},
                 Select="COUNT",
             )
         except (ClientError, BotoCoreError) as exc:
@@ -243,10 +239,4 @@ class DynamoTicketRepository:
         return int(response["Count"])
 
     def _get(self, key: dict[str, Any]) -> dict[str, Any] | None:
-        try:
-            # consistent: a retry arriving right after the first delivery must see its write
-            response = self._client.get_item(TableName=self._table, Key=key, ConsistentRead=True)
-        except (ClientError, BotoCoreError) as exc:
-            raise DependencyError(f"could not read the tickets table: {exc}") from exc
-        item: dict[str, Any] | None = response.get("Item")
-        return item
+        return get_item(self._client, self._table, key)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from types import ModuleType
+from typing import TypeVar
 from urllib.parse import urlencode
 
 from chalice.app import Blueprint, Response
@@ -126,7 +127,40 @@ def meta_webhook() -> Response:
 def twilio_sms() -> Response:
     from chalicelib.channels import twilio, twiml
 
+    if (acked := _sms_ack()) is not None:
+        return acked
     return receive(twilio, "twilio", lambda inbound, ids: as_response(twiml.empty()))
+
+
+_T = TypeVar("_T")
+
+
+def _verified_twilio(parse: Callable[[RawRequest], _T]) -> _T:
+    """A Twilio request the route answers itself: size, signature over the public URL, then ``parse``."""
+    from chalicelib.channels import twilio
+
+    c = container()
+    request = raw_request()
+    check_size(twilio.PROVIDER, request.body)
+    twilio.verify(request, c.secret("twilio").get(), c.clock())
+    return parse(request)
+
+
+def _sms_ack() -> Response | None:
+    """An on-call person's "ACK 482913" answers the page inline (None: an ordinary text, for a ticket)."""
+    from chalicelib.channels import twilio, twiml
+
+    c = container()
+    try:
+        message = _verified_twilio(twilio.parse_sms)
+    except SwitchboardError as exc:
+        return error_response(exc, twilio.PROVIDER)
+    code = twilio.ack_code(message.body)
+    if code is None:
+        return None
+    reply = c.paging.acknowledge_by_sms(code, message.from_, c.clock())
+    logger.info("sms ack", extra={"code": code, "reply": reply})
+    return as_response(twiml.message(reply))
 
 
 @providers.route("/webhooks/twilio/recording", methods=["POST"], content_types=FORM)
@@ -162,11 +196,8 @@ def twilio_voice() -> Response:
     from chalicelib.channels import twilio, twiml
 
     c = container()
-    request = raw_request()
     try:
-        check_size(twilio.PROVIDER, request.body)
-        twilio.verify(request, c.secret("twilio").get(), c.clock())
-        call = twilio.parse_voice(request)
+        call = _verified_twilio(twilio.parse_voice)
     except SwitchboardError as exc:
         return error_response(exc, twilio.PROVIDER)
     event = twilio.call_event(call, c.clock())
@@ -188,11 +219,8 @@ def twilio_dial() -> Response:
     from chalicelib.channels import twilio, twiml
 
     c = container()
-    request = raw_request()
     try:
-        check_size(twilio.PROVIDER, request.body)
-        twilio.verify(request, c.secret("twilio").get(), c.clock())
-        result = twilio.parse_dial_result(request)
+        result = _verified_twilio(twilio.parse_dial_result)
     except SwitchboardError as exc:
         return error_response(exc, twilio.PROVIDER)
     try:

@@ -255,6 +255,15 @@ _MODELS: dict[Kind, type[Webhook]] = {
 }
 
 
+_ACK = re.compile(r"^\s*ack\s+(\d{6})\s*$", re.IGNORECASE)
+
+
+def ack_code(body: str | None) -> str | None:
+    """The code in an on-call person's "ACK 482913" reply to a page, if that is all the text says."""
+    match = _ACK.match(body or "")
+    return match.group(1) if match else None
+
+
 def parse_voice(request: RawRequest) -> IncomingCall:
     return _validate(IncomingCall, _fields(request))
 
@@ -358,7 +367,7 @@ def recording_event(recording: RecordingDone, received_at: datetime) -> SupportE
             "recording_url": recording.recording_url,
             "recording_duration": str(recording.recording_duration),
             # our voicemail TwiML always asks for a transcript; its callback pages, this one attaches
-            "transcript": "pending",
+            "page": "hold",
         },
     )
 
@@ -366,6 +375,8 @@ def recording_event(recording: RecordingDone, received_at: datetime) -> SupportE
 def transcription_event(transcription: TranscriptionDone, received_at: datetime) -> SupportEvent:
     status = transcription.transcription_status
     metadata = {"call_sid": transcription.call_sid, "recording_sid": transcription.recording_sid, "status": status}
+    # the caller's words: news for whoever holds the call's page, even if it is already open
+    metadata["page"] = "always"
     metadata |= {"recording_url": transcription.recording_url} if transcription.recording_url else {}
     return SupportEvent(
         event_id=f"{PROVIDER}:transcription:{transcription.transcription_sid}",

@@ -123,6 +123,13 @@ def empty() -> Reply:
     return _EMPTY
 
 
+def message(text: str) -> Reply:
+    """``<Message>``: the SMS reply to the number that texted us."""
+    verb = ET.Element("Message")
+    verb.text = _NOT_XML.sub("", text)
+    return _document(verb)
+
+
 def say_and_hang_up(text: str) -> Reply:
     return _document(_say(text), ET.Element("Hangup"))
 

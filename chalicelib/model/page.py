@@ -76,6 +76,8 @@ class Page(BaseModel):
     acked_at: AwareDatetime | None = None
     #: messages folded into this page (1 = only the one that opened it)
     count: int = 1
+    #: the event ids folded in, so a redelivered message is not counted twice
+    folded: tuple[str, ...] = ()
 
     @property
     def current(self) -> Level | None:

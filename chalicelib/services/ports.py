@@ -54,5 +54,5 @@ class CustomerDirectory(Protocol):
 
 
 class Pager(Protocol):
-    def page(self, targets: tuple[str, ...], ticket: Ticket) -> list[str]:
-        """Publish one page per target; return the message ids."""
+    def page(self, ticket: Ticket, now: datetime, urgent_news: bool = False) -> object:
+        """Page for the ticket's current message (open a page, or fold into the open one)."""

@@ -29,13 +29,17 @@ def ticket_id_for(event_id: str) -> str:
     return "T-" + hashlib.sha256(event_id.encode()).hexdigest()[:10].upper()
 
 
-#: a voicemail's recording arrives before its transcript; the transcript pages, the recording only attaches
-TRANSCRIPT_PENDING = ("transcript", "pending")
+#: ``metadata["page"]`` set by an adapter: "hold" never pages (a voicemail's recording: its transcript
+#: follows and pages); "always" is news the person must read, so folding it into an open page notifies again
+PAGE_HINT = "page"
 
 
 def pages_itself(event: SupportEvent) -> bool:
-    """Whether this event may page at all (a recording waits for the transcript that follows it)."""
-    return event.metadata.get(TRANSCRIPT_PENDING[0]) != TRANSCRIPT_PENDING[1]
+    return event.metadata.get(PAGE_HINT) != "hold"
+
+
+def urgent_news(event: SupportEvent) -> bool:
+    return event.metadata.get(PAGE_HINT) == "always"
 
 
 @dataclass(frozen=True)
@@ -69,7 +73,7 @@ class TriageService:
         decision = self.decide(event, customer, now, recent)
         if not pages_itself(event):
             decision = decision.model_copy(
-                update={"page_targets": (), "reasons": (*decision.reasons, "no page yet: the transcript follows")}
+                update={"page_targets": (), "reasons": (*decision.reasons, "no page: a later message carries the news")}
             )
         # Twice at most: a first message and its follow-up can race for a new thread; the loser joins
         closed: str | None = None
@@ -127,7 +131,7 @@ class TriageService:
         if delivery.page_status is not PageStatus.PENDING:
             return TriageOutcome(ticket, created, paged=False, joined=delivery.follow_up is not None)
         paged = delivery.as_paged()
-        self.pager.page(paged.decision.page_targets, paged)
+        self.pager.page(paged, self.clock(), urgent_news=urgent_news(paged.event))
         follow_up = delivery.follow_up
         self.tickets.mark_paged(ticket.ticket_id, follow_up.key if follow_up else None)
         if follow_up is None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from unittest import mock
 
 import pytest
 
@@ -85,11 +87,16 @@ def platform() -> Iterator[Platform]:
         port=0, moto_port=0, retry_delay=0, background=False, clock=lambda: NIGHT, show=lambda _line: None
     )
     running = Platform(options)
+    # every test here runs at NIGHT on one platform: folding would merge one test's page into another's
+    # (folding has tests of its own in tests/functional/test_paging.py)
+    no_folding = mock.patch.dict(os.environ, {"PAGE_FOLD_WINDOW_SECONDS": "0"})
+    no_folding.start()
     try:
         running.start()  # sets AWS_ENDPOINT_URL and the stack's environment, and swaps the app's container
         yield running
     finally:
         running.stop()  # restores the environment and resets the container (bootstrap.use(None))
+        no_folding.stop()
 
 
 @pytest.fixture

@@ -56,7 +56,7 @@ def test_the_packaged_functions_get_every_resource_name_from_the_stack():
 
 def test_iam_is_least_privilege_per_function():
     resources = _packaged()["Resources"]
-    for role in ("ApiHandlerRole", "TriageRole"):
+    for role in ("ApiHandlerRole", "TriageRole", "EscalateRole"):
         statements = [s for p in resources[role]["Properties"]["Policies"] for s in p["PolicyDocument"]["Statement"]]
         actions = [a for s in statements for a in s["Action"]]
         # THEN no wildcard actions, and each function only what it uses
@@ -67,12 +67,21 @@ def test_iam_is_least_privilege_per_function():
         for s in p["PolicyDocument"]["Statement"]
         for a in s["Action"]
     }
-    # the API queues, and reads customers to decide a live call inline; it never writes tables or pages
+    # the API queues, reads customers to decide a live call inline, and writes pages only to acknowledge
+    # them (a link, an SMS "ACK"); it never publishes pages, updates tickets or queries indexes
     assert "sqs:SendMessage" in api_actions
     assert {a for a in api_actions if a.startswith(("dynamodb:", "sns:"))} == {
         "dynamodb:BatchGetItem",
         "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:ConditionCheckItem",
     }
+    # the sweep reads the ByDue index and publishes; it reads no customers and consumes no queue
+    sweep = [s for p in resources["EscalateRole"]["Properties"]["Policies"] for s in p["PolicyDocument"]["Statement"]]
+    assert "arn:aws:dynamodb:*:*:table/switchboard-dev-tickets/index/ByDue" in [
+        r for s in sweep for r in (s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]])
+    ]
+    assert not [a for s in sweep for a in s["Action"] if a.startswith("sqs:")]
 
 
 def test_template_overrides_only_resources_chalice_generates():

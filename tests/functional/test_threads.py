@@ -63,7 +63,9 @@ def test_a_call_nobody_answers_ends_in_a_voicemail_on_its_ticket_and_a_page_with
     assert ticket["event_id"]["S"].startswith("twilio:call:CA")
     assert ticket["messages"]["N"] == "3"
     follow_ups = sorted(
-        i["event_id"]["S"].split(":")[1] for i in items(aws, ticket["ticket_id"]["S"]) if i["sk"]["S"] != "TICKET"
+        i["event_id"]["S"].split(":")[1]
+        for i in items(aws, ticket["ticket_id"]["S"])
+        if i["sk"]["S"].startswith("MSG#")
     )
     assert follow_ups == ["recording", "transcription"]
     # AND the last page carries the transcript, on the call's ticket

@@ -49,7 +49,7 @@ def test_an_urgent_message_becomes_one_ticket_and_one_page_per_target(aws, worke
     pages = aws.pages()
     topics = sorted(p["TopicArn"].rsplit("-", 1)[-1] for p in pages)
     assert topics == ["founders", "support"]
-    assert pages[0]["Subject"] == "[P1] Dana Whitfield (Northwind)"
+    assert pages[0]["Subject"].startswith("[P1] Dana Whitfield (Northwind): Our dashboard is down")
     assert pages[0]["MessageAttributes"]["priority"]["Value"] == "P1"
 
 

@@ -41,7 +41,12 @@ def test_main_prints_the_report_and_writes_json(
     monkeypatch.setattr(cold_start, "run", canned_run)
     out = tmp_path / "bench.json"
 
-    assert main(["--quick", "--skip-decisions", "--json", str(out), "--zip", str(tmp_path / "missing.zip")]) == 0
+    assert (
+        main(
+            ["--quick", "--skip-decisions", "--skip-voice", "--json", str(out), "--zip", str(tmp_path / "missing.zip")]
+        )
+        == 0
+    )
 
     figures = json.loads(out.read_text(encoding="utf-8"))
     assert figures["cold_start"]["runs"] == cold_start.QUICK_RUNS

@@ -1,0 +1,25 @@
+"""What every DynamoDB repository here shares: how times are stored, and a consistent read."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from chalicelib.errors import DependencyError
+
+
+def utc(moment: datetime) -> str:
+    """ISO 8601 in UTC: stored times sort as strings, which range conditions and indexes rely on."""
+    return moment.astimezone(UTC).isoformat()
+
+
+def get_item(client: Any, table: str, key: dict[str, Any]) -> dict[str, Any] | None:
+    """One item, read consistently: a retry arriving right after a write must see it."""
+    try:
+        response = client.get_item(TableName=table, Key=key, ConsistentRead=True)
+    except (ClientError, BotoCoreError) as exc:
+        raise DependencyError(f"could not read {table}: {exc}") from exc
+    item: dict[str, Any] | None = response.get("Item")
+    return item

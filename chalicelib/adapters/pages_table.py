@@ -1,0 +1,199 @@
+"""Pages in the tickets table (DynamoDB): the page, its SMS ack code, fold pointers and the ticket's timeline.
+
+One table keeps a page's writes transactional with its timeline. Items:
+  PAGE#<id>   / PAGE        the page (its JSON in ``doc``); ``due``/``due_at`` while a tick is due (ByDue index)
+  ACK#<code>  / ACK         which page an SMS "ACK <code>" acknowledges
+  FOLD#<key>  / FOLD        the open page for a ticket or customer, for folding a burst into it
+  TICKET#<id> / LOG#<at>#…  the timeline
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from chalicelib.adapters.dynamo import get_item, utc
+from chalicelib.errors import DependencyError
+from chalicelib.model.page import Page, PageState
+from chalicelib.model.timeline import Entry
+from chalicelib.services.ports import Write
+
+#: the ByDue index's one partition: every due item shares it (a sweep reads one sorted range)
+DUE_PARTITION = "page"
+#: ack codes and fold pointers outlive any page's escalation; TTL removes them after
+POINTER_TTL_SECONDS = 7 * 24 * 3600
+
+
+def page_key(page_id: str) -> dict[str, Any]:
+    return {"pk": {"S": f"PAGE#{page_id}"}, "sk": {"S": "PAGE"}}
+
+
+def code_key(code: str) -> dict[str, Any]:
+    return {"pk": {"S": f"ACK#{code}"}, "sk": {"S": "ACK"}}
+
+
+def fold_key(key: str) -> dict[str, Any]:
+    return {"pk": {"S": f"FOLD#{key}"}, "sk": {"S": "FOLD"}}
+
+
+def entry_item(ticket_id: str, entry: Entry) -> dict[str, Any]:
+    # the key is derived from the entry: a retried write of the same entry lands on the same item
+    digest = hashlib.sha256(f"{entry.kind}|{entry.page_id}|{entry.text}".encode()).hexdigest()[:8]
+    return {
+        "pk": {"S": f"TICKET#{ticket_id}"},
+        "sk": {"S": f"LOG#{utc(entry.at)}#{digest}"},
+        "doc": {"S": entry.model_dump_json()},
+    }
+
+
+def _page_item(page: Page) -> dict[str, Any]:
+    item = {
+        **page_key(page.page_id),
+        "page_id": {"S": page.page_id},
+        "ticket_id": {"S": page.ticket_id},
+        "state": {"S": page.state.value},
+        "step": {"N": str(page.step)},
+        "ack_code": {"S": page.ack_code},
+        "doc": {"S": page.model_dump_json()},
+    }
+    if page.state is PageState.OPEN and page.next_due is not None:
+        item |= {"due": {"S": DUE_PARTITION}, "due_at": {"S": utc(page.next_due)}}
+    return item
+
+
+class DynamoPageRepository:
+    def __init__(self, client: Any, table: str) -> None:
+        self._client = client
+        self._table = table
+
+    def create(self, page: Page, fold_keys: Sequence[str], entries: Sequence[Entry]) -> Write:
+        """The page, its ack code, its fold pointers and timeline entries, at once.
+
+        DUPLICATE: the page exists (a redelivery opened it before); CONFLICT: another live page holds the code.
+        """
+        now = int(page.opened_at.timestamp())
+        expires = {"N": str(now + POINTER_TTL_SECONDS)}
+        code = {**code_key(page.ack_code), "page_id": {"S": page.page_id}, "expires_at": expires}
+        items: list[dict[str, Any]] = [
+            self._put(_page_item(page), "attribute_not_exists(pk)"),
+            self._put(code, "attribute_not_exists(pk) OR expires_at < :now", {":now": {"N": str(now)}}),
+        ]
+        for key in fold_keys:
+            pointer = {
+                **fold_key(key),
+                "page_id": {"S": page.page_id},
+                "opened_at": {"S": utc(page.opened_at)},
+                "expires_at": expires,
+            }
+            items.append(self._put(pointer))
+        items.extend(self._put(entry_item(page.ticket_id, e)) for e in entries)
+        try:
+            self._client.transact_write_items(TransactItems=items)
+        except ClientError as exc:
+            reasons = exc.response.get("CancellationReasons") or []
+            failed = [r.get("Code") == "ConditionalCheckFailed" for r in reasons]
+            if failed[:1] == [True]:
+                return Write.DUPLICATE
+            if any(failed):
+                return Write.CONFLICT
+            raise DependencyError(f"could not open page {page.page_id}: {exc}") from exc
+        except BotoCoreError as exc:
+            raise DependencyError(f"could not open page {page.page_id}: {exc}") from exc
+        return Write.STORED
+
+    def save(self, page: Page, expected_step: int, entries: Iterable[Entry] = ()) -> bool:
+        """Write the page only if its step is still ``expected_step``; False: another tick or ack moved it."""
+        item = _page_item(page)
+        condition = {
+            "ConditionExpression": "#step = :expected",
+            "ExpressionAttributeNames": {"#step": "step"},
+            "ExpressionAttributeValues": {":expected": {"N": str(expected_step)}},
+        }
+        items = [{"Put": {"TableName": self._table, "Item": item, **condition}}]
+        items.extend(self._put(entry_item(page.ticket_id, e)) for e in entries)
+        try:
+            self._client.transact_write_items(TransactItems=items)
+        except ClientError as exc:
+            reasons = exc.response.get("CancellationReasons") or []
+            if any(r.get("Code") == "ConditionalCheckFailed" for r in reasons):
+                return False
+            raise DependencyError(f"could not save page {page.page_id}: {exc}") from exc
+        except BotoCoreError as exc:
+            raise DependencyError(f"could not save page {page.page_id}: {exc}") from exc
+        return True
+
+    def get(self, page_id: str) -> Page | None:
+        item = self._get(page_key(page_id))
+        return Page.model_validate_json(item["doc"]["S"]) if item else None
+
+    def by_code(self, code: str) -> Page | None:
+        item = self._get(code_key(code))
+        return self.get(item["page_id"]["S"]) if item else None
+
+    def open_for(self, keys: Sequence[str], since: datetime) -> Page | None:
+        """The open page a ticket or customer already has, opened at or after ``since``."""
+        for key in keys:
+            pointer = self._get(fold_key(key))
+            if pointer is None or pointer["opened_at"]["S"] < utc(since):
+                continue
+            page = self.get(pointer["page_id"]["S"])
+            if page is not None and page.state is PageState.OPEN:
+                return page
+        return None
+
+    def due(self, now: datetime, limit: int = 100) -> list[str]:
+        """Ids of open pages whose next tick is due, oldest first (one Query on the sparse ByDue index)."""
+        try:
+            response = self._client.query(
+                TableName=self._table,
+                IndexName="ByDue",
+                KeyConditionExpression="#due = :p AND due_at <= :now",
+                ExpressionAttributeNames={"#due": "due"},
+                ExpressionAttributeValues={":p": {"S": DUE_PARTITION}, ":now": {"S": utc(now)}},
+                Limit=limit,
+            )
+        except (ClientError, BotoCoreError) as exc:
+            raise DependencyError(f"could not read due pages: {exc}") from exc
+        return [item["pk"]["S"].removeprefix("PAGE#") for item in response.get("Items", [])]
+
+    def record(self, ticket_id: str, entries: Iterable[Entry]) -> None:
+        """Timeline entries alone (a fold, a refused ack, a deferral)."""
+        for entry in entries:
+            try:
+                self._client.put_item(TableName=self._table, Item=entry_item(ticket_id, entry))
+            except (ClientError, BotoCoreError) as exc:
+                raise DependencyError(f"could not write the timeline of {ticket_id}: {exc}") from exc
+
+    def timeline(self, ticket_id: str) -> list[Entry]:
+        entries: list[Entry] = []
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :log)",
+            "ExpressionAttributeValues": {":pk": {"S": f"TICKET#{ticket_id}"}, ":log": {"S": "LOG#"}},
+        }
+        try:
+            while True:
+                response = self._client.query(**kwargs)
+                entries.extend(Entry.model_validate_json(i["doc"]["S"]) for i in response.get("Items", []))
+                if "LastEvaluatedKey" not in response:
+                    return entries
+                kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        except (ClientError, BotoCoreError) as exc:
+            raise DependencyError(f"could not read the timeline of {ticket_id}: {exc}") from exc
+
+    def _put(
+        self, item: dict[str, Any], condition: str | None = None, values: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        put: dict[str, Any] = {"TableName": self._table, "Item": item}
+        if condition:
+            put["ConditionExpression"] = condition
+        if values:
+            put["ExpressionAttributeValues"] = values
+        return {"Put": put}
+
+    def _get(self, key: dict[str, Any]) -> dict[str, Any] | None:
+        return get_item(self._client, self._table, key)

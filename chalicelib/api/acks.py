@@ -1,0 +1,71 @@
+"""Acknowledgement links: GET shows the page on a phone, POST acknowledges it (a link never acts on GET:
+mail scanners and link previews fetch URLs, and must not stop an escalation)."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl
+
+from chalice.app import Blueprint, Response
+
+from chalicelib.bootstrap import container
+from chalicelib.errors import SwitchboardError
+
+acks = Blueprint(__name__)
+
+HTML: dict[str, str | list[str]] = {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store"}
+
+
+def _html(body: str, status: int = 200) -> Response:
+    return Response(body=body, status_code=status, headers=dict(HTML))
+
+
+def _verified(page_id: str, fields: dict[str, str]) -> str:
+    """The person the link was signed for; LinkError (403) for a forged, altered or expired link."""
+    from chalicelib.paging.links import verify
+
+    c = container()
+    return verify(page_id, fields.get("p"), fields.get("e"), fields.get("s"), c.secret("ack").get(), c.clock())
+
+
+def _refusal(exc: SwitchboardError) -> Response:
+    from chalicelib.paging.ack_page import result_page
+
+    title = "This link does not work" if exc.http_status == 403 else "Not acknowledged"
+    return _html(result_page(title, exc.reason, "error"), exc.http_status)
+
+
+@acks.route("/ack/{page_id}", methods=["GET"])
+def show(page_id: str) -> Response:
+    from chalicelib.paging.ack_page import confirm_page
+    from chalicelib.paging.escalation import name_of
+
+    request = acks.current_request
+    fields = {str(k): str(v) for k, v in (request.query_params or {}).items()}
+    try:
+        person = _verified(page_id, fields)
+        page = container().pages.get(page_id)
+    except SwitchboardError as exc:
+        return _refusal(exc)
+    if page is None:
+        return _refusal(SwitchboardError(f"there is no page {page_id}"))
+    hidden = {k: fields[k] for k in ("p", "e", "s")}
+    return _html(confirm_page(page, name_of(page, person), f"{request.context.get('path') or ''}", hidden))
+
+
+@acks.route("/ack/{page_id}", methods=["POST"], content_types=["application/x-www-form-urlencoded"])
+def acknowledge(page_id: str) -> Response:
+    from chalicelib.paging.ack_page import result_page
+    from chalicelib.paging.escalation import describe_time
+
+    raw = acks.current_request.raw_body or b""
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+    fields = dict(parse_qsl(text))
+    c = container()
+    try:
+        person = _verified(page_id, fields)
+        page = c.paging.acknowledge(page_id, person, c.clock(), via="the page's link")
+    except SwitchboardError as exc:
+        return _refusal(exc)
+    when = describe_time(page.acked_at) if page.acked_at else "now"
+    message = f"You have ticket {page.ticket_id} ({page.customer}) since {when}. Nobody else will be paged for it."
+    return _html(result_page("Acknowledged — escalation stopped", message, "ok"))

@@ -1,0 +1,32 @@
+"""The timeline: every notification, acknowledgement, escalation, fold and deferral on a ticket, with why."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict
+
+
+class Kind(StrEnum):
+    OPENED = "opened"  # the ticket
+    FOLLOW_UP = "follow-up"
+    DEFERRED = "deferred"
+    PAGE_OPENED = "page-opened"
+    NOTIFIED = "notified"  # a level was paged (the first, or an escalation)
+    FOLDED = "folded"  # a message joined an open page instead of paging again
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+    EXHAUSTED = "exhausted"
+    REFUSED = "refused"  # an acknowledgement that was not accepted (wrong number, closed page)
+    SLA_BREACHED = "sla-breached"
+    DIGEST = "digest"
+
+
+class Entry(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    at: AwareDatetime
+    kind: Kind
+    text: str
+    page_id: str | None = None
+    actor: str | None = None  # who did it: a person's key, or "switchboard"

@@ -1,0 +1,248 @@
+"""Paging: open a page (or fold into the open one), escalate on a timer, stop when someone acknowledges.
+
+The page is a persisted state machine (chalicelib.paging.escalation): every move is a write
+conditional on the step it read, so a duplicate or concurrent tick never escalates twice, and
+each move writes its timeline entry in the same transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from chalicelib.errors import DependencyError, SwitchboardError
+from chalicelib.model.page import Level, Page, PageState, Recipient
+from chalicelib.model.ticket import Ticket
+from chalicelib.model.timeline import Entry, Kind
+from chalicelib.paging.escalation import AckRefused, acknowledge, advance, describe_time, name_of
+from chalicelib.services.ports import Write
+
+#: "pages for the same customer or thread within a window fold into the open page"
+FOLD_WINDOW = timedelta(minutes=10)
+SYSTEM = "switchboard"
+
+
+class PageRepository(Protocol):
+    def create(self, page: Page, fold_keys: list[str], entries: list[Entry]) -> Write: ...
+    def save(self, page: Page, expected_step: int, entries: list[Entry]) -> bool: ...
+    def get(self, page_id: str) -> Page | None: ...
+    def by_code(self, code: str) -> Page | None: ...
+    def open_for(self, keys: list[str], since: datetime) -> Page | None: ...
+    def due(self, now: datetime, limit: int = 100) -> list[str]: ...
+    def record(self, ticket_id: str, entries: list[Entry]) -> None: ...
+
+
+class PagePublisher(Protocol):
+    def publish(self, page: Page, level: Level, links: dict[str, str], now: datetime) -> list[str]:
+        """Publish one level of a page to its topics; return the message ids."""
+
+
+class AckRejectedError(SwitchboardError):
+    """An acknowledgement we cannot accept: an unknown code, or a number that was not paged."""
+
+    http_status = 403
+    code = "ack_rejected"
+
+
+def page_id_for(ticket_id: str, event_id: str) -> str:
+    """Stable per message: a redelivered message finds the page it opened instead of opening another."""
+    return "P-" + hashlib.sha256(f"{ticket_id}|{event_id}".encode()).hexdigest()[:10].upper()
+
+
+def ack_code_for(page_id: str, attempt: int = 0) -> str:
+    """Six digits a person can type on a phone; ``attempt`` draws another when a live page holds one."""
+    digest = hashlib.sha256(f"{page_id}|{attempt}".encode()).hexdigest()
+    return f"{int(digest, 16) % 1_000_000:06d}"
+
+
+def fold_keys(ticket: Ticket) -> list[str]:
+    """A burst folds per thread (its ticket) and per known customer (an outage told on three channels)."""
+    keys = [f"ticket:{ticket.ticket_id}"]
+    if ticket.customer.known:
+        keys.append(f"customer:{ticket.customer.customer_id}")
+    return keys
+
+
+@dataclass(frozen=True)
+class PageOutcome:
+    page: Page
+    opened: bool  # a new page (False: folded into an open one, or already opened by an earlier delivery)
+    notified: bool  # someone was notified during this call
+
+
+@dataclass
+class PagingService:
+    pages: PageRepository
+    publisher: PagePublisher
+    #: (decision's ticket, now) → (levels, repeat): the policy resolved to people now
+    ladder: Callable[[Ticket, datetime], tuple[tuple[Level, ...], int]]
+    #: (page, recipient, now) → that person's signed acknowledgement URL
+    link: Callable[[Page, Recipient, datetime], str]
+    fold_window: timedelta = FOLD_WINDOW
+
+    def page(self, ticket: Ticket, now: datetime, urgent_news: bool = False) -> PageOutcome:
+        """Open a page for the ticket's current message, or fold it into the open page of its thread or customer.
+
+        ``urgent_news``: the message carries something the person must read (a voicemail's transcript),
+        so a fold notifies the current level again instead of only counting.
+        """
+        event, decision = ticket.event, ticket.decision
+        keys = fold_keys(ticket)
+        page_id = page_id_for(ticket.ticket_id, event.event_id)
+        existing = self.pages.get(page_id)
+        if existing is not None:  # a redelivery: the page is open; a due tick is the sweep's or ours now
+            return PageOutcome(existing, opened=False, notified=self._tick(existing, now))
+        open_page = self.pages.open_for(keys, now - self.fold_window) if self.fold_window else None
+        if open_page is not None:
+            return self._fold(open_page, ticket, now, urgent_news)
+        levels, repeat = self.ladder(ticket, now)
+        for attempt in range(5):
+            page = Page(
+                page_id=page_id,
+                ticket_id=ticket.ticket_id,
+                ack_code=ack_code_for(page_id, attempt),
+                priority=decision.priority.value,
+                team=decision.team,
+                tier=decision.tier,
+                channel=event.channel.value,
+                customer=ticket.customer.name,
+                summary=event.summary(),
+                reasons=decision.reasons,
+                policy=decision.escalation,
+                levels=levels,
+                repeat=repeat,
+                opened_at=now,
+                next_due=now,
+                folded=(event.event_id,),
+            )
+            ladder = " → ".join(f"{', '.join(level.targets)} ({level.ack_timeout_seconds}s)" for level in levels)
+            opened = Entry(
+                at=now,
+                kind=Kind.PAGE_OPENED,
+                page_id=page_id,
+                actor=SYSTEM,
+                text=f"page {page_id} opened at {page.priority}, policy {decision.escalation or 'none'}: {ladder}"
+                + (f", ladder repeats {repeat}×" if repeat else ""),
+            )
+            write = self.pages.create(page, keys, [opened])
+            if write is Write.CONFLICT:
+                continue  # another live page holds this ack code: draw the next
+            if write is Write.DUPLICATE:
+                page = self.pages.get(page_id) or page
+            return PageOutcome(page, opened=write is Write.STORED, notified=self._tick(page, now))
+        raise DependencyError(f"no free ack code for page {page_id} after 5 draws")
+
+    def _fold(self, page: Page, ticket: Ticket, now: datetime, urgent_news: bool) -> PageOutcome:
+        event_id = ticket.event.event_id
+        if event_id in page.folded:  # this message was folded in by an earlier delivery
+            return PageOutcome(page, opened=False, notified=False)
+        folded = page.model_copy(
+            update={
+                "count": page.count + 1,
+                "summary": ticket.event.summary(),
+                "folded": (*page.folded, event_id),
+                "step": page.step + 1,
+            }
+        )
+        text = f"message {folded.count} folded into page {page.page_id}: {ticket.event.summary(80)}"
+        entry = Entry(at=now, kind=Kind.FOLDED, page_id=page.page_id, actor=SYSTEM, text=text)
+        if not self.pages.save(folded, page.step, [entry]):
+            # a tick or an ack moved the page meanwhile: read it again and fold into what it is now
+            current = self.pages.get(page.page_id)
+            if current is None or current.state is not PageState.OPEN:
+                raise DependencyError(f"page {page.page_id} changed while folding {event_id}; retrying")
+            return self._fold(current, ticket, now, urgent_news)
+        if folded.ticket_id != ticket.ticket_id:
+            self.pages.record(ticket.ticket_id, [entry])
+        notified = False
+        if urgent_news and folded.current is not None:
+            self.publisher.publish(folded, folded.current, self._links(folded, folded.current, now), now)
+            notified = True
+        return PageOutcome(folded, opened=False, notified=notified)
+
+    def tick(self, page_id: str, now: datetime) -> bool:
+        """Advance one page if it is due; True when someone was notified."""
+        page = self.pages.get(page_id)
+        return page is not None and self._tick(page, now)
+
+    def sweep(self, now: datetime) -> int:
+        """Every due page, one tick each (the scheduled sweep); returns how many notified someone."""
+        return sum(self.tick(page_id, now) for page_id in self.pages.due(now))
+
+    def _tick(self, page: Page, now: datetime) -> bool:
+        step = advance(page, now)
+        if step is None:
+            return False
+        kind = Kind.EXHAUSTED if step.notify is None else Kind.NOTIFIED
+        entry = Entry(at=now, kind=kind, page_id=page.page_id, actor=SYSTEM, text=step.reason)
+        # claim the step first: of two concurrent ticks only one writes, and only it publishes
+        if not self.pages.save(step.page, page.step, [entry]):
+            return False
+        if step.notify is None:
+            return False
+        try:
+            self.publisher.publish(step.page, step.notify, self._links(step.page, step.notify, now), now)
+        except SwitchboardError:
+            # give the step back so the next tick publishes it; a page must not be claimed and lost
+            self.pages.save(page, step.page.step, [])
+            raise
+        return True
+
+    def _links(self, page: Page, level: Level, now: datetime) -> dict[str, str]:
+        return {r.person: self.link(page, r, now) for r in level.recipients}
+
+    def acknowledge(self, page_id: str, person: str, now: datetime, via: str) -> Page:
+        """``person`` takes the page: escalation stops. A repeat by the same person is a success."""
+        page = self.pages.get(page_id)
+        if page is None:
+            raise AckRejectedError(f"there is no page {page_id}")
+        # anyone on the ladder may take it, also before their level is reached (a founder who saw it early)
+        if person not in {r.person for level in page.levels for r in level.recipients}:
+            raise AckRejectedError(f"{person} is not on page {page_id}'s escalation")
+        try:
+            acked = acknowledge(page, person, now)
+        except AckRefused as refused:
+            if refused.acked_by == person:
+                return page
+            raise
+        name = name_of(page, person)
+        entry = Entry(
+            at=now,
+            kind=Kind.ACKNOWLEDGED,
+            page_id=page_id,
+            actor=person,
+            text=f"acknowledged by {name} via {via} at {describe_time(now)}: escalation stopped",
+        )
+        if not self.pages.save(acked, page.step, [entry]):
+            return self.acknowledge(page_id, person, now, via)  # a tick moved it meanwhile: try on what it is now
+        return acked
+
+    def acknowledge_by_sms(self, code: str, phone: str, now: datetime) -> str:
+        """An SMS "ACK <code>" from ``phone``: the reply to send back, whatever happened."""
+        page = self.pages.by_code(code)
+        if page is None:
+            return f"Switchboard: no page has the code {code}. Check the code in the page you received."
+        paged = [r for r in page.paged_people() if r.phone == phone]
+        if not paged:
+            self.pages.record(
+                page.ticket_id,
+                [
+                    Entry(
+                        at=now,
+                        kind=Kind.REFUSED,
+                        page_id=page.page_id,
+                        actor=phone,
+                        text=f"ACK {code} from {phone} refused: that number was not paged",
+                    )
+                ],
+            )
+            return f"Switchboard: ACK {code} not accepted: this number was not paged for it. Nothing changed."
+        person = paged[0]
+        try:
+            acked = self.acknowledge(page.page_id, person.person, now, via=f"SMS from {phone}")
+        except AckRefused as refused:
+            return f"Switchboard: {refused.reason}"
+        return f"Switchboard: thanks {person.name.split()[0]}, you have {acked.ticket_id} ({acked.customer}). Escalation stopped."

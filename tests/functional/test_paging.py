@@ -1,0 +1,228 @@
+"""Pages against moto with an injected clock: escalate until someone acknowledges, and not a step more.
+
+Dana's 3 a.m. call (events/twilio) is routed `live-call` with the `urgent` policy: the on-call person
+for 5 minutes, then both founders for 10, the ladder run up to three times.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from chalice.test import Client
+
+import app as app_module
+from chalicelib import bootstrap
+from chalicelib.model.page import Page
+from local.samples import all_samples, local_secrets, signed
+from local.scheduler import scheduled_event
+from local.worker import FakeLambdaContext, QueueWorker
+from tests.functional.conftest import NIGHT, PUBLIC_URL
+
+SAMPLES = {s.name: s for s in all_samples() if s.is_http}
+LINK = re.compile(r"https://switchboard\.test(/ack/P-[0-9A-F]{10}\?\S+)")
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = NIGHT
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock(aws) -> Clock:
+    clock = Clock()
+    # the rules' own timeouts (the local stage caps them at 30 s to show escalation in make run)
+    bootstrap.use(bootstrap.Container(replace(aws.settings, ack_timeout_cap_seconds=None), clock=clock))
+    return clock
+
+
+def deliver(aws, *names: str) -> None:
+    with Client(app_module.app) as client:
+        for name in names:
+            # the widget's Standard Webhooks check reads the real clock; Twilio's signature has no time
+            request = signed(SAMPLES[name], local_secrets(), base_url=PUBLIC_URL)
+            assert client.http.post(request.path, headers=request.headers, body=request.body).status_code in (200, 202)
+    worker = QueueWorker(aws.clients["sqs"], aws.stack.outputs["EventsQueueUrl"], app_module.triage, "triage")
+    while worker.run_once(wait_seconds=0).received:
+        pass
+
+
+def sweep() -> Any:
+    """The scheduled handler, called with EventBridge's event as the local scheduler builds it."""
+    event = scheduled_event("arn:aws:events:us-east-1:123456789012:rule/escalate", NIGHT, "us-east-1", "123456789012")
+    return app_module.escalate(event, FakeLambdaContext("escalate"))
+
+
+def paged(aws) -> list[dict[str, Any]]:
+    """(topic, people, text) of every page received since the last call."""
+    return [
+        {
+            "topic": p["TopicArn"].rsplit("-", 1)[-1],
+            "people": json.loads(p["MessageAttributes"]["people"]["Value"]),
+            "text": p["Message"],
+        }
+        for p in aws.pages()
+    ]
+
+
+def timeline(ticket_id: str) -> list[str]:
+    return [f"{e.kind.value}: {e.text}" for e in bootstrap.container().pages.timeline(ticket_id)]
+
+
+def only_page() -> Page:
+    """The one page these tests open, read back from the table."""
+    c = bootstrap.container()
+    items = c.dynamodb.scan(TableName=c.settings.tickets_table)["Items"]
+    [page_id] = [i["page_id"]["S"] for i in items if i["sk"]["S"] == "PAGE"]
+    page = c.pages.get(page_id)
+    assert isinstance(page, Page)
+    return page
+
+
+def test_a_3am_call_pages_on_call_then_the_founders_and_stops_at_the_ack(aws, clock):
+    # GIVEN Dana's call at 03:00 paged the on-call person (Leo)
+    deliver(aws, "twilio/call-01-incoming")
+    first = paged(aws)
+    assert [(p["topic"], p["people"]) for p in first] == [("support", ["leo"])]
+    page = only_page()
+    # WHEN nobody acknowledges: a sweep before the 5 minutes are up does nothing, one after escalates
+    clock.now += timedelta(minutes=4)
+    sweep()
+    assert paged(aws) == []
+    clock.now += timedelta(minutes=1, seconds=30)
+    sweep()
+    # THEN both founders are paged, with their own ack links
+    second = paged(aws)
+    assert [(p["topic"], p["people"]) for p in second] == [("founders", ["maya", "tom"])]
+    links = LINK.findall(second[0]["text"])
+    assert len(links) == 2
+    # WHEN Maya opens her link (GET shows the page, changes nothing) and presses Acknowledge (POST)
+    maya = next(link for link in links if "p=maya" in link)
+    with Client(app_module.app) as client:
+        shown = client.http.get(maya)
+        assert shown.status_code == 200 and b"Acknowledge" in shown.body
+        assert only_page().state.value == "open"
+        query = urlsplit(maya).query
+        done = client.http.post(
+            urlsplit(maya).path, headers={"Content-Type": "application/x-www-form-urlencoded"}, body=query.encode()
+        )
+    assert done.status_code == 200 and b"escalation stopped" in done.body
+    # THEN later sweeps page nobody
+    for minutes in (10, 30, 120):
+        clock.now += timedelta(minutes=minutes)
+        sweep()
+    assert paged(aws) == []
+    # AND the timeline shows every step, with why
+    steps = timeline(page.ticket_id)
+    kinds = [s.split(":")[0] for s in steps]
+    assert kinds == ["page-opened", "notified", "notified", "acknowledged"]
+    assert "no acknowledgement within 5 minutes: escalating to level 2 of 2" in steps[2]
+    assert "acknowledged by Maya Chen via the page's link" in steps[3]
+
+
+def test_duplicate_and_concurrent_ticks_escalate_once(aws, clock):
+    deliver(aws, "twilio/call-01-incoming")
+    paged(aws)
+    page = only_page()
+    clock.now += timedelta(minutes=6)
+    # GIVEN two sweeps that both read the page before either wrote (a concurrent tick)
+    paging = bootstrap.container().paging
+    stale = paging.pages.get(page.page_id)
+    # WHEN both tick
+    assert paging._tick(stale, clock.now) is True
+    assert paging._tick(stale, clock.now) is False
+    # AND a duplicate sweep runs
+    sweep()
+    # THEN the founders were paged once
+    assert [p["topic"] for p in paged(aws)] == ["founders"]
+
+
+def test_an_sms_ack_from_the_paged_number_stops_it_and_from_another_is_refused(aws, clock):
+    deliver(aws, "twilio/call-01-incoming")
+    paged(aws)
+    page = only_page()
+    sms = SAMPLES["twilio/sms-01-urgent"]
+
+    def text(from_: str, body: str) -> str:
+        fields = dict(pair.split("=", 1) for pair in sms.body.decode().split("&"))
+        fields |= {"From": from_.replace("+", "%2B"), "Body": body.replace(" ", "+"), "MessageSid": "SM" + "1" * 32}
+        request = signed(
+            type(sms)(
+                sms.name,
+                sms.description,
+                sms.method,
+                sms.path,
+                sms.headers,
+                "&".join(f"{k}={v}" for k, v in fields.items()).encode(),
+            ),
+            local_secrets(),
+            NIGHT,
+            PUBLIC_URL,
+        )
+        with Client(app_module.app) as client:
+            response = client.http.post(request.path, headers=request.headers, body=request.body)
+        assert response.status_code == 200
+        return response.body.decode()
+
+    # WHEN a number that was not paged replies ACK <code>
+    refused = text("+12125550199", f"ACK {page.ack_code}")
+    # THEN it is told so, and the page stays open
+    assert "not accepted" in refused and only_page().state.value == "open"
+    # WHEN Leo (paged, +12125550104) replies
+    accepted = text("+12125550104", f"ack {page.ack_code}")
+    assert "Escalation stopped" in accepted and only_page().acked_by == "leo"
+    # AND nothing was queued as a customer message
+    assert aws.queue_messages() == []
+    assert "refused" in " ".join(timeline(page.ticket_id))
+
+
+@pytest.mark.parametrize(
+    ("tamper", "reason"),
+    [
+        (lambda link: link.replace("p=leo", "p=maya"), "not valid"),
+        (lambda link: re.sub(r"s=[^&]+", "s=AAAA", link), "not valid"),
+        (None, "expired"),
+    ],
+    ids=["other-person", "forged", "expired"],
+)
+def test_a_forged_or_expired_link_is_403(aws, clock, tamper, reason):
+    deliver(aws, "twilio/call-01-incoming")
+    [page] = paged(aws)
+    [link] = LINK.findall(page["text"])
+    if tamper is None:
+        clock.now += timedelta(hours=25)
+    else:
+        link = tamper(link)
+    with Client(app_module.app) as client:
+        response = client.http.get(link)
+    assert response.status_code == 403
+    assert reason in response.body.decode().lower()
+    assert only_page().state.value == "open"
+
+
+def test_the_same_customer_on_another_channel_folds_into_the_open_page(aws, clock):
+    # GIVEN the call's page is open
+    deliver(aws, "twilio/call-01-incoming")
+    paged(aws)
+    # WHEN Dana also writes in the chat widget three minutes later that the dashboard is down
+    clock.now += timedelta(minutes=3)
+    deliver(aws, "widget/vip-outage")
+    # THEN nobody is paged again; the open page counts two messages and shows the latest
+    assert paged(aws) == []
+    page = only_page()
+    assert page.count == 2
+    assert "dashboard is down" in page.summary
+    assert "message 2 folded into page" in " ".join(timeline(page.ticket_id))
+    # AND the next escalation carries the count
+    clock.now += timedelta(minutes=6)
+    sweep()
+    [escalated] = paged(aws)
+    assert "(2 messages)" in escalated["text"]
