@@ -50,6 +50,11 @@ def _parser() -> argparse.ArgumentParser:
         help="replay the samples, print the ticket table and exit (0 when every request was accepted and handled)",
     )
     parser.add_argument("--no-replay", action="store_true", help="start without replaying events/")
+    parser.add_argument(
+        "--no-demo",
+        action="store_true",
+        help="after the replay, do not walk the live call's page through escalation and an acknowledgement",
+    )
     return parser
 
 
@@ -111,6 +116,15 @@ def _report(p: Platform, deliveries: list[Delivery], emails: int, say: Any) -> b
     say(f"\nTickets ({summary})")
     say(render(rows))
     return handled and all(d.ok for d in deliveries)
+
+
+def _escalation_demo(p: Platform, say: Any, timeout: float = 60.0) -> bool:
+    """Follow one page as an on-call night goes: nobody answers, it escalates, a founder opens the link and acks."""
+    from local.escalation_demo import EscalationDemo
+
+    assert p.inbox is not None
+    demo = EscalationDemo(p, say)
+    return demo.run(timeout)
 
 
 def _invite(p: Platform, say: Any) -> None:
@@ -179,6 +193,8 @@ def run(args: argparse.Namespace, console: Console) -> int:
         if deliveries:
             say("")
             ok = _report(platform, deliveries, len(ses_samples()), say)
+            if not args.no_demo:
+                ok = _escalation_demo(platform, say) and ok
         if args.exit_after_replay:
             return 0 if ok else 1
         _invite(platform, say)

@@ -37,8 +37,22 @@ class Page:
         return self.subject[len(prefix) :] if self.subject.startswith(prefix) else self.subject
 
     def render(self) -> str:
-        body = "\n".join(f"     {line}" for line in self.message.splitlines())
-        return f"📟 PAGE → {self.target}  [{self.priority}]  {self.headline}\n{body}"
+        if self.attributes.get("kind") == "ack":
+            return f"✅ ACK  → {self.target}  {self.message}"
+        people = json.loads(self.attributes.get("people") or "[]")
+        to = f"{self.target} ({', '.join(people)})" if people else self.target
+        return f"📟 PAGE → {to}  {self.subject}\n" + "\n".join(f"     {line}" for line in self.essentials())
+
+    def essentials(self) -> list[str]:
+        """What a phone shows first: who this level reaches, when it escalates, and how to acknowledge.
+
+        The reasons and the whole ladder follow in the email body (and `switchboard tickets show`).
+        """
+        lines = [line.strip() for line in self.message.splitlines()]
+        keep = [line for line in lines if line.startswith(("This page reaches", "If nobody acknowledges"))]
+        links = [line for line in lines if "/ack/P-" in line]
+        ack = [line for line in lines if line.startswith("or reply ACK")]
+        return keep + links + ack if keep or links else lines[:3]
 
 
 def parse_page(body: str, names_by_arn: Mapping[str, str]) -> Page:

@@ -13,7 +13,7 @@ import threading
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import ModuleType
 from typing import Any
 from unittest import mock
@@ -127,6 +127,8 @@ class PlatformOptions:
     background: bool = True  # worker and scheduler threads; tests drive the worker themselves instead
     show: Log = field(default=print)
     clock: Callable[[], datetime] | None = None  # triage's clock (tests pin it); None: the real time
+    #: rate() schedules run at least this often locally (the escalation sweep: every 5 s, not every minute)
+    schedule_every: timedelta | None = timedelta(seconds=5)
 
 
 class Platform:
@@ -233,7 +235,9 @@ class Platform:
             log=o.show,
         )
         self.email_worker = self._email_bridge()
-        self.scheduler = Scheduler(find_schedules(app), prefix=f"{app.app_name}-{o.stage}", region=REGION, log=o.show)
+        self.scheduler = Scheduler(
+            find_schedules(app, o.schedule_every), prefix=f"{app.app_name}-{o.stage}", region=REGION, log=o.show
+        )
         self.inbox = Inbox.create(
             self.clients["sqs"], self.clients["sns"], self.pager_topics, name=f"switchboard-{o.stage}-pager-inbox"
         )

@@ -114,8 +114,12 @@ def parse_expression(expression: str) -> tuple[timedelta | None, Cron | None]:
     raise UnsupportedScheduleError(f"{expression!r} is neither rate(...) nor cron(...)")
 
 
-def find_schedules(app: Any) -> list[Schedule]:
-    """Every ``@app.schedule`` handler registered on a Chalice app (blueprints included)."""
+def find_schedules(app: Any, max_period: timedelta | None = None) -> list[Schedule]:
+    """Every ``@app.schedule`` handler registered on a Chalice app (blueprints included).
+
+    ``max_period`` runs rate() schedules at least that often: the local stage sweeps escalations
+    every few seconds so its short acknowledgement timeouts show within a demo, not a minute.
+    """
     from chalice.app import ScheduledEventConfig
 
     found = []
@@ -130,6 +134,8 @@ def find_schedules(app: Any) -> list[Schedule]:
         except (UnsupportedScheduleError, ValueError) as exc:
             found.append(Schedule(source.name, expression, handler, skipped=str(exc)))
             continue
+        if period is not None and max_period is not None and period > max_period:
+            period = max_period
         found.append(Schedule(source.name, expression, handler, period, cron))
     return found
 
@@ -210,5 +216,11 @@ class Scheduler(BackgroundLoop):
         lines = []
         for s in self.schedules:
             when = f"  next {s.next_at:%H:%M:%S} UTC" if s.next_at else ""
+            if (
+                s.period is not None
+                and s.expression.startswith("rate(")
+                and s.period != parse_expression(s.expression)[0]
+            ):
+                when += f", locally every {s.period.total_seconds():g} s"
             lines.append(f"{s.name}  {s.expression}" + (f"  not run locally: {s.skipped}" if s.skipped else when))
         return lines

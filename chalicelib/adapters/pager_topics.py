@@ -34,3 +34,17 @@ class SnsPagePublisher:
                 raise DependencyError(f"could not page {topic}: {exc}") from exc
             message_ids.append(response["MessageId"])
         return message_ids
+
+    def announce_ack(self, page: Page) -> list[str]:
+        """Tell every topic the page reached that someone has it, so the others can stand down."""
+        from chalicelib.paging.messages import ack_args
+
+        topics = dict.fromkeys(r.topic for r in page.paged_people() if r.topic in self._topics)
+        message_ids = []
+        for topic in topics:
+            try:
+                response = self._client.publish(**ack_args(page, self._topics[topic], topic))
+            except (ClientError, BotoCoreError) as exc:
+                raise DependencyError(f"could not tell {topic} that {page.page_id} was acknowledged: {exc}") from exc
+            message_ids.append(response["MessageId"])
+        return message_ids

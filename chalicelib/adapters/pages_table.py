@@ -19,7 +19,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from chalicelib.adapters.dynamo import get_item, utc
 from chalicelib.errors import DependencyError
 from chalicelib.model.page import Page, PageState
-from chalicelib.model.timeline import Entry
+from chalicelib.model.timeline import Entry, Kind
 from chalicelib.services.ports import Write
 
 #: the ByDue index's one partition: every due item shares it (a sweep reads one sorted range)
@@ -40,12 +40,16 @@ def fold_key(key: str) -> dict[str, Any]:
     return {"pk": {"S": f"FOLD#{key}"}, "sk": {"S": "FOLD"}}
 
 
+#: entries written at the same instant list in the order they happen (a page opens, then notifies)
+_ORDER = {kind: n for n, kind in enumerate(Kind)}
+
+
 def entry_item(ticket_id: str, entry: Entry) -> dict[str, Any]:
     # the key is derived from the entry: a retried write of the same entry lands on the same item
     digest = hashlib.sha256(f"{entry.kind}|{entry.page_id}|{entry.text}".encode()).hexdigest()[:8]
     return {
         "pk": {"S": f"TICKET#{ticket_id}"},
-        "sk": {"S": f"LOG#{utc(entry.at)}#{digest}"},
+        "sk": {"S": f"LOG#{utc(entry.at)}#{_ORDER[entry.kind]:02d}#{digest}"},
         "doc": {"S": entry.model_dump_json()},
     }
 

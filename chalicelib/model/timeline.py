@@ -8,6 +8,8 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 
 class Kind(StrEnum):
+    """What happened; at one instant, entries list in this order (a page opens, then notifies)."""
+
     OPENED = "opened"  # the ticket
     FOLLOW_UP = "follow-up"
     DEFERRED = "deferred"

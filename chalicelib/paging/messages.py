@@ -39,6 +39,7 @@ def publish_args(
     email = email_text(page, level, links, now=now)
     people = [r.person for r in level.recipients if topic is None or r.topic == topic]
     attributes = {
+        "kind": "page",
         "priority": page.priority,
         "team": page.team,
         "channel": page.channel,
@@ -56,6 +57,31 @@ def publish_args(
         "MessageAttributes": {
             # SNS refuses an attribute whose value is empty, so an unknown tier is left out, not sent blank
             **{k: {"DataType": "String", "StringValue": v} for k, v in attributes.items() if v},
+            "people": {"DataType": "String.Array", "StringValue": json.dumps(people)},
+        },
+    }
+
+
+def ack_args(page: Page, topic_arn: str, topic: str) -> dict[str, Any]:
+    """Keyword arguments for ``sns.publish`` telling a topic's people that the page was taken: stand down."""
+    who = name_of(page, page.acked_by) if page.acked_by else "someone"
+    when = f" at {describe_time(page.acked_at)}" if page.acked_at else ""
+    text = (
+        f"[ACK] {_line(page.customer)}: {who} has it{when} (ticket {page.ticket_id}). "
+        "Escalation stopped; no action needed."
+    )
+    people = [r.person for r in page.paged_people() if r.topic == topic]
+    return {
+        "TopicArn": topic_arn,
+        "Subject": _truncate(f"[ACK] {_line(page.customer)}: {who} has it", SUBJECT_LIMIT),
+        "MessageStructure": "json",
+        "Message": json.dumps({"default": text, "sms": _truncate(text, SMS_LIMIT), "email": text}),
+        "MessageAttributes": {
+            "kind": {"DataType": "String", "StringValue": "ack"},
+            "priority": {"DataType": "String", "StringValue": page.priority},
+            "team": {"DataType": "String", "StringValue": page.team},
+            "ticket_id": {"DataType": "String", "StringValue": page.ticket_id},
+            "page_id": {"DataType": "String", "StringValue": page.page_id},
             "people": {"DataType": "String.Array", "StringValue": json.dumps(people)},
         },
     }

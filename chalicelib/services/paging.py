@@ -17,6 +17,7 @@ from chalicelib.errors import DependencyError, SwitchboardError
 from chalicelib.model.page import Level, Page, PageState, Recipient
 from chalicelib.model.ticket import Ticket
 from chalicelib.model.timeline import Entry, Kind
+from chalicelib.observability import logger
 from chalicelib.paging.escalation import AckRefused, acknowledge, advance, describe_time, name_of
 from chalicelib.services.ports import Write
 
@@ -38,6 +39,9 @@ class PageRepository(Protocol):
 class PagePublisher(Protocol):
     def publish(self, page: Page, level: Level, links: dict[str, str], now: datetime) -> list[str]:
         """Publish one level of a page to its topics; return the message ids."""
+
+    def announce_ack(self, page: Page) -> list[str]:
+        """Tell everyone the page reached that it was acknowledged."""
 
 
 class AckRejectedError(SwitchboardError):
@@ -218,6 +222,11 @@ class PagingService:
         )
         if not self.pages.save(acked, page.step, [entry]):
             return self.acknowledge(page_id, person, now, via)  # a tick moved it meanwhile: try on what it is now
+        try:
+            self.publisher.announce_ack(acked)
+        except SwitchboardError:
+            # the ack itself is stored and escalation has stopped; a missed "stand down" is not worth failing it
+            logger.warning("acknowledged, but could not tell the others", extra={"page_id": page_id})
         return acked
 
     def acknowledge_by_sms(self, code: str, phone: str, now: datetime) -> str:

@@ -38,9 +38,14 @@ def test_python_m_local_replays_the_samples_prints_the_tickets_and_exits_0() -> 
     assert "ses/reply-base64" in out and "published to the inbound-email topic" in out
     assert "follow-ups joined their thread's ticket" in out and " 0 follow-ups" not in out
     assert "TICKET" in out and "ROUTE" in out and "PAGED" in out
-    assert "key-customer-critical" in out
-    assert "📟 PAGE → founders  [P1]  Dana Whitfield (Northwind)" in out
+    assert "key-customer-crit" in out  # the table clips long route names
+    assert "📟 PAGE → founders (maya, tom)  [P1] Dana Whitfield (Northwind)" in out
     assert "No Moto CloudFormation support" not in out + done.stderr
+    # AND a live call's page escalates from the on-call person to the founders, and stops at Maya's ack link
+    assert "no acknowledgement within 10 seconds: escalating to level 2 of 2" in out
+    assert "presses Acknowledge: POST → 200 Acknowledged — escalation stopped" in out
+    assert "Later sweeps change nothing" in out and "state acked" in out
+    assert "acknowledged by Maya Chen via the page's link" in out
 
 
 def test_a_port_in_use_is_one_clear_line_and_exit_2() -> None:

@@ -115,7 +115,14 @@ def test_a_3am_call_pages_on_call_then_the_founders_and_stops_at_the_ack(aws, cl
             urlsplit(maya).path, headers={"Content-Type": "application/x-www-form-urlencoded"}, body=query.encode()
         )
     assert done.status_code == 200 and b"escalation stopped" in done.body
-    # THEN later sweeps page nobody
+    # THEN everyone paged so far hears that Maya has it
+    told = paged(aws)
+    assert sorted((p["topic"], tuple(p["people"])) for p in told) == [
+        ("founders", ("maya", "tom")),
+        ("support", ("leo",)),
+    ]
+    assert all("Maya Chen has it" in p["text"] for p in told)
+    # AND later sweeps page nobody
     for minutes in (10, 30, 120):
         clock.now += timedelta(minutes=minutes)
         sweep()

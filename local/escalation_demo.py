@@ -1,0 +1,118 @@
+"""`make run`'s escalation walk-through: one page, nobody answers, it escalates, a founder acknowledges by link.
+
+Nothing here is staged: the scheduler's sweep escalates the page (the local stage caps every
+acknowledgement timeout, ACK_TIMEOUT_CAP_SECONDS), and the acknowledgement is the same GET and POST
+a phone's browser makes to the link in the page.
+"""
+
+from __future__ import annotations
+
+import time
+import urllib.error
+import urllib.request
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    from chalicelib.model.page import Page
+    from local.platform import Platform
+
+# loopback only: a proxy in the developer's shell must not see the request
+_opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def _fetch(url: str, data: bytes | None = None) -> tuple[int, str]:
+    request = urllib.request.Request(url, data=data, method="POST" if data is not None else "GET")
+    if data is not None:
+        request.add_header("Content-Type", "application/x-www-form-urlencoded")
+    try:
+        with _opener.open(request, timeout=10) as response:
+            return response.status, response.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode("utf-8", "replace")
+
+
+def _title(html: str) -> str:
+    start, end = html.find("<h1>"), html.find("</h1>")
+    return html[start + 4 : end] if 0 <= start < end else html[:60]
+
+
+class EscalationDemo:
+    def __init__(self, platform: Platform, say: Any) -> None:
+        self.platform = platform
+        self.say = say
+
+    def _ladder_page(self) -> Page | None:
+        """The first page opened whose ladder has a second level to escalate to (a live call's)."""
+        from chalicelib import bootstrap
+        from chalicelib.model.page import PageState
+
+        p = self.platform
+        assert p.stack is not None
+        items = p.clients["dynamodb"].scan(TableName=p.stack.outputs["TicketsTableName"])["Items"]
+        pages = [bootstrap.container().pages.get(i["page_id"]["S"]) for i in items if i["sk"]["S"] == "PAGE"]
+        candidates = [pg for pg in pages if pg and pg.state is PageState.OPEN and len(pg.levels) > 1]
+        return min(candidates, key=lambda pg: (pg.opened_at, pg.page_id), default=None)
+
+    def run(self, timeout: float = 60.0) -> bool:
+        from chalicelib import bootstrap
+        from chalicelib.model.page import PageState
+        from chalicelib.paging.escalation import describe_recipients
+        from local.tables import ticket_for_event
+
+        p, say = self.platform, self.say
+        assert p.stack is not None and p.inbox is not None
+        c = bootstrap.container()
+        page = self._ladder_page()
+        if page is None:
+            say("⚠  escalation demo: no open page with more than one level to follow")
+            return False
+        row = ticket_for_event(p.clients["dynamodb"], p.stack.outputs["TicketsTableName"], page.folded[0])
+        assert row is not None
+        first = page.levels[0]
+        say(
+            f"\nEscalation: {page.customer}'s {page.channel} message ({row.ticket_id}) paged level 1 of"
+            f" {len(page.levels)}, {describe_recipients(first)}. "
+            f"Nobody answers: the local stage gives each level {first.ack_timeout_seconds} s and sweeps every few"
+            " seconds (in AWS: the policy's timeouts, a sweep every minute)."
+        )
+        page = self._wait(page.page_id, lambda pg: pg.level >= 1 or pg.state is not PageState.OPEN, timeout)
+        p.inbox.drain()
+        if page.level < 1 or page.state is not PageState.OPEN:
+            say(f"⚠  escalation demo: page {page.page_id} did not escalate within {timeout:.0f} s")
+            return False
+        founder = page.levels[page.level].recipients[0]
+        url = c.paging.link(page, founder, datetime.now(UTC))
+        shown, _ = _fetch(url)
+        say(f"\n{founder.name} opens her link: GET {urlsplit(url).path} → {shown} (the page, an Acknowledge button)")
+        status, html = _fetch(url.split("?", 1)[0], urlsplit(url).query.encode())
+        say(f"{founder.name} presses Acknowledge: POST → {status} {_title(html)}")
+        before = c.pages.get(page.page_id)
+        time.sleep(2 * self._sweep_seconds())
+        after = c.pages.get(page.page_id)
+        p.inbox.drain()
+        quiet = before is not None and after is not None and after.step == before.step
+        say(
+            f"Later sweeps change nothing: step {after.step if after else '?'}, state {after.state.value if after else '?'}."
+        )
+        say(f"\nTimeline of {row.ticket_id} (UTC):")
+        for entry in c.pages.timeline(row.ticket_id):
+            say(f"  {entry.at:%H:%M:%S}  {entry.kind.value:<13} {entry.text}")
+        say(f"(all of it: .venv/bin/switchboard tickets show {row.ticket_id} --local)")
+        return status == 200 and quiet and after is not None and after.state is PageState.ACKED
+
+    def _sweep_seconds(self) -> float:
+        scheduler = self.platform.scheduler
+        periods = [s.period.total_seconds() for s in (scheduler.schedules if scheduler else []) if s.period]
+        return min(periods, default=1.0)
+
+    def _wait(self, page_id: str, done: Any, timeout: float) -> Page:
+        from chalicelib import bootstrap
+
+        deadline = time.monotonic() + timeout
+        page: Page = bootstrap.container().pages.get(page_id)
+        while not done(page) and time.monotonic() < deadline:
+            time.sleep(0.5)
+            page = bootstrap.container().pages.get(page_id)
+        return page
