@@ -107,6 +107,7 @@ class Container:
         from datetime import timedelta
 
         from chalicelib.adapters.pager_topics import SnsPagePublisher
+        from chalicelib.adapters.tickets_table import DynamoTicketRepository
         from chalicelib.paging import links
         from chalicelib.paging.ladder import ladder
         from chalicelib.services.paging import PagingService
@@ -114,8 +115,10 @@ class Container:
         s = self.settings
         cap = timedelta(seconds=s.ack_timeout_cap_seconds) if s.ack_timeout_cap_seconds else None
         base = s.public_base_url or ""
+        tickets = DynamoTicketRepository(self.dynamodb, s.tickets_table)
         return PagingService(
             pages=self.pages,
+            tickets=tickets.get,
             publisher=SnsPagePublisher(self.sns, s.pager_topics),
             ladder=lambda ticket, now: ladder(self.rules, ticket.decision, now, cap),
             fold_window=timedelta(seconds=s.page_fold_window_seconds),

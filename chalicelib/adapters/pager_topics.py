@@ -48,3 +48,19 @@ class SnsPagePublisher:
                 raise DependencyError(f"could not tell {topic} that {page.page_id} was acknowledged: {exc}") from exc
             message_ids.append(response["MessageId"])
         return message_ids
+
+    def digest(self, team: str, topics: list[str], lines: list[str], now: datetime) -> list[str]:
+        """One message per topic listing every held ticket: the team's start-of-day digest."""
+        from chalicelib.paging.messages import digest_args
+
+        unknown = [t for t in topics if t not in self._topics]
+        if unknown:
+            raise ConfigError(f"no SNS topic configured for {', '.join(unknown)} (PAGER_TOPICS)")
+        message_ids = []
+        for topic in topics:
+            try:
+                response = self._client.publish(**digest_args(team, lines, self._topics[topic], now))
+            except (ClientError, BotoCoreError) as exc:
+                raise DependencyError(f"could not send the {team} digest to {topic}: {exc}") from exc
+            message_ids.append(response["MessageId"])
+        return message_ids

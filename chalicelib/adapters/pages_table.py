@@ -5,6 +5,9 @@ One table keeps a page's writes transactional with its timeline. Items:
   ACK#<code>  / ACK         which page an SMS "ACK <code>" acknowledges
   FOLD#<key>  / FOLD        the open page for a ticket or customer, for folding a burst into it
   TICKET#<id> / LOG#<at>#…  the timeline
+  DIGEST#<team>#<at> / DIGEST   a team's digest of pages held until its calendar opens (due at the opening)
+  HOLD#<team>#<at>   / TICKET#<id>  one held ticket's line in that digest
+  SLA#<id>    / SLA         a ticket's first-response timer (due when the response is)
 """
 
 from __future__ import annotations
@@ -52,6 +55,18 @@ def entry_item(ticket_id: str, entry: Entry) -> dict[str, Any]:
         "sk": {"S": f"LOG#{utc(entry.at)}#{_ORDER[entry.kind]:02d}#{digest}"},
         "doc": {"S": entry.model_dump_json()},
     }
+
+
+def digest_pk(team: str, until: datetime) -> str:
+    return f"DIGEST#{team}#{utc(until)}"
+
+
+def sla_key(ticket_id: str) -> dict[str, Any]:
+    return {"pk": {"S": f"SLA#{ticket_id}"}, "sk": {"S": "SLA"}}
+
+
+def _due(at: datetime) -> dict[str, Any]:
+    return {"due": {"S": DUE_PARTITION}, "due_at": {"S": utc(at)}}
 
 
 def _page_item(page: Page) -> dict[str, Any]:
@@ -150,7 +165,7 @@ class DynamoPageRepository:
         return None
 
     def due(self, now: datetime, limit: int = 100) -> list[str]:
-        """Ids of open pages whose next tick is due, oldest first (one Query on the sparse ByDue index)."""
+        """Keys of what is due, oldest first: "PAGE#…", "DIGEST#…", "SLA#…" (one Query on the sparse ByDue index)."""
         try:
             response = self._client.query(
                 TableName=self._table,
@@ -162,7 +177,126 @@ class DynamoPageRepository:
             )
         except (ClientError, BotoCoreError) as exc:
             raise DependencyError(f"could not read due pages: {exc}") from exc
-        return [item["pk"]["S"].removeprefix("PAGE#") for item in response.get("Items", [])]
+        return [item["pk"]["S"] for item in response.get("Items", [])]
+
+    def hold(self, ticket_id: str, team: str, until: datetime, line: str, topics: Sequence[str], entry: Entry) -> bool:
+        """Add a ticket to its team's digest for ``until``; False when that digest has already gone out."""
+        digest = digest_pk(team, until)
+        try:
+            self._client.transact_write_items(
+                TransactItems=[
+                    {
+                        "Update": {
+                            "TableName": self._table,
+                            "Key": {"pk": {"S": digest}, "sk": {"S": "DIGEST"}},
+                            "UpdateExpression": "SET #due = :p, due_at = :at, team = :team, topics = :topics",
+                            "ConditionExpression": "attribute_not_exists(sent_at)",
+                            "ExpressionAttributeNames": {"#due": "due"},
+                            "ExpressionAttributeValues": {
+                                ":p": {"S": DUE_PARTITION},
+                                ":at": {"S": utc(until)},
+                                ":team": {"S": team},
+                                ":topics": {"L": [{"S": t} for t in topics]},
+                            },
+                        }
+                    },
+                    self._put(
+                        {
+                            "pk": {"S": f"HOLD#{team}#{utc(until)}"},
+                            "sk": {"S": f"TICKET#{ticket_id}"},
+                            "ticket_id": {"S": ticket_id},
+                            "line": {"S": line},
+                        }
+                    ),
+                    self._put(entry_item(ticket_id, entry)),
+                ]
+            )
+        except ClientError as exc:
+            reasons = exc.response.get("CancellationReasons") or []
+            if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
+                return False
+            raise DependencyError(f"could not hold {ticket_id} for the {team} digest: {exc}") from exc
+        except BotoCoreError as exc:
+            raise DependencyError(f"could not hold {ticket_id} for the {team} digest: {exc}") from exc
+        return True
+
+    def claim(self, key: str, now: datetime) -> dict[str, Any] | None:
+        """Take a due digest or SLA timer for sending: one sweep wins, the item leaves the ByDue index.
+
+        None: another sweep took it first (or it is gone).
+        """
+        try:
+            response = self._client.update_item(
+                TableName=self._table,
+                Key={"pk": {"S": key}, "sk": {"S": key.split("#", 1)[0]}},
+                UpdateExpression="SET sent_at = :now REMOVE #due",
+                ConditionExpression="attribute_exists(pk) AND attribute_not_exists(sent_at)",
+                ExpressionAttributeNames={"#due": "due"},
+                ExpressionAttributeValues={":now": {"S": utc(now)}},
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return None
+            raise DependencyError(f"could not claim {key}: {exc}") from exc
+        except BotoCoreError as exc:
+            raise DependencyError(f"could not claim {key}: {exc}") from exc
+        item: dict[str, Any] = response["Attributes"]
+        return item
+
+    def release(self, key: str) -> None:
+        """Give a claimed digest or timer back to the sweep (its send failed); the next sweep retries it."""
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key={"pk": {"S": key}, "sk": {"S": key.split("#", 1)[0]}},
+                UpdateExpression="SET #due = :p REMOVE sent_at",
+                ExpressionAttributeNames={"#due": "due"},
+                ExpressionAttributeValues={":p": {"S": DUE_PARTITION}},
+            )
+        except (ClientError, BotoCoreError) as exc:
+            raise DependencyError(f"could not release {key}: {exc}") from exc
+
+    def held(self, team: str, until: datetime) -> list[tuple[str, str]]:
+        """(ticket id, line) of every ticket in a team's digest."""
+        try:
+            response = self._client.query(
+                TableName=self._table,
+                KeyConditionExpression="pk = :pk",
+                ExpressionAttributeValues={":pk": {"S": f"HOLD#{team}#{utc(until)}"}},
+                ConsistentRead=True,
+            )
+        except (ClientError, BotoCoreError) as exc:
+            raise DependencyError(f"could not read the {team} digest: {exc}") from exc
+        return [(i["ticket_id"]["S"], i["line"]["S"]) for i in response.get("Items", [])]
+
+    def arm_sla(self, ticket_id: str, due_at: datetime) -> None:
+        """Start a ticket's first-response timer (again: a no-op)."""
+        item = {**sla_key(ticket_id), "ticket_id": {"S": ticket_id}, **_due(due_at)}
+        try:
+            self._client.put_item(TableName=self._table, Item=item, ConditionExpression="attribute_not_exists(pk)")
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise DependencyError(f"could not start the SLA timer of {ticket_id}: {exc}") from exc
+        except BotoCoreError as exc:
+            raise DependencyError(f"could not start the SLA timer of {ticket_id}: {exc}") from exc
+
+    def disarm_sla(self, ticket_id: str, now: datetime) -> None:
+        """Someone answered: the timer will not fire (kept, marked, so a later arm does not restart it)."""
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=sla_key(ticket_id),
+                UpdateExpression="SET answered_at = :now REMOVE #due",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeNames={"#due": "due"},
+                ExpressionAttributeValues={":now": {"S": utc(now)}},
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise DependencyError(f"could not stop the SLA timer of {ticket_id}: {exc}") from exc
+        except BotoCoreError as exc:
+            raise DependencyError(f"could not stop the SLA timer of {ticket_id}: {exc}") from exc
 
     def record(self, ticket_id: str, entries: Iterable[Entry]) -> None:
         """Timeline entries alone (a fold, a refused ack, a deferral)."""

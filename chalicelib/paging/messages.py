@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -83,6 +83,32 @@ def ack_args(page: Page, topic_arn: str, topic: str) -> dict[str, Any]:
             "ticket_id": {"DataType": "String", "StringValue": page.ticket_id},
             "page_id": {"DataType": "String", "StringValue": page.page_id},
             "people": {"DataType": "String.Array", "StringValue": json.dumps(people)},
+        },
+    }
+
+
+def digest_args(team: str, lines: Sequence[str], topic_arn: str, sent_at: datetime) -> dict[str, Any]:
+    """Keyword arguments for ``sns.publish`` of a team's digest: what waited for the office to open."""
+    n = len(lines)
+    plural = "s" if n != 1 else ""
+    head = f"Good morning, {team}: {n} message{plural} held while the office was closed, due now ({describe_time(sent_at)})"
+    first = _line(lines[0]) if lines else ""
+    body = "\n".join([head, "", *(f"  - {line}" for line in lines)])
+    return {
+        "TopicArn": topic_arn,
+        "Subject": _truncate(f"[digest] {team}: {n} held message{plural}", SUBJECT_LIMIT),
+        "MessageStructure": "json",
+        "Message": json.dumps(
+            {
+                "default": body,
+                "sms": _truncate(f"[digest] {team}: {n} held message{plural} due now. {first}", SMS_LIMIT),
+                "email": body,
+            }
+        ),
+        "MessageAttributes": {
+            "kind": {"DataType": "String", "StringValue": "digest"},
+            "team": {"DataType": "String", "StringValue": team},
+            "count": {"DataType": "Number", "StringValue": str(n)},
         },
     }
 

@@ -11,7 +11,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from chalicelib.errors import DependencyError, SwitchboardError
 from chalicelib.model.page import Level, Page, PageState, Recipient
@@ -34,6 +34,12 @@ class PageRepository(Protocol):
     def open_for(self, keys: list[str], since: datetime) -> Page | None: ...
     def due(self, now: datetime, limit: int = 100) -> list[str]: ...
     def record(self, ticket_id: str, entries: list[Entry]) -> None: ...
+    def hold(self, ticket_id: str, team: str, until: datetime, line: str, topics: list[str], entry: Entry) -> bool: ...
+    def held(self, team: str, until: datetime) -> list[tuple[str, str]]: ...
+    def claim(self, key: str, now: datetime) -> dict[str, Any] | None: ...
+    def release(self, key: str) -> None: ...
+    def arm_sla(self, ticket_id: str, due_at: datetime) -> None: ...
+    def disarm_sla(self, ticket_id: str, now: datetime) -> None: ...
 
 
 class PagePublisher(Protocol):
@@ -42,6 +48,9 @@ class PagePublisher(Protocol):
 
     def announce_ack(self, page: Page) -> list[str]:
         """Tell everyone the page reached that it was acknowledged."""
+
+    def digest(self, team: str, topics: list[str], lines: list[str], now: datetime) -> list[str]:
+        """Publish a team's digest of held messages."""
 
 
 class AckRejectedError(SwitchboardError):
@@ -85,6 +94,8 @@ class PagingService:
     ladder: Callable[[Ticket, datetime], tuple[tuple[Level, ...], int]]
     #: (page, recipient, now) → that person's signed acknowledgement URL
     link: Callable[[Page, Recipient, datetime], str]
+    #: ticket id → the ticket, for an SLA breach (its decision, and whether it is still open)
+    tickets: Callable[[str], Ticket | None] = lambda _ticket_id: None
     fold_window: timedelta = FOLD_WINDOW
 
     def page(self, ticket: Ticket, now: datetime, urgent_news: bool = False) -> PageOutcome:
@@ -173,8 +184,80 @@ class PagingService:
         return page is not None and self._tick(page, now)
 
     def sweep(self, now: datetime) -> int:
-        """Every due page, one tick each (the scheduled sweep); returns how many notified someone."""
-        return sum(self.tick(page_id, now) for page_id in self.pages.due(now))
+        """Everything due (escalation ticks, digests, SLA timers), once each; returns how many notified someone."""
+        done = 0
+        for key in self.pages.due(now):
+            kind, _, rest = key.partition("#")
+            if kind == "PAGE":
+                done += self.tick(rest, now)
+            elif kind == "DIGEST":
+                done += self._send_digest(key, now)
+            elif kind == "SLA":
+                done += self._sla_breached(key, now)
+        return done
+
+    def hold(self, ticket: Ticket, now: datetime) -> PageOutcome | None:
+        """Hold a deferred page for the team's digest when its calendar opens (a page now, if that digest went)."""
+        decision = ticket.decision
+        until = decision.deferred_until
+        assert until is not None
+        line = f"[{decision.priority.value}] {ticket.customer.name}: {ticket.event.summary(90)} ({ticket.ticket_id})"
+        text = (
+            f"page held until {describe_time(until)}: it goes out in the {decision.team} digest when the office opens"
+        )
+        entry = Entry(at=now, kind=Kind.DEFERRED, actor=SYSTEM, text=text)
+        topics = list(dict.fromkeys(decision.page_targets))
+        if self.pages.hold(ticket.ticket_id, decision.team, until, line, topics, entry):
+            return None
+        # that digest has gone out already (this message waited in the queue past the opening): page now
+        return self.page(ticket, now)
+
+    def _send_digest(self, key: str, now: datetime) -> bool:
+        claimed = self.pages.claim(key, now)
+        if claimed is None:  # another sweep sends it
+            return False
+        team = claimed["team"]["S"]
+        until = datetime.fromisoformat(claimed["due_at"]["S"])
+        topics = [t["S"] for t in claimed.get("topics", {}).get("L", [])]
+        held = self.pages.held(team, until)
+        try:
+            self.publisher.digest(team, topics, [line for _, line in held], now)
+        except SwitchboardError:
+            self.pages.release(key)  # claimed but not sent: the next sweep tries again
+            raise
+        text = f"delivered in the {team} digest ({len(held)} held messages) as the office opened"
+        for ticket_id, _ in held:
+            self.pages.record(ticket_id, [Entry(at=now, kind=Kind.DIGEST, actor=SYSTEM, text=text)])
+        return True
+
+    def arm_sla(self, ticket: Ticket) -> None:
+        """Start the ticket's first-response timer, if its route set one."""
+        if ticket.decision.sla_due is not None:
+            self.pages.arm_sla(ticket.ticket_id, ticket.decision.sla_due)
+
+    def _sla_breached(self, key: str, now: datetime) -> bool:
+        """The first response is overdue and nobody took the ticket: page its team once, at its priority."""
+        if self.pages.claim(key, now) is None:
+            return False
+        ticket_id = key.removeprefix("SLA#")
+        ticket = self.tickets(ticket_id)
+        if ticket is None or not ticket.is_open:
+            return False
+        due = ticket.decision.sla_due
+        was_due = describe_time(due) if due else "earlier"
+        subject = f"First response overdue: {ticket.event.summary(80)}"
+        overdue = ticket.model_copy(
+            update={
+                "event": ticket.event.model_copy(update={"event_id": f"sla:{ticket_id}", "subject": subject}),
+                # the team, not the ladder again: it is the team's queue that missed the promise
+                "decision": ticket.decision.model_copy(update={"escalation": None, "deferred_until": None}),
+            }
+        )
+        text = (
+            f"first response was due {was_due}; paging team {ticket.decision.team} at {ticket.decision.priority.value}"
+        )
+        self.pages.record(ticket_id, [Entry(at=now, kind=Kind.SLA_BREACHED, actor=SYSTEM, text=text)])
+        return self.page(overdue, now).notified
 
     def _tick(self, page: Page, now: datetime) -> bool:
         step = advance(page, now)
@@ -222,6 +305,7 @@ class PagingService:
         )
         if not self.pages.save(acked, page.step, [entry]):
             return self.acknowledge(page_id, person, now, via)  # a tick moved it meanwhile: try on what it is now
+        self.pages.disarm_sla(acked.ticket_id, now)  # a person has the ticket: no "first response overdue" page
         try:
             self.publisher.announce_ack(acked)
         except SwitchboardError:

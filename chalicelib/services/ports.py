@@ -56,3 +56,9 @@ class CustomerDirectory(Protocol):
 class Pager(Protocol):
     def page(self, ticket: Ticket, now: datetime, urgent_news: bool = False) -> object:
         """Page for the ticket's current message (open a page, or fold into the open one)."""
+
+    def hold(self, ticket: Ticket, now: datetime) -> object:
+        """Hold a deferred page for its team's digest when the team's calendar opens."""
+
+    def arm_sla(self, ticket: Ticket) -> None:
+        """Start the ticket's first-response timer, if its decision set one."""

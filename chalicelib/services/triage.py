@@ -128,11 +128,16 @@ class TriageService:
         rather than never, which is the right failure for a pager.
         """
         ticket = delivery.ticket
+        follow_up = delivery.follow_up
+        if follow_up is None:
+            self.pager.arm_sla(ticket)  # a no-op when it runs again for a redelivery
+        if delivery.page_status is PageStatus.DEFERRED:
+            # the time of the message, not of this delivery: a redelivery writes the same hold again
+            self.pager.hold(delivery.as_paged(), follow_up.received_at if follow_up else ticket.created_at)
         if delivery.page_status is not PageStatus.PENDING:
-            return TriageOutcome(ticket, created, paged=False, joined=delivery.follow_up is not None)
+            return TriageOutcome(ticket, created, paged=False, joined=follow_up is not None)
         paged = delivery.as_paged()
         self.pager.page(paged, self.clock(), urgent_news=urgent_news(paged.event))
-        follow_up = delivery.follow_up
         self.tickets.mark_paged(ticket.ticket_id, follow_up.key if follow_up else None)
         if follow_up is None:
             ticket = ticket.model_copy(update={"page_status": PageStatus.SENT})

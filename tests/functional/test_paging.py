@@ -6,11 +6,8 @@ for 5 minutes, then both founders for 10, the ladder run up to three times.
 
 from __future__ import annotations
 
-import json
 import re
-from dataclasses import replace
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
@@ -19,62 +16,9 @@ from chalice.test import Client
 import app as app_module
 from chalicelib import bootstrap
 from chalicelib.model.page import Page
-from local.samples import all_samples, local_secrets, signed
-from local.scheduler import scheduled_event
-from local.worker import FakeLambdaContext, QueueWorker
+from local.samples import local_secrets, signed
 from tests.functional.conftest import NIGHT, PUBLIC_URL
-
-SAMPLES = {s.name: s for s in all_samples() if s.is_http}
-LINK = re.compile(r"https://switchboard\.test(/ack/P-[0-9A-F]{10}\?\S+)")
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = NIGHT
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@pytest.fixture
-def clock(aws) -> Clock:
-    clock = Clock()
-    # the rules' own timeouts (the local stage caps them at 30 s to show escalation in make run)
-    bootstrap.use(bootstrap.Container(replace(aws.settings, ack_timeout_cap_seconds=None), clock=clock))
-    return clock
-
-
-def deliver(aws, *names: str) -> None:
-    with Client(app_module.app) as client:
-        for name in names:
-            # the widget's Standard Webhooks check reads the real clock; Twilio's signature has no time
-            request = signed(SAMPLES[name], local_secrets(), base_url=PUBLIC_URL)
-            assert client.http.post(request.path, headers=request.headers, body=request.body).status_code in (200, 202)
-    worker = QueueWorker(aws.clients["sqs"], aws.stack.outputs["EventsQueueUrl"], app_module.triage, "triage")
-    while worker.run_once(wait_seconds=0).received:
-        pass
-
-
-def sweep() -> Any:
-    """The scheduled handler, called with EventBridge's event as the local scheduler builds it."""
-    event = scheduled_event("arn:aws:events:us-east-1:123456789012:rule/escalate", NIGHT, "us-east-1", "123456789012")
-    return app_module.escalate(event, FakeLambdaContext("escalate"))
-
-
-def paged(aws) -> list[dict[str, Any]]:
-    """(topic, people, text) of every page received since the last call."""
-    return [
-        {
-            "topic": p["TopicArn"].rsplit("-", 1)[-1],
-            "people": json.loads(p["MessageAttributes"]["people"]["Value"]),
-            "text": p["Message"],
-        }
-        for p in aws.pages()
-    ]
-
-
-def timeline(ticket_id: str) -> list[str]:
-    return [f"{e.kind.value}: {e.text}" for e in bootstrap.container().pages.timeline(ticket_id)]
+from tests.functional.paging_helpers import LINK, SAMPLES, deliver, paged, sweep, timeline
 
 
 def only_page() -> Page:

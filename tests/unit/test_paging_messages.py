@@ -95,6 +95,7 @@ def test_publish_args_for_the_founders_level():
     # AND attributes a FilterPolicy can select on; the empty tier is left out rather than sent blank
     attributes = args["MessageAttributes"]
     assert {k: v["StringValue"] for k, v in attributes.items() if v["DataType"] == "String"} == {
+        "kind": "page",  # an acknowledgement notice or a digest says so here
         "priority": "P1",
         "team": "platform",
         "channel": "widget",

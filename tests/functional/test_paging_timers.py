@@ -1,0 +1,93 @@
+"""Held pages and first-response timers against moto, with an injected clock.
+
+A buyer who writes on the evening of Wed 23 Dec 2026 is held past Christmas Eve (closed), Christmas
+Day (a US holiday) and the weekend, and reaches sales in one digest at 09:00 on Mon 28 Dec.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from chalicelib import bootstrap
+from tests.functional.paging_helpers import deliver, paged, sweep, timeline
+
+WED_EVENING = datetime(2026, 12, 24, 1, 0, tzinfo=UTC)  # Wed 23 Dec 20:00 in New York
+MON_OPENING = datetime(2026, 12, 28, 14, 0, tzinfo=UTC)  # Mon 28 Dec 09:00 in New York
+
+
+def tickets_by_route(aws) -> dict[str, dict[str, Any]]:
+    return {t["route"]["S"]: t for t in aws.tickets()}
+
+
+def test_a_deferred_page_waits_out_a_holiday_and_a_weekend_and_arrives_once_in_the_team_digest(aws, clock):
+    # GIVEN a prospect asks for pricing on Wednesday evening, before Christmas
+    clock.now = WED_EVENING
+    deliver(aws, "widget/prospect-pricing")
+    ticket = tickets_by_route(aws)["prospect-buying-after-hours"]
+    assert ticket["page_status"]["S"] == "deferred" and paged(aws) == []
+    # WHEN the sweep runs through Christmas Eve, Christmas Day and the weekend
+    for day in (datetime(2026, 12, 24, 14, 0, tzinfo=UTC), datetime(2026, 12, 25, 14, 0, tzinfo=UTC)):
+        clock.now = day
+        sweep()
+    clock.now = MON_OPENING - timedelta(minutes=1)
+    sweep()
+    # THEN nothing was sent while the office was closed
+    assert paged(aws) == []
+    # WHEN the office opens on Monday, and two sweeps run (a duplicate, or a restart)
+    clock.now = MON_OPENING + timedelta(seconds=20)
+    sweep()
+    sweep()
+    # THEN sales gets exactly one digest, naming the ticket
+    [digest] = paged(aws)
+    assert digest["topic"] == "founders"  # the route's page goes to Maya, whose pages go to the founders' topic
+    assert digest["kind"] == "digest"
+    assert ticket["ticket_id"]["S"] in digest["text"] and "1 message held" in digest["text"]
+    steps = timeline(ticket["ticket_id"]["S"])
+    assert [s.split(":")[0] for s in steps if not s.startswith("sla")] == ["deferred", "digest"]
+
+
+def test_two_held_messages_make_one_digest(aws, clock):
+    clock.now = WED_EVENING
+    deliver(aws, "widget/prospect-pricing", "sendgrid/raw-mime")
+    held = [t for t in aws.tickets() if t["page_status"]["S"] == "deferred"]
+    assert len(held) == 2
+    clock.now = MON_OPENING
+    sweep()
+    [digest] = paged(aws)
+    assert "2 messages held" in digest["text"]
+    assert all(t["ticket_id"]["S"] in digest["text"] for t in held)
+
+
+def test_a_missed_first_response_pages_the_team_once_at_the_tickets_priority(aws, clock):
+    # GIVEN a free user's how-to question on Wednesday evening: P4, no page, a reply promised by Mon 18:00
+    clock.now = WED_EVENING
+    deliver(aws, "widget/free-howto")
+    ticket = tickets_by_route(aws)["free-after-hours"]
+    assert paged(aws) == []
+    # WHEN nobody has taken it when the promise runs out, and the sweep runs twice
+    clock.now = datetime(2026, 12, 28, 23, 0, 30, tzinfo=UTC)  # Mon 18:00:30 in New York
+    sweep()
+    sweep()
+    # THEN support is paged once, at P4, saying the first response is overdue
+    [page] = paged(aws)
+    assert page["topic"] == "support" and page["text"].startswith("[P4]")
+    assert "First response overdue" in page["text"]
+    assert any(s.startswith("sla-breached") for s in timeline(ticket["ticket_id"]["S"]))
+
+
+def test_an_acknowledged_ticket_never_breaches(aws, clock):
+    # GIVEN a 3 a.m. call (first response due in 15 minutes) that Leo acknowledges at once
+    deliver(aws, "twilio/call-01-incoming")
+    paged(aws)
+    paging = bootstrap.container().paging
+    [page_id] = [
+        k.removeprefix("PAGE#") for k in paging.pages.due(clock.now + timedelta(hours=1)) if k.startswith("PAGE#")
+    ]
+    paging.acknowledge(page_id, "leo", clock.now, via="test")
+    paged(aws)
+    # WHEN the promised time passes
+    clock.now += timedelta(minutes=20)
+    sweep()
+    # THEN nobody is paged
+    assert paged(aws) == []
