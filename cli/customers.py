@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from cli.aws import CliError, dynamodb_table, table_options
 from cli.customer_csv import COLUMNS, CsvFileError, read_customers
 from cli.progress import ProgressBar
 
 if TYPE_CHECKING:
     from chalicelib.adapters.customers_table import DirectoryEntry, DynamoCustomerDirectory
 
-#: `make run`'s moto server and the table it creates from infra/template.yaml (stage "local")
-LOCAL_ENDPOINT = "http://127.0.0.1:5001"
 #: customers per put_many call: the progress bar moves in steps of this many rows
 IMPORT_CHUNK = 100
 
@@ -68,10 +66,6 @@ examples:
 {_EXIT_CODES}"""
 
 
-class CliError(Exception):
-    """A problem the user can fix: printed as one line, exit status 2, no traceback."""
-
-
 def register(areas: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     area = areas.add_parser(
         "customers",
@@ -90,7 +84,7 @@ def register(areas: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     )
     imp.add_argument("file", metavar="FILE.csv", type=Path, help="the customers CSV file")
     imp.add_argument("--dry-run", action="store_true", help="validate and report, write nothing (no AWS needed)")
-    _table_options(imp)
+    table_options(imp, "customers", "CUSTOMERS_TABLE")
     imp.set_defaults(run=run_import)
 
     show = commands.add_parser(
@@ -101,39 +95,15 @@ def register(areas: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         formatter_class=formatter,
     )
     show.add_argument("key", metavar="KEY", help="email, +phone, network:handle, domain or customer id")
-    _table_options(show)
+    table_options(show, "customers", "CUSTOMERS_TABLE")
     show.set_defaults(run=run_show)
 
 
-def _table_options(parser: argparse.ArgumentParser) -> None:
-    where = parser.add_argument_group("table")
-    which = where.add_mutually_exclusive_group()
-    which.add_argument("--table", metavar="NAME", help="the customers table name (default: $CUSTOMERS_TABLE)")
-    which.add_argument("--stage", metavar="STAGE", help="use the stage's table, switchboard-STAGE-customers")
-    where.add_argument("--local", action="store_true", help=f"`make run`'s moto server at {LOCAL_ENDPOINT}")
-    where.add_argument("--region", help="AWS region (default: your AWS configuration, else us-east-1)")
-
-
 def directory_for(args: argparse.Namespace) -> DynamoCustomerDirectory:
-    import boto3  # a dev dependency: imported only when a command talks to AWS
-
     from chalicelib.adapters.customers_table import DynamoCustomerDirectory
 
-    table = (
-        args.table
-        or (f"switchboard-{args.stage}-customers" if args.stage else None)
-        or ("switchboard-local-customers" if args.local else None)
-        or os.environ.get("CUSTOMERS_TABLE")
-    )
-    if not table:
-        raise CliError("which table? pass --table NAME, --stage STAGE or --local, or set CUSTOMERS_TABLE")
-    options: dict[str, Any] = {"region_name": args.region or boto3.session.Session().region_name or "us-east-1"}
-    if args.local:
-        # moto accepts any credentials; a developer without an AWS profile should not need one
-        options.update(endpoint_url=LOCAL_ENDPOINT, aws_access_key_id="local", aws_secret_access_key="local")
-    elif os.environ.get("AWS_ENDPOINT_URL"):
-        options["endpoint_url"] = os.environ["AWS_ENDPOINT_URL"]
-    return DynamoCustomerDirectory(boto3.client("dynamodb", **options), table)
+    client, table = dynamodb_table(args, "customers", "CUSTOMERS_TABLE")
+    return DynamoCustomerDirectory(client, table)
 
 
 def _fail(command: str, message: str) -> int:

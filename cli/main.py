@@ -6,17 +6,18 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from cli import customers, rules
+from cli import customers, rules, tickets
 
 
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="switchboard",
-        description="Operate Switchboard: test and explain the routing rules, manage the customer directory.",
+        description="Operate Switchboard: test and explain the routing rules, manage the customers, show a ticket.",
     )
-    areas = top.add_subparsers(dest="area", metavar="{rules,customers}", required=True)
+    areas = top.add_subparsers(dest="area", metavar="{rules,customers,tickets}", required=True)
     rules.register(areas)
     customers.register(areas)
+    tickets.register(areas)
     return top
 
 
