@@ -122,6 +122,8 @@ class Container:
             publisher=SnsPagePublisher(self.sns, s.pager_topics),
             ladder=lambda ticket, now: ladder(self.rules, ticket.decision, now, cap),
             fold_window=timedelta(seconds=s.page_fold_window_seconds),
+            rate_limit=s.page_rate_limit,
+            rate_window=timedelta(seconds=s.page_rate_window_seconds),
             link=lambda page, recipient, now: links.ack_url(
                 base, page.page_id, recipient.person, links.expiry(now), self.secret("ack").get()
             ),

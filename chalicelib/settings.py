@@ -50,6 +50,9 @@ class Settings:
     ack_timeout_cap_seconds: int | None = None
     #: pages for the same thread or customer within this many seconds fold into the open page (0: never)
     page_fold_window_seconds: int = 600
+    #: at most this many notifications per person per window; more wait for that person's digest
+    page_rate_limit: int = 5
+    page_rate_window_seconds: int = 600
 
     def secret(self, name: str) -> tuple[str | None, str | None]:
         """(value, SSM parameter name) for a secret; ConfigError when neither is configured."""
@@ -93,6 +96,8 @@ class Settings:
             rules_file=Path(env["RULES_FILE"]) if env.get("RULES_FILE") else DEFAULT_RULES_FILE,
             ack_timeout_cap_seconds=_positive_int(env, "ACK_TIMEOUT_CAP_SECONDS"),
             page_fold_window_seconds=_seconds(env, "PAGE_FOLD_WINDOW_SECONDS", 600),
+            page_rate_limit=_positive_int(env, "PAGE_RATE_LIMIT") or 5,
+            page_rate_window_seconds=_positive_int(env, "PAGE_RATE_WINDOW_SECONDS") or 600,
         )
 
 

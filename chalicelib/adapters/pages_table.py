@@ -8,6 +8,7 @@ One table keeps a page's writes transactional with its timeline. Items:
   DIGEST#<team>#<at> / DIGEST   a team's digest of pages held until its calendar opens (due at the opening)
   HOLD#<team>#<at>   / TICKET#<id>  one held ticket's line in that digest
   SLA#<id>    / SLA         a ticket's first-response timer (due when the response is)
+  RATE#<person>#<window> / RATE   notifications a person got in one rate window (TTL)
 """
 
 from __future__ import annotations
@@ -269,6 +270,24 @@ class DynamoPageRepository:
         except (ClientError, BotoCoreError) as exc:
             raise DependencyError(f"could not read the {team} digest: {exc}") from exc
         return [(i["ticket_id"]["S"], i["line"]["S"]) for i in response.get("Items", [])]
+
+    def count_notification(self, person: str, window: datetime, ttl_seconds: int) -> int:
+        """Count one more notification for ``person`` in the rate window starting at ``window``; the new count."""
+        try:
+            response = self._client.update_item(
+                TableName=self._table,
+                Key={"pk": {"S": f"RATE#{person}#{utc(window)}"}, "sk": {"S": "RATE"}},
+                UpdateExpression="ADD #count :one SET expires_at = :expires",
+                ExpressionAttributeNames={"#count": "count"},
+                ExpressionAttributeValues={
+                    ":one": {"N": "1"},
+                    ":expires": {"N": str(int(window.timestamp()) + ttl_seconds)},
+                },
+                ReturnValues="UPDATED_NEW",
+            )
+        except (ClientError, BotoCoreError) as exc:
+            raise DependencyError(f"could not count pages for {person}: {exc}") from exc
+        return int(response["Attributes"]["count"]["N"])
 
     def arm_sla(self, ticket_id: str, due_at: datetime) -> None:
         """Start a ticket's first-response timer (again: a no-op)."""

@@ -88,28 +88,34 @@ def ack_args(page: Page, topic_arn: str, topic: str) -> dict[str, Any]:
 
 
 def digest_args(team: str, lines: Sequence[str], topic_arn: str, sent_at: datetime) -> dict[str, Any]:
-    """Keyword arguments for ``sns.publish`` of a team's digest: what waited for the office to open."""
+    """Keyword arguments for ``sns.publish`` of a digest: what a team held until it opened, or what one
+    person's rate limit held back ("person:maya"): one message instead of a burst."""
     n = len(lines)
     plural = "s" if n != 1 else ""
-    head = f"Good morning, {team}: {n} message{plural} held while the office was closed, due now ({describe_time(sent_at)})"
+    person = team.removeprefix("person:") if team.startswith("person:") else None
+    who = f"for {person}" if person else team
+    head = f"Digest {who}: {n} held message{plural}, due now ({describe_time(sent_at)})"
     first = _line(lines[0]) if lines else ""
     body = "\n".join([head, "", *(f"  - {line}" for line in lines)])
+    attributes = {
+        "kind": {"DataType": "String", "StringValue": "digest"},
+        "team": {"DataType": "String", "StringValue": team},
+        "count": {"DataType": "Number", "StringValue": str(n)},
+    }
+    if person:
+        attributes["people"] = {"DataType": "String.Array", "StringValue": json.dumps([person])}
     return {
         "TopicArn": topic_arn,
-        "Subject": _truncate(f"[digest] {team}: {n} held message{plural}", SUBJECT_LIMIT),
+        "Subject": _truncate(f"[digest] {who}: {n} held message{plural}", SUBJECT_LIMIT),
         "MessageStructure": "json",
         "Message": json.dumps(
             {
                 "default": body,
-                "sms": _truncate(f"[digest] {team}: {n} held message{plural} due now. {first}", SMS_LIMIT),
+                "sms": _truncate(f"[digest] {who}: {n} held message{plural} due now. {first}", SMS_LIMIT),
                 "email": body,
             }
         ),
-        "MessageAttributes": {
-            "kind": {"DataType": "String", "StringValue": "digest"},
-            "team": {"DataType": "String", "StringValue": team},
-            "count": {"DataType": "Number", "StringValue": str(n)},
-        },
+        "MessageAttributes": attributes,
     }
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from chalicelib.errors import DependencyError, SwitchboardError
@@ -39,6 +39,7 @@ class PageRepository(Protocol):
     def claim(self, key: str, now: datetime) -> dict[str, Any] | None: ...
     def release(self, key: str) -> None: ...
     def arm_sla(self, ticket_id: str, due_at: datetime) -> None: ...
+    def count_notification(self, person: str, window: datetime, ttl_seconds: int) -> int: ...
     def disarm_sla(self, ticket_id: str, now: datetime) -> None: ...
 
 
@@ -97,6 +98,9 @@ class PagingService:
     #: ticket id → the ticket, for an SLA breach (its decision, and whether it is still open)
     tickets: Callable[[str], Ticket | None] = lambda _ticket_id: None
     fold_window: timedelta = FOLD_WINDOW
+    #: notifications per person per window; a burst beyond it waits for that person's digest
+    rate_limit: int = 5
+    rate_window: timedelta = timedelta(minutes=10)
 
     def page(self, ticket: Ticket, now: datetime, urgent_news: bool = False) -> PageOutcome:
         """Open a page for the ticket's current message, or fold it into the open page of its thread or customer.
@@ -174,8 +178,7 @@ class PagingService:
             self.pages.record(ticket.ticket_id, [entry])
         notified = False
         if urgent_news and folded.current is not None:
-            self.publisher.publish(folded, folded.current, self._links(folded, folded.current, now), now)
-            notified = True
+            notified = self._notify(folded, folded.current, now)
         return PageOutcome(folded, opened=False, notified=notified)
 
     def tick(self, page_id: str, now: datetime) -> bool:
@@ -271,11 +274,35 @@ class PagingService:
         if step.notify is None:
             return False
         try:
-            self.publisher.publish(step.page, step.notify, self._links(step.page, step.notify, now), now)
+            sent = self._notify(step.page, step.notify, now)
         except SwitchboardError:
             # give the step back so the next tick publishes it; a page must not be claimed and lost
             self.pages.save(page, step.page.step, [])
             raise
+        return sent
+
+    def _notify(self, page: Page, level: Level, now: datetime) -> bool:
+        """Publish a level to the people under their rate limit; hold it for the others' digests."""
+        epoch = datetime(2000, 1, 1, tzinfo=UTC)
+        window = epoch + (now - epoch) // self.rate_window * self.rate_window
+        ttl = int(self.rate_window.total_seconds()) * 2
+        allowed = []
+        for recipient in level.recipients:
+            if self.pages.count_notification(recipient.person, window, ttl) <= self.rate_limit:
+                allowed.append(recipient)
+                continue
+            until = window + self.rate_window
+            line = f"[{page.priority}] {page.customer}: {page.summary} ({page.ticket_id}, page {page.page_id})"
+            text = (
+                f"{recipient.name} has had {self.rate_limit} pages since {describe_time(window)}: "
+                f"this one waits for their digest at {describe_time(until)}"
+            )
+            entry = Entry(at=now, kind=Kind.DEFERRED, page_id=page.page_id, actor=SYSTEM, text=text)
+            self.pages.hold(page.ticket_id, f"person:{recipient.person}", until, line, [recipient.topic], entry)
+        if not allowed:
+            return False
+        sending = level.model_copy(update={"recipients": tuple(allowed)})
+        self.publisher.publish(page, sending, self._links(page, sending, now), now)
         return True
 
     def _links(self, page: Page, level: Level, now: datetime) -> dict[str, str]:

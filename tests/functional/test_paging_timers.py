@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from chalicelib import bootstrap
+from tests.functional.conftest import NIGHT
 from tests.functional.paging_helpers import deliver, paged, sweep, timeline
 
 WED_EVENING = datetime(2026, 12, 24, 1, 0, tzinfo=UTC)  # Wed 23 Dec 20:00 in New York
@@ -42,7 +43,7 @@ def test_a_deferred_page_waits_out_a_holiday_and_a_weekend_and_arrives_once_in_t
     [digest] = paged(aws)
     assert digest["topic"] == "founders"  # the route's page goes to Maya, whose pages go to the founders' topic
     assert digest["kind"] == "digest"
-    assert ticket["ticket_id"]["S"] in digest["text"] and "1 message held" in digest["text"]
+    assert ticket["ticket_id"]["S"] in digest["text"] and "1 held message" in digest["text"]
     steps = timeline(ticket["ticket_id"]["S"])
     assert [s.split(":")[0] for s in steps if not s.startswith("sla")] == ["deferred", "digest"]
 
@@ -55,7 +56,7 @@ def test_two_held_messages_make_one_digest(aws, clock):
     clock.now = MON_OPENING
     sweep()
     [digest] = paged(aws)
-    assert "2 messages held" in digest["text"]
+    assert "2 held messages" in digest["text"]
     assert all(t["ticket_id"]["S"] in digest["text"] for t in held)
 
 
@@ -91,3 +92,26 @@ def test_an_acknowledged_ticket_never_breaches(aws, clock):
     sweep()
     # THEN nobody is paged
     assert paged(aws) == []
+
+
+def test_a_burst_beyond_a_persons_rate_limit_waits_for_one_digest(aws, clock):
+    # GIVEN the on-call person may get one page per 10 minutes
+    container = bootstrap.container()
+    container.paging.rate_limit = 1
+    # WHEN two customers call within a minute (two tickets, two pages for Leo)
+    deliver(aws, "twilio/call-01-incoming")
+    clock.now += timedelta(seconds=40)
+    deliver(aws, "twilio/night-call-marco")
+    # THEN Leo is paged for the first; the second waits
+    pages = paged(aws)
+    assert [(p["topic"], p["people"]) for p in pages] == [("support", ["leo"])]
+    held = [t for t in aws.tickets() if "Marco" in t["doc"]["S"]]
+    assert any("waits for their digest" in s for s in timeline(held[0]["ticket_id"]["S"]))
+    # WHEN the window ends (and the first page has escalated meanwhile, so skip escalations)
+    clock.now = NIGHT + timedelta(minutes=10, seconds=5)
+    sweep()
+    sweep()
+    # THEN Leo gets one digest naming the held call, addressed to him alone
+    digests = [p for p in paged(aws) if p["kind"] == "digest"]
+    assert len(digests) == 1
+    assert digests[0]["people"] == ["leo"] and "Marco" in digests[0]["text"]
