@@ -15,7 +15,7 @@ from chalice.test import Client
 
 import app as app_module
 from chalicelib import bootstrap
-from chalicelib.model.page import Page
+from chalicelib.model.page import Level, Page, Recipient
 from local.samples import local_secrets, signed
 from tests.functional.conftest import NIGHT, PUBLIC_URL
 from tests.functional.paging_helpers import LINK, SAMPLES, deliver, paged, sweep, timeline
@@ -177,3 +177,20 @@ def test_the_same_customer_on_another_channel_folds_into_the_open_page(aws, cloc
     sweep()
     [escalated] = paged(aws)
     assert "(2 messages)" in escalated["text"]
+
+
+def test_a_config_deploy_does_not_change_a_page_in_flight(aws, clock):
+    # GIVEN the call's page opened with the urgent ladder (Leo, then the founders)
+    deliver(aws, "twilio/call-01-incoming")
+    paged(aws)
+    # WHEN a new rules deploy changes every ladder to reach only Ana (sales) before the page escalates
+    paging = bootstrap.container().paging
+    ana = Recipient(person="ana", name="Ana Silva", phone="+12125550105", topic="sales", via="named")
+    paging.ladder = lambda ticket, now: (
+        (Level(targets=("person:ana",), recipients=(ana,), ack_timeout_seconds=60),),
+        0,
+    )
+    clock.now += timedelta(minutes=6)
+    sweep()
+    # THEN the page escalates along the ladder it opened with: the founders, not Ana
+    assert [(p["topic"], p["people"]) for p in paged(aws)] == [("founders", ["maya", "tom"])]
