@@ -119,6 +119,7 @@ class Container:
         return PagingService(
             pages=self.pages,
             tickets=tickets.get,
+            mark_paged=tickets.mark_paged,
             publisher=SnsPagePublisher(self.sns, s.pager_topics),
             ladder=lambda ticket, now: ladder(self.rules, ticket.decision, now, cap),
             fold_window=timedelta(seconds=s.page_fold_window_seconds),

@@ -97,6 +97,8 @@ class PagingService:
     link: Callable[[Page, Recipient, datetime], str]
     #: ticket id → the ticket, for an SLA breach (its decision, and whether it is still open)
     tickets: Callable[[str], Ticket | None] = lambda _ticket_id: None
+    #: record on a ticket that its held page went out (in a digest)
+    mark_paged: Callable[[str], None] = lambda _ticket_id: None
     fold_window: timedelta = FOLD_WINDOW
     #: notifications per person per window; a burst beyond it waits for that person's digest
     rate_limit: int = 5
@@ -231,6 +233,8 @@ class PagingService:
         text = f"delivered in the {team} digest ({len(held)} held messages) as the office opened"
         for ticket_id, _ in held:
             self.pages.record(ticket_id, [Entry(at=now, kind=Kind.DIGEST, actor=SYSTEM, text=text)])
+            if not team.startswith("person:"):  # a team digest is the held page itself going out
+                self.mark_paged(ticket_id)
         return True
 
     def arm_sla(self, ticket: Ticket) -> None:

@@ -44,6 +44,8 @@ def test_a_deferred_page_waits_out_a_holiday_and_a_weekend_and_arrives_once_in_t
     assert digest["topic"] == "founders"  # the route's page goes to Maya, whose pages go to the founders' topic
     assert digest["kind"] == "digest"
     assert ticket["ticket_id"]["S"] in digest["text"] and "1 held message" in digest["text"]
+    # AND the ticket says its page went out
+    assert tickets_by_route(aws)["prospect-buying-after-hours"]["page_status"]["S"] == "sent"
     steps = timeline(ticket["ticket_id"]["S"])
     assert [s.split(":")[0] for s in steps if not s.startswith("sla")] == ["deferred", "digest"]
 
