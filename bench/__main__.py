@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import cold_start, decisions, package_size, voice, webhooks
+from bench import cold_start, decisions, package_size, rulesets, voice, webhooks
 from bench.cold_start import ColdStartResult
 from bench.decisions import DecisionsResult
 from bench.package_size import MB, PackageSizeResult
@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.skip_decisions:
         decided = decisions.run(
             decisions=decisions.QUICK_DECISIONS if args.quick else None,
-            compile_runs=1 if args.quick else decisions.COMPILE_RUNS,
+            compile_runs=1 if args.quick else rulesets.COMPILE_RUNS,
             progress=decisions.tell,
         )
         print(decisions.format_report(decided), end="\n\n")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import statistics
 import subprocess
@@ -234,3 +235,20 @@ def format_report(result: ColdStartResult) -> str:
 
 
 _FIRST_USE = {"ingest": "SQS client + signing secret", "triage": "rules loaded and compiled + DynamoDB and SNS clients"}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m bench.cold_start`: this benchmark alone (`python -m bench` runs it with the others)."""
+    parser = argparse.ArgumentParser(prog="python -m bench.cold_start", description=__doc__)
+    parser.add_argument(
+        "--runs", type=int, default=DEFAULT_RUNS, help=f"fresh processes per path (default {DEFAULT_RUNS})"
+    )
+    args = parser.parse_args(argv)
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
+    print(format_report(run(args.runs)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

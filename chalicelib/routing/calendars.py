@@ -1,33 +1,27 @@
-"""Opening hours as small frozen values: weekly windows in a zone, closed dates, DST-safe business-time arithmetic."""
+"""Calendars: weekly windows (windows.py) in a zone, less closed dates; openness, reasons, DST-safe business time."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from itertools import pairwise
 from types import MappingProxyType
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+from chalicelib.routing.record import Record
+from chalicelib.routing.windows import MIDNIGHT, Window, check_overlaps, day_list, parse_hours
+
 #: how far next_open / add_business_time look for an opening before deciding the calendar never opens
 HORIZON_DAYS = 400
 
-_DAYS = {name: i for i, name in enumerate(DAY_NAMES)} | {
-    name: i for i, name in enumerate(("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))
-}
 _ONE_DAY = timedelta(days=1)
-_MIDNIGHT = time(0)
-_DAY_US = 86_400_000_000
-_WEEK_US = 7 * _DAY_US
 _WEEK = timedelta(days=7)
+_NO_TIME = timedelta(0)
 _CACHE_DAYS = 512  # a few windows per date: bounded memory even for a long-lived container
-_WINDOW = re.compile(r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*(\+\s*1)?\s*")
-_DAY_SPEC_HELP = "use mon, tue, wed, thu, fri, sat, sun, a range such as mon-fri, a list such as mon,wed,fri, or daily"
+_set = object.__setattr__
 
 _Span = tuple[datetime, datetime]  # one opening as [start, end) in UTC: comparisons and subtraction are real time
-_Day = tuple[datetime, datetime, tuple[_Span, ...]]  # a local date's [first, next) instants and the spans open on it
+# a local date's [first, next) instants, the spans open at some point of it, and the date
+_Day = tuple[datetime, datetime, tuple[_Span, ...], date]
 
 
 def parse_zone(key: str) -> ZoneInfo:
@@ -43,10 +37,6 @@ def to_utc(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         raise ValueError(f"naive datetime {moment.isoformat()}: give it a time zone")
     return moment.astimezone(UTC)
-
-
-def clock(t: time) -> str:
-    return f"{t:%H:%M:%S}" if t.second or t.microsecond else f"{t:%H:%M}"
 
 
 def day_time(moment: datetime) -> str:
@@ -71,43 +61,7 @@ def _wd_hm(moment: datetime) -> str:
     return f"{_WEEKDAYS[moment.weekday()]} {_hm(moment)}"
 
 
-@dataclass(frozen=True)
-class Window:
-    """One opening, belonging to the weekday it starts on; ``end`` is on the next day when ``overnight``.
-
-    ``end`` 00:00 with ``overnight`` is 24:00 (so 00:00-24:00 is the whole day).
-    """
-
-    weekday: int  # 0 = Monday, as datetime.weekday()
-    start: time  # local wall-clock
-    end: time
-    overnight: bool
-
-    def __post_init__(self) -> None:
-        if not 0 <= self.weekday <= 6:
-            raise ValueError(f"weekday {self.weekday}: use 0 (Monday) to 6 (Sunday)")
-        if self.start.tzinfo is not None or self.end.tzinfo is not None:
-            raise ValueError(f"window {self}: give wall-clock times; the calendar carries the zone")
-        if not self.overnight and self.start == self.end:
-            raise ValueError(f"window {self} is empty: start equals end")
-        if not self.overnight and self.start > self.end:
-            raise ValueError(
-                f"window {self}: start is not before end; write {self}+1 for a window that crosses midnight"
-            )
-        if self.overnight and self.end != _MIDNIGHT and self.end >= self.start:
-            raise ValueError(f"window {self} would last 24 hours or more; drop the +1 for a window within one day")
-
-    def __str__(self) -> str:
-        return self.text("-")
-
-    def text(self, dash: str) -> str:
-        if self.overnight and self.end == _MIDNIGHT:
-            return f"{clock(self.start)}{dash}24:00"
-        return f"{clock(self.start)}{dash}{clock(self.end)}{'+1' if self.overnight else ''}"
-
-
-@dataclass(frozen=True)
-class Calendar:
+class Calendar(Record):
     """When a team is reachable: weekly windows in one zone, minus closed dates.
 
     Each window's local boundaries become real instants through ``datetime(..., tzinfo=zone)``, so a boundary in a
@@ -117,40 +71,56 @@ class Calendar:
     fall-back night and an hour shorter on the spring-forward night.
     """
 
+    _fields = ("name", "timezone", "windows", "closed")
+    __slots__ = (*_fields, "_by_day", "_starts", "_days", "_today", "_opens", "_deadlines", "_explained")
     name: str
     timezone: ZoneInfo
     windows: tuple[Window, ...]
     # closed dates with why; a window is skipped when the date it starts on is closed
-    closed: Mapping[date, str] = field(hash=False)
-    _by_day: tuple[tuple[Window, ...], ...] = field(init=False, repr=False, compare=False)
-    _starts: dict[date, tuple[_Span, ...]] = field(default_factory=dict, init=False, repr=False, compare=False)
-    _days: dict[date, _Day] = field(default_factory=dict, init=False, repr=False, compare=False)
+    closed: Mapping[date, str]
+    _by_day: tuple[tuple[Window, ...], ...]
+    _starts: dict[date, tuple[_Span, ...]]
+    _days: dict[date, _Day]
     # the last local date is_open saw: consecutive calls in one day skip the zone conversion and the dict lookup
-    _today: list[_Day] = field(default_factory=list, init=False, repr=False, compare=False)
+    _today: list[_Day]
+    # next_open's and add_business_time's answers by closed stretch: see _closed_stretch
+    _opens: dict[tuple[date, int], datetime]
+    _deadlines: dict[tuple[tuple[date, int], timedelta], datetime]
+    # explain()'s words after the local time, by (local date, span or gap): see explain
+    _explained: dict[tuple[date, int], tuple[str, bool]]
 
-    def __post_init__(self) -> None:
-        for day, why in self.closed.items():
+    def __init__(self, name: str, timezone: ZoneInfo, windows: Sequence[Window], closed: Mapping[date, str]) -> None:
+        for day, why in closed.items():
             if not isinstance(day, date) or isinstance(day, datetime):
                 raise ValueError(f"closed date {day!r} ({why}): give a date such as 2026-11-26")
-        object.__setattr__(self, "windows", tuple(self.windows))
+        windows = tuple(windows)
         # a private copy: the per-date caches would go stale if the caller's dict changed later
-        object.__setattr__(self, "closed", MappingProxyType(dict(self.closed)))
-        by_day = tuple(
-            tuple(sorted((w for w in self.windows if w.weekday == d), key=lambda w: w.start)) for d in range(7)
-        )
-        object.__setattr__(self, "_by_day", by_day)
-        _check_overlaps(self.windows)
+        super().__init__(name, timezone, windows, MappingProxyType(dict(closed)))
+        by_day = tuple(tuple(sorted((w for w in windows if w.weekday == d), key=lambda w: w.start)) for d in range(7))
+        check_overlaps(windows)
         epoch = datetime(1970, 1, 1, tzinfo=UTC)
-        self._today.append((epoch, epoch, ()))
+        for slot, value in (
+            ("_by_day", by_day),
+            ("_starts", {}),
+            ("_days", {}),
+            ("_today", [(epoch, epoch, (), epoch.date())]),
+            ("_opens", {}),
+            ("_deadlines", {}),
+            ("_explained", {}),
+        ):
+            _set(self, slot, value)
+
+    def __hash__(self) -> int:
+        return hash((self.name, self.timezone, self.windows))  # closed dates are a mapping: equal, not hashed
 
     def is_open(self, now: datetime) -> bool:
         """Whether ``now`` (any aware datetime) falls in a window, half-open [start, end)."""
         if now.tzinfo is None:
             raise ValueError(f"naive datetime {now.isoformat()}: give it a time zone")
         u = now.astimezone(UTC)
-        first, following, spans = self._today[0]
+        first, following, spans, _ = self._today[0]
         if not first <= u < following:
-            first, following, spans = self._today[0] = self._day(u.astimezone(self.timezone).date())
+            first, following, spans, _ = self._today[0] = self._day(u.astimezone(self.timezone).date())
         for s, e in spans:  # noqa: SIM110 - a plain loop is about half the cost of any() over a generator here
             if s <= u < e:
                 return True
@@ -159,6 +129,15 @@ class Calendar:
     def next_open(self, now: datetime) -> datetime:
         """``now`` itself (in the calendar's zone) when open, else the start of the next window."""
         u = to_utc(now)
+        stretch = self._closed_stretch(u)
+        if stretch is None:
+            return self._next_open(u, now)
+        found = self._opens.get(stretch)
+        if found is None:
+            found = self._opens[stretch] = self._next_open(u, now)
+        return found
+
+    def _next_open(self, u: datetime, now: datetime) -> datetime:
         if self.is_open(u):
             return u.astimezone(self.timezone)
         for s, _ in self._spans_from(u):
@@ -178,24 +157,106 @@ class Calendar:
         09:00–18:00 calendar is 18:00 that day, as a person reads it, not 09:00 the next morning.
         A zero duration is next_open(start); add(add(s, a), b) == add(s, a + b) for b > 0.
         """
-        if duration < timedelta(0):
+        if duration < _NO_TIME:
             raise ValueError(f"duration {duration} is negative")
-        u, left = to_utc(start), duration
-        for s, e in self._spans_from(u):
+        u = to_utc(start)
+        stretch = self._closed_stretch(u)
+        if stretch is None:
+            return self._deadline(u, duration, start)
+        found = self._deadlines.get((stretch, duration))
+        if found is None:
+            found = self._deadlines[stretch, duration] = self._deadline(u, duration, start)
+        return found
+
+    def _deadline(self, u: datetime, left: timedelta, start: datetime) -> datetime:
+        # most deadlines fall within start's own day: walk its spans (cached for is_open) first
+        first, following, spans, _ = self._today[0]
+        if not first <= u < following:
+            first, following, spans, _ = self._today[0] = self._day(u.astimezone(self.timezone).date())
+        found, u, left = self._walk(spans, u, left)
+        return found if found is not None else self._add(u, left, start)
+
+    def _walk(
+        self, spans: Iterable[tuple[datetime, datetime]], u: datetime, left: timedelta
+    ) -> tuple[datetime | None, datetime, timedelta]:
+        """Spend ``left`` of open time from ``u`` over ``spans``: (the deadline or None, where it got, what is left)."""
+        for s, e in spans:
             if e <= u:
                 continue
             s = max(s, u)
-            if left < e - s or (left == e - s and left > timedelta(0)):
-                return (s + left).astimezone(self.timezone)
+            if left < e - s or (left == e - s and left > _NO_TIME):
+                return (s + left).astimezone(self.timezone), u, left
             left -= e - s
             u = e
+        return None, u, left
+
+    def _add(self, u: datetime, left: timedelta, start: datetime) -> datetime:
+        """add_business_time from ``u`` (in UTC), walking the spans day by day."""
+        found, _, _ = self._walk(self._spans_from(u), u, left)
+        if found is not None:
+            return found
         raise ValueError(f"calendar {self.name!r} stops opening within {HORIZON_DAYS} days after {start.isoformat()}")
 
     def explain(self, now: datetime) -> str:
         """One line for people: "Mon 10:05 Europe/London: open until 12:30"."""
+        local = to_utc(now).astimezone(self.timezone)
+        tail, timed, _, _ = self.explain_parts(now)
+        return f"{_wd_hm(local)} {self.timezone.key}: {tail}" if timed else tail
+
+    def explain_parts(self, now: datetime) -> tuple[str, bool, datetime, datetime]:
+        """explain(now) in parts: the words after the local time, whether the time goes first, and [lo, hi)
+        (UTC) around ``now`` through which those words hold (an opening or a gap of one local day).
+        """
         u = to_utc(now)
         local = u.astimezone(self.timezone)
         today = local.date()
+        first, following, spans, _ = self._day(today)
+        if not first <= u < following:  # a repeated hour that belongs to the day before: no stretch
+            tail, timed, _ = self._explain(u, local, today)
+            return tail, timed, u, u
+        # the words are the same for every moment of one opening or one gap of a day: kept by the date
+        # and the span u is in (or the number of spans started before it)
+        place, lo, hi = len(spans), first, following
+        for i, (s, e) in enumerate(spans):
+            if s <= u < e:
+                place, lo, hi = -1 - i, max(lo, s), min(e, following)
+                break
+            if s > u:
+                place, hi = i, s
+                break
+            lo = max(lo, e)
+        key = (today, place)
+        known = self._explained.get(key)
+        if known is None:
+            tail, timed, lasting = self._explain(u, local, today)
+            if not lasting:
+                return tail, timed, u, u
+            if len(self._explained) >= 4 * _CACHE_DAYS:
+                self._explained.clear()
+            known = self._explained[key] = (tail, timed)
+        return known[0], known[1], lo, hi
+
+    def openness(self, now: datetime) -> tuple[bool, datetime, datetime, tuple[date, int] | None]:
+        """is_open(now); [lo, hi) (UTC) around ``now`` through which that answer holds; and, while closed, the
+        closed stretch's key (see _closed_stretch; None while open or in a repeated hour of the day before).
+        """
+        u = to_utc(now)
+        first, following, spans, day = self._today[0]
+        if not first <= u < following:
+            first, following, spans, day = self._today[0] = self._day(u.astimezone(self.timezone).date())
+            if not first <= u < following:  # a repeated hour that belongs to the day before: no stretch
+                return self.is_open(u), u, u, None
+        lo = first
+        for i, (s, e) in enumerate(spans):
+            if u < s:
+                return False, lo, s, (day, i)
+            if u < e:
+                return True, s, e, None
+            lo = max(lo, e)
+        return False, lo, following, (day, len(spans))
+
+    def _explain(self, u: datetime, local: datetime, today: date) -> tuple[str, bool, bool]:
+        """(what follows the local time, whether the time goes first, whether it holds for the whole span or gap)."""
         span = self._span_at(u)
         if span is not None:
             # windows that touch (22:00-24:00, then 00:00-06:00) are one opening to a person; look a week ahead
@@ -209,21 +270,23 @@ class Calendar:
                 until = "for at least a week"
             elif local_close.date() == today:
                 until = f"until {_hm(local_close)}"
-            elif local_close.date() == today + _ONE_DAY and local_close.time() == _MIDNIGHT:
+            elif local_close.date() == today + _ONE_DAY and local_close.time() == MIDNIGHT:
                 until = "until 24:00"
             else:
                 until = f"until {_later(today, local_close)}"
-            return f"{_wd_hm(local)} {self.timezone.key}: open {until}"
+            # from the span's start on, the week ahead reaches at least this far: the same words all through it
+            return f"open {until}", True, close < span[0] + _WEEK
         try:
             opens = f"opens {_later(today, self.next_open(local))}"
         except ValueError:
             opens = f"does not open in the next {HORIZON_DAYS} days"
         why = self.closed.get(today)
         if why is None:
-            return f"{_wd_hm(local)} {self.timezone.key}: closed; {opens}"
+            return f"closed; {opens}", True, True
         day = _date(local)
         # "closed: company offsite" already says closed; "Thanksgiving Day" does not
-        return f"{day} is {why}; {opens}" if why.lower().startswith("closed") else f"{day} is {why}: closed; {opens}"
+        text = f"{day} is {why}; {opens}" if why.lower().startswith("closed") else f"{day} is {why}: closed; {opens}"
+        return text, False, True
 
     def describe(self) -> str:
         """ "Mon–Fri 09:00–12:30, 13:30–18:00; Sat 10:00–14:00 America/New_York; 12 holidays/closed dates"."""
@@ -232,7 +295,7 @@ class Calendar:
             if windows:
                 groups.setdefault(tuple((w.start, w.end, w.overnight) for w in windows), []).append(day)
         parts = [
-            f"{_day_list(days)} {', '.join(w.text('–') for w in self._by_day[days[0]])}" for days in groups.values()
+            f"{day_list(days)} {', '.join(w.text('–') for w in self._by_day[days[0]])}" for days in groups.values()
         ]
         text = f"{'; '.join(parts) or 'never open'} {self.timezone.key}"
         if n := len(self.closed):
@@ -245,23 +308,31 @@ class Calendar:
     ) -> Calendar:
         """Parse the config form: {"mon-fri": ["09:00-12:30", "13:30-18:00"], "fri": ["22:00-06:00+1"]}."""
         zone = parse_zone(timezone)
-        if not hours:
-            raise ValueError("no opening hours: give at least one day with a window, e.g. mon-fri: [09:00-17:00]")
-        listed: dict[int, str] = {}
-        windows: list[Window] = []
-        for spec, texts in hours.items():
-            for day in _day_spec(spec):
-                if day in listed:
-                    where = f"in {spec!r}" if listed[day] == spec else f"in {listed[day]!r} and {spec!r}"
-                    raise ValueError(
-                        f"{DAY_NAMES[day]} is listed twice ({where}); give each day once with all its windows"
-                    )
-                listed[day] = spec
-                try:
-                    windows.extend(_parse_window(day, text) for text in ([texts] if isinstance(texts, str) else texts))
-                except ValueError as exc:
-                    raise ValueError(f"{spec}: {exc}") from None
-        return cls(name=name, timezone=zone, windows=tuple(windows), closed=closed or {})
+        return cls(name=name, timezone=zone, windows=parse_hours(hours), closed=closed or {})
+
+    def _closed_stretch(self, u: datetime) -> tuple[date, int] | None:
+        """Where ``u`` (UTC) falls while the calendar is closed: its local date and how many of that day's spans
+        had started; None while open (or in a repeated hour that belongs to the day before).
+
+        The next opening, and so any deadline counted in open time, is the same all through one closed
+        stretch: next_open and add_business_time keep their answers by it (most messages come out of hours).
+        """
+        first, following, spans, day = self._today[0]
+        if not first <= u < following:
+            first, following, spans, day = self._today[0] = self._day(u.astimezone(self.timezone).date())
+            if not first <= u < following:
+                return None
+        place = len(spans)
+        for i, (s, e) in enumerate(spans):
+            if u < s:
+                place = i
+                break
+            if u < e:
+                return None
+        if len(self._opens) + len(self._deadlines) >= 4 * _CACHE_DAYS:
+            self._opens.clear()
+            self._deadlines.clear()
+        return day, place
 
     def _starting(self, day: date) -> tuple[_Span, ...]:
         """The openings that start on local ``day``, as UTC spans in order (cached)."""
@@ -287,11 +358,11 @@ class Calendar:
         if found is None:
             if len(self._days) >= _CACHE_DAYS:
                 self._days.clear()
-            first = datetime.combine(day, _MIDNIGHT, self.timezone).astimezone(UTC)
-            following = datetime.combine(day + _ONE_DAY, _MIDNIGHT, self.timezone).astimezone(UTC)
+            first = datetime.combine(day, MIDNIGHT, self.timezone).astimezone(UTC)
+            following = datetime.combine(day + _ONE_DAY, MIDNIGHT, self.timezone).astimezone(UTC)
             # yesterday's overnight windows reach into today, unless yesterday was closed
             tails = tuple(span for span in self._starting(day - _ONE_DAY) if span[1] > first)
-            found = self._days[day] = (first, following, tails + self._starting(day))
+            found = self._days[day] = (first, following, tails + self._starting(day), day)
         return found
 
     def _span_at(self, u: datetime) -> _Span | None:
@@ -313,77 +384,3 @@ class Calendar:
 def _later(today: date, moment: datetime) -> str:
     """A later moment: "Tue 09:00" within the week, "Mon 4 Jan 09:00" beyond it."""
     return day_time(moment) if (moment.date() - today).days >= 6 else _wd_hm(moment)
-
-
-def _day_list(days: list[int]) -> str:
-    """[0, 1, 2, 4] → "Mon–Wed,Fri"."""
-    if len(days) == 7:
-        return "daily"
-    runs: list[list[int]] = []
-    for day in days:
-        if runs and runs[-1][-1] == day - 1:
-            runs[-1].append(day)
-        else:
-            runs.append([day])
-    if len(runs) > 1 and runs[0][0] == 0 and runs[-1][-1] == 6:  # "fri-mon" reads better than "Mon,Fri–Sun"
-        runs = [*runs[1:-1], runs[-1] + runs[0]]
-    names = [DAY_NAMES[r[0]].title() + (f"–{DAY_NAMES[r[-1]].title()}" if len(r) > 1 else "") for r in runs]
-    return ",".join(names)
-
-
-def _day_spec(spec: str) -> list[int]:
-    """ "mon-fri" / "fri-mon" (wraps the week) / "mon,wed,fri" / "daily" → weekday numbers, repeats kept."""
-    if not isinstance(spec, str):
-        raise ValueError(f"day {spec!r}: {_DAY_SPEC_HELP}")
-    text = spec.strip().lower()
-    if text == "daily":
-        return list(range(7))
-    days: list[int] = []
-    for part in text.split(","):
-        ends = [name.strip() for name in part.split("-")]
-        unknown = next((name for name in ends if name not in _DAYS), None)
-        if unknown is not None or len(ends) > 2:
-            raise ValueError(f"unknown day {unknown if unknown is not None else part!r} in {spec!r}: {_DAY_SPEC_HELP}")
-        first, last = _DAYS[ends[0]], _DAYS[ends[-1]]
-        days.extend((first + i) % 7 for i in range((last - first) % 7 + 1))
-    return days
-
-
-def _parse_window(day: int, text: str) -> Window:
-    found = _WINDOW.fullmatch(text) if isinstance(text, str) else None
-    if found is None:
-        raise ValueError(
-            f"bad window {text!r}: write HH:MM-HH:MM, e.g. 09:00-17:30 (HH:MM-HH:MM+1 if it ends the next day)"
-        )
-    sh, sm, eh, em = (int(g) for g in found.group(1, 2, 3, 4))
-    crosses = found[5] is not None
-    if sh > 23 or sm > 59 or eh > 24 or em > 59 or (eh == 24 and em):
-        raise ValueError(f"bad time in window {text.strip()!r}: hours 00–23 (24:00 only as an end), minutes 00–59")
-    if eh == 24:
-        if crosses:
-            raise ValueError(f"window {text.strip()}: 24:00 already ends the day; drop the +1")
-        return Window(day, time(sh, sm), _MIDNIGHT, overnight=True)
-    if crosses and sh == sm == eh == em == 0:
-        raise ValueError("window 00:00-00:00+1 would last 24 hours; write 00:00-24:00 for the whole day")
-    return Window(day, time(sh, sm), time(eh, em), overnight=crosses)
-
-
-def _check_overlaps(windows: Sequence[Window]) -> None:
-    """Windows on one weekly line, in microseconds from Monday 00:00, must not overlap (touching is fine)."""
-    line = sorted(
-        ((_micros(w.weekday, w.start), _micros(w.weekday + w.overnight, w.end), w) for w in windows), key=_first
-    )
-    # the week wraps: Sunday's overnight tail lands on Monday
-    wrap = [(line[-1], (line[0][0] + _WEEK_US, 0, line[0][2]))] if line else []
-    for (_, end, a), (start, _, b) in [*pairwise(line), *wrap]:
-        if start < end:
-            why = "" if a.weekday == b.weekday else " (a window that crosses midnight must end before the next opens)"
-            raise ValueError(f"windows {DAY_NAMES[a.weekday]} {a} and {DAY_NAMES[b.weekday]} {b} overlap{why}")
-
-
-def _micros(day: int, t: time) -> int:
-    return day * _DAY_US + ((t.hour * 60 + t.minute) * 60 + t.second) * 1_000_000 + t.microsecond
-
-
-def _first(item: tuple[int, int, Window]) -> int:
-    return item[0]

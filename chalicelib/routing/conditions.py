@@ -1,20 +1,102 @@
-"""Conditions compiled once into predicates over one decision's facts, and explained in words."""
+"""Conditions: read from the compiled rules, checked against the facts and calendars they may name, explained.
+
+The generated matcher (codegen.py) decides which route matches; the explanation of the route that
+matched is all a decision needs from here. An explanation tests a condition itself only for `any`,
+to name the alternatives that held, so nothing is prepared for testing in advance.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
+from typing import Any, TypeAlias
 
-from chalicelib.routing.schema import (
-    AllCondition,
-    AnyCondition,
-    CalendarCondition,
-    Condition,
-    NotCondition,
-)
+from chalicelib.routing.record import Record
+
+#: the operators of a fact condition, as routing.yaml spells them
+OPERATORS = ("eq", "in", "gt", "gte", "lt", "lte", "contains_any", "matches")
+
+
+class Fact(Record):
+    """Compare one fact with one operator."""
+
+    _fields = ("fact", "op", "value")
+    __slots__ = _fields
+    fact: str
+    op: str
+    value: Any
+
+    def __init__(self, fact: str, op: str, value: Any) -> None:
+        super().__init__(fact, op, value)
+
+
+class InCalendar(Record):
+    """True while the named calendar is open."""
+
+    _fields = ("calendar",)
+    __slots__ = _fields
+    calendar: str
+
+    def __init__(self, calendar: str) -> None:
+        super().__init__(calendar)
+
+
+class AllOf(Record):
+    _fields = ("members",)
+    __slots__ = _fields
+    members: tuple[Condition, ...]
+
+    def __init__(self, members: tuple[Condition, ...]) -> None:
+        super().__init__(members)
+
+
+class AnyOf(Record):
+    _fields = ("members",)
+    __slots__ = _fields
+    members: tuple[Condition, ...]
+
+    def __init__(self, members: tuple[Condition, ...]) -> None:
+        super().__init__(members)
+
+
+class Not(Record):
+    _fields = ("inner",)
+    __slots__ = _fields
+    inner: Condition
+
+    def __init__(self, inner: Condition) -> None:
+        super().__init__(inner)
+
+
+Condition: TypeAlias = Fact | InCalendar | AllOf | AnyOf | Not
+
+
+def _number(value: Any) -> Any:
+    # pydantic reads a number as float wherever a condition takes one (str | float | bool): so do we
+    return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+def condition(data: dict[str, Any]) -> Condition:
+    if "all" in data:
+        return AllOf(tuple(condition(c) for c in data["all"]))
+    if "any" in data:
+        return AnyOf(tuple(condition(c) for c in data["any"]))
+    if "not" in data:
+        return Not(condition(data["not"]))
+    if "in_calendar" in data:
+        return InCalendar(data["in_calendar"])
+    (op,) = (k for k in data if k != "fact")
+    value = data[op]
+    if op == "in":
+        value = tuple(_number(v) for v in value)
+    elif op == "contains_any":
+        value = tuple(value)
+    elif op in ("eq", "gt", "gte", "lt", "lte"):
+        value = _number(value)
+    if op not in OPERATORS:
+        raise ValueError(f"unknown operator {op!r}")
+    return Fact(data["fact"], op, value)
+
 
 #: every fact a condition may name, with its kind (which operators make sense on it)
 FACTS: dict[str, str] = {
@@ -51,38 +133,62 @@ _OPERATORS_BY_KIND = {
 }
 
 
-@dataclass
-class Context:
-    """One decision's facts, and whether each calendar is open."""
-
-    facts: Mapping[str, Any]
-    now: datetime
-    #: whether a calendar is open at ``now`` (the rules memoise it per minute)
-    is_open: Callable[[str, datetime], bool]
-    _open: dict[str, bool] = field(default_factory=dict)
-
-    def calendar_open(self, name: str) -> bool:
-        # several routes may ask about the same calendar: once per decision
-        known = self._open.get(name)
-        if known is None:
-            known = self._open[name] = self.is_open(name, self.now)
-        return known
-
-
-Predicate = Callable[[Context], bool]
-Explainer = Callable[[Context], str]
-
-
-@dataclass(frozen=True)
-class Compiled:
-    """A condition prepared once: the test every decision runs, and the words for the one that matched."""
-
-    test: Predicate
-    explain: Explainer
-
-
 class ConditionError(ValueError):
     """A condition names an unknown fact or calendar, or uses an operator that does not fit."""
+
+
+def check_condition(
+    cond: Condition,
+    calendars: Mapping[str, Any],
+    forbidden: frozenset[str] = frozenset(),
+    extra: Mapping[str, str] | None = None,
+) -> None:
+    """Every name known, every operator fitting its fact's kind, every pattern a regular expression."""
+    if isinstance(cond, AllOf | AnyOf):
+        for member in cond.members:
+            check_condition(member, calendars, forbidden, extra)
+        return
+    if isinstance(cond, Not):
+        check_condition(cond.inner, calendars, forbidden, extra)
+        return
+    if isinstance(cond, InCalendar):
+        if cond.calendar not in calendars:
+            raise ConditionError(f"unknown calendar {cond.calendar!r} (calendars: {', '.join(sorted(calendars))})")
+        return
+    # facts named by the document itself: oncall.<rotation> for each rotation it declares
+    known = {**FACTS, **(extra or {})}
+    if cond.fact not in known or cond.fact in forbidden:
+        raise ConditionError(f"unknown fact {cond.fact!r} (facts: {', '.join(f for f in known if f not in forbidden)})")
+    op, value, kind = cond.op, cond.value, known[cond.fact]
+    if op not in _OPERATORS_BY_KIND[kind]:
+        raise ConditionError(
+            f"{cond.fact} is a {kind} fact: use one of {', '.join(sorted(_OPERATORS_BY_KIND[kind]))}, not {op}"
+        )
+    if op in ("gt", "gte", "lt", "lte") and isinstance(value, bool):
+        raise ConditionError(f"{cond.fact} {op}: compare with a number")
+    if op == "matches":
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ConditionError(f"{cond.fact} matches: not a regular expression ({exc})") from None
+
+
+def names(cond: Condition) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The facts and the calendars a condition names, each once, in order."""
+    facts: dict[str, None] = {}
+    calendars: dict[str, None] = {}
+    pending = [cond]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, AllOf | AnyOf):
+            pending.extend(reversed(node.members))
+        elif isinstance(node, Not):
+            pending.append(node.inner)
+        elif isinstance(node, InCalendar):
+            calendars[node.calendar] = None
+        else:
+            facts[node.fact] = None
+    return tuple(facts), tuple(calendars)
 
 
 def _show(value: Any) -> str:
@@ -96,100 +202,73 @@ def _show(value: Any) -> str:
 _SYMBOLS = {"eq": "=", "in": "in", "gt": ">", "gte": "≥", "lt": "<", "lte": "≤"}
 
 
-def _fact_test(name: str, op: str, value: Any, kind: str) -> Predicate:
-    # one closure per operator, each a single dict lookup and comparison: this runs for every route
+def holds(cond: Condition, facts: Mapping[str, Any], is_open: Mapping[str, bool], kinds: Mapping[str, str]) -> bool:
+    """Whether ``cond`` holds, as the generated matcher decides it (only `any` explanations ask)."""
+    if isinstance(cond, AllOf):
+        return all(holds(c, facts, is_open, kinds) for c in cond.members)
+    if isinstance(cond, AnyOf):
+        return any(holds(c, facts, is_open, kinds) for c in cond.members)
+    if isinstance(cond, Not):
+        return not holds(cond.inner, facts, is_open, kinds)
+    if isinstance(cond, InCalendar):
+        return is_open[cond.calendar]
+    fact, op, value = facts[cond.fact], cond.op, cond.value
     if op == "eq":
-        return lambda ctx: bool(ctx.facts[name] == value)
+        return bool(fact == value)
     if op == "in":
-        members = frozenset(value)
-        return lambda ctx: ctx.facts[name] in members
-    if op in ("gt", "gte", "lt", "lte"):
-        number = float(value)
-        if op == "gt":
-            return lambda ctx: bool(ctx.facts[name] > number)
-        if op == "gte":
-            return lambda ctx: bool(ctx.facts[name] >= number)
-        if op == "lt":
-            return lambda ctx: bool(ctx.facts[name] < number)
-        return lambda ctx: bool(ctx.facts[name] <= number)
+        return fact in frozenset(value)
+    if op == "gt":
+        return bool(fact > float(value))
+    if op == "gte":
+        return bool(fact >= float(value))
+    if op == "lt":
+        return bool(fact < float(value))
+    if op == "lte":
+        return bool(fact <= float(value))
     if op == "contains_any":
-        needles = tuple(str(v).lower() for v in value)
-        if kind == "list":
-            wanted = frozenset(needles)
-            return lambda ctx: not wanted.isdisjoint(ctx.facts[name])
-        return lambda ctx: any(n in ctx.facts[name] for n in needles)
-    pattern = re.compile(value, re.IGNORECASE)
-    return lambda ctx: pattern.search(str(ctx.facts[name])) is not None
+        needles = [str(v).lower() for v in value]
+        if kinds[cond.fact] == "list":
+            return not frozenset(needles).isdisjoint(fact)
+        return any(n in fact for n in needles)
+    return re.compile(value, re.IGNORECASE).search(str(fact)) is not None
 
 
-def _fact_explainer(name: str, op: str, value: Any, kind: str) -> Explainer:
-    if kind == "text":
+#: (facts, calendars' openness) → words
+Explainer = Callable[[Mapping[str, Any], Mapping[str, bool]], str]
+
+
+def explainer(cond: Condition, kinds: Mapping[str, str]) -> Explainer:
+    """The condition in words, with the values that made it hold: "customer.mrr ≥ 1000.0 (4800.0)".
+
+    Prepared once per route, on its first match: the words that never change are joined in advance.
+    """
+    if isinstance(cond, AllOf):
+        parts = [explainer(c, kinds) for c in cond.members]
+        return lambda facts, is_open: " and ".join([part(facts, is_open) for part in parts])
+    if isinstance(cond, AnyOf):
+        # name the alternatives that held
+        alternatives = [(c, explainer(c, kinds)) for c in cond.members]
+        return lambda facts, is_open: " or ".join(
+            [
+                part(facts, is_open)
+                for _, part in ([a for a in alternatives if holds(a[0], facts, is_open, kinds)] or alternatives)
+            ]
+        )
+    if isinstance(cond, Not):
+        inner = explainer(cond.inner, kinds)
+        if isinstance(cond.inner, InCalendar):
+            return inner  # "calendar office is closed" says it
+        return lambda facts, is_open: f"not ({inner(facts, is_open)})"
+    if isinstance(cond, InCalendar):
+        name, opened, closed = cond.calendar, f"calendar {cond.calendar} is open", f"calendar {cond.calendar} is closed"
+        return lambda facts, is_open: opened if is_open[name] else closed
+    fact, op, value = cond.fact, cond.op, cond.value
+    if kinds[fact] == "text":
         if op == "contains_any":
-            return lambda ctx: (
-                f"{name} contains {_show([v for v in value if str(v).lower() in ctx.facts[name]] or value)}"
+            return lambda facts, is_open: (
+                f"{fact} contains {_show([v for v in value if str(v).lower() in facts[fact]] or value)}"
             )
-        return lambda ctx: f"{name} {op} {_show(value)}"
-    head = f"{name} {_SYMBOLS.get(op, op)} {_show(value)}"
-    return lambda ctx: f"{head} ({_show(ctx.facts[name])})"
-
-
-def _chain(tests: list[Predicate], every: bool) -> Predicate:
-    """and/or over closures without a generator per call (routes are tested on every decision)."""
-    if len(tests) == 1:
-        return tests[0]
-    first, rest = tests[0], _chain(tests[1:], every)
-    if every:
-        return lambda ctx: first(ctx) and rest(ctx)
-    return lambda ctx: first(ctx) or rest(ctx)
-
-
-def compile_condition(
-    cond: Condition,
-    calendars: Mapping[str, Any],
-    forbidden: frozenset[str] = frozenset(),
-    extra: Mapping[str, str] | None = None,
-) -> Compiled:
-    """Check names and operators, then build the test and its explanation; raises ConditionError."""
-    if isinstance(cond, AllCondition | AnyCondition):
-        every = isinstance(cond, AllCondition)
-        members = cond.all if isinstance(cond, AllCondition) else cond.any
-        parts = [compile_condition(c, calendars, forbidden, extra) for c in members]
-        test = _chain([p.test for p in parts], every)
-        if every:
-            return Compiled(test, lambda ctx: " and ".join(p.explain(ctx) for p in parts))
-        # for "any", name the alternatives that held
-        return Compiled(
-            test, lambda ctx: " or ".join(p.explain(ctx) for p in ([q for q in parts if q.test(ctx)] or parts))
-        )
-    if isinstance(cond, NotCondition):
-        inner = compile_condition(cond.not_, calendars, forbidden, extra)
-        negated = inner.test
-        if isinstance(cond.not_, CalendarCondition):
-            return Compiled(lambda ctx: not negated(ctx), inner.explain)  # "calendar office is closed" says it
-        return Compiled(lambda ctx: not negated(ctx), lambda ctx: f"not ({inner.explain(ctx)})")
-    if isinstance(cond, CalendarCondition):
-        name = cond.in_calendar
-        if name not in calendars:
-            raise ConditionError(f"unknown calendar {name!r} (calendars: {', '.join(sorted(calendars))})")
-        return Compiled(
-            lambda ctx: ctx.calendar_open(name),
-            lambda ctx: f"calendar {name} is {'open' if ctx.calendar_open(name) else 'closed'}",
-        )
-    # facts named by the document itself: oncall.<rotation> for each rotation it declares
-    known = {**FACTS, **(extra or {})}
-    if cond.fact not in known or cond.fact in forbidden:
-        raise ConditionError(f"unknown fact {cond.fact!r} (facts: {', '.join(f for f in known if f not in forbidden)})")
-    op, value = cond.operator()
-    kind = known[cond.fact]
-    if op not in _OPERATORS_BY_KIND[kind]:
-        raise ConditionError(
-            f"{cond.fact} is a {kind} fact: use one of {', '.join(sorted(_OPERATORS_BY_KIND[kind]))}, not {op}"
-        )
-    if op in ("gt", "gte", "lt", "lte") and isinstance(value, bool):
-        raise ConditionError(f"{cond.fact} {op}: compare with a number")
-    if op == "matches":
-        try:
-            re.compile(value)
-        except re.error as exc:
-            raise ConditionError(f"{cond.fact} matches: not a regular expression ({exc})") from None
-    return Compiled(_fact_test(cond.fact, op, value, kind), _fact_explainer(cond.fact, op, value, kind))
+        said = f"{fact} {op} {_show(value)}"
+        return lambda facts, is_open: said
+    head = f"{fact} {_SYMBOLS.get(op, op)} {_show(value)} ("
+    return lambda facts, is_open: head + _show(facts[fact]) + ")"

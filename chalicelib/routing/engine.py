@@ -2,112 +2,136 @@
 
 from __future__ import annotations
 
-import string
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Any
+from collections.abc import Iterator, Mapping
+from datetime import UTC, date, datetime
+from operator import itemgetter
+from typing import TYPE_CHECKING, Any
 
-from chalicelib.model.event import Channel
-from chalicelib.routing.calendars import Calendar
-from chalicelib.routing.codegen import compile_matcher
-from chalicelib.routing.conditions import FACTS, Compiled, ConditionError, compile_condition
+from chalicelib.routing.calendars import Calendar, to_utc
+from chalicelib.routing.checks import Path, check_names
+from chalicelib.routing.checks import Problem as Problem
+from chalicelib.routing.checks import RulesError as RulesError
+from chalicelib.routing.codegen import compile_matcher, compile_scanner
+from chalicelib.routing.conditions import (
+    FACTS,
+    Condition,
+    ConditionError,
+    Explainer,
+    check_condition,
+    explainer,
+    names,
+)
+from chalicelib.routing.document import Actions, Document
+from chalicelib.routing.reader import parse
+from chalicelib.routing.record import Record
 from chalicelib.routing.rotations import OnCall, Rotation
-from chalicelib.routing.schema import Actions, Condition, RulesDocument
 
-#: a place in the rules document, as keys and list indexes: ("routes", 3, "then", "team")
-Path = tuple[str | int, ...]
-#: what an auto-reply template may say
-TEMPLATE_FIELDS = frozenset({"first_name", "name", "reply_by", "team", "ticket_ref"})
+if TYPE_CHECKING:
+    from chalicelib.routing.schema import RulesDocument
 
-
-@dataclass(frozen=True)
-class Problem:
-    path: Path
-    message: str
+#: plans (what a route path decides) kept per rules; a path is a few route indexes, so this many is plenty
+PLAN_CACHE = 4096
+#: the reasons kept per route, by the values they name
+_REASONS_KEPT = 256
+#: all of time, as the stretch that starts every intersection
+_EVER = (datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC))
 
 
-class RulesError(ValueError):
-    """The rules document is inconsistent; every problem names where."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        super().__init__("; ".join(f"{'.'.join(map(str, p.path))}: {p.message}" for p in problems))
-        self.problems = problems
-
-
-@dataclass(frozen=True)
-class CompiledRoute:
+class CompiledRoute(Record):
+    _fields = ("name", "condition", "continue_", "then", "heading")
+    __slots__ = _fields
     name: str
     #: None: the route has no `when` and matches everything
-    condition: Compiled | None
+    condition: Condition | None
     continue_: bool
     then: Actions
+    #: how its reason starts: "route 'vip' matched: "
+    heading: str
+
+    def __init__(self, name: str, condition: Condition | None, continue_: bool, then: Actions, heading: str) -> None:
+        super().__init__(name, condition, continue_, then, heading)
 
 
-class MinuteMemo:
-    """Answers that depend only on the minute: calendar openness, the business-hours reason, who is on call.
+class Moment(Record):
+    """What holds through a stretch of time: calendars' openness, the business-hours words, who is on call.
 
-    Windows, handoffs and closed dates fall on whole minutes, so within one minute these answers
-    cannot change; a burst of messages in the same minute (an outage) pays for them once. Only the
-    current minute is kept: messages are triaged in arrival order.
+    Each answer holds from one calendar window, gap or on-call handoff to the next, so a run of messages
+    in one stretch (a night, an outage) works them out once; a new stretch starts a new Moment.
     """
 
-    def __init__(self) -> None:
-        self._state: tuple[int, dict[Any, Any]] = (-1, {})
+    _fields = ("open", "closed", "hours", "on_call", "oncall_facts", "memo")
+    __slots__ = _fields
+    open: dict[str, bool]
+    #: for each calendar that is closed, which closed stretch (see Calendar.openness); None while open
+    closed: dict[str, tuple[date, int] | None]
+    #: the default calendar's explanation after the local time, whether the time goes first, and its local date
+    hours: tuple[str, bool, date]
+    on_call: dict[str, OnCall]
+    #: "oncall.<rotation>" → the person, as facts
+    oncall_facts: dict[str, str]
+    #: what decide() works out from who is on call (pages, dial lists), kept while the same people are
+    memo: dict[Any, Any]
 
-    def get(self, now: datetime, key: Any, compute: Callable[[], Any]) -> Any:
-        minute = int(now.timestamp()) // 60
-        current, values = self._state
-        if current != minute:
-            values = {}
-            # one tuple, replaced whole: the local platform's threads may share these rules
-            self._state = (minute, values)
-        if key not in values:
-            values[key] = compute()
-        return values[key]
+    def __init__(
+        self,
+        open: dict[str, bool],
+        closed: dict[str, tuple[date, int] | None],
+        hours: tuple[str, bool, date],
+        on_call: dict[str, OnCall],
+        oncall_facts: dict[str, str],
+        memo: dict[Any, Any],
+    ) -> None:
+        super().__init__(open, closed, hours, on_call, oncall_facts, memo)
 
 
 class CompiledRules:
-    """Everything decide() needs, prepared once: calendars, rotations, predicates, the lexicon."""
+    """Everything decide() needs, prepared once: calendars, rotations, matchers, the lexicon."""
 
     def __init__(
-        self, document: RulesDocument, holidays: Mapping[str, Mapping[date, str]], version: str, source: str
+        self,
+        document: Document | RulesDocument,
+        holidays: Mapping[str, Mapping[date, str]],
+        version: str,
+        source: str,
     ) -> None:
+        if not isinstance(document, Document):
+            # the validated model (`switchboard rules compile`) is read through the JSON the Lambda
+            # loads, so the checks here and the Lambda see the same document
+            document = parse(document.model_dump(mode="json", by_alias=True, exclude_none=True))
         self.document = document
         self.version = version
         self.source = source
         problems: list[Problem] = []
         self.calendars = dict(_build_calendars(document, holidays, problems))
         self.rotations = dict(_build_rotations(document, problems))
-        problems.extend(_check_names(document))
+        problems.extend(check_names(document))
         # names are checked against the calendars declared, so one broken calendar is one error, not many
         declared = document.calendars
         self.extra_facts = {f"oncall.{name}": "str" for name in document.rotations}
-        # tiers are tested by the generated matcher below; compiling here checks their names and operators
+        self.kinds = {**FACTS, **self.extra_facts}
         for i, tier in enumerate(document.tiers):
-            _compile(
-                tier.when, declared, ("tiers", i, "when"), problems, self.extra_facts, frozenset({"customer.tier"})
-            )
+            _check(tier.when, declared, ("tiers", i, "when"), problems, self.extra_facts, frozenset({"customer.tier"}))
         self.tier_names = [tier.name for tier in document.tiers]
         self.routes: list[CompiledRoute] = []
         for i, route in enumerate(document.routes):
-            condition = (
-                None
-                if route.when is None
-                else _compile(route.when, declared, ("routes", i, "when"), problems, self.extra_facts)
-            )
-            self.routes.append(CompiledRoute(route.name, condition, route.continue_, route.then))
+            if route.when is not None:
+                _check(route.when, declared, ("routes", i, "when"), problems, self.extra_facts)
+            heading = f"route {route.name!r} matched{' (continue)' if route.continue_ else ''}: "
+            self.routes.append(CompiledRoute(route.name, route.when, route.continue_, route.then, heading))
         if problems:
             raise RulesError(problems)
-        kinds = {**FACTS, **self.extra_facts}
-        # the hot path: every route's and tier's condition in one generated function each
-        self.match_route = compile_matcher([r.when for r in document.routes], kinds)
-        self.match_tier = compile_matcher([t.when for t in document.tiers], kinds)
+        # the hot path: every route's and tier's condition in one generated function each; the route
+        # matcher is entered at 0, or just after a route that continues
+        entries = [i + 1 for i, route in enumerate(document.routes) if route.continue_]
+        self.match_route = compile_matcher([r.when for r in document.routes], self.kinds, entries)
+        self.match_tier = compile_matcher([t.when for t in document.tiers], self.kinds)
         urgency = document.urgency
         self.channel_priors = dict(urgency.channel_priors)
-        #: phrases and time pressure in one pass over the text
+        #: each channel's prior and how a reason names it
+        self.channel_parts = {channel: (score, f"{channel} +{score}") for channel, score in self.channel_priors.items()}
+        #: phrases and time pressure in one pass over the text: (phrase, points, how a reason names it)
         self.weighted_phrases = tuple(
-            (p.lower(), w) for p, w in (*urgency.phrases.items(), *urgency.time_pressure.items())
+            (p.lower(), w, f"{p.lower()!r} +{w}") for p, w in (*urgency.phrases.items(), *urgency.time_pressure.items())
         )
         self.sentiment_weight = urgency.sentiment.weight if urgency.sentiment else 0
         self.sentiment_channels = frozenset(urgency.sentiment.channels if urgency.sentiment else ())
@@ -118,49 +142,120 @@ class CompiledRules:
             (urgency.levels.high, "high"),
             (urgency.levels.normal, "normal"),
         )
-        self.buying_phrases = tuple(p.lower() for p in document.intent.buying)
+        #: each score's level, 0 to 100: the first threshold it reaches
+        self.level_of = tuple(next((name for at, name in self.levels if score >= at), "low") for score in range(101))
+        self.buying_phrases = tuple(p.lower() for p in document.buying)
+        #: every phrase looked for in one generated function
+        self.scan = compile_scanner(self.weighted_phrases, self.buying_phrases)
         self.default_calendar = self.calendars[document.default_calendar]
-        self.memo = MinuteMemo()
-        # an override may start at any second; then who is on call can change within a minute
-        self.on_call_by_minute = all(
-            o.start.second == o.start.microsecond == o.end.second == o.end.microsecond == 0
-            for spec in document.rotations.values()
-            for o in spec.overrides
-        )
+        #: decide()'s plans by route path (see plans.py)
+        self.plans: dict[tuple[int, ...], Any] = {}
+        #: a matched route's reason, prepared on its first match (most routes never match)
+        self._reasons: dict[int, Explainer] = {}
+        # the current stretch [lo, hi) and its answers: messages are triaged in arrival order
+        self._moment: tuple[datetime, datetime, Moment | None] = (*_EVER[::-1], None)
+
+    def moment(self, now: datetime) -> Moment:
+        """The answers at ``now``, from the stretch it falls in."""
+        # the clock gives UTC: then the stretch is two cheap comparisons away
+        u = now if now.tzinfo is UTC else to_utc(now)
+        lo, hi, moment = self._moment
+        if lo <= u < hi and moment is not None:
+            return moment
+        return self._moment_at(u, moment)
+
+    def _moment_at(self, u: datetime, last: Moment | None) -> Moment:
+        lo, hi = _EVER
+        is_open, closed = {}, {}
+        for name, calendar in self.calendars.items():
+            is_open[name], starts, ends, closed[name] = calendar.openness(u)
+            lo, hi = max(lo, starts), min(hi, ends)
+        tail, timed, starts, ends = self.default_calendar.explain_parts(u)
+        lo, hi = max(lo, starts), min(hi, ends)
+        on_call = {}
+        for name, rotation in self.rotations.items():
+            on_call[name], starts, ends = rotation.on_call_through(u)
+            lo, hi = max(lo, starts), min(hi, ends)
+        # rotations hand out one OnCall object per shift (and override): the same objects, the same people
+        if last is not None and all(answer is last.on_call[name] for name, answer in on_call.items()):
+            facts, memo = last.oncall_facts, last.memo
+        else:
+            facts, memo = {f"oncall.{name}": answer.person for name, answer in on_call.items()}, {}
+        day = u.astimezone(self.default_calendar.timezone).date()
+        moment = Moment(is_open, closed, (tail, timed, day), on_call, facts, memo)
+        # one tuple, replaced whole: the local platform's threads may share these rules
+        self._moment = (lo, hi, moment)
+        return moment
+
+    def route_reason(self, index: int, facts: Mapping[str, Any], is_open: Mapping[str, bool]) -> str:
+        """ "route 'vip' matched: customer.tier = vip (vip)", for the route at ``index``, which matched."""
+        say = self._reasons.get(index)
+        if say is None:
+            say = self._reasons[index] = _reason(self.routes[index], self.kinds)
+        return say(facts, is_open)
 
     def is_open(self, calendar: str, now: datetime) -> bool:
-        return bool(self.memo.get(now, ("open", calendar), lambda: self.calendars[calendar].is_open(now)))
+        return self.calendars[calendar].is_open(now)
 
     def hours_reason(self, now: datetime) -> str:
-        return str(self.memo.get(now, "hours", lambda: self.default_calendar.explain(now)))
+        return self.default_calendar.explain(now)
 
     def on_call(self, rotation: str, now: datetime) -> OnCall:
-        if not self.on_call_by_minute:
-            return self.rotations[rotation].on_call(now)
-        on_call: OnCall = self.memo.get(now, ("on-call", rotation), lambda: self.rotations[rotation].on_call(now))
-        return on_call
+        return self.rotations[rotation].on_call(now)
 
     def team_calendar(self, team: str) -> Calendar:
         return self.calendars[self.document.teams[team].calendar]
 
 
-def _compile(
+def _reason(route: CompiledRoute, kinds: Mapping[str, str]) -> Explainer:
+    """A route's reason from the facts and calendars it names: kept by their values where the words allow.
+
+    The words for a condition depend only on the values of the facts and calendars it names. For
+    str and bool facts equal values are the same words (a str equals only a str, and the bool facts
+    are always bools), so the reason is kept by them: a matched route's explanation is then a lookup.
+    Numbers (1 == 1.0 == True, 0.0 == -0.0), the message text and sets of flags are explained anew.
+    """
+    heading, cond = route.heading, route.condition
+    if cond is None:
+        said = heading + "matches everything"
+        return lambda facts, is_open: said
+    why = explainer(cond, kinds)
+    named, calendars = names(cond)
+    if any(kinds[fact] not in ("str", "bool") for fact in named):
+        return lambda facts, is_open: heading + why(facts, is_open)
+    # a value for one name, a tuple for several: either way the same shape for every decision
+    values = itemgetter(*named) if named else lambda facts: ()
+    opened = itemgetter(*calendars) if calendars else lambda is_open: ()
+    kept: dict[tuple[Any, Any], str] = {}
+
+    def say(facts: Mapping[str, Any], is_open: Mapping[str, bool]) -> str:
+        key = (values(facts), opened(is_open))
+        words = kept.get(key)
+        if words is None:
+            if len(kept) >= _REASONS_KEPT:
+                kept.clear()
+            words = kept[key] = heading + why(facts, is_open)
+        return words
+
+    return say
+
+
+def _check(
     cond: Condition,
     calendars: Mapping[str, Any],
     path: Path,
     problems: list[Problem],
     extra: Mapping[str, str],
     forbidden: frozenset[str] = frozenset(),
-) -> Compiled | None:
+) -> None:
     try:
-        return compile_condition(cond, calendars, forbidden, extra)
+        check_condition(cond, calendars, forbidden, extra)
     except ConditionError as exc:
         problems.append(Problem(path, str(exc)))
-        return None
 
 
 def _build_calendars(
-    doc: RulesDocument, holidays: Mapping[str, Mapping[date, str]], problems: list[Problem]
+    doc: Document, holidays: Mapping[str, Mapping[date, str]], problems: list[Problem]
 ) -> Iterator[tuple[str, Calendar]]:
     for name, spec in doc.calendars.items():
         closed = {**holidays.get(name, {}), **spec.closed}
@@ -171,7 +266,7 @@ def _build_calendars(
             problems.append(Problem(("calendars", name, field), str(exc)))
 
 
-def _build_rotations(doc: RulesDocument, problems: list[Problem]) -> Iterator[tuple[str, Rotation]]:
+def _build_rotations(doc: Document, problems: list[Problem]) -> Iterator[tuple[str, Rotation]]:
     for name, spec in doc.rotations.items():
         overrides = [(o.person, o.start, o.end) for o in spec.overrides]
         try:
@@ -181,80 +276,3 @@ def _build_rotations(doc: RulesDocument, problems: list[Problem]) -> Iterator[tu
             )
         except ValueError as exc:
             problems.append(Problem(("rotations", name), str(exc)))
-
-
-def _check_names(doc: RulesDocument) -> list[Problem]:
-    """Every name the document uses must be defined: Alertmanager's checkReceiver, for our sections."""
-    problems: list[Problem] = []
-
-    def need(kind: str, name: str, known: Mapping[str, Any] | set[str], path: Path) -> None:
-        if name not in known:
-            choices = ", ".join(sorted(known)) or "none defined"
-            problems.append(Problem(path, f"unknown {kind} {name!r} ({kind}s: {choices})"))
-
-    topics = {team.topic for team in doc.teams.values()}
-    need("calendar", doc.default_calendar, doc.calendars, ("default_calendar",))
-    for name, person in doc.people.items():
-        need("topic", person.topic, topics, ("people", name, "topic"))
-    for name, team in doc.teams.items():
-        need("calendar", team.calendar, doc.calendars, ("teams", name, "calendar"))
-        for i, member in enumerate(team.members):
-            need("person", member, doc.people, ("teams", name, "members", i))
-    for name, rotation in doc.rotations.items():
-        for i, member in enumerate(rotation.members):
-            need("person", member, doc.people, ("rotations", name, "members", i))
-        for i, override in enumerate(rotation.overrides):
-            need("person", override.person, doc.people, ("rotations", name, "overrides", i, "person"))
-    sections: dict[str, Mapping[str, Any]] = {"person": doc.people, "team": doc.teams, "rotation": doc.rotations}
-    for name, policy in doc.escalation_policies.items():
-        for li, level in enumerate(policy.levels):
-            for ti, target in enumerate(level.notify):
-                kind, _, ref = target.partition(":")
-                need(kind, ref, sections[kind], ("escalation_policies", name, "levels", li, "notify", ti))
-    for channel in doc.urgency.channel_priors:
-        need("channel", channel, {c.value for c in Channel}, ("urgency", "channel_priors", channel))
-    if doc.urgency.sentiment:
-        for i, channel in enumerate(doc.urgency.sentiment.channels):
-            need("channel", channel, {c.value for c in Channel}, ("urgency", "sentiment", "channels", i))
-    for name, template in doc.auto_replies.items():
-        try:
-            fields = {f for _, f, _, _ in string.Formatter().parse(template) if f is not None}
-        except ValueError as exc:
-            problems.append(Problem(("auto_replies", name), f"not a template: {exc}"))
-            continue
-        for unknown in sorted(fields - TEMPLATE_FIELDS):
-            problems.append(
-                Problem(
-                    ("auto_replies", name),
-                    f"unknown placeholder {{{unknown}}} (use {', '.join(sorted(TEMPLATE_FIELDS))})",
-                )
-            )
-    seen: dict[str, int] = {}
-    for i, route in enumerate(doc.routes):
-        if route.name in seen:
-            problems.append(
-                Problem(
-                    ("routes", i, "name"), f"duplicate route name {route.name!r} (first at routes[{seen[route.name]}])"
-                )
-            )
-        seen.setdefault(route.name, i)
-        problems.extend(_check_actions(route.then, ("routes", i, "then"), doc, need))
-    problems.extend(_check_actions(doc.default.then, ("default", "then"), doc, need))
-    for field in ("team", "priority"):
-        if getattr(doc.default.then, field) is None:
-            problems.append(Problem(("default", "then", field), f"the default route must set {field}"))
-    return problems
-
-
-def _check_actions(then: Actions, path: Path, doc: RulesDocument, need: Any) -> list[Problem]:
-    if then.team is not None:
-        need("team", then.team, doc.teams, (*path, "team"))
-    if then.escalation is not None:
-        need("escalation policy", then.escalation, doc.escalation_policies, (*path, "escalation"))
-    if then.auto_reply is not None:
-        need("auto-reply", then.auto_reply, doc.auto_replies, (*path, "auto_reply"))
-    sections: dict[str, Mapping[str, Any]] = {"person": doc.people, "team": doc.teams, "rotation": doc.rotations}
-    for i, target in enumerate(then.dial or []):
-        kind, _, ref = target.partition(":")
-        need(kind, ref, sections[kind], (*path, "dial", i))
-    return []

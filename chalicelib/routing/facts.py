@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from chalicelib.model.customer import Customer
 from chalicelib.model.event import SupportEvent
-from chalicelib.routing.conditions import Context
-from chalicelib.routing.engine import CompiledRules
+from chalicelib.routing.engine import CompiledRules, Moment
+from chalicelib.routing.record import Record
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_NO_FLAGS: frozenset[str] = frozenset()
+_NO_PRIOR = (0, "")
+#: how a known customer was found, in words (None: by the id the caller gave)
+_FOUND = {"domain": "by email domain (an account we know)", None: "by id", "": "by id"}
+# English by hand, as strftime's %a gives them in the C locale, and at a fraction of its cost
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
-@dataclass(frozen=True)
-class Signals:
+class Signals(Record):
     """What the engine is told rather than computes: each needs more than the message itself.
 
     ``sentiment`` is VADER's compound score (-1 … 1), computed once per message by the caller
@@ -25,15 +29,13 @@ class Signals:
     from the same sender in the last hour, which needs the tickets table.
     """
 
-    sentiment: float | None = None
-    recent_contacts: int = 0
+    _fields = ("sentiment", "recent_contacts")
+    __slots__ = _fields
+    sentiment: float | None
+    recent_contacts: int
 
-
-@dataclass(frozen=True)
-class Urgency:
-    score: int
-    level: str
-    reasons: tuple[str, ...]
+    def __init__(self, sentiment: float | None = None, recent_contacts: int = 0) -> None:
+        super().__init__(sentiment, recent_contacts)
 
 
 def _ordinal(n: int) -> str:
@@ -41,15 +43,15 @@ def _ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
-def urgency_of(event: SupportEvent, text: str, signals: Signals, rules: CompiledRules) -> Urgency:
-    """Score 0–100 from the channel, phrases, time pressure, tone and repeat contact; the level by threshold."""
-    channel = event.channel.value
-    score = rules.channel_priors.get(channel, 0)
-    parts = [f"{channel} +{score}"] if score else []
-    for phrase, weight in rules.weighted_phrases:
-        if phrase in text:
-            score += weight
-            parts.append(f"{phrase!r} +{weight}")
+def urgency(channel: str, text: str, signals: Signals, rules: CompiledRules) -> tuple[int, str, str, bool]:
+    """Score 0–100 from the channel, phrases, time pressure, tone and repeat contact; the level by threshold; why.
+
+    And, from the same look at the text, whether it shows buying intent.
+    """
+    score, said = rules.channel_parts.get(channel, _NO_PRIOR)
+    parts = [said] if score else []
+    points, buying = rules.scan(text, parts)
+    score += points
     tone = signals.sentiment
     # VADER calls compound ≤ -0.05 negative; only negativity raises urgency, scaled by how negative
     if tone is not None and tone <= -0.05 and rules.sentiment_weight and channel in rules.sentiment_channels:
@@ -60,14 +62,14 @@ def urgency_of(event: SupportEvent, text: str, signals: Signals, rules: Compiled
         points = min(rules.repeat_per_message * signals.recent_contacts, rules.repeat_max)
         score += points
         parts.append(f"{_ordinal(signals.recent_contacts + 1)} message this hour +{points}")
-    score = max(0, min(100, score))
-    level = next((name for threshold, name in rules.levels if score >= threshold), "low")
+    score = 0 if score < 0 else 100 if score > 100 else score
+    level = rules.level_of[score]
     why = ", ".join(parts) if parts else "nothing urgent in channel or words"
-    return Urgency(score, level, (f"urgency {score} ({level}): {why}",))
+    return score, level, f"urgency {score} ({level}): {why}", buying
 
 
 @lru_cache(maxsize=512)
-def _zone(name: str) -> ZoneInfo | None:
+def named_zone(name: str) -> ZoneInfo | None:
     # ZoneInfo itself keeps only 8 zones strongly; customers span more, and a reload reads a file
     try:
         return ZoneInfo(name)
@@ -77,62 +79,81 @@ def _zone(name: str) -> ZoneInfo | None:
 
 def zone_or(name: str, fallback: ZoneInfo) -> ZoneInfo:
     """The named zone, or ``fallback`` for a name the directory got wrong (never fail a decision on it)."""
-    return _zone(name) or fallback
+    return named_zone(name) or fallback
 
 
 def gather(
-    event: SupportEvent, customer: Customer, now: datetime, rules: CompiledRules, signals: Signals
-) -> tuple[Context, list[str]]:
-    """All facts for one decision, and the reasons a person needs to follow it."""
-    text = f"{event.subject or ''}\n{event.text}".lower()
-    urgency = urgency_of(event, text, signals, rules)
+    event: SupportEvent, customer: Customer, now: datetime, rules: CompiledRules, signals: Signals, moment: Moment
+) -> tuple[dict[str, Any], dict[str, Any], list[str]]:
+    """All facts for one decision: those routes test, those the decision publishes, and the reasons so far.
+
+    The published facts leave out the message text (it is on the ticket already) and give the
+    customer's flags as one string.
+    """
+    subject = event.subject or ""
+    text = f"{subject}\n{event.text}".lower()
+    channel: str = event.channel._value_  # the plain value, without the enum descriptor's cost
+    score, level, why, buying = urgency(channel, text, signals, rules)
     calendar = rules.default_calendar
-    local = now.astimezone(calendar.timezone)
-    customer_zone = zone_or(customer.timezone, calendar.timezone) if customer.known else calendar.timezone
-    customer_local = now.astimezone(customer_zone)
+    zone = calendar.timezone
+    local = now.astimezone(zone)
+    weekday = local.weekday()
+    known = customer.known
+    customer_zone = (named_zone(customer.timezone) or zone) if known else zone
+    customer_local = local if customer_zone is zone else now.astimezone(customer_zone)
+    customer_weekday = customer_local.weekday()
+    flags = frozenset([f.lower() for f in customer.flags]) if customer.flags else _NO_FLAGS
+    today = local.date()
+    # the reason tells the instant's wall time, as Calendar.explain does: a time given in the zone itself
+    # comes back from astimezone as given, even one that a DST change skips
+    wall = local if now.tzinfo is not zone else now.astimezone(UTC).astimezone(zone)
+    tail, timed, day = moment.hours
+    if day != wall.date():  # a repeated hour that belongs to another day: the stretch's words do not hold
+        tail, timed, _, _ = calendar.explain_parts(now)
+    hours = f"{_DAYS[wall.weekday()]} {wall.hour:02d}:{wall.minute:02d} {zone.key}: {tail}" if timed else tail
+    matched_by, plan, mrr, ltv = customer.matched_by, customer.plan, customer.mrr, customer.ltv
     facts: dict[str, Any] = {
-        "channel": event.channel.value,
+        "channel": channel,
         "provider": event.provider,
         "text": text,
-        "subject": (event.subject or "").lower(),
-        "urgency.score": urgency.score,
-        "urgency.level": urgency.level,
-        "customer.known": customer.known,
-        "customer.prospect": not customer.known,
-        "customer.matched_by": customer.matched_by or "none",
-        "customer.plan": customer.plan,
-        "customer.mrr": customer.mrr,
-        "customer.ltv": customer.ltv,
+        "subject": subject.lower(),
+        "urgency.score": score,
+        "urgency.level": level,
+        "customer.known": known,
+        "customer.prospect": not known,
+        "customer.matched_by": matched_by or "none",
+        "customer.plan": plan,
+        "customer.mrr": mrr,
+        "customer.ltv": ltv,
         "customer.vip": customer.vip,
-        "customer.flags": frozenset(f.lower() for f in customer.flags),
-        "intent.buying": any(p in text for p in rules.buying_phrases),
+        "customer.flags": flags,
+        "intent.buying": buying,
         "contact.recent": signals.recent_contacts,
-        "time.weekday": WEEKDAYS[local.weekday()],
+        "time.weekday": WEEKDAYS[weekday],
         "time.hour": local.hour,
-        "time.holiday": local.date() in calendar.closed,
+        "time.holiday": today in calendar.closed,
         "time.customer_hour": customer_local.hour,
-        "time.customer_business_day": customer_local.weekday() < 5,
+        "time.customer_business_day": customer_weekday < 5,
+        **moment.oncall_facts,
     }
-    for name in rules.rotations:
-        facts[f"oncall.{name}"] = rules.on_call(name, now).person
-    ctx = Context(facts, now, rules.is_open)
-    found = rules.match_tier(facts, ctx.calendar_open, 0)
-    tier = rules.tier_names[found] if found >= 0 else "standard"
-    facts["customer.tier"] = tier
-    reasons = list(urgency.reasons)
-    if customer.known:
-        how = (
-            "by email domain (an account we know)"
-            if customer.matched_by == "domain"
-            else f"by {customer.matched_by or 'id'}"
+    found = rules.match_tier(facts, moment.open, 0)
+    tier = facts["customer.tier"] = rules.tier_names[found] if found >= 0 else "standard"
+    published = facts.copy()  # in the same order, less the text
+    del published["text"], published["subject"]
+    published["customer.flags"] = ", ".join(sorted(flags)) if flags else ""
+    if known:
+        how = _FOUND.get(matched_by) or f"by {matched_by}"
+        business = "a business day" if customer_weekday < 5 else "their weekend"
+        return (
+            facts,
+            published,
+            [
+                why,
+                f"customer {customer.name}, found {how}: plan {plan}, tier {tier}, MRR ${mrr:,.0f}, LTV ${ltv:,.0f}",
+                hours,
+                f"customer's local time {_DAYS[customer_weekday]} "
+                f"{customer_local.hour:02d}:{customer_local.minute:02d} {customer_zone.key}: {business}",
+            ],
         )
-        money = f"MRR ${customer.mrr:,.0f}, LTV ${customer.ltv:,.0f}"
-        reasons.append(f"customer {customer.name}, found {how}: plan {customer.plan}, tier {tier}, {money}")
-    else:
-        intent = "with buying intent" if facts["intent.buying"] else "no buying intent in the message"
-        reasons.append(f"unknown sender {customer.name}: a prospect, {intent}")
-    reasons.append(rules.hours_reason(now))
-    if customer.known:
-        business = "a business day" if facts["time.customer_business_day"] else "their weekend"
-        reasons.append(f"customer's local time {customer_local:%a %H:%M} {customer_zone.key}: {business}")
-    return ctx, reasons
+    intent = "with buying intent" if buying else "no buying intent in the message"
+    return facts, published, [why, f"unknown sender {customer.name}: a prospect, {intent}", hours]

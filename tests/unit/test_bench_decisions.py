@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 import yaml
 
-from bench import cold_start, decisions
+from bench import cold_start, decisions, rulesets, workload
 from bench.__main__ import main
-from bench.decisions import DecisionsResult, RouteCountResult, Timing
+from bench.decisions import DecisionsResult, RouteCountResult
+from bench.timing import Timing
 from cli.compile import RULES_YAML, compile_text
 from local.samples import EVENTS_DIR
 
@@ -31,7 +32,7 @@ def _conditions(node: Any) -> list[str]:
 
 
 def test_synthetic_routes_validate_and_come_before_the_shipped_ones() -> None:
-    text, synthetic = decisions.rules_text(100, SHIPPED)
+    text, synthetic = rulesets.rules_text(100, SHIPPED)
 
     compiled, rules = compile_text(text, "bench/routing-100.yaml")
 
@@ -44,9 +45,9 @@ def test_synthetic_routes_validate_and_come_before_the_shipped_ones() -> None:
 
 
 def test_rules_text_is_deterministic_and_refuses_fewer_routes_than_shipped() -> None:
-    assert decisions.rules_text(30, SHIPPED) == decisions.rules_text(30, SHIPPED)
+    assert rulesets.rules_text(30, SHIPPED) == rulesets.rules_text(30, SHIPPED)
     with pytest.raises(ValueError, match="fewer than"):
-        decisions.rules_text(len(SHIPPED_ROUTES) - 1, SHIPPED)
+        rulesets.rules_text(len(SHIPPED_ROUTES) - 1, SHIPPED)
 
 
 def test_samples_without_an_offline_adapter_are_skipped_and_named(tmp_path: Path) -> None:
@@ -55,7 +56,7 @@ def test_samples_without_an_offline_adapter_are_skipped_and_named(tmp_path: Path
     (tmp_path / "pigeon").mkdir()
     (tmp_path / "pigeon" / "coo.json").write_text('{"path": "/webhooks/pigeon", "body": {}}', encoding="utf-8")
 
-    events, skipped = decisions.sample_events(tmp_path)
+    events, skipped = workload.sample_events(tmp_path)
 
     assert [name for name, _ in events] == ["widget/free-howto"]
     assert len(skipped) == 1
@@ -63,7 +64,7 @@ def test_samples_without_an_offline_adapter_are_skipped_and_named(tmp_path: Path
 
 
 def test_customers_are_unique_and_spread_over_plans() -> None:
-    people = decisions.make_customers(300)
+    people = workload.make_customers(300)
 
     assert len({c.email for c in people}) == 300
     assert {c.plan for c in people} == {"free", "pro", "enterprise"}

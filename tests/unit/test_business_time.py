@@ -131,3 +131,30 @@ def test_add_business_time_properties(calendar: Calendar, base: datetime, offset
     # AND adding in two steps is adding once (b > 0: a zero step from a close moves to the next opening)
     twice = calendar.add_business_time(deadline, b * STEP)
     assert twice.astimezone(UTC) == calendar.add_business_time(start, (a + b) * STEP).astimezone(UTC)
+
+
+@settings(max_examples=60, deadline=None, database=None, derandomize=True)
+@given(
+    calendar_index=st.sampled_from(range(len(PROPERTY_CALENDARS))),
+    base=st.sampled_from(BASES),
+    asks=st.lists(st.tuples(st.integers(0, 6 * 96), st.integers(0, 80)), min_size=1, max_size=12),
+)
+def test_answers_do_not_depend_on_what_was_asked_before(calendar_index: int, base: datetime, asks) -> None:
+    # GIVEN one calendar asked many things in any order (it keeps answers per closed stretch and day)
+    shared = PROPERTY_CALENDARS[calendar_index]
+    for offset, steps in asks:
+        start = base + offset * STEP + timedelta(seconds=offset % 60)
+        # WHEN a fresh calendar with the same hours is asked the same THEN the answers agree
+        fresh = Calendar.build(shared.name, shared.timezone.key, _hours(shared), dict(shared.closed))
+        assert shared.add_business_time(start, steps * STEP) == fresh.add_business_time(start, steps * STEP)
+        assert shared.next_open(start) == Calendar.build(
+            shared.name, shared.timezone.key, _hours(shared), dict(shared.closed)
+        ).next_open(start)
+
+
+def _hours(calendar: Calendar) -> dict[str, list[str]]:
+    days = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    found: dict[str, list[str]] = {}
+    for window in calendar.windows:
+        found.setdefault(days[window.weekday], []).append(str(window))
+    return found

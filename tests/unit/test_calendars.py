@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from chalicelib.routing.calendars import Calendar, Window
+from chalicelib.routing.calendars import Calendar
+from chalicelib.routing.windows import Window
 
 NY = ZoneInfo("America/New_York")
 SYD = ZoneInfo("Australia/Sydney")
@@ -363,3 +364,54 @@ def test_calendar_is_a_hashable_value() -> None:
     )
     assert again == OFFICE
     assert hash(again) == hash(OFFICE)
+
+
+STRETCH_CALENDARS = [
+    OFFICE,
+    NIGHTS,
+    NIGHTLY_LONDON,
+    NY_DST,
+    NY_GAP,
+    NY_REPEAT,
+    SYD_NIGHT,
+    SYD_EARLY,
+    KIRI,
+    SPLIT_MIDNIGHT,
+]
+# every 37 minutes for two days around each DST change (both hemispheres), Thanksgiving and the offsite
+STRETCH_MOMENTS = [
+    base + k * timedelta(minutes=37, seconds=11)
+    for base in (
+        datetime(2026, 3, 7, 0, tzinfo=UTC),
+        datetime(2026, 10, 31, 12, tzinfo=UTC),
+        datetime(2026, 4, 4, 0, tzinfo=UTC),
+        datetime(2026, 10, 3, 0, tzinfo=UTC),
+        datetime(2026, 11, 25, 0, tzinfo=UTC),
+        datetime(2026, 12, 3, 0, tzinfo=UTC),
+    )
+    for k in range(78)
+]
+
+
+def probes(lo: datetime, hi: datetime) -> list[datetime]:
+    """The ends and middle of [lo, hi)."""
+    return [lo, lo + (hi - lo) / 2, hi - timedelta(microseconds=1)] if lo < hi else []
+
+
+@pytest.mark.parametrize("calendar", STRETCH_CALENDARS, ids=lambda c: c.name)
+def test_an_answer_holds_through_the_stretch_it_names(calendar: Calendar) -> None:
+    for now in STRETCH_MOMENTS:
+        # WHEN asked whether it is open, and how to say so, with the stretch those answers hold through
+        is_open, lo, hi, _ = calendar.openness(now)
+        tail, timed, words_lo, words_hi = calendar.explain_parts(now)
+        # THEN the answers are those of is_open and explain, and hold anywhere in the stretch
+        assert is_open == calendar.is_open(now)
+        assert lo <= now < hi or lo == hi == now
+        assert all(calendar.is_open(t) == is_open for t in probes(lo, hi)), now
+        assert calendar.explain(now).endswith(tail) and timed == (calendar.explain(now) != tail)
+        assert words_lo <= now < words_hi or words_lo == words_hi == now
+        for t in probes(words_lo, words_hi):
+            local = t.astimezone(calendar.timezone)
+            said = f"{local:%a %H:%M} {calendar.timezone.key}: {tail}" if timed else tail
+            if local.date() == now.astimezone(calendar.timezone).date():  # a repeated hour may belong to another day
+                assert calendar.explain(t) == said, (now, t)

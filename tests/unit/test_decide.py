@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import json
+import random
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from chalicelib.model.customer import Customer
+from chalicelib.model.decision import Decision
 from chalicelib.model.event import Channel, Sender, SupportEvent
 from chalicelib.routing.decide import decide
 from chalicelib.routing.facts import Signals
+from chalicelib.routing.loader import from_compiled
+from cli.compile import compile_text, render
 from tests.unit.rules_fixture import LITERAL, literal_rules
 
 RULES = literal_rules()
@@ -19,6 +26,7 @@ BIG = Customer(customer_id="c4", name="Big Co", plan="pro", mrr=2000)
 UNKNOWN = Customer.unknown("Priya Raman")
 
 # New York is UTC-5 in late November
+NY = ZoneInfo("America/New_York")
 MON_0300 = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 MON_1000 = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
 MON_1659 = datetime(2026, 11, 23, 21, 59, tzinfo=UTC)
@@ -184,3 +192,80 @@ def test_who_is_on_call_is_a_fact_routes_can_test():
     monday, tuesday = datetime(2026, 11, 23, 20, 0, tzinfo=UTC), datetime(2026, 11, 24, 20, 0, tzinfo=UTC)
     assert decide(event("hi"), PRO, monday, rules).facts["oncall.primary"] == "priya"
     assert decide(event("hi"), PRO, tuesday, rules).route == "leo-on-call"
+
+
+def test_a_decision_is_what_model_construct_would_build():
+    # decide() builds the Decision without pydantic's per-field loop: the same model all the same
+    decision = decide(event("I want a refund asap", Channel.VOICE), VIP, MON_0300, RULES)
+    built = Decision.model_construct(**decision.__dict__)
+    assert decision == built
+    assert decision.model_dump() == built.model_dump()
+    assert decision.model_fields_set == built.model_fields_set and type(decision.model_fields_set) is set
+    assert decision.model_copy(update={"team": "sales"}).team == "sales" and decision.team == "support"
+
+
+def test_what_rules_remember_does_not_change_later_decisions():
+    # GIVEN moments in no particular order: across nights, weekends, Thanksgiving, handoffs and DST's end
+    rng = random.Random(7)
+    base = datetime(2026, 10, 30, tzinfo=UTC)
+    moments = [base + timedelta(minutes=rng.randrange(40 * 24 * 60), seconds=rng.randrange(60)) for _ in range(60)]
+    cases = [
+        (event(rng.choice(["hi", "pricing?", "The app is down asap", "refund"]), rng.choice(list(Channel))), who, now)
+        for now in moments
+        for who in (rng.choice([VIP, PRO, BIG, UNKNOWN]),)
+    ]
+    compiled = render(compile_text(LITERAL, "literal.yaml")[0])
+    shared = from_compiled(json.loads(compiled))
+    for ev, who, now in cases:
+        # WHEN one rules object decides them all, and a fresh one decides each THEN they agree
+        assert decide(ev, who, now, shared) == decide(ev, who, now, from_compiled(json.loads(compiled))), now
+
+
+def test_a_reason_kept_for_some_values_is_never_given_for_others():
+    # reasons are kept by the str and bool values a route names; numbers are explained every time
+    def reason(name: str, facts: Mapping[str, object], is_open: Mapping[str, bool]) -> str:
+        index = next(i for i, r in enumerate(RULES.routes) if r.name == name)
+        return RULES.route_reason(index, facts, is_open)
+
+    assert reason("big-spender", {"customer.mrr": 2000.0}, {}).endswith("customer.mrr ≥ 1000.0 (2000.0)")
+    assert reason("big-spender", {"customer.mrr": 2000}, {}).endswith("customer.mrr ≥ 1000.0 (2000)")
+    assert reason("tag-night", {}, {"office": False}).endswith("calendar office is closed")
+    assert reason("tag-night", {}, {"office": True}).endswith("calendar office is open")
+    critical = {"customer.tier": "vip", "urgency.level": "critical"}
+    assert reason("vip-critical", critical, {}) == reason("vip-critical", dict(critical), {})
+    assert reason("vip-critical", {**critical, "customer.tier": "VIP"}, {}).endswith(
+        "= vip (VIP) and urgency.level = critical (critical)"
+    )
+
+
+@pytest.mark.parametrize(
+    "now",
+    [
+        pytest.param(datetime(2026, 3, 8, 2, 30, tzinfo=NY), id="skipped-by-spring-forward"),
+        pytest.param(datetime(2026, 11, 1, 1, 30, tzinfo=NY, fold=0), id="first-of-the-repeated-hour"),
+        pytest.param(datetime(2026, 11, 1, 1, 30, tzinfo=NY, fold=1), id="second-of-the-repeated-hour"),
+    ],
+)
+def test_a_wall_time_given_in_the_calendar_s_zone_is_explained_as_the_instant_it_is(now):
+    # the business-hours reason says what the calendar says for that instant; the time facts take the time as given
+    decision = decide(event("hello"), PRO, now, RULES)
+    assert RULES.default_calendar.explain(now) in decision.reasons
+    assert decision.facts["time.hour"] == now.hour
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        pytest.param("Hi {first_name}, we will reply by {reply_by}.", id="fields"),
+        pytest.param("{{braces}} for {name} in {team}{ticket_ref}: {{{reply_by}}}", id="escapes-team-ticket"),
+        pytest.param("Hi {name!r}, by {reply_by:>40}", id="conversion-and-spec"),
+        pytest.param("no field at all", id="no-fields"),
+    ],
+)
+def test_an_auto_reply_reads_as_its_template_formatted(template):
+    rules = literal_rules(LITERAL.replace('"Hi {first_name}, we will reply by {reply_by}."', json.dumps(template)))
+    decision = decide(event("The app is down asap"), VIP, MON_0300, rules)
+    reply_by = "Monday 23 November, 14:00 (UTC)"
+    assert decision.auto_reply == template.format(
+        first_name="Dana", name=VIP.name, reply_by=reply_by, team="support", ticket_ref=""
+    )

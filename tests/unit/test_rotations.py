@@ -240,3 +240,17 @@ def test_override_is_a_value() -> None:
     assert Override("maya", at(NY, 2026, 11, 25, 9), at(NY, 2026, 11, 27, 9)) == Override(
         "maya", at(UTC, 2026, 11, 25, 14), at(UTC, 2026, 11, 27, 14)
     )
+
+
+@pytest.mark.parametrize("rotation", [DAILY, WEEKLY, APAC, GAP, REPEAT], ids=lambda r: r.name)
+def test_who_is_on_call_holds_through_the_stretch_it_names(rotation: Rotation) -> None:
+    start = datetime(2026, 11, 20, tzinfo=UTC) if rotation.timezone is NY else datetime(2026, 3, 30, tzinfo=UTC)
+    for k in range(0, 14 * 24 * 4):
+        now = start + k * timedelta(minutes=15, seconds=7)
+        # WHEN asked who is on call, with the stretch that answer holds through
+        answer, lo, hi = rotation.on_call_through(now)
+        # THEN it is on_call's answer, and the same anywhere in [lo, hi)
+        assert answer is rotation.on_call(now)
+        assert lo <= now < hi
+        for t in (lo, lo + (hi - lo) / 2, hi - timedelta(microseconds=1)):
+            assert rotation.on_call(t) is answer, (now, t)

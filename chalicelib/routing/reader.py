@@ -1,0 +1,125 @@
+"""The compiled JSON's rules section read into the document's records: its shape only, the compiler validated it."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from chalicelib.model.decision import Priority
+from chalicelib.routing.conditions import condition
+from chalicelib.routing.document import (
+    Actions,
+    CalendarSpec,
+    DefaultRoute,
+    Document,
+    EscalationLevel,
+    EscalationPolicy,
+    Levels,
+    OverrideSpec,
+    Person,
+    RepeatContact,
+    RotationSpec,
+    Route,
+    SentimentSpec,
+    Sla,
+    Team,
+    Tier,
+    Urgency,
+)
+
+_UNITS = {"d": "days", "h": "hours", "m": "minutes"}
+
+
+def duration(text: str) -> timedelta:
+    """'1d 2h 5m' (how the compiled JSON writes a duration, see schema._duration_text) → timedelta."""
+    parts: dict[str, int] = {}
+    for token in text.split():
+        unit, number = _UNITS.get(token[-1:]), token[:-1]
+        if unit is None or unit in parts or not number.isascii() or not number.isdigit():
+            raise ValueError(f"{text!r} is not a duration")
+        parts[unit] = int(number)
+    if not parts:
+        raise ValueError(f"{text!r} is not a duration")
+    return timedelta(**parts)
+
+
+def _actions(data: dict[str, Any]) -> Actions:
+    sla = data.get("sla")
+    priority = data.get("priority")
+    dial = data.get("dial")
+    return Actions(
+        team=data.get("team"),
+        priority=None if priority is None else Priority(priority),
+        escalation=data.get("escalation"),
+        dial=None if dial is None else tuple(dial),
+        sla=None if sla is None else Sla(duration(sla["within"]), sla.get("clock", "business")),
+        auto_reply=data.get("auto_reply"),
+        defer=data.get("defer"),
+    )
+
+
+def _urgency(data: dict[str, Any]) -> Urgency:
+    sentiment, repeat, levels = data.get("sentiment"), data.get("repeat_contact"), data["levels"]
+    return Urgency(
+        channel_priors=dict(data.get("channel_priors", {})),
+        phrases=dict(data.get("phrases", {})),
+        time_pressure=dict(data.get("time_pressure", {})),
+        sentiment=None if sentiment is None else SentimentSpec(sentiment["weight"], tuple(sentiment["channels"])),
+        repeat_contact=None if repeat is None else RepeatContact(repeat["per_message"], repeat["max"]),
+        levels=Levels(levels["critical"], levels["high"], levels["normal"]),
+    )
+
+
+def parse(data: dict[str, Any]) -> Document:
+    """The compiled JSON's ``rules`` section (schema.RulesDocument dumped by alias) → Document.
+
+    Only the shape is read: values were validated when the JSON was compiled. A file that is not
+    that shape raises KeyError, TypeError or ValueError.
+    """
+    return Document(
+        version=data["version"],
+        default_calendar=data["default_calendar"],
+        people={name: Person(p["name"], p["phone"], p.get("email"), p["topic"]) for name, p in data["people"].items()},
+        teams={name: Team(t["topic"], t["calendar"], tuple(t.get("members", ()))) for name, t in data["teams"].items()},
+        calendars={
+            name: CalendarSpec(
+                c["timezone"], c["hours"], {date.fromisoformat(d): why for d, why in c.get("closed", {}).items()}
+            )
+            for name, c in data["calendars"].items()
+        },
+        rotations={
+            name: RotationSpec(
+                tuple(r["members"]),
+                r["period"],
+                r["handoff"],
+                r["timezone"],
+                date.fromisoformat(r["start"]),
+                tuple(
+                    OverrideSpec(o["person"], datetime.fromisoformat(o["start"]), datetime.fromisoformat(o["end"]))
+                    for o in r.get("overrides", ())
+                ),
+            )
+            for name, r in data.get("rotations", {}).items()
+        },
+        escalation_policies={
+            name: EscalationPolicy(
+                tuple(EscalationLevel(tuple(lv["notify"]), duration(lv["ack_timeout"])) for lv in p["levels"]),
+                p.get("repeat", 0),
+            )
+            for name, p in data.get("escalation_policies", {}).items()
+        },
+        tiers=tuple(Tier(t["name"], condition(t["when"])) for t in data.get("tiers", ())),
+        urgency=_urgency(data["urgency"]),
+        buying=tuple(data.get("intent", {}).get("buying", ())),
+        auto_replies=dict(data.get("auto_replies", {})),
+        routes=tuple(
+            Route(
+                r["name"],
+                None if r.get("when") is None else condition(r["when"]),
+                r.get("continue", False),
+                _actions(r["then"]),
+            )
+            for r in data["routes"]
+        ),
+        default=DefaultRoute(_actions(data["default"]["then"])),
+    )
