@@ -42,14 +42,14 @@ def run(aws, *args: str) -> int:
 
 
 def test_importing_the_sample_file(aws, capsys):
-    # GIVEN the four sample customers seeded from customers.json
-    # WHEN the sample CSV (the same four plus five more) is imported
+    # GIVEN the five sample customers seeded from customers.json
+    # WHEN the sample CSV (the same five plus four more) is imported
     code = run(aws, "import", str(SAMPLE))
     # THEN exit 0, the four are unchanged, the others are new and can be found
     out, err = capsys.readouterr()
     assert (code, err) == (0, "")
     table = aws.settings.customers_table
-    assert out == f"{SAMPLE}: imported 9 of 9 rows into {table} (5 new, 0 updated, 4 unchanged)\n"
+    assert out == f"{SAMPLE}: imported 9 of 9 rows into {table} (4 new, 0 updated, 5 unchanged)\n"
     found = find(aws, Sender(email="someone@contoso-health.example"))
     assert (found.customer_id, found.matched_by, found.flags) == ("cus_contoso", "domain", ("vip", "sla-24x7"))
     assert find(aws, Sender(handle="slack:U04C0NT0S0")).customer_id == "cus_contoso"
@@ -87,7 +87,7 @@ def test_bad_rows_are_reported_by_line_and_the_good_ones_imported(aws, tmp_path,
         f"{path}:13: customer_id: duplicate customer_id 'cus_northwind' (first on line 2); row skipped",
     ]
     assert out.endswith(
-        "imported 9 of 12 rows into switchboard-local-customers (5 new, 0 updated, 4 unchanged); 3 failed (see above)\n"
+        "imported 9 of 12 rows into switchboard-local-customers (4 new, 0 updated, 5 unchanged); 3 failed (see above)\n"
     )
     assert directory(aws).find(Sender(email="dup@dup.example")) is None
     assert directory(aws).get("customer#cus_bad1") is None
