@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode
 
+from local.replay import LOOPBACK
 from local.samples import EVENTS_DIR, SampleRequest, load, local_secrets, signed
 
 if TYPE_CHECKING:
@@ -46,8 +47,6 @@ CAVEAT = (
     "absolute numbers differ from Lambda with DynamoDB and SQS"
 )
 
-# Requests go straight to loopback: an HTTP(S)_PROXY in the developer's shell must not intercept them.
-_opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 _NUMBER = re.compile(r"<Dial\b[^>]*>\s*<Number\b[^>]*>([^<]+)</Number>")
 
 
@@ -111,7 +110,7 @@ def post(request: SampleRequest, base_url: str) -> Answer:
     )
     start = time.perf_counter()
     try:
-        with _opener.open(http, timeout=TIMEOUT_S) as response:
+        with LOOPBACK.open(http, timeout=TIMEOUT_S) as response:
             status, content_type, body = response.status, response.headers.get("content-type", ""), response.read()
     except urllib.error.HTTPError as exc:  # 4xx/5xx: kept, so the failure says what the API answered
         status, content_type, body = exc.code, exc.headers.get("content-type", ""), exc.read()
@@ -300,7 +299,7 @@ def run(
             # moto's backends are process-wide and outlive its server: without this, a second platform in
             # this process (a test, another bench) would find the stack already there and fail to start
             reset = urllib.request.Request(platform.moto_url + "/moto-api/reset", method="POST")
-            _opener.open(reset, timeout=TIMEOUT_S).close()
+            LOOPBACK.open(reset, timeout=TIMEOUT_S).close()
 
 
 def format_report(result: VoiceResult) -> str:

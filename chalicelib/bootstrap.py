@@ -96,6 +96,12 @@ class Container:
         )
 
     @cached_property
+    def tickets(self) -> Any:
+        from chalicelib.adapters.tickets_table import DynamoTicketRepository
+
+        return DynamoTicketRepository(self.dynamodb, self.settings.tickets_table)
+
+    @cached_property
     def pages(self) -> Any:
         from chalicelib.adapters.pages_table import DynamoPageRepository
 
@@ -107,7 +113,6 @@ class Container:
         from datetime import timedelta
 
         from chalicelib.adapters.pager_topics import SnsPagePublisher
-        from chalicelib.adapters.tickets_table import DynamoTicketRepository
         from chalicelib.paging import links
         from chalicelib.paging.ladder import ladder
         from chalicelib.services.paging import PagingService
@@ -115,7 +120,7 @@ class Container:
         s = self.settings
         cap = timedelta(seconds=s.ack_timeout_cap_seconds) if s.ack_timeout_cap_seconds else None
         base = s.public_base_url or ""
-        tickets = DynamoTicketRepository(self.dynamodb, s.tickets_table)
+        tickets = self.tickets
         return PagingService(
             pages=self.pages,
             tickets=tickets.get,
@@ -132,7 +137,6 @@ class Container:
 
     @cached_property
     def triage(self) -> Any:
-        from chalicelib.adapters.tickets_table import DynamoTicketRepository
         from chalicelib.routing.decide import decide
         from chalicelib.routing.sentiment import signals_for
         from chalicelib.services.triage import TriageService
@@ -140,7 +144,7 @@ class Container:
         rules = self.rules
         s = self.settings
         return TriageService(
-            tickets=DynamoTicketRepository(self.dynamodb, s.tickets_table),
+            tickets=self.tickets,
             customers=self.customers,
             pager=self.paging,
             decide=lambda event, customer, now, recent: decide(

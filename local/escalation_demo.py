@@ -14,12 +14,11 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from local.replay import LOOPBACK
+
 if TYPE_CHECKING:
     from chalicelib.model.page import Page
     from local.platform import Platform
-
-# loopback only: a proxy in the developer's shell must not see the request
-_opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 def _fetch(url: str, data: bytes | None = None) -> tuple[int, str]:
@@ -27,7 +26,7 @@ def _fetch(url: str, data: bytes | None = None) -> tuple[int, str]:
     if data is not None:
         request.add_header("Content-Type", "application/x-www-form-urlencoded")
     try:
-        with _opener.open(request, timeout=10) as response:
+        with LOOPBACK.open(request, timeout=10) as response:
             return response.status, response.read().decode("utf-8", "replace")
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read().decode("utf-8", "replace")

@@ -21,7 +21,7 @@ DEFAULT_URL = "http://127.0.0.1:8000"
 SIGNATURE_LIFETIME = timedelta(minutes=5)
 
 # Requests go straight to loopback: an HTTP(S)_PROXY in the developer's shell must not intercept them.
-_opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+LOOPBACK = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,7 @@ def send(sample: SampleRequest, base_url: str = DEFAULT_URL, timeout: float = 10
         method=sample.method,
     )
     try:
-        with _opener.open(request, timeout=timeout) as response:
+        with LOOPBACK.open(request, timeout=timeout) as response:
             return Delivery(sample, response.status, response.read().decode("utf-8", "replace"))
     except urllib.error.HTTPError as exc:  # 4xx/5xx still carry our JSON reason
         return Delivery(sample, exc.code, exc.read().decode("utf-8", "replace"))

@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from chalicelib.errors import DependencyError
 from chalicelib.model.customer import Customer
 from chalicelib.model.event import Sender, SupportEvent
 from chalicelib.model.ticket import Delivery, FollowUp, PageStatus, Ticket
 from chalicelib.model.ticket import sender_key as ticket_sender_key
-from chalicelib.services.ports import Write
+from chalicelib.services.ports import CustomerDirectory, Write
+from chalicelib.services.triage import TriageService
+
+
+@dataclass
+class FakeClock:
+    """The services' clock in a test: the test moves ``now``."""
+
+    now: datetime
+
+    def __call__(self) -> datetime:
+        return self.now
 
 
 @dataclass
@@ -121,3 +134,33 @@ class FakePager:
     def arm_sla(self, ticket: Ticket) -> None:
         if ticket.decision.sla_due is not None:
             self.timers.add(ticket.ticket_id)
+
+
+@dataclass
+class TriageParts:
+    service: TriageService
+    tickets: FakeTickets
+    pager: FakePager
+    clock: FakeClock
+
+    def __iter__(self) -> Iterator[Any]:
+        """``service, tickets, pager, clock = parts``."""
+        return iter((self.service, self.tickets, self.pager, self.clock))
+
+
+def triage_with_fakes(customers: CustomerDirectory, now: datetime) -> TriageParts:
+    """The triage service as the container wires it (the shipped rules, tone and repeat contact), over fakes."""
+    from chalicelib.routing.decide import decide
+    from chalicelib.routing.loader import load_rules
+    from chalicelib.routing.sentiment import signals_for
+
+    rules = load_rules()
+    tickets, pager, clock = FakeTickets(), FakePager(), FakeClock(now)
+    service = TriageService(
+        tickets=tickets,
+        customers=customers,
+        pager=pager,
+        decide=lambda e, c, at, recent: decide(e, c, at, rules, signals_for(e, rules, recent)),
+        clock=clock,
+    )
+    return TriageParts(service, tickets, pager, clock)

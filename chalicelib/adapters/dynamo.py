@@ -23,3 +23,20 @@ def get_item(client: Any, table: str, key: dict[str, Any]) -> dict[str, Any] | N
         raise DependencyError(f"could not read {table}: {exc}") from exc
     item: dict[str, Any] | None = response.get("Item")
     return item
+
+
+def transact(client: Any, items: list[dict[str, Any]], failure: str) -> list[bool]:
+    """One TransactWriteItems; [] when it was written, else which items failed their condition, in order.
+
+    A cancellation for any other reason, or a failed call, is a DependencyError that says ``failure``.
+    """
+    try:
+        client.transact_write_items(TransactItems=items)
+    except ClientError as exc:
+        failed = [r.get("Code") == "ConditionalCheckFailed" for r in exc.response.get("CancellationReasons") or []]
+        if any(failed):
+            return failed
+        raise DependencyError(f"{failure}: {exc}") from exc
+    except BotoCoreError as exc:
+        raise DependencyError(f"{failure}: {exc}") from exc
+    return []

@@ -20,7 +20,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from chalicelib.adapters.dynamo import get_item, utc
+from chalicelib.adapters.dynamo import get_item, transact, utc
 from chalicelib.errors import DependencyError
 from chalicelib.model.page import Page, PageState
 from chalicelib.model.timeline import Entry, Kind
@@ -111,19 +111,10 @@ class DynamoPageRepository:
             }
             items.append(self._put(pointer))
         items.extend(self._put(entry_item(page.ticket_id, e)) for e in entries)
-        try:
-            self._client.transact_write_items(TransactItems=items)
-        except ClientError as exc:
-            reasons = exc.response.get("CancellationReasons") or []
-            failed = [r.get("Code") == "ConditionalCheckFailed" for r in reasons]
-            if failed[:1] == [True]:
-                return Write.DUPLICATE
-            if any(failed):
-                return Write.CONFLICT
-            raise DependencyError(f"could not open page {page.page_id}: {exc}") from exc
-        except BotoCoreError as exc:
-            raise DependencyError(f"could not open page {page.page_id}: {exc}") from exc
-        return Write.STORED
+        failed = transact(self._client, items, f"could not open page {page.page_id}")
+        if failed[:1] == [True]:
+            return Write.DUPLICATE
+        return Write.CONFLICT if failed else Write.STORED
 
     def save(self, page: Page, expected_step: int, entries: Iterable[Entry] = ()) -> bool:
         """Write the page only if its step is still ``expected_step``; False: another tick or ack moved it."""
@@ -135,16 +126,7 @@ class DynamoPageRepository:
         }
         items = [{"Put": {"TableName": self._table, "Item": item, **condition}}]
         items.extend(self._put(entry_item(page.ticket_id, e)) for e in entries)
-        try:
-            self._client.transact_write_items(TransactItems=items)
-        except ClientError as exc:
-            reasons = exc.response.get("CancellationReasons") or []
-            if any(r.get("Code") == "ConditionalCheckFailed" for r in reasons):
-                return False
-            raise DependencyError(f"could not save page {page.page_id}: {exc}") from exc
-        except BotoCoreError as exc:
-            raise DependencyError(f"could not save page {page.page_id}: {exc}") from exc
-        return True
+        return not transact(self._client, items, f"could not save page {page.page_id}")
 
     def get(self, page_id: str) -> Page | None:
         item = self._get(page_key(page_id))
@@ -183,43 +165,38 @@ class DynamoPageRepository:
     def hold(self, ticket_id: str, team: str, until: datetime, line: str, topics: Sequence[str], entry: Entry) -> bool:
         """Add a ticket to its team's digest for ``until``; False when that digest has already gone out."""
         digest = digest_pk(team, until)
-        try:
-            self._client.transact_write_items(
-                TransactItems=[
+        failed = transact(
+            self._client,
+            [
+                {
+                    "Update": {
+                        "TableName": self._table,
+                        "Key": {"pk": {"S": digest}, "sk": {"S": "DIGEST"}},
+                        "UpdateExpression": "SET #due = :p, due_at = :at, team = :team, topics = :topics",
+                        "ConditionExpression": "attribute_not_exists(sent_at)",
+                        "ExpressionAttributeNames": {"#due": "due"},
+                        "ExpressionAttributeValues": {
+                            ":p": {"S": DUE_PARTITION},
+                            ":at": {"S": utc(until)},
+                            ":team": {"S": team},
+                            ":topics": {"L": [{"S": t} for t in topics]},
+                        },
+                    }
+                },
+                self._put(
                     {
-                        "Update": {
-                            "TableName": self._table,
-                            "Key": {"pk": {"S": digest}, "sk": {"S": "DIGEST"}},
-                            "UpdateExpression": "SET #due = :p, due_at = :at, team = :team, topics = :topics",
-                            "ConditionExpression": "attribute_not_exists(sent_at)",
-                            "ExpressionAttributeNames": {"#due": "due"},
-                            "ExpressionAttributeValues": {
-                                ":p": {"S": DUE_PARTITION},
-                                ":at": {"S": utc(until)},
-                                ":team": {"S": team},
-                                ":topics": {"L": [{"S": t} for t in topics]},
-                            },
-                        }
-                    },
-                    self._put(
-                        {
-                            "pk": {"S": f"HOLD#{team}#{utc(until)}"},
-                            "sk": {"S": f"TICKET#{ticket_id}"},
-                            "ticket_id": {"S": ticket_id},
-                            "line": {"S": line},
-                        }
-                    ),
-                    self._put(entry_item(ticket_id, entry)),
-                ]
-            )
-        except ClientError as exc:
-            reasons = exc.response.get("CancellationReasons") or []
-            if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
-                return False
-            raise DependencyError(f"could not hold {ticket_id} for the {team} digest: {exc}") from exc
-        except BotoCoreError as exc:
-            raise DependencyError(f"could not hold {ticket_id} for the {team} digest: {exc}") from exc
-        return True
+                        "pk": {"S": f"HOLD#{team}#{utc(until)}"},
+                        "sk": {"S": f"TICKET#{ticket_id}"},
+                        "ticket_id": {"S": ticket_id},
+                        "line": {"S": line},
+                    }
+                ),
+                self._put(entry_item(ticket_id, entry)),
+            ],
+            f"could not hold {ticket_id} for the {team} digest",
+        )
+        # only the digest has a condition: it fails once that digest has gone out
+        return not failed
 
     def claim(self, key: str, now: datetime) -> dict[str, Any] | None:
         """Take a due digest or SLA timer for sending: one sweep wins, the item leaves the ByDue index.

@@ -7,7 +7,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from chalicelib.adapters.dynamo import get_item, utc
+from chalicelib.adapters.dynamo import get_item, transact, utc
 from chalicelib.errors import DependencyError
 from chalicelib.model.ticket import Delivery, FollowUp, PageStatus, Ticket, sender_key
 from chalicelib.services.ports import Write
@@ -28,12 +28,6 @@ def event_key(event_id: str) -> dict[str, Any]:
 
 def thread_pointer_key(thread_key: str) -> dict[str, Any]:
     return {"pk": {"S": f"THREAD#{thread_key}"}, "sk": {"S": "THREAD"}}
-
-
-def _cancelled_by(exc: ClientError) -> list[bool]:
-    """Which items of a cancelled transaction failed their condition, in order."""
-    reasons = exc.response.get("CancellationReasons") or []
-    return [r.get("Code") == "ConditionalCheckFailed" for r in reasons]
 
 
 class DynamoTicketRepository:
@@ -164,18 +158,10 @@ class DynamoTicketRepository:
         Their conditions failing means the event was stored before (DUPLICATE); any later
         item's (a thread pointer, a ticket that must be open) means CONFLICT.
         """
-        try:
-            self._client.transact_write_items(TransactItems=items)
-        except ClientError as exc:
-            failed = _cancelled_by(exc)
-            if any(failed[:2]):
-                return Write.DUPLICATE
-            if any(failed):
-                return Write.CONFLICT
-            raise DependencyError(f"{failure}: {exc}") from exc
-        except BotoCoreError as exc:
-            raise DependencyError(f"{failure}: {exc}") from exc
-        return Write.STORED
+        failed = transact(self._client, items, failure)
+        if any(failed[:2]):
+            return Write.DUPLICATE
+        return Write.CONFLICT if failed else Write.STORED
 
     def for_event(self, event_id: str) -> Delivery | None:
         marker = self._get(event_key(event_id))

@@ -40,14 +40,22 @@ def as_response(reply: Reply) -> Response:
 
 
 def receive(
-    channel: ModuleType, secret: str, answer: Callable[[Inbound, list[str]], Response] | None = None
+    channel: ModuleType,
+    secret: str,
+    answer: Callable[[Inbound, list[str]], Response] | None = None,
+    intercept: Callable[[RawRequest], Response | None] | None = None,
 ) -> Response:
-    """verify → handle → queue every event → answer; any rejection queues nothing."""
+    """verify → handle → queue every event → answer; any rejection queues nothing.
+
+    ``intercept`` sees the verified request first and may answer it itself (an on-call person's SMS ACK).
+    """
     c = container()
     request = raw_request()
     try:
         check_size(channel.PROVIDER, request.body)
         channel.verify(request, c.secret(secret).get(), c.clock())
+        if intercept is not None and (answered := intercept(request)) is not None:
+            return answered
         inbound: Inbound = channel.handle(request, c.clock())
         ids = [c.intake.accept(event) for event in inbound.events]
     except SwitchboardError as exc:
@@ -127,9 +135,21 @@ def meta_webhook() -> Response:
 def twilio_sms() -> Response:
     from chalicelib.channels import twilio, twiml
 
-    if (acked := _sms_ack()) is not None:
-        return acked
-    return receive(twilio, "twilio", lambda inbound, ids: as_response(twiml.empty()))
+    return receive(twilio, "twilio", lambda inbound, ids: as_response(twiml.empty()), intercept=_sms_ack)
+
+
+def _sms_ack(request: RawRequest) -> Response | None:
+    """An on-call person's "ACK 482913" answers the page inline (None: an ordinary text, for a ticket)."""
+    from chalicelib.channels import twilio, twiml
+
+    message = twilio.parse_sms(request)
+    code = twilio.ack_code(message.body)
+    if code is None:
+        return None
+    c = container()
+    reply = c.paging.acknowledge_by_sms(code, message.from_, c.clock())
+    logger.info("sms ack", extra={"code": code, "reply": reply})
+    return as_response(twiml.message(reply))
 
 
 _T = TypeVar("_T")
@@ -144,23 +164,6 @@ def _verified_twilio(parse: Callable[[RawRequest], _T]) -> _T:
     check_size(twilio.PROVIDER, request.body)
     twilio.verify(request, c.secret("twilio").get(), c.clock())
     return parse(request)
-
-
-def _sms_ack() -> Response | None:
-    """An on-call person's "ACK 482913" answers the page inline (None: an ordinary text, for a ticket)."""
-    from chalicelib.channels import twilio, twiml
-
-    c = container()
-    try:
-        message = _verified_twilio(twilio.parse_sms)
-    except SwitchboardError as exc:
-        return error_response(exc, twilio.PROVIDER)
-    code = twilio.ack_code(message.body)
-    if code is None:
-        return None
-    reply = c.paging.acknowledge_by_sms(code, message.from_, c.clock())
-    logger.info("sms ack", extra={"code": code, "reply": reply})
-    return as_response(twiml.message(reply))
 
 
 @providers.route("/webhooks/twilio/recording", methods=["POST"], content_types=FORM)

@@ -19,7 +19,7 @@ from pydantic.alias_generators import to_pascal
 from chalicelib.channels import twiml
 from chalicelib.channels.base import Inbound, RawRequest
 from chalicelib.errors import ConfigError, PayloadError, SignatureError
-from chalicelib.model.event import Channel, Sender, SupportEvent
+from chalicelib.model.event import ALWAYS, HOLD, PAGE_HINT, Channel, Sender, SupportEvent
 
 PROVIDER = "twilio"
 SIGNATURE_HEADER = "x-twilio-signature"
@@ -367,7 +367,7 @@ def recording_event(recording: RecordingDone, received_at: datetime) -> SupportE
             "recording_url": recording.recording_url,
             "recording_duration": str(recording.recording_duration),
             # our voicemail TwiML always asks for a transcript; its callback pages, this one attaches
-            "page": "hold",
+            PAGE_HINT: HOLD,
         },
     )
 
@@ -376,7 +376,7 @@ def transcription_event(transcription: TranscriptionDone, received_at: datetime)
     status = transcription.transcription_status
     metadata = {"call_sid": transcription.call_sid, "recording_sid": transcription.recording_sid, "status": status}
     # the caller's words: news for whoever holds the call's page, even if it is already open
-    metadata["page"] = "always"
+    metadata[PAGE_HINT] = ALWAYS
     metadata |= {"recording_url": transcription.recording_url} if transcription.recording_url else {}
     return SupportEvent(
         event_id=f"{PROVIDER}:transcription:{transcription.transcription_sid}",

@@ -19,6 +19,14 @@ class Channel(StrEnum):
     META = "meta"
 
 
+#: ``metadata[PAGE_HINT]`` is an adapter's word on paging: "hold" never pages (a voicemail's recording,
+#: whose transcript follows and pages); "always" is news the person must read, so even folded into an
+#: open page it notifies again (the transcript)
+PAGE_HINT = "page"
+HOLD = "hold"
+ALWAYS = "always"
+
+
 class Sender(BaseModel):
     """Who wrote the message, as far as the provider tells us."""
 

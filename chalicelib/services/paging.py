@@ -120,34 +120,35 @@ class PagingService:
         if open_page is not None:
             return self._fold(open_page, ticket, now, urgent_news)
         levels, repeat = self.ladder(ticket, now)
+        page = Page(
+            page_id=page_id,
+            ticket_id=ticket.ticket_id,
+            ack_code=ack_code_for(page_id),
+            priority=decision.priority.value,
+            team=decision.team,
+            tier=decision.tier,
+            channel=event.channel.value,
+            customer=ticket.customer.name,
+            summary=event.summary(),
+            reasons=decision.reasons,
+            policy=decision.escalation,
+            levels=levels,
+            repeat=repeat,
+            opened_at=now,
+            next_due=now,
+            folded=(event.event_id,),
+        )
+        ladder = " → ".join(f"{', '.join(level.targets)} ({level.ack_timeout_seconds}s)" for level in levels)
+        opened = Entry(
+            at=now,
+            kind=Kind.PAGE_OPENED,
+            page_id=page_id,
+            actor=SYSTEM,
+            text=f"page {page_id} opened at {page.priority}, policy {decision.escalation or 'none'}: {ladder}"
+            + (f", ladder repeats {repeat}×" if repeat else ""),
+        )
         for attempt in range(5):
-            page = Page(
-                page_id=page_id,
-                ticket_id=ticket.ticket_id,
-                ack_code=ack_code_for(page_id, attempt),
-                priority=decision.priority.value,
-                team=decision.team,
-                tier=decision.tier,
-                channel=event.channel.value,
-                customer=ticket.customer.name,
-                summary=event.summary(),
-                reasons=decision.reasons,
-                policy=decision.escalation,
-                levels=levels,
-                repeat=repeat,
-                opened_at=now,
-                next_due=now,
-                folded=(event.event_id,),
-            )
-            ladder = " → ".join(f"{', '.join(level.targets)} ({level.ack_timeout_seconds}s)" for level in levels)
-            opened = Entry(
-                at=now,
-                kind=Kind.PAGE_OPENED,
-                page_id=page_id,
-                actor=SYSTEM,
-                text=f"page {page_id} opened at {page.priority}, policy {decision.escalation or 'none'}: {ladder}"
-                + (f", ladder repeats {repeat}×" if repeat else ""),
-            )
+            page = page.model_copy(update={"ack_code": ack_code_for(page_id, attempt)})
             write = self.pages.create(page, keys, [opened])
             if write is Write.CONFLICT:
                 continue  # another live page holds this ack code: draw the next

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from chalicelib.errors import DependencyError
 from chalicelib.model.customer import Customer
 from chalicelib.model.decision import Decision
-from chalicelib.model.event import SupportEvent
+from chalicelib.model.event import ALWAYS, HOLD, PAGE_HINT, SupportEvent
 from chalicelib.model.ticket import Delivery, FollowUp, PageStatus, Ticket, sender_key
 from chalicelib.services.ports import CustomerDirectory, Pager, TicketRepository, Write
 
@@ -29,17 +29,12 @@ def ticket_id_for(event_id: str) -> str:
     return "T-" + hashlib.sha256(event_id.encode()).hexdigest()[:10].upper()
 
 
-#: ``metadata["page"]`` set by an adapter: "hold" never pages (a voicemail's recording: its transcript
-#: follows and pages); "always" is news the person must read, so folding it into an open page notifies again
-PAGE_HINT = "page"
-
-
 def pages_itself(event: SupportEvent) -> bool:
-    return event.metadata.get(PAGE_HINT) != "hold"
+    return event.metadata.get(PAGE_HINT) != HOLD
 
 
 def urgent_news(event: SupportEvent) -> bool:
-    return event.metadata.get(PAGE_HINT) == "always"
+    return event.metadata.get(PAGE_HINT) == ALWAYS
 
 
 @dataclass(frozen=True)

@@ -94,9 +94,9 @@ def clock(aws: Aws) -> Any:
     """A clock the test moves, and the app wired to it with the rules' own acknowledgement timeouts."""
     from dataclasses import replace
 
-    from tests.functional.paging_helpers import Clock
+    from tests.fakes import FakeClock
 
-    clock = Clock()
+    clock = FakeClock(NIGHT)
     # the local stage caps timeouts to show escalation in make run; these tests use the rules' own
     bootstrap.use(bootstrap.Container(replace(aws.settings, ack_timeout_cap_seconds=None), clock=clock))
     return clock

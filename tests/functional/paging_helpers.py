@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime
 from typing import Any
 
 from chalice.test import Client
@@ -18,16 +17,6 @@ from tests.functional.conftest import NIGHT, PUBLIC_URL
 
 SAMPLES = {s.name: s for s in all_samples() if s.is_http}
 LINK = re.compile(r"https://switchboard\.test(/ack/P-[0-9A-F]{10}\?\S+)")
-
-
-class Clock:
-    """The app's clock in these tests; a test moves it."""
-
-    def __init__(self, now: datetime = NIGHT) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 def deliver(aws, *names: str) -> None:

@@ -3,58 +3,20 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
-from chalice.test import Client
 
-import app as app_module
 from chalicelib import bootstrap
 from cli.main import main
-from local.samples import all_samples, local_secrets, signed
-from local.scheduler import scheduled_event
-from local.worker import FakeLambdaContext, QueueWorker
-from tests.functional.conftest import NIGHT, PUBLIC_URL
+from local.samples import all_samples
+from tests.functional.paging_helpers import deliver, sweep
 
 SAMPLES = {s.name: s for s in all_samples() if s.is_http}
 CALL = "twilio/call-01-incoming"
 #: the call's ticket and page ids: both are hashes of the call's event id, the same in every run
 TICKET = "T-79BA30B7D3"
-
-
-class MovableClock:
-    def __init__(self) -> None:
-        self.now = NIGHT
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@pytest.fixture
-def clock(aws) -> MovableClock:
-    clock = MovableClock()
-    # the rules' own ack timeouts: the local stage shortens them to seconds for `make run`
-    bootstrap.use(bootstrap.Container(replace(aws.settings, ack_timeout_cap_seconds=None), clock=clock))
-    return clock
-
-
-def deliver(aws, *names: str) -> None:
-    """Post signed samples to the API, then run the triage Lambda on everything they queued."""
-    with Client(app_module.app) as client:
-        for name in names:
-            request = signed(SAMPLES[name], local_secrets(), NIGHT, PUBLIC_URL)
-            response = client.http.post(request.path, headers=request.headers, body=request.body)
-            assert response.status_code in (200, 202), response.body
-    worker = QueueWorker(aws.clients["sqs"], aws.stack.outputs["EventsQueueUrl"], app_module.triage, "triage")
-    while worker.run_once(wait_seconds=0).received:
-        pass
-
-
-def escalation_sweep() -> None:
-    event = scheduled_event("arn:aws:events:us-east-1:123456789012:rule/escalate", NIGHT, "us-east-1", "123456789012")
-    app_module.escalate(event, FakeLambdaContext("escalate"))
 
 
 def items(aws, prefix: str) -> list[dict[str, Any]]:
@@ -93,13 +55,13 @@ def acked_call(aws, clock) -> str:
     """Dana's 03:00 call: Leo paged, nobody answers for 5 1/2 minutes, the founders paged, Maya acks 2 min later."""
     deliver(aws, CALL)
     clock.now += timedelta(minutes=5, seconds=30)
-    escalation_sweep()
+    sweep()
     clock.now += timedelta(minutes=2)
     [page] = items(aws, "PAGE#")
     bootstrap.container().paging.acknowledge(page["page_id"]["S"], "maya", clock.now, via="the page's link")
     # sweeps after the ack change nothing, and show nothing
     clock.now += timedelta(minutes=30)
-    escalation_sweep()
+    sweep()
     return str(page["page_id"]["S"])
 
 

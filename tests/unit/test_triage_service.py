@@ -10,11 +10,8 @@ from chalicelib.errors import DependencyError
 from chalicelib.model.customer import Customer
 from chalicelib.model.event import Channel, Sender, SupportEvent
 from chalicelib.model.ticket import PageStatus
-from chalicelib.routing.decide import decide
-from chalicelib.routing.loader import load_rules
-from chalicelib.routing.sentiment import signals_for
-from chalicelib.services.triage import TriageService, ticket_id_for
-from tests.fakes import FakeCustomers, FakePager, FakeTickets
+from chalicelib.services.triage import ticket_id_for
+from tests.fakes import FakeCustomers, triage_with_fakes
 
 NIGHT = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)  # Tue 03:00 in New York
 VIP = Customer(customer_id="c1", name="Dana", plan="enterprise", flags=("vip",), email="dana@northwind.example")
@@ -33,26 +30,9 @@ def event(event_id: str, email: str, text: str) -> SupportEvent:
     )
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = NIGHT
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
 def parts():
-    rules = load_rules()
-    tickets, pager, clock = FakeTickets(), FakePager(), Clock()
-    service = TriageService(
-        tickets=tickets,
-        customers=FakeCustomers([VIP, PRO, FREE]),
-        pager=pager,
-        decide=lambda e, c, now, recent: decide(e, c, now, rules, signals_for(e, rules, recent)),
-        clock=clock,
-    )
-    return service, tickets, pager, clock
+    return triage_with_fakes(FakeCustomers([VIP, PRO, FREE]), NIGHT)
 
 
 def test_an_urgent_vip_message_becomes_one_ticket_and_pages_each_target_once(parts):

@@ -10,15 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib.model.customer import Customer
 from chalicelib.model.event import SupportEvent
-from chalicelib.routing.decide import decide
-from chalicelib.routing.loader import load_rules
-from chalicelib.routing.sentiment import signals_for
-from chalicelib.services.triage import TriageService, ticket_id_for
+from chalicelib.services.triage import ticket_id_for
 from cli.offline import MemoryDirectory, event_from_file
 from local.samples import EVENTS_DIR
-from tests.fakes import FakePager, FakeTickets
+from tests.fakes import triage_with_fakes
 
 NIGHT = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)  # Tue 03:00 in New York
 
@@ -27,36 +23,9 @@ def sample(name: str, at: datetime = NIGHT) -> SupportEvent:
     return event_from_file(EVENTS_DIR / Path(f"{name}.json"), at)
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = NIGHT
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-class Directory:
-    """The sample customers (events/customers.json), found as triage finds them."""
-
-    def __init__(self) -> None:
-        self._memory = MemoryDirectory.from_file()
-
-    def find(self, sender: object) -> Customer | None:
-        return self._memory.find(sender)  # type: ignore[arg-type]
-
-
 @pytest.fixture
 def parts():
-    rules = load_rules()
-    tickets, pager, clock = FakeTickets(), FakePager(), Clock()
-    service = TriageService(
-        tickets=tickets,
-        customers=Directory(),
-        pager=pager,
-        decide=lambda e, c, now, recent: decide(e, c, now, rules, signals_for(e, rules, recent)),
-        clock=clock,
-    )
-    return service, tickets, pager, clock
+    return triage_with_fakes(MemoryDirectory.from_file(), NIGHT)
 
 
 @pytest.mark.parametrize(

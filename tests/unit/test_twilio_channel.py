@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import statistics
-import timeit
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -344,23 +342,3 @@ def test_a_failed_transcription_still_pages_with_a_pointer_to_the_recording():
     (event,) = twilio.handle(request, NOW).events
     assert event.text == "Voicemail with no transcript (transcription failed)"
     assert event.metadata["recording_url"].startswith("https://")
-
-
-# ---- cost --------------------------------------------------------------------------------------
-
-
-def test_cpu_per_webhook_for_verify_and_parse_is_measured(capsys):
-    # GIVEN every sample, signed; WHEN verify + handle run many times; THEN report the median (budget 500 µs)
-    lines = []
-    for sample in SAMPLES:
-        request = _request(sign(sample, LOCAL_SECRET, NOW, BASE_URL))
-
-        def once(request: RawRequest = request) -> None:
-            twilio._parse_form.cache_clear()  # each real request is a new body: no warm parse
-            twilio.verify(request, LOCAL_SECRET, NOW)
-            twilio.handle(request, NOW)
-
-        runs = timeit.repeat(once, number=50, repeat=15)
-        lines.append(f"  {sample.name:<36} {statistics.median(runs) / 50 * 1e6:7.1f} µs")
-    with capsys.disabled():
-        print("\nTwilio verify + handle, median per request:\n" + "\n".join(lines))
