@@ -63,7 +63,8 @@ def summary(cold: ColdStartResult, package: PackageSizeResult | None, decided: D
         f"ingest {cold.ingest.median_ms:.0f} ms = {r['ingest']:.2f}× the boto3+chalice+pydantic floor "
         f"of {cold.floor.median_ms:.0f} ms ({cold.verdict('ingest')}), "
         f"triage {cold.triage.median_ms:.0f} ms = {r['triage']:.2f}× ({cold.verdict('triage')}); "
-        f"budget ≤ {cold.budget_ratio}×."
+        f"budget ≤ {cold.budget_ratio}×; the libraries alone (one pydantic model + a Powertools Logger) "
+        f"are {r['stack']:.2f}× the floor."
     )
     if package is not None:
         text += (

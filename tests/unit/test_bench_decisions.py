@@ -142,6 +142,7 @@ def _canned_cold(runs: int, **_: object) -> cold_start.ColdStartResult:
     return cold_start.ColdStartResult(
         runs=runs,
         floor=timing("floor", "floor", (100.0,), 10),
+        stack=timing("stack", "stack", (105.0,), 15),
         ingest=timing("ingest", "ingest", (110.0,), 20),
         triage=timing("triage", "triage", (120.0,), 30),
     )

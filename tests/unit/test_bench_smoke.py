@@ -14,14 +14,17 @@ from bench.__main__ import main
 def test_cold_start_quick_run_reports_medians_and_ratios() -> None:
     result = cold_start.run(runs=cold_start.QUICK_RUNS)
 
-    for timing in (result.floor, result.ingest, result.triage):
+    for timing in (result.floor, result.stack, result.ingest, result.triage):
         assert len(timing.samples_ms) == cold_start.QUICK_RUNS
         assert timing.median_ms > 0
         assert timing.modules > 0
-    assert set(result.ratios) == {"ingest", "triage"}
+    assert set(result.ratios) == {"stack", "ingest", "triage"}
     assert all(ratio > 0 for ratio in result.ratios.values())
+    # the stack row loads pydantic's model machinery and Powertools, which the floor does not
+    assert result.stack.modules > result.floor.modules
     paths = result.to_dict()["paths"]
     assert paths["ingest"]["ratio"] > 0
+    assert paths["triage"]["ratio_to_stack"] > 0
     assert paths["triage"]["verdict"] in {"PASS", "OVER"}
 
 
@@ -34,6 +37,7 @@ def test_main_prints_the_report_and_writes_json(
         return cold_start.ColdStartResult(
             runs=runs,
             floor=timing("floor", "floor", (100.0, 110.0, 90.0), 10),
+            stack=timing("stack", "stack", (110.0, 112.0, 108.0), 15),
             ingest=timing("ingest", "ingest", (120.0, 125.0, 115.0), 20),
             triage=timing("triage", "triage", (150.0, 160.0, 140.0), 30),
         )
@@ -52,6 +56,8 @@ def test_main_prints_the_report_and_writes_json(
     assert figures["cold_start"]["runs"] == cold_start.QUICK_RUNS
     assert figures["cold_start"]["paths"]["ingest"]["verdict"] == "PASS"
     assert figures["cold_start"]["paths"]["triage"]["verdict"] == "OVER"
+    assert figures["cold_start"]["paths"]["stack"]["ratio"] == 1.1
+    assert figures["cold_start"]["paths"]["ingest"]["ratio_to_stack"] == round(120 / 110, 3)
     assert figures["package_size"] is None
     printed = capsys.readouterr().out
     assert "make package" in printed
