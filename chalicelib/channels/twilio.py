@@ -199,6 +199,7 @@ class RecordingDone(_Form):
     recording_url: HttpsUrl
     recording_duration: int = Field(ge=0)
     from_: Address | None = Field(default=None, alias="From")
+    to: Address | None = None
 
 
 class TranscriptionDone(_Form):
@@ -210,6 +211,7 @@ class TranscriptionDone(_Form):
     transcription_text: str = Field(default="", max_length=20_000)
     recording_url: HttpsUrl | None = None
     from_: Address | None = Field(default=None, alias="From")
+    to: Address | None = None
 
 
 Webhook = IncomingCall | IncomingMessage | DialResult | RecordingDone | TranscriptionDone
@@ -311,8 +313,19 @@ def pair_thread(a: str, b: str) -> str:
 
 
 def call_thread(call_sid: str) -> str:
-    """A call's voicemail and transcript thread on the call's own event id, which is this string."""
+    """The call's own event id; a thread key naming it finds the call's ticket."""
     return f"{PROVIDER}:call:{call_sid}"
+
+
+def voice_thread(call_sid: str, from_: str | None, to: str | None) -> str:
+    """A call and its voicemail callbacks thread alike, so they share a ticket in any triage order.
+
+    SQS does not keep order: the recording can be triaged before its call, and whichever comes first
+    claims the thread the others then join. The number pair when the caller's number is known (texts
+    from the same phone join too); else the call itself, since every withheld caller shares one
+    "number" and pairing on it would merge strangers' calls.
+    """
+    return pair_thread(phone, to) if to and (phone := _phone(from_)) else call_thread(call_sid)
 
 
 def call_event(call: IncomingCall, received_at: datetime) -> SupportEvent:
@@ -329,8 +342,7 @@ def call_event(call: IncomingCall, received_at: datetime) -> SupportEvent:
         received_at=received_at,
         sender=Sender(name=call.caller_name or None, phone=phone),
         text=f"Incoming call from {who}" + (f" ({place})" if place else ""),
-        # every withheld caller shares one "number": pairing on it would merge strangers' calls
-        thread_key=pair_thread(call.from_, call.to) if phone else call_thread(call.call_sid),
+        thread_key=voice_thread(call.call_sid, call.from_, call.to),
         metadata=metadata,
     )
 
@@ -360,7 +372,7 @@ def recording_event(recording: RecordingDone, received_at: datetime) -> SupportE
         received_at=received_at,
         sender=Sender(phone=phone),
         text=f"Voicemail ({recording.recording_duration} s)" + (f" from {phone}" if phone else ""),
-        thread_key=call_thread(recording.call_sid),
+        thread_key=voice_thread(recording.call_sid, recording.from_, recording.to),
         metadata={
             "call_sid": recording.call_sid,
             "recording_sid": recording.recording_sid,
@@ -385,7 +397,7 @@ def transcription_event(transcription: TranscriptionDone, received_at: datetime)
         received_at=received_at,
         sender=Sender(phone=_phone(transcription.from_)),
         text=transcription.transcription_text.strip() or f"Voicemail with no transcript (transcription {status})",
-        thread_key=call_thread(transcription.call_sid),
+        thread_key=voice_thread(transcription.call_sid, transcription.from_, transcription.to),
         metadata=metadata,
     )
 

@@ -42,6 +42,12 @@ def post(*names: str) -> None:
             assert response.status_code == 200, response.body
 
 
+def triage_all(worker: QueueWorker) -> None:
+    """Run the triage Lambda until the queue is empty, one batch at a time as SQS would deliver it."""
+    while worker.run_once(wait_seconds=0).received:
+        pass
+
+
 def items(aws, ticket_id: str) -> list[dict[str, Any]]:
     response = aws.clients["dynamodb"].query(
         TableName=aws.stack.outputs["TicketsTableName"],
@@ -55,9 +61,8 @@ def items(aws, ticket_id: str) -> list[dict[str, Any]]:
 def test_a_call_nobody_answers_ends_in_a_voicemail_on_its_ticket_and_a_page_with_the_transcript(aws, worker):
     # GIVEN Twilio's requests for Dana's call: ring, no answer, busy, the recording, the transcription
     post(*CALL)
-    # WHEN the triage Lambda runs on everything they queued (one batch per call, as SQS would)
-    while worker.run_once(wait_seconds=0).received:
-        pass
+    # WHEN the triage Lambda runs on everything they queued
+    triage_all(worker)
     # THEN one ticket holds the call and its two voicemail callbacks
     [ticket] = aws.tickets()
     assert ticket["event_id"]["S"].startswith("twilio:call:CA")
@@ -75,23 +80,35 @@ def test_a_call_nobody_answers_ends_in_a_voicemail_on_its_ticket_and_a_page_with
     assert {p["MessageAttributes"]["ticket_id"]["Value"] for p in pages} == {ticket["ticket_id"]["S"]}
 
 
-def test_the_voicemail_callbacks_delivered_twice_attach_once(aws, worker):
-    post("twilio/call-01-incoming", "twilio/call-04-recording")
-    while worker.run_once(wait_seconds=0).received:
-        pass
-    # WHEN Twilio retries the recording callback
-    post("twilio/call-04-recording")
-    while worker.run_once(wait_seconds=0).received:
-        pass
-    # THEN it is still one follow-up
+@pytest.mark.parametrize(
+    ("first", "then", "messages"),
+    [
+        # SQS keeps no order: the voicemail callbacks can reach triage before the call's own event
+        (("call-04-recording", "call-05-transcription"), ("call-01-incoming",), ["call", "recording", "transcription"]),
+        # Twilio retries the recording callback
+        (("call-01-incoming", "call-04-recording"), ("call-04-recording",), ["call", "recording"]),
+    ],
+    ids=["voicemail-before-its-call", "recording-retried"],
+)
+def test_a_calls_callbacks_land_once_on_one_ticket_in_any_order(
+    aws, worker, first: tuple[str, ...], then: tuple[str, ...], messages: list[str]
+):
+    # GIVEN some of a call's requests were triaged
+    post(*(f"twilio/{name}" for name in first))
+    triage_all(worker)
+    # WHEN the rest arrive and are triaged
+    post(*(f"twilio/{name}" for name in then))
+    triage_all(worker)
+    # THEN one ticket holds each message once
     [ticket] = aws.tickets()
-    assert ticket["messages"]["N"] == "2"
+    assert ticket["messages"]["N"] == str(len(messages))
+    stored = [i["event_id"]["S"].split(":")[1] for i in items(aws, ticket["ticket_id"]["S"]) if "event_id" in i]
+    assert sorted(stored) == messages
 
 
 def test_a_reply_to_a_resolved_ticket_opens_a_new_ticket(aws, worker):
     post("twilio/call-01-incoming")
-    while worker.run_once(wait_seconds=0).received:
-        pass
+    triage_all(worker)
     [first] = aws.tickets()
     # GIVEN the call's ticket was resolved
     aws.clients["dynamodb"].update_item(
@@ -103,8 +120,7 @@ def test_a_reply_to_a_resolved_ticket_opens_a_new_ticket(aws, worker):
     )
     # WHEN Dana texts the same number
     post("twilio/sms-01-urgent")
-    while worker.run_once(wait_seconds=0).received:
-        pass
+    triage_all(worker)
     # THEN the text is a ticket of its own, and the thread now leads to it
     tickets = {t["event_id"]["S"].split(":")[1]: t for t in aws.tickets()}
     assert sorted(tickets) == ["call", "sms"]

@@ -35,13 +35,13 @@ EXPECTED: dict[str, tuple[Kind, str | None, str | None, str | None]] = {
     "call-04-recording": (
         Kind.RECORDING,
         "twilio:recording:REc644e3776a72743b2c7bf62d7cc3cb08",
-        f"twilio:call:{DANA_CALL}",
+        DANA_PAIR,  # threads like its call, so either can be triaged first
         DANA,
     ),
     "call-05-transcription": (
         Kind.TRANSCRIPTION,
         "twilio:transcription:TR3b10db4ba1e1ba3561245e8d60ee3d92",
-        f"twilio:call:{DANA_CALL}",
+        DANA_PAIR,
         DANA,
     ),
     "night-call-marco": (Kind.VOICE, "twilio:call:CAec3136db4abda5ec2b4ddf0c63f18a82", MARCO_PAIR, MARCO),
@@ -117,9 +117,9 @@ def test_the_call_text_reads_like_a_phone_screen_and_the_voicemail_carries_the_t
     (call,) = twilio.handle(_signed("call-01-incoming"), NOW).events
     (recording,) = twilio.handle(_signed("call-04-recording"), NOW).events
     (transcript,) = twilio.handle(_signed("call-05-transcription"), NOW).events
-    # THEN the call says who and from where, and both follow-ups thread on the call's event id
+    # THEN the call says who and from where, and both follow-ups thread where the call does
     assert call.text == f"Incoming call from WHITFIELD DANA {DANA} (NEW YORK, NY)"
-    assert recording.thread_key == transcript.thread_key == call.event_id
+    assert recording.thread_key == transcript.thread_key == call.thread_key
     assert recording.metadata["recording_url"].startswith("https://api.twilio.com/")
     assert transcript.text.startswith("Hi, it's Dana from Northwind, our dashboard is down")
 
@@ -335,6 +335,27 @@ def test_a_withheld_caller_is_neither_rejected_nor_paired_with_other_strangers()
     assert event.sender.phone is None
     assert event.thread_key == event.event_id == f"twilio:call:{DANA_CALL}"
     assert event.text.startswith("Incoming call from a withheld number")
+
+
+@pytest.mark.parametrize(
+    ("sample", "fields", "drop", "thread"),
+    [
+        ("call-04-recording", {}, (), DANA_PAIR),
+        ("call-05-transcription", {}, (), DANA_PAIR),
+        # a recordingStatusCallback carries no caller: only the call can name the thread
+        ("call-04-recording", {}, ("From", "To"), f"twilio:call:{DANA_CALL}"),
+        ("call-05-transcription", {"From": "Anonymous"}, (), f"twilio:call:{DANA_CALL}"),
+    ],
+)
+def test_voicemail_callbacks_thread_on_the_callers_number_pair_when_known(
+    sample: str, fields: dict[str, str], drop: tuple[str, ...], thread: str
+) -> None:
+    # GIVEN a voicemail callback, with or without the caller's number
+    request = _form(sample, drop=drop, **fields)
+    # WHEN it is mapped
+    (event,) = twilio.handle(request, NOW).events
+    # THEN it names the call's number pair when it knows the caller (as the call does), else the call
+    assert event.thread_key == thread
 
 
 def test_a_failed_transcription_still_pages_with_a_pointer_to_the_recording():
