@@ -26,8 +26,6 @@ def table_options(parser: argparse.ArgumentParser, kind: str, variable: str) -> 
 
 def dynamodb_table(args: argparse.Namespace, kind: str, variable: str) -> tuple[Any, str]:
     """(DynamoDB client, table name) from the options ``table_options`` added."""
-    import boto3  # a dev dependency: imported only when a command talks to AWS
-
     table = (
         args.table
         or (f"switchboard-{args.stage}-{kind}" if args.stage else None)
@@ -36,10 +34,17 @@ def dynamodb_table(args: argparse.Namespace, kind: str, variable: str) -> tuple[
     )
     if not table:
         raise CliError(f"which table? pass --table NAME, --stage STAGE or --local, or set {variable}")
-    options: dict[str, Any] = {"region_name": args.region or boto3.session.Session().region_name or "us-east-1"}
-    if args.local:
+    return client("dynamodb", local=args.local, region=args.region), table
+
+
+def client(service: str, *, local: bool, region: str | None) -> Any:
+    """A boto3 client for AWS, or for `make run`'s moto server with ``local``."""
+    import boto3  # a dev dependency: imported only when a command talks to AWS
+
+    options: dict[str, Any] = {"region_name": region or boto3.session.Session().region_name or "us-east-1"}
+    if local:
         # moto accepts any credentials; a developer without an AWS profile should not need one
         options.update(endpoint_url=LOCAL_ENDPOINT, aws_access_key_id="local", aws_secret_access_key="local")
     elif os.environ.get("AWS_ENDPOINT_URL"):
         options["endpoint_url"] = os.environ["AWS_ENDPOINT_URL"]
-    return boto3.client("dynamodb", **options), table
+    return boto3.client(service, **options)

@@ -6,18 +6,19 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from cli import customers, rules, tickets
+from cli import customers, pager, rules, tickets
 
 
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="switchboard",
-        description="Operate Switchboard: test and explain the routing rules, manage the customers, show a ticket.",
+        description="Operate Switchboard: test and explain the routing rules, manage the customers, show a ticket, subscribe the pager.",
     )
-    areas = top.add_subparsers(dest="area", metavar="{rules,customers,tickets}", required=True)
+    areas = top.add_subparsers(dest="area", metavar="{rules,customers,tickets,pager}", required=True)
     rules.register(areas)
     customers.register(areas)
     tickets.register(areas)
+    pager.register(areas)
     return top
 
 

@@ -119,6 +119,17 @@ def digest_args(team: str, lines: Sequence[str], topic_arn: str, sent_at: dateti
     }
 
 
+def person_filter(person: str) -> dict[str, Any]:
+    """The SNS FilterPolicy of one person's phone or email subscription to their pager topic.
+
+    Every page, acknowledgement and rate-limit digest names who it is for in ``people``; a team's
+    start-of-day digest names nobody and is for everyone on the topic. Without this filter a
+    subscriber gets every copy on the topic, the on-call person's pages included, and their own
+    rate limit cannot hold anything back from them.
+    """
+    return {"$or": [{"people": [person]}, {"kind": ["digest"], "people": [{"exists": False}]}]}
+
+
 def subject(page: Page) -> str:
     """The email subject: '[P1] Northwind Traders: Checkout is down…', one line, under SNS's limit."""
     return _truncate(f"[{_line(page.priority)}] {_line(page.customer)}: {_line(page.summary)}", SUBJECT_LIMIT)
