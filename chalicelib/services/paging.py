@@ -7,11 +7,9 @@ each move writes its timeline entry in the same transaction.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
 
 from chalicelib.errors import DependencyError, SwitchboardError
 from chalicelib.model.page import Level, Page, PageState, Recipient
@@ -19,72 +17,20 @@ from chalicelib.model.ticket import Ticket
 from chalicelib.model.timeline import Entry, Kind
 from chalicelib.observability import logger
 from chalicelib.paging.escalation import AckRefused, acknowledge, advance, describe_time, name_of
+from chalicelib.services.paging_ports import (
+    AckRejectedError,
+    PageOutcome,
+    PagePublisher,
+    PageRepository,
+    ack_code_for,
+    fold_keys,
+    page_id_for,
+)
 from chalicelib.services.ports import Write
 
 #: "pages for the same customer or thread within a window fold into the open page"
 FOLD_WINDOW = timedelta(minutes=10)
 SYSTEM = "switchboard"
-
-
-class PageRepository(Protocol):
-    def create(self, page: Page, fold_keys: list[str], entries: list[Entry]) -> Write: ...
-    def save(self, page: Page, expected_step: int, entries: list[Entry]) -> bool: ...
-    def get(self, page_id: str) -> Page | None: ...
-    def by_code(self, code: str) -> Page | None: ...
-    def open_for(self, keys: list[str], since: datetime) -> Page | None: ...
-    def due(self, now: datetime, limit: int = 100) -> list[str]: ...
-    def record(self, ticket_id: str, entries: list[Entry]) -> None: ...
-    def hold(self, ticket_id: str, team: str, until: datetime, line: str, topics: list[str], entry: Entry) -> bool: ...
-    def held(self, team: str, until: datetime) -> list[tuple[str, str]]: ...
-    def claim(self, key: str, now: datetime) -> dict[str, Any] | None: ...
-    def release(self, key: str) -> None: ...
-    def arm_sla(self, ticket_id: str, due_at: datetime) -> None: ...
-    def count_notification(self, person: str, window: datetime, ttl_seconds: int) -> int: ...
-    def disarm_sla(self, ticket_id: str, now: datetime) -> None: ...
-
-
-class PagePublisher(Protocol):
-    def publish(self, page: Page, level: Level, links: dict[str, str], now: datetime) -> list[str]:
-        """Publish one level of a page to its topics; return the message ids."""
-
-    def announce_ack(self, page: Page) -> list[str]:
-        """Tell everyone the page reached that it was acknowledged."""
-
-    def digest(self, team: str, topics: list[str], lines: list[str], now: datetime) -> list[str]:
-        """Publish a team's digest of held messages."""
-
-
-class AckRejectedError(SwitchboardError):
-    """An acknowledgement we cannot accept: an unknown code, or a number that was not paged."""
-
-    http_status = 403
-    code = "ack_rejected"
-
-
-def page_id_for(ticket_id: str, event_id: str) -> str:
-    """Stable per message: a redelivered message finds the page it opened instead of opening another."""
-    return "P-" + hashlib.sha256(f"{ticket_id}|{event_id}".encode()).hexdigest()[:10].upper()
-
-
-def ack_code_for(page_id: str, attempt: int = 0) -> str:
-    """Six digits a person can type on a phone; ``attempt`` draws another when a live page holds one."""
-    digest = hashlib.sha256(f"{page_id}|{attempt}".encode()).hexdigest()
-    return f"{int(digest, 16) % 1_000_000:06d}"
-
-
-def fold_keys(ticket: Ticket) -> list[str]:
-    """A burst folds per thread (its ticket) and per known customer (an outage told on three channels)."""
-    keys = [f"ticket:{ticket.ticket_id}"]
-    if ticket.customer.known:
-        keys.append(f"customer:{ticket.customer.customer_id}")
-    return keys
-
-
-@dataclass(frozen=True)
-class PageOutcome:
-    page: Page
-    opened: bool  # a new page (False: folded into an open one, or already opened by an earlier delivery)
-    notified: bool  # someone was notified during this call
 
 
 @dataclass

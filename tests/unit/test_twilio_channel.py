@@ -10,9 +10,9 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
 
-from chalicelib.channels import twilio, twiml
+from chalicelib.channels import twilio, twilio_forms, twilio_signature, twiml
 from chalicelib.channels.base import RawRequest
-from chalicelib.channels.twilio import Kind
+from chalicelib.channels.twilio_forms import Kind
 from chalicelib.errors import ConfigError, PayloadError, SignatureError
 from chalicelib.model.event import Channel
 from local.samples import EVENTS_DIR, SampleRequest, all_samples, load
@@ -92,7 +92,7 @@ def test_every_twilio_sample_signs_verifies_and_maps(sample):
     twilio.verify(request, LOCAL_SECRET, NOW)
     inbound = twilio.handle(request, NOW)
     # THEN it is the expected kind of webhook and names the provider's dedup key and thread
-    assert twilio.parse(request).kind is kind
+    assert twilio_forms.parse(request).kind is kind
     if event_id is None:
         assert inbound.events == () and inbound.reply is None and inbound.skipped
         return
@@ -180,7 +180,7 @@ def test_our_signature_is_the_sdks(url, pairs):
     expected = sdk.compute_signature(url, _MultiDict(pairs))
     request = RawRequest("POST", url, {"x-twilio-signature": expected}, urlencode(pairs).encode())
     # THEN we compute the same string and verify accepts the request, as the SDK does
-    assert twilio.signature(url, pairs, LOCAL_SECRET) == expected
+    assert twilio_signature.signature(url, pairs, LOCAL_SECRET) == expected
     twilio.verify(request, LOCAL_SECRET, NOW)
     assert sdk.validate(url, _MultiDict(pairs), expected)
 
