@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import cold_start, decisions, package_size, rulesets, voice, webhooks
+from bench import cold_start, decisions, package_size, rulesets, voice, voice_report, webhooks
 from bench.cold_start import ColdStartResult
 from bench.decisions import DecisionsResult
 from bench.package_size import MB, PackageSizeResult
@@ -108,11 +108,11 @@ def main(argv: list[str] | None = None) -> int:
     live = None
     if not args.skip_voice:
         live = voice.run(calls=voice.QUICK_CALLS if args.quick else voice.DEFAULT_CALLS, progress=voice.tell)
-        print(voice.format_report(live), end="\n\n")
+        print(voice_report.format_report(live), end="\n\n")
 
     line = summary(cold, package, decided)
     if live is not None:
-        line += f" {voice.summary(live)}"
+        line += f" {voice_report.summary(live)}"
     if args.json:
         figures: dict[str, Any] = {
             "command": command,

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from types import MappingProxyType
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from chalicelib.routing.record import Record
 from chalicelib.routing.windows import MIDNIGHT, Window, check_overlaps, day_list, parse_hours
+from chalicelib.routing.zones import day_date, hour_minute, later, parse_zone, to_utc, weekday_time
 
 #: how far next_open / add_business_time look for an opening before deciding the calendar never opens
 HORIZON_DAYS = 400
@@ -22,43 +23,6 @@ _set = object.__setattr__
 _Span = tuple[datetime, datetime]  # one opening as [start, end) in UTC: comparisons and subtraction are real time
 # a local date's [first, next) instants, the spans open at some point of it, and the date
 _Day = tuple[datetime, datetime, tuple[_Span, ...], date]
-
-
-def parse_zone(key: str) -> ZoneInfo:
-    """The IANA zone ``key``, or a ValueError a person can act on."""
-    try:
-        return ZoneInfo(key)
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        raise ValueError(f"unknown time zone {key!r}: use an IANA name such as America/New_York") from None
-
-
-def to_utc(moment: datetime) -> datetime:
-    """``moment`` in UTC; a naive datetime is refused because routing must never guess a zone."""
-    if moment.tzinfo is None:
-        raise ValueError(f"naive datetime {moment.isoformat()}: give it a time zone")
-    return moment.astimezone(UTC)
-
-
-def day_time(moment: datetime) -> str:
-    """ "Fri 27 Nov 09:00", in ``moment``'s own zone."""
-    return f"{_date(moment)} {_hm(moment)}"
-
-
-# English names by hand rather than strftime: independent of the locale, and cheaper on every decision's reasons
-_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
-def _hm(moment: datetime) -> str:
-    return f"{moment.hour:02d}:{moment.minute:02d}"
-
-
-def _date(moment: datetime) -> str:
-    return f"{_WEEKDAYS[moment.weekday()]} {moment.day} {_MONTHS[moment.month - 1]}"
-
-
-def _wd_hm(moment: datetime) -> str:
-    return f"{_WEEKDAYS[moment.weekday()]} {_hm(moment)}"
 
 
 class Calendar(Record):
@@ -201,7 +165,7 @@ class Calendar(Record):
         """One line for people: "Mon 10:05 Europe/London: open until 12:30"."""
         local = to_utc(now).astimezone(self.timezone)
         tail, timed, _, _ = self.explain_parts(now)
-        return f"{_wd_hm(local)} {self.timezone.key}: {tail}" if timed else tail
+        return f"{weekday_time(local)} {self.timezone.key}: {tail}" if timed else tail
 
     def explain_parts(self, now: datetime) -> tuple[str, bool, datetime, datetime]:
         """explain(now) in parts: the words after the local time, whether the time goes first, and [lo, hi)
@@ -269,21 +233,21 @@ class Calendar(Record):
             if close >= limit:
                 until = "for at least a week"
             elif local_close.date() == today:
-                until = f"until {_hm(local_close)}"
+                until = f"until {hour_minute(local_close)}"
             elif local_close.date() == today + _ONE_DAY and local_close.time() == MIDNIGHT:
                 until = "until 24:00"
             else:
-                until = f"until {_later(today, local_close)}"
+                until = f"until {later(today, local_close)}"
             # from the span's start on, the week ahead reaches at least this far: the same words all through it
             return f"open {until}", True, close < span[0] + _WEEK
         try:
-            opens = f"opens {_later(today, self.next_open(local))}"
+            opens = f"opens {later(today, self.next_open(local))}"
         except ValueError:
             opens = f"does not open in the next {HORIZON_DAYS} days"
         why = self.closed.get(today)
         if why is None:
             return f"closed; {opens}", True, True
-        day = _date(local)
+        day = day_date(local)
         # "closed: company offsite" already says closed; "Thanksgiving Day" does not
         text = f"{day} is {why}; {opens}" if why.lower().startswith("closed") else f"{day} is {why}: closed; {opens}"
         return text, False, True
@@ -379,8 +343,3 @@ class Calendar(Record):
             idle = 0 if spans else idle + 1
             yield from spans
             day += _ONE_DAY
-
-
-def _later(today: date, moment: datetime) -> str:
-    """A later moment: "Tue 09:00" within the week, "Mon 4 Jan 09:00" beyond it."""
-    return day_time(moment) if (moment.date() - today).days >= 6 else _wd_hm(moment)

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.routing.calendars import Calendar, to_utc
+from chalicelib.routing.calendars import Calendar
 from chalicelib.routing.checks import Path, check_names
 from chalicelib.routing.checks import Problem as Problem
 from chalicelib.routing.checks import RulesError as RulesError
@@ -25,6 +25,7 @@ from chalicelib.routing.document import Actions, Document
 from chalicelib.routing.reader import parse
 from chalicelib.routing.record import Record
 from chalicelib.routing.rotations import OnCall, Rotation
+from chalicelib.routing.zones import to_utc
 
 if TYPE_CHECKING:
     from chalicelib.routing.schema import RulesDocument

@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal, cast
 from zoneinfo import ZoneInfo
 
-from chalicelib.routing.calendars import day_time, parse_zone, to_utc
 from chalicelib.routing.record import Record
+from chalicelib.routing.zones import day_time, parse_zone, to_utc
 
 Period = Literal["daily", "weekly"]
 _PERIOD_DAYS = {"daily": 1, "weekly": 7}

@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl
 
 import pytest
 
-from bench import voice
+from bench import voice, voice_report
 from chalicelib.channels import twilio
 from local.samples import EVENTS_DIR, load, local_secrets, signed
 
@@ -69,12 +69,12 @@ def test_any_other_answer_fails_loudly(status: int, content_type: str, body: str
 
 def test_percentiles_are_nearest_rank() -> None:
     ms = [float(i) for i in range(1, 201)]
-    assert [voice.percentile(ms, q) for q in (50, 90, 99, 100)] == [100.0, 180.0, 198.0, 200.0]
-    assert voice.percentile([7.0], 99) == 7.0
+    assert [voice_report.percentile(ms, q) for q in (50, 90, 99, 100)] == [100.0, 180.0, 198.0, 200.0]
+    assert voice_report.percentile([7.0], 99) == 7.0
 
 
-def canned(p99_ms: float = 12.0) -> voice.VoiceResult:
-    return voice.VoiceResult(
+def canned(p99_ms: float = 12.0) -> voice_report.VoiceResult:
+    return voice_report.VoiceResult(
         calls_ms=(10.0, 8.0, p99_ms, 9.0),
         first_ms=40.0,
         warmup=5,
@@ -93,14 +93,14 @@ def test_the_verdict_is_p99_against_the_budget(p99_ms: float, verdict: str) -> N
     result = canned(p99_ms)
     assert result.p99_ms == result.max_ms == p99_ms
     assert result.verdict == verdict
-    assert f"budget: p99 ≤ 300 ms: {p99_ms:.1f} ms  {verdict}" in voice.format_report(result)
+    assert f"budget: p99 ≤ 300 ms: {p99_ms:.1f} ms  {verdict}" in voice_report.format_report(result)
 
 
 def test_the_report_says_what_the_time_includes() -> None:
-    report = voice.format_report(canned())
-    for part in voice.INCLUDES:
+    report = voice_report.format_report(canned())
+    for part in voice_report.INCLUDES:
         assert part in report
-    assert voice.CAVEAT in report
+    assert voice_report.CAVEAT in report
     assert "first request (the platform's first" in report and "40.0 ms" in report
     assert "twilio/call-01-incoming → …0104 ×2" in report
 
@@ -110,7 +110,7 @@ def test_main_prints_the_report_and_writes_json(
 ) -> None:
     seen: dict[str, object] = {}
 
-    def canned_run(calls: int, warmup: int, **options: object) -> voice.VoiceResult:
+    def canned_run(calls: int, warmup: int, **options: object) -> voice_report.VoiceResult:
         # the real run is tests/e2e/test_bench_voice.py; here only the arguments, report and JSON plumbing
         seen.update(calls=calls, warmup=warmup, **options)
         return canned()
@@ -125,12 +125,12 @@ def test_main_prints_the_report_and_writes_json(
     assert figures["voice"]["calls"] == 4
     assert figures["voice"]["verdict"] == "PASS"
     assert set(figures["voice"]) >= {"p50_ms", "p90_ms", "p99_ms", "max_ms", "first_ms", "dialled", "includes"}
-    assert figures["summary"] == voice.summary(canned())
+    assert figures["summary"] == voice_report.summary(canned())
     assert "Live call – the Twilio voice webhook's TwiML answer" in capsys.readouterr().out
 
 
 def test_main_exits_1_when_a_call_is_not_dialled(monkeypatch: pytest.MonkeyPatch) -> None:
-    def failing_run(calls: int, warmup: int, **options: object) -> voice.VoiceResult:
+    def failing_run(calls: int, warmup: int, **options: object) -> voice_report.VoiceResult:
         raise voice.VoiceAnswerError("twilio/call-01-incoming: expected 200 text/xml with <Dial><Number>, got 500")
 
     monkeypatch.setattr(voice, "run", failing_run)
