@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -44,24 +45,39 @@ class TicketRow:
     messages: int = 1  # the first message and the follow-ups that joined its thread
 
     @classmethod
-    def from_item(cls, item: dict[str, Any]) -> TicketRow:
+    def from_item(cls, item: dict[str, Any], follow_ups: Sequence[dict[str, Any]] = ()) -> TicketRow:
+        """The ticket as its messages leave it: the most urgent priority and every page any of them sent.
+
+        A reply that says "it is completely down now" pages on its own decision; the row shows that,
+        not only what the first message was.
+        """
         # the `doc` attribute is the whole ticket as JSON; the top-level attributes are for queries
         doc = json.loads(item["doc"]["S"])
-        targets = doc["decision"].get("page_targets") or []
-        status = item.get("page_status", {}).get("S")
-        paged = ", ".join(targets) + (" (pending)" if status == "pending" else "") if targets else "—"
-        if status == "deferred" and (held := doc["decision"].get("deferred_until")):
-            # a deferred page waits for the team's opening: say when, not that it went out
-            paged = f"held to {datetime.fromisoformat(held):%a %H:%M}"
+        priority = item["priority"]["S"]
+        targets: list[str] = []
+        held: list[str] = []
+        pending = False
+        for status, decision in (
+            (item.get("page_status", {}).get("S"), doc["decision"]),
+            *((f["page_status"]["S"], json.loads(f["doc"]["S"])["decision"]) for f in follow_ups),
+        ):
+            priority = min(priority, decision["priority"])  # "P1" < "P4": the most urgent wins
+            if status == "deferred" and decision.get("deferred_until"):
+                # a deferred page waits for the team's opening: say when, not that it went out
+                held.append(f"held to {datetime.fromisoformat(decision['deferred_until']):%a %H:%M}")
+            elif status in ("sent", "pending"):
+                targets.extend(decision.get("page_targets") or [])
+                pending = pending or status == "pending"
+        paged = ", ".join(dict.fromkeys(targets)) + (" (pending)" if pending else "") if targets else ""
         return cls(
             ticket_id=item["ticket_id"]["S"],
             event_id=item["event_id"]["S"],
             channel=item["channel"]["S"],
             customer=doc["customer"]["name"],
-            priority=item["priority"]["S"],
+            priority=priority,
             team=item["team"]["S"],
             route=item["route"]["S"],
-            paged=paged,
+            paged=paged or (held[0] if held else "—"),
             created_at=item["created_at"]["S"],
             reasons=tuple(r["S"] for r in item.get("reasons", {}).get("L", [])),
             messages=int(item.get("messages", {}).get("N", "1")),
@@ -75,12 +91,16 @@ class TicketRow:
         )
 
 
-def ticket_items(dynamodb: Any, table: str) -> list[dict[str, Any]]:
-    """Every ticket item (sk = TICKET; the table also holds per-event dedup markers)."""
+def ticket_items(dynamodb: Any, table: str) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
+    """Every ticket item (sk = TICKET) with its follow-ups (sk = MSG#…), from one scan of the table."""
     items: list[dict[str, Any]] = []
     for page in dynamodb.get_paginator("scan").paginate(TableName=table):
-        items.extend(i for i in page["Items"] if i["sk"]["S"] == "TICKET")
-    return items
+        items.extend(page["Items"])
+    follow_ups: dict[str, list[dict[str, Any]]] = {}
+    for item in items:
+        if item["sk"]["S"].startswith("MSG#"):
+            follow_ups.setdefault(item["pk"]["S"], []).append(item)
+    return [(i, follow_ups.get(i["pk"]["S"], [])) for i in items if i["sk"]["S"] == "TICKET"]
 
 
 def ticket_for_event(dynamodb: Any, table: str, event_id: str) -> TicketRow | None:
@@ -94,7 +114,8 @@ def ticket_for_event(dynamodb: Any, table: str, event_id: str) -> TicketRow | No
 
 
 def tickets(dynamodb: Any, table: str) -> list[TicketRow]:
-    return sorted((TicketRow.from_item(i) for i in ticket_items(dynamodb, table)), key=lambda r: r.created_at)
+    rows = (TicketRow.from_item(item, follow_ups) for item, follow_ups in ticket_items(dynamodb, table))
+    return sorted(rows, key=lambda r: r.created_at)
 
 
 HEADERS = ("TICKET", "CHANNEL", "MSGS", "CUSTOMER", "PRI", "TEAM", "ROUTE", "PAGED")
@@ -106,20 +127,30 @@ def _cells(row: TicketRow) -> tuple[str, ...]:
     return (row.ticket_id, row.channel, str(row.messages), row.customer, row.priority, row.team, row.route, row.paged)
 
 
+def _columns(text: str) -> int:
+    """How many terminal columns ``text`` takes: CJK characters are two wide ("田中 海斗")."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
 def _clip(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
+    """``text`` in exactly ``width`` columns: clipped with "…" when longer, padded when shorter."""
+    if _columns(text) > width:
+        while _columns(text) > width - 1:
+            text = text[:-1]
+        text += "…"
+    return text + " " * (width - _columns(text))
 
 
 def render(rows: Sequence[TicketRow], width: int = 100, gap: int = 2) -> str:
     """An aligned table no wider than ``width``; long customer names and routes are clipped with "…"."""
     cells = [HEADERS, *(_cells(r) for r in rows)]
-    widths = [max(len(c[i]) for c in cells) for i in range(len(HEADERS))]
+    widths = [max(_columns(c[i]) for c in cells) for i in range(len(HEADERS))]
     while sum(widths) + gap * (len(widths) - 1) > width:
         # take one character from the widest shrinkable column that still has room to give
         candidates = [i for i in _SHRINKABLE if widths[i] > max(len(HEADERS[i]), 12)]
         if not candidates:
             break
         widths[max(candidates, key=lambda i: widths[i])] -= 1
-    lines = [(" " * gap).join(_clip(c, w).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells]
+    lines = [(" " * gap).join(_clip(c, w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells]
     lines.insert(1, (" " * gap).join("─" * w for w in widths))
     return "\n".join(lines)

@@ -13,6 +13,7 @@ import pytest
 from chalice.test import Client
 
 import app as app_module
+from local import tables
 from local.samples import all_samples, local_secrets, signed
 from local.worker import QueueWorker
 from tests.functional.conftest import NIGHT, PUBLIC_URL
@@ -131,3 +132,16 @@ def test_a_reply_to_a_resolved_ticket_opens_a_new_ticket(aws, worker):
     )["Item"]
     assert pointer["ticket_id"] == tickets["sms"]["ticket_id"]
     assert json.loads(tickets["sms"]["doc"]["S"])["event"]["channel"] == "sms"
+
+
+def test_the_tickets_table_shows_a_ticket_as_its_most_urgent_message_left_it(aws, worker):
+    # GIVEN a quiet reply in Contoso's shared Slack channel opened the ticket (P3, no page)
+    post("slack/thread-reply")
+    triage_all(worker)
+    # WHEN the 502s message in the same thread pages on its own decision
+    post("slack/vip-outage-shared-channel")
+    triage_all(worker)
+    # THEN `make run`'s table shows the ticket at the follow-up's priority, with the page it sent
+    [row] = tables.tickets(aws.clients["dynamodb"], aws.stack.outputs["TicketsTableName"])
+    assert (row.messages, row.priority, row.route) == (2, "P1", "default")
+    assert row.paged == "founders, support"
