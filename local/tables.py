@@ -55,16 +55,16 @@ class TicketRow:
         doc = json.loads(item["doc"]["S"])
         priority = item["priority"]["S"]
         targets: list[str] = []
-        held: list[str] = []
+        held: str | None = None  # the first deferred message's hold, shown when nothing paged
         pending = False
         for status, decision in (
             (item.get("page_status", {}).get("S"), doc["decision"]),
             *((f["page_status"]["S"], json.loads(f["doc"]["S"])["decision"]) for f in follow_ups),
         ):
             priority = min(priority, decision["priority"])  # "P1" < "P4": the most urgent wins
-            if status == "deferred" and decision.get("deferred_until"):
+            if status == "deferred" and decision.get("deferred_until") and held is None:
                 # a deferred page waits for the team's opening: say when, not that it went out
-                held.append(f"held to {datetime.fromisoformat(decision['deferred_until']):%a %H:%M}")
+                held = f"held to {datetime.fromisoformat(decision['deferred_until']):%a %H:%M}"
             elif status in ("sent", "pending"):
                 targets.extend(decision.get("page_targets") or [])
                 pending = pending or status == "pending"
@@ -77,7 +77,7 @@ class TicketRow:
             priority=priority,
             team=item["team"]["S"],
             route=item["route"]["S"],
-            paged=paged or (held[0] if held else "—"),
+            paged=paged or held or "—",
             created_at=item["created_at"]["S"],
             reasons=tuple(r["S"] for r in item.get("reasons", {}).get("L", [])),
             messages=int(item.get("messages", {}).get("N", "1")),
