@@ -114,7 +114,7 @@ class Container:
 
         from chalicelib.adapters.pager_topics import SnsPagePublisher
         from chalicelib.paging import links
-        from chalicelib.paging.ladder import ladder
+        from chalicelib.paging.ladder import ladder, last_resort
         from chalicelib.services.paging import PagingService
 
         s = self.settings
@@ -130,6 +130,7 @@ class Container:
             fold_window=timedelta(seconds=s.page_fold_window_seconds),
             rate_limit=s.page_rate_limit,
             rate_window=timedelta(seconds=s.page_rate_window_seconds),
+            last_resort=lambda now: last_resort(self.rules, s.page_last_resort, now),
             link=lambda page, recipient, now: links.ack_url(
                 base, page.page_id, recipient.person, links.expiry(now), self.secret("ack").get()
             ),

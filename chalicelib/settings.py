@@ -53,6 +53,8 @@ class Settings:
     #: at most this many notifications per person per window; more wait for that person's digest
     page_rate_limit: int = 5
     page_rate_window_seconds: int = 600
+    #: who is told, once, that a page's whole ladder ran out with nobody answering (a rules target)
+    page_last_resort: str = "team:founders"
 
     def secret(self, name: str) -> tuple[str | None, str | None]:
         """(value, SSM parameter name) for a secret; ConfigError when neither is configured."""
@@ -98,6 +100,7 @@ class Settings:
             page_fold_window_seconds=_seconds(env, "PAGE_FOLD_WINDOW_SECONDS", 600),
             page_rate_limit=_positive_int(env, "PAGE_RATE_LIMIT") or 5,
             page_rate_window_seconds=_positive_int(env, "PAGE_RATE_WINDOW_SECONDS") or 600,
+            page_last_resort=env.get("PAGE_LAST_RESORT") or "team:founders",
         )
 
 

@@ -9,6 +9,9 @@ One table keeps a page's writes transactional with its timeline. Items:
   HOLD#<team>#<at>   / TICKET#<id>  one held ticket's line in that digest
   SLA#<id>    / SLA         a ticket's first-response timer (due when the response is)
   RATE#<person>#<window> / RATE   notifications a person got in one rate window (TTL)
+  NOTE#<page>#<step>#<topic> / NOTE   the outbox: one notification, written pending with the step that claims
+                it; ``due``/``due_at`` (the grace) until it is marked sent, so the sweep's ByDue query
+                finds what a fault left unsent with everything else that is due
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.adapters.dynamo import get_item, transact, utc
 from chalicelib.errors import DependencyError
-from chalicelib.model.page import Page, PageState
+from chalicelib.model.page import Notification, Page, PageState
 from chalicelib.model.timeline import Entry, Kind
 from chalicelib.services.ports import Write
 
@@ -68,6 +71,10 @@ def sla_key(ticket_id: str) -> dict[str, Any]:
 
 def _due(at: datetime) -> dict[str, Any]:
     return {"due": {"S": DUE_PARTITION}, "due_at": {"S": utc(at)}}
+
+
+def _note_key(key: str) -> dict[str, Any]:
+    return {"pk": {"S": key}, "sk": {"S": "NOTE"}}
 
 
 def _page_item(page: Page) -> dict[str, Any]:
@@ -116,8 +123,19 @@ class DynamoPageRepository:
             return Write.DUPLICATE
         return Write.CONFLICT if failed else Write.STORED
 
-    def save(self, page: Page, expected_step: int, entries: Iterable[Entry] = ()) -> bool:
-        """Write the page only if its step is still ``expected_step``; False: another tick or ack moved it."""
+    def save(
+        self,
+        page: Page,
+        expected_step: int,
+        entries: Iterable[Entry] = (),
+        notes: Sequence[Notification] = (),
+        retry_at: datetime | None = None,
+    ) -> bool:
+        """Write the page only if its step is still ``expected_step``; False: another tick or ack moved it.
+
+        ``notes`` are recorded pending in the same transaction, due for a retry at ``retry_at``: the
+        step and what it owes people are claimed together or not at all.
+        """
         item = _page_item(page)
         condition = {
             "ConditionExpression": "#step = :expected",
@@ -126,7 +144,60 @@ class DynamoPageRepository:
         }
         items = [{"Put": {"TableName": self._table, "Item": item, **condition}}]
         items.extend(self._put(entry_item(page.ticket_id, e)) for e in entries)
+        expires = {"N": str(int(page.opened_at.timestamp()) + POINTER_TTL_SECONDS)}
+        for note in notes:
+            at = retry_at or page.opened_at
+            items.append(
+                self._put(
+                    {
+                        **_note_key(note.key),
+                        **_due(at),
+                        "doc": {"S": note.model_dump_json()},
+                        "attempts": {"N": str(note.attempts)},
+                        "expires_at": expires,
+                    }
+                )
+            )
         return not transact(self._client, items, f"could not save page {page.page_id}")
+
+    def retry(self, key: str, now: datetime, next_at: datetime) -> Notification | None:
+        """Take a pending notification for one more attempt; it stays due at ``next_at`` in case this one fails too.
+
+        None: it was sent or settled meanwhile, or another sweep took this attempt (its due time moved on).
+        """
+        try:
+            response = self._client.update_item(
+                TableName=self._table,
+                Key=_note_key(key),
+                UpdateExpression="SET due_at = :next ADD attempts :one",
+                # only while still pending and due: of two sweeps reading the same due list, one wins
+                ConditionExpression="attribute_exists(#due) AND due_at <= :now",
+                ExpressionAttributeNames={"#due": "due"},
+                ExpressionAttributeValues={":next": {"S": utc(next_at)}, ":now": {"S": utc(now)}, ":one": {"N": "1"}},
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return None
+            raise DependencyError(f"could not retry {key}: {exc}") from exc
+        except BotoCoreError as exc:
+            raise DependencyError(f"could not retry {key}: {exc}") from exc
+        item = response["Attributes"]
+        note = Notification.model_validate_json(item["doc"]["S"])
+        return note.model_copy(update={"attempts": int(item["attempts"]["N"])})
+
+    def settle(self, key: str, now: datetime, outcome: str) -> None:
+        """A notification is done ("sent", or given up, or no longer wanted): it leaves the ByDue index."""
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=_note_key(key),
+                UpdateExpression="SET outcome = :outcome, settled_at = :now REMOVE #due",
+                ExpressionAttributeNames={"#due": "due"},
+                ExpressionAttributeValues={":outcome": {"S": outcome}, ":now": {"S": utc(now)}},
+            )
+        except (ClientError, BotoCoreError) as exc:
+            raise DependencyError(f"could not mark {key} {outcome}: {exc}") from exc
 
     def get(self, page_id: str) -> Page | None:
         item = self._get(page_key(page_id))
@@ -148,7 +219,7 @@ class DynamoPageRepository:
         return None
 
     def due(self, now: datetime, limit: int = 100) -> list[str]:
-        """Keys of what is due, oldest first: "PAGE#…", "DIGEST#…", "SLA#…" (one Query on the sparse ByDue index)."""
+        """Keys of what is due, oldest first: "PAGE#…", "DIGEST#…", "SLA#…", "NOTE#…" (one Query on the sparse ByDue index)."""
         try:
             response = self._client.query(
                 TableName=self._table,

@@ -7,6 +7,7 @@ does not change who it reaches (Grafana OnCall's escalation snapshots).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -16,7 +17,7 @@ class PageState(StrEnum):
     OPEN = "open"  # escalating: ``next_due`` is the next tick
     ACKED = "acked"  # someone took it; escalation stopped
     RESOLVED = "resolved"
-    EXHAUSTED = "exhausted"  # every level and repeat timed out with no acknowledgement
+    EXHAUSTED = "exhausted"  # every level and repeat timed out; the last resort was told, and may still take it
 
 
 class Recipient(BaseModel):
@@ -78,6 +79,10 @@ class Page(BaseModel):
     count: int = 1
     #: the event ids folded in, so a redelivered message is not counted twice
     folded: tuple[str, ...] = ()
+    #: people a less urgent ladder reached before a more urgent message raised the page: they may still take it
+    earlier: tuple[Recipient, ...] = ()
+    #: who was told that nobody answered, once the ladder ran out (the founders, unless configured otherwise)
+    last_resort: Level | None = None
 
     @property
     def current(self) -> Level | None:
@@ -86,8 +91,44 @@ class Page(BaseModel):
     def paged_people(self) -> tuple[Recipient, ...]:
         """Everyone a notified level has reached so far: who may acknowledge by SMS."""
         reached = self.levels if self.round > 0 else self.levels[: self.level + 1]
-        seen: dict[str, Recipient] = {}
-        for level in reached:
-            for recipient in level.recipients:
-                seen.setdefault(recipient.person, recipient)
-        return tuple(seen.values())
+        if self.last_resort is not None:
+            reached = (*reached, self.last_resort)
+        return _unique((*self.earlier, *(r for level in reached for r in level.recipients)))
+
+    def everyone(self) -> tuple[Recipient, ...]:
+        """Everyone the page may reach: who may take it, also before their level (a founder who saw it early)."""
+        levels = (*self.levels, self.last_resort) if self.last_resort is not None else self.levels
+        return _unique((*self.earlier, *(r for level in levels for r in level.recipients)))
+
+
+class Notification(BaseModel):
+    """One message of a page to one topic at one step: the outbox's unit.
+
+    It is recorded pending in the same conditional write that claims the step, published, then
+    marked sent; a sweep retries whatever is still pending after a grace, at the same level and
+    to this topic alone, so a fault means "late", never "never", and never a resend to the others.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    page_id: str
+    step: int  # the page's step that claimed it
+    topic: str
+    level: int  # index into ``levels``; LAST_RESORT: the message that nobody answered
+    people: tuple[str, ...] = Field(min_length=1)  # who on this topic it is for (the rate limit may leave some out)
+    attempts: int = 0
+
+    @property
+    def key(self) -> str:
+        return f"NOTE#{self.page_id}#{self.step}#{self.topic}"
+
+
+#: ``Notification.level`` of the message that tells the last resort the ladder ran out
+LAST_RESORT = -1
+
+
+def _unique(recipients: Iterable[Recipient]) -> tuple[Recipient, ...]:
+    seen: dict[str, Recipient] = {}
+    for recipient in recipients:
+        seen.setdefault(recipient.person, recipient)
+    return tuple(seen.values())

@@ -29,7 +29,7 @@ _STATE_WORDS = {
     PageState.OPEN: "escalating: not acknowledged yet",
     PageState.ACKED: "acknowledged",
     PageState.RESOLVED: "resolved",
-    PageState.EXHAUSTED: "escalation exhausted: nobody acknowledged",
+    PageState.EXHAUSTED: "nobody acknowledged in time: escalation stopped; you can still take it",
 }
 
 
@@ -44,7 +44,8 @@ def confirm_page(page: Page, person_name: str, form_action: str, hidden: Mapping
         ("State", _STATE_WORDS.get(page.state, page.state.value)),
     ]
     details = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in rows)
-    if page.state is PageState.OPEN:
+    # an exhausted page is still open to a taker: nobody answered, so whoever opens the link now should
+    if page.state in (PageState.OPEN, PageState.EXHAUSTED):
         fields = "".join(f'<input type="hidden" name="{escape(k)}" value="{escape(v)}">' for k, v in hidden.items())
         action = (
             f'<form method="post" action="{escape(form_action)}">{fields}'
@@ -71,8 +72,6 @@ def _closed_line(page: Page) -> str:
         when = f" at {describe_time(page.acked_at)}" if page.acked_at is not None else ""
         done = "; the ticket is resolved" if page.state is PageState.RESOLVED else ""
         return f"Acknowledged by {name_of(page, page.acked_by)}{when}{done}. Nothing more to do here."
-    if page.state is PageState.EXHAUSTED:
-        return f"Nobody acknowledged this page in time. Take ticket {page.ticket_id} directly."
     return f"This page is {page.state.value}. Nothing more to do here."
 
 

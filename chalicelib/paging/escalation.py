@@ -42,7 +42,11 @@ class Advance:
 
 
 def advance(page: Page, now: datetime) -> Advance | None:
-    """Move the cursor one step if the page is due; None if there is nothing to do at ``now``."""
+    """Move the cursor one step if the page is due; None if there is nothing to do at ``now``.
+
+    When the ladder has run out, the returned page is EXHAUSTED and ``notify`` is None: the caller
+    tells the last resort, once, in the same write.
+    """
     if page.state is not PageState.OPEN or page.next_due is None or now < page.next_due:
         return None
     total = len(page.levels)
@@ -75,8 +79,12 @@ def advance(page: Page, now: datetime) -> Advance | None:
 
 
 def acknowledge(page: Page, person: str, at: datetime) -> Page:
-    """Someone took the page: escalation stops. Only an open page can be acknowledged."""
-    if page.state is not PageState.OPEN:
+    """Someone took the page: escalation stops.
+
+    An exhausted page can still be taken: the ladder ran out, but the ticket still needs a person,
+    and the link or ACK code in every message must lead somewhere.
+    """
+    if page.state not in (PageState.OPEN, PageState.EXHAUSTED):
         raise _refused(page, person, "acknowledged")
     return page.model_copy(
         update={"state": PageState.ACKED, "acked_by": person, "acked_at": at, "next_due": None, "step": page.step + 1}
@@ -91,7 +99,7 @@ def resolve(page: Page, person: str, at: datetime) -> Page:
     """
     if page.state is PageState.ACKED:
         return page.model_copy(update={"state": PageState.RESOLVED, "next_due": None, "step": page.step + 1})
-    if page.state is PageState.OPEN:
+    if page.state in (PageState.OPEN, PageState.EXHAUSTED):
         return page.model_copy(
             update={
                 "state": PageState.RESOLVED,
@@ -137,11 +145,7 @@ def describe_time(moment: datetime) -> str:
 
 def name_of(page: Page, person: str) -> str:
     """The display name of a person the page reaches, or the key itself if they are not on it."""
-    for level in page.levels:
-        for recipient in level.recipients:
-            if recipient.person == person:
-                return recipient.name
-    return person
+    return next((r.name for r in page.everyone() if r.person == person), person)
 
 
 def _refused(page: Page, person: str, verb: str) -> AckRefused:
@@ -151,11 +155,6 @@ def _refused(page: Page, person: str, verb: str) -> AckRefused:
         reason = f"page {page.page_id} was already acknowledged by {who}{when}"
     elif page.state is PageState.RESOLVED:
         reason = f"page {page.page_id} is already resolved"
-    elif page.state is PageState.EXHAUSTED:
-        reason = (
-            f"page {page.page_id} stopped escalating with no acknowledgement; "
-            f"take ticket {page.ticket_id} directly instead"
-        )
     else:
         reason = f"page {page.page_id} cannot be {verb} in state {page.state.value}"
     return AckRefused(reason, page.state, page.acked_by, page.acked_at)

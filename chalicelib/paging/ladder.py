@@ -57,3 +57,19 @@ def ladder(
         seconds = int((min(timeout, cap) if cap else timeout).total_seconds())
         levels.append(Level(targets=targets, recipients=tuple(seen.values()), ack_timeout_seconds=max(seconds, 1)))
     return tuple(levels), policy.repeat if policy is not None else 0
+
+
+def last_resort(rules: Any, target: str, now: datetime) -> Level | None:
+    """Who is told once that a page's whole ladder ran out ("team:founders"); None if the rules lack it.
+
+    A missing target must not stop the page from being marked exhausted, so it is None, not an error.
+    """
+    try:
+        recipients = _recipients(rules, target, now)
+    except (KeyError, LookupError):
+        return None
+    if not recipients:
+        return None
+    return Level(
+        targets=(target,), recipients=tuple(recipients), ack_timeout_seconds=int(DEFAULT_ACK_TIMEOUT.total_seconds())
+    )

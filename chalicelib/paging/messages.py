@@ -132,7 +132,7 @@ def person_filter(person: str) -> dict[str, Any]:
 
 def subject(page: Page) -> str:
     """The email subject: '[P1] Northwind Traders: Checkout is down…', one line, under SNS's limit."""
-    return _truncate(f"[{_line(page.priority)}] {_line(page.customer)}: {_line(page.summary)}", SUBJECT_LIMIT)
+    return _truncate(f"[{_flag(page)}] {_line(page.customer)}: {_line(page.summary)}", SUBJECT_LIMIT)
 
 
 def sms_text(page: Page) -> str:
@@ -142,7 +142,7 @@ def sms_text(page: Page) -> str:
     """
     tail = f" Reply ACK {page.ack_code}"
     count = f" ({page.count} msgs)" if page.count > 1 else ""
-    head = f"[{_truncate(_line(page.priority), 8)}] "
+    head = f"[{_truncate(_line(page.priority), 8)}{' unanswered' if _unanswered(page) else ''}] "
     customer, summary = _line(page.customer), _line(page.summary)
     separator = ": " if customer and summary else ""
     budget = SMS_LIMIT - len(head) - len(separator) - len(count) - len(tail)
@@ -157,19 +157,29 @@ def sms_text(page: Page) -> str:
 def email_text(page: Page, level: Level, links: Mapping[str, str], *, now: datetime | None = None) -> str:
     """Everything the person needs to decide without opening anything else, and how to acknowledge."""
     total = len(page.levels)
-    index = _index(page, level)
+    index = None if _unanswered(page, level) else _index(page, level)
     position = f"level {index + 1} of {total}" if index is not None else "an extra level"
     count = f" ({page.count} messages)" if page.count > 1 else ""
+    if _unanswered(page, level):
+        rounds = page.repeat + 1
+        reach = (
+            f"Nobody acknowledged this page: its whole ladder ran {_times(rounds)} without an answer "
+            f"and escalation has stopped. It comes to you as the last resort: {describe_recipients(level)}."
+        )
+        then = "Nobody else will be paged. Take it with your link below, or by SMS."
+    else:
+        reach = f"This page reaches {position}: {describe_recipients(level)}."
+        then = _next_step(page, level, index, now)
     lines = [
-        f"[{_line(page.priority)}] {_line(page.customer)}: {_line(page.summary)}{count}",
+        f"[{_flag(page, level)}] {_line(page.customer)}: {_line(page.summary)}{count}",
         "",
         f"Customer:  {_line(page.customer)} ({page.tier} tier)" if page.tier else f"Customer:  {_line(page.customer)}",
         f"Channel:   {page.channel}",
         f"Ticket:    {page.ticket_id}",
         f"Page:      {page.page_id} (team {page.team})",
         "",
-        f"This page reaches {position}: {describe_recipients(level)}.",
-        _next_step(page, level, index, now),
+        reach,
+        then,
         "",
         "Acknowledge:",
         *(f"  {name}: {url}" for name, url in _link_lines(page, level, links)),
@@ -178,7 +188,7 @@ def email_text(page: Page, level: Level, links: Mapping[str, str], *, now: datet
     if page.reasons:
         lines += ["", "Why this was paged:", *(f"  - {reason}" for reason in page.reasons)]
     rounds = page.repeat + 1
-    runs = "runs once" if rounds == 1 else f"runs {rounds} times"
+    runs = f"runs {_times(rounds)}"
     policy = f"policy {page.policy}, " if page.policy else ""
     lines += ["", f"Escalation ladder ({policy}{runs}):"]
     for i, rung in enumerate(page.levels):
@@ -203,6 +213,20 @@ def _next_step(page: Page, level: Level, index: int | None, now: datetime | None
     return f"If nobody acknowledges within {wait}, {then}."
 
 
+def _unanswered(page: Page, level: Level | None = None) -> bool:
+    """The message to the last resort that the ladder ran out (not a level of the ladder itself)."""
+    return page.last_resort is not None and (level is None or level.targets == page.last_resort.targets)
+
+
+def _flag(page: Page, level: Level | None = None) -> str:
+    """'P1', or 'P1 unanswered' on the last resort's message: it must not read like one more page."""
+    return _line(page.priority) + (" unanswered" if _unanswered(page, level) else "")
+
+
+def _times(n: int) -> str:
+    return "once" if n == 1 else f"{n} times"
+
+
 def _link_lines(page: Page, level: Level, links: Mapping[str, str]) -> list[tuple[str, str]]:
     """This level's people first, then anyone else given a link (earlier levels may still answer)."""
     order = [r.person for r in level.recipients if r.person in links]
@@ -211,10 +235,11 @@ def _link_lines(page: Page, level: Level, links: Mapping[str, str]) -> list[tupl
 
 
 def _index(page: Page, level: Level) -> int | None:
-    # the cursor names the level just notified; search only if the caller sends some other level
-    if 0 <= page.level < len(page.levels) and page.levels[page.level] == level:
+    # the cursor names the level just notified; search only if the caller sends some other level. By
+    # targets: a level's message to one topic, or to those its rate limit let through, names fewer people
+    if 0 <= page.level < len(page.levels) and page.levels[page.level].targets == level.targets:
         return page.level
-    return next((i for i, rung in enumerate(page.levels) if rung == level), None)
+    return next((i for i, rung in enumerate(page.levels) if rung.targets == level.targets), None)
 
 
 def _line(text: str) -> str:

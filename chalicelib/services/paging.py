@@ -2,21 +2,23 @@
 
 The page is a persisted state machine (chalicelib.paging.escalation): every move is a write
 conditional on the step it read, so a duplicate or concurrent tick never escalates twice, and
-each move writes its timeline entry in the same transaction.
+each move writes its timeline entry, and the notifications it owes (the outbox, page_outbox.py),
+in the same transaction.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from chalicelib.errors import DependencyError, SwitchboardError
-from chalicelib.model.page import Level, Page, PageState, Recipient
+from chalicelib.model.page import LAST_RESORT, Level, Page, PageState, Recipient
 from chalicelib.model.ticket import Ticket
 from chalicelib.model.timeline import Entry, Kind
 from chalicelib.observability import logger
-from chalicelib.paging.escalation import AckRefused, acknowledge, advance, describe_time, name_of
+from chalicelib.paging.escalation import AckRefused, acknowledge, advance, describe_recipients, describe_time, name_of
+from chalicelib.services.page_outbox import OUTBOX_GRACE, PageDelivery, rate_exempt
 from chalicelib.services.paging_ports import (
     AckRejectedError,
     PageOutcome,
@@ -34,7 +36,7 @@ SYSTEM = "switchboard"
 
 
 @dataclass
-class PagingService:
+class PagingService(PageDelivery):
     pages: PageRepository
     publisher: PagePublisher
     #: (decision's ticket, now) → (levels, repeat): the policy resolved to people now
@@ -49,6 +51,9 @@ class PagingService:
     #: notifications per person per window; a burst beyond it waits for that person's digest
     rate_limit: int = 5
     rate_window: timedelta = timedelta(minutes=10)
+    #: now → who is told, once, that a page's whole ladder ran out (None: nobody configured)
+    last_resort: Callable[[datetime], Level | None] = lambda _now: None
+    outbox_grace: timedelta = OUTBOX_GRACE
 
     def page(self, ticket: Ticket, now: datetime, urgent_news: bool = False) -> PageOutcome:
         """Open a page for the ticket's current message, or fold it into the open page of its thread or customer.
@@ -116,8 +121,18 @@ class PagingService:
             }
         )
         text = f"message {folded.count} folded into page {page.page_id}: {ticket.event.summary(80)}"
+        # urgency only goes up: a more urgent message gives the page its priority and ladder, from the top
+        raised = ticket.decision.priority.value < page.priority
+        notes = []
+        if raised:
+            folded = self._raise(folded, ticket, now)
+            text += f"; raised from {page.priority} to {folded.priority}, policy {folded.policy or 'none'} starts now"
+        elif urgent_news and folded.current is not None:
+            exempt = rate_exempt(folded, ticket.event.channel.value)
+            allowed, _held = self._admit(folded, folded.current, now, exempt)
+            notes = self._notes(folded, folded.level, allowed)
         entry = Entry(at=now, kind=Kind.FOLDED, page_id=page.page_id, actor=SYSTEM, text=text)
-        if not self.pages.save(folded, page.step, [entry]):
+        if not self.pages.save(folded, page.step, [entry], notes, now + self.outbox_grace):
             # a tick or an ack moved the page meanwhile: read it again and fold into what it is now
             current = self.pages.get(page.page_id)
             if current is None or current.state is not PageState.OPEN:
@@ -125,10 +140,31 @@ class PagingService:
             return self._fold(current, ticket, now, urgent_news)
         if folded.ticket_id != ticket.ticket_id:
             self.pages.record(ticket.ticket_id, [entry])
-        notified = False
-        if urgent_news and folded.current is not None:
-            notified = self._notify(folded, folded.current, now)
+        notified = self._tick(folded, now) if raised else self._deliver(folded, notes, now)
         return PageOutcome(folded, opened=False, notified=notified)
+
+    def _raise(self, page: Page, ticket: Ticket, now: datetime) -> Page:
+        """The page at the ticket's priority, with its ladder resolved now and due at once (level 1 next).
+
+        Whoever the old ladder reached may still take it: they are kept as ``earlier``.
+        """
+        decision, levels_repeat = ticket.decision, self.ladder(ticket, now)
+        return page.model_copy(
+            update={
+                "priority": decision.priority.value,
+                "team": decision.team,
+                "tier": decision.tier,
+                "channel": ticket.event.channel.value,
+                "reasons": decision.reasons,
+                "policy": decision.escalation,
+                "levels": levels_repeat[0],
+                "repeat": levels_repeat[1],
+                "level": -1,
+                "round": 0,
+                "next_due": now,
+                "earlier": page.paged_people(),
+            }
+        )
 
     def tick(self, page_id: str, now: datetime) -> bool:
         """Advance one page if it is due; True when someone was notified."""
@@ -137,15 +173,24 @@ class PagingService:
 
     def sweep(self, now: datetime) -> int:
         """Everything due (escalation ticks, digests, SLA timers), once each; returns how many notified someone."""
-        done = 0
+        done, failed = 0, 0
         for key in self.pages.due(now):
             kind, _, rest = key.partition("#")
-            if kind == "PAGE":
-                done += self.tick(rest, now)
-            elif kind == "DIGEST":
-                done += self._send_digest(key, now)
-            elif kind == "SLA":
-                done += self._sla_breached(key, now)
+            try:
+                if kind == "PAGE":
+                    done += self.tick(rest, now)
+                elif kind == "DIGEST":
+                    done += self._send_digest(key, now)
+                elif kind == "SLA":
+                    done += self._sla_breached(key, now)
+                elif kind == "NOTE":
+                    done += self._retry(key, now)
+            except SwitchboardError as exc:
+                # one item's fault must not hold up the others; it is still due, so the next sweep retries it
+                failed += 1
+                logger.warning("sweep item failed; it stays due", extra={"key": key, "error": str(exc)})
+        if failed:
+            logger.error("sweep left items due after faults", extra={"failed": failed, "notified": done})
         return done
 
     def hold(self, ticket: Ticket, now: datetime) -> PageOutcome | None:
@@ -217,47 +262,34 @@ class PagingService:
         step = advance(page, now)
         if step is None:
             return False
-        kind = Kind.EXHAUSTED if step.notify is None else Kind.NOTIFIED
-        entry = Entry(at=now, kind=kind, page_id=page.page_id, actor=SYSTEM, text=step.reason)
-        # claim the step first: of two concurrent ticks only one writes, and only it publishes
-        if not self.pages.save(step.page, page.step, [entry]):
-            return False
         if step.notify is None:
+            return self._exhaust(page, step.page, step.reason, now)
+        allowed, held = self._admit(step.page, step.notify, now, rate_exempt(step.page))
+        kind, text = Kind.NOTIFIED, step.reason
+        if held and allowed:
+            text += f"; {', '.join(held)} over their rate limit, in their digest instead"
+        elif held:
+            kind, text = Kind.DEFERRED, f"{text}; nobody notified now: {', '.join(held)} over their rate limit"
+        entry = Entry(at=now, kind=kind, page_id=page.page_id, actor=SYSTEM, text=text)
+        notes = self._notes(step.page, step.page.level, allowed)
+        # claim the step and record what it owes in one write: of two concurrent ticks only one
+        # writes, and only it publishes; if the publish fails or we crash, the sweep finds it pending
+        if not self.pages.save(step.page, page.step, [entry], notes, now + self.outbox_grace):
             return False
-        try:
-            sent = self._notify(step.page, step.notify, now)
-        except SwitchboardError:
-            # give the step back so the next tick publishes it; a page must not be claimed and lost
-            self.pages.save(page, step.page.step, [])
-            raise
-        return sent
+        return self._deliver(step.page, notes, now)
 
-    def _notify(self, page: Page, level: Level, now: datetime) -> bool:
-        """Publish a level to the people under their rate limit; hold it for the others' digests."""
-        epoch = datetime(2000, 1, 1, tzinfo=UTC)
-        window = epoch + (now - epoch) // self.rate_window * self.rate_window
-        ttl = int(self.rate_window.total_seconds()) * 2
-        allowed = []
-        for recipient in level.recipients:
-            if self.pages.count_notification(recipient.person, window, ttl) <= self.rate_limit:
-                allowed.append(recipient)
-                continue
-            until = window + self.rate_window
-            line = f"[{page.priority}] {page.customer}: {page.summary} ({page.ticket_id}, page {page.page_id})"
-            text = (
-                f"{recipient.name} has had {self.rate_limit} pages since {describe_time(window)}: "
-                f"this one waits for their digest at {describe_time(until)}"
-            )
-            entry = Entry(at=now, kind=Kind.DEFERRED, page_id=page.page_id, actor=SYSTEM, text=text)
-            self.pages.hold(page.ticket_id, f"person:{recipient.person}", until, line, [recipient.topic], entry)
-        if not allowed:
+    def _exhaust(self, page: Page, exhausted: Page, reason: str, now: datetime) -> bool:
+        """The ladder ran out: the page stays acknowledgeable, and the last resort hears so, once."""
+        level = self.last_resort(now)
+        notes = []
+        if level is not None:
+            exhausted = exhausted.model_copy(update={"last_resort": level})
+            notes = self._notes(exhausted, LAST_RESORT, level.recipients)
+            reason += f"; telling {describe_recipients(level)} that nobody answered (anyone may still take it)"
+        entry = Entry(at=now, kind=Kind.EXHAUSTED, page_id=page.page_id, actor=SYSTEM, text=reason)
+        if not self.pages.save(exhausted, page.step, [entry], notes, now + self.outbox_grace):
             return False
-        sending = level.model_copy(update={"recipients": tuple(allowed)})
-        self.publisher.publish(page, sending, self._links(page, sending, now), now)
-        return True
-
-    def _links(self, page: Page, level: Level, now: datetime) -> dict[str, str]:
-        return {r.person: self.link(page, r, now) for r in level.recipients}
+        return self._deliver(exhausted, notes, now)
 
     def acknowledge(self, page_id: str, person: str, now: datetime, via: str) -> Page:
         """``person`` takes the page: escalation stops. A repeat by the same person is a success."""
@@ -265,7 +297,7 @@ class PagingService:
         if page is None:
             raise AckRejectedError(f"there is no page {page_id}")
         # anyone on the ladder may take it, also before their level is reached (a founder who saw it early)
-        if person not in {r.person for level in page.levels for r in level.recipients}:
+        if person not in {r.person for r in page.everyone()}:
             raise AckRejectedError(f"{person} is not on page {page_id}'s escalation")
         try:
             acked = acknowledge(page, person, now)
@@ -279,7 +311,8 @@ class PagingService:
             kind=Kind.ACKNOWLEDGED,
             page_id=page_id,
             actor=person,
-            text=f"acknowledged by {name} via {via} at {describe_time(now)}: escalation stopped",
+            text=f"acknowledged by {name} via {via} at {describe_time(now)}: "
+            + ("taken after escalation ran out" if page.state is PageState.EXHAUSTED else "escalation stopped"),
         )
         if not self.pages.save(acked, page.step, [entry]):
             return self.acknowledge(page_id, person, now, via)  # a tick moved it meanwhile: try on what it is now

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
 from chalicelib.errors import SwitchboardError
-from chalicelib.model.page import Level, Page
+from chalicelib.model.page import Level, Notification, Page
 from chalicelib.model.ticket import Ticket
 from chalicelib.model.timeline import Entry
 from chalicelib.services.ports import Write
@@ -16,7 +17,16 @@ from chalicelib.services.ports import Write
 
 class PageRepository(Protocol):
     def create(self, page: Page, fold_keys: list[str], entries: list[Entry]) -> Write: ...
-    def save(self, page: Page, expected_step: int, entries: list[Entry]) -> bool: ...
+    def save(
+        self,
+        page: Page,
+        expected_step: int,
+        entries: list[Entry],
+        notes: Sequence[Notification] = (),
+        retry_at: datetime | None = None,
+    ) -> bool: ...
+    def retry(self, key: str, now: datetime, next_at: datetime) -> Notification | None: ...
+    def settle(self, key: str, now: datetime, outcome: str) -> None: ...
     def get(self, page_id: str) -> Page | None: ...
     def by_code(self, code: str) -> Page | None: ...
     def open_for(self, keys: list[str], since: datetime) -> Page | None: ...

@@ -15,6 +15,7 @@ from tests.functional.paging_helpers import deliver, paged, sweep, timeline
 
 WED_EVENING = datetime(2026, 12, 24, 1, 0, tzinfo=UTC)  # Wed 23 Dec 20:00 in New York
 MON_OPENING = datetime(2026, 12, 28, 14, 0, tzinfo=UTC)  # Mon 28 Dec 09:00 in New York
+OFFICE = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)  # Tue 24 Nov 10:00 in New York
 
 
 def tickets_by_route(aws) -> dict[str, dict[str, Any]]:
@@ -96,24 +97,45 @@ def test_an_acknowledged_ticket_never_breaches(aws, clock):
     assert paged(aws) == []
 
 
-def test_a_burst_beyond_a_persons_rate_limit_waits_for_one_digest(aws, clock):
+def test_a_burst_of_p2_pages_beyond_a_persons_rate_limit_waits_for_one_digest(aws, clock):
+    # GIVEN Maya may get one page per 10 minutes, in office hours (buyers page her at once, at P2)
+    container = bootstrap.container()
+    container.paging.rate_limit = 1
+    clock.now = OFFICE
+    # WHEN two prospects write within a minute (two tickets, two P2 pages for Maya)
+    deliver(aws, "widget/prospect-pricing")
+    clock.now += timedelta(seconds=40)
+    deliver(aws, "sendgrid/raw-mime")
+    # THEN Maya is paged for the first; the second waits, and its timeline says so, not "notified"
+    pages = paged(aws)
+    assert [(p["kind"], p["people"]) for p in pages] == [("page", ["maya"])]
+    lines = {
+        t["ticket_id"]["S"]: [s for s in timeline(t["ticket_id"]["S"]) if "rate limit" in s] for t in aws.tickets()
+    }
+    [(held_id, held)] = [(ticket_id, found) for ticket_id, found in lines.items() if found]
+    assert held_id not in pages[0]["text"]
+    assert all(s.startswith("deferred") for s in held)
+    assert any("the rate limit batches P2–P4 pages; a P1 or a live call always goes through" in s for s in held)
+    # WHEN the window ends
+    clock.now = OFFICE + timedelta(minutes=10, seconds=5)
+    sweep()
+    sweep()
+    # THEN Maya gets one digest naming the held message, addressed to her alone
+    digests = [p for p in paged(aws) if p["kind"] == "digest"]
+    assert len(digests) == 1
+    assert digests[0]["people"] == ["maya"] and held_id in digests[0]["text"]
+
+
+def test_live_calls_are_never_held_by_the_rate_limit(aws, clock):
     # GIVEN the on-call person may get one page per 10 minutes
     container = bootstrap.container()
     container.paging.rate_limit = 1
-    # WHEN two customers call within a minute (two tickets, two pages for Leo)
+    # WHEN two customers call within a minute (two P1 live calls for Leo)
     deliver(aws, "twilio/call-01-incoming")
     clock.now += timedelta(seconds=40)
     deliver(aws, "twilio/night-call-marco")
-    # THEN Leo is paged for the first; the second waits
+    # THEN Leo is paged for both at once: the limit batches P2–P4 only
     pages = paged(aws)
-    assert [(p["topic"], p["people"]) for p in pages] == [("support", ["leo"])]
-    held = [t for t in aws.tickets() if "Marco" in t["doc"]["S"]]
-    assert any("waits for their digest" in s for s in timeline(held[0]["ticket_id"]["S"]))
-    # WHEN the window ends (and the first page has escalated meanwhile, so skip escalations)
-    clock.now = NIGHT + timedelta(minutes=10, seconds=5)
-    sweep()
-    sweep()
-    # THEN Leo gets one digest naming the held call, addressed to him alone
-    digests = [p for p in paged(aws) if p["kind"] == "digest"]
-    assert len(digests) == 1
-    assert digests[0]["people"] == ["leo"] and "Marco" in digests[0]["text"]
+    assert [(p["topic"], p["people"]) for p in pages] == [("support", ["leo"]), ("support", ["leo"])]
+    assert "Marco" in pages[1]["text"]
+    assert not any("rate limit" in s for t in aws.tickets() for s in timeline(t["ticket_id"]["S"]))

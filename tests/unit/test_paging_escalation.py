@@ -188,12 +188,6 @@ def test_acknowledge_after_escalation_stops_the_ladder():
             id="acked-by-the-same-person",
         ),
         pytest.param({"state": PageState.RESOLVED}, "priya", "page P-0a1b2c3d4e is already resolved", id="resolved"),
-        pytest.param(
-            {"state": PageState.EXHAUSTED, "next_due": None},
-            "priya",
-            "page P-0a1b2c3d4e stopped escalating with no acknowledgement; take ticket T-20261124-0001 directly instead",
-            id="exhausted",
-        ),
     ],
 )
 def test_acknowledging_a_closed_page_is_refused_with_who_and_when(changes, person, expected):
@@ -229,11 +223,22 @@ def test_resolve_from_open_or_acked(changes, expected_acked_by):
     assert resolved.acked_by == expected_acked_by
 
 
-@pytest.mark.parametrize("state", [PageState.RESOLVED, PageState.EXHAUSTED])
-def test_resolve_refuses_a_closed_page(state):
-    # GIVEN a resolved or exhausted page  WHEN it is resolved again  THEN a 409
+def test_resolve_refuses_a_resolved_page():
+    # GIVEN a resolved page  WHEN it is resolved again  THEN a 409
     with pytest.raises(AckRefused):
-        resolve(make_page(state=state, next_due=None), "tom", minutes(30))
+        resolve(make_page(state=PageState.RESOLVED, next_due=None), "tom", minutes(30))
+
+
+@pytest.mark.parametrize("take", [acknowledge, resolve], ids=["acknowledge", "resolve"])
+def test_an_exhausted_page_can_still_be_taken(take):
+    # GIVEN a page whose ladder ran out, the founders told as the last resort
+    exhausted = make_page(level=1, round=2, step=7, state=PageState.EXHAUSTED, next_due=None, last_resort=FOUNDERS)
+    # WHEN Priya (on the ladder) takes it after all
+    taken = take(exhausted, "priya", minutes(95))
+    # THEN she has it, nothing is due, and the step moved by one (a stale tick changes nothing)
+    assert (taken.acked_by, taken.acked_at, taken.next_due, taken.step) == ("priya", minutes(95), None, 8)
+    assert taken.state in (PageState.ACKED, PageState.RESOLVED)
+    assert advance(taken, minutes(200)) is None
 
 
 @pytest.mark.parametrize(
