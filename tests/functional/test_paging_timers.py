@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from chalicelib import bootstrap
-from tests.functional.conftest import NIGHT
 from tests.functional.paging_helpers import deliver, paged, sweep, timeline
 
 WED_EVENING = datetime(2026, 12, 24, 1, 0, tzinfo=UTC)  # Wed 23 Dec 20:00 in New York
