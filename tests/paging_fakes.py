@@ -41,7 +41,7 @@ class FakePages:
             return Write.CONFLICT
         self.pages[page.page_id] = page
         self.codes[page.ack_code] = page.page_id
-        self.folds |= {key: (page.page_id, page.opened_at) for key in fold_keys}
+        self.folds |= dict.fromkeys(fold_keys, (page.page_id, page.opened_at))
         self.record(page.ticket_id, entries)
         return Write.STORED
 
