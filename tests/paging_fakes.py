@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -248,7 +248,7 @@ def ticket(
 
 
 def paging_with_fakes(
-    ladders: dict[str | None, tuple[tuple[Level, ...], int]],
+    ladders: Mapping[str | None, tuple[tuple[Level, ...], int]],
     last_resort: Level | None = None,
     pages: Any = None,
     publisher: Any = None,

@@ -19,6 +19,7 @@ from chalicelib.model.page import Level, Page, Recipient
 from local.samples import local_secrets, signed
 from tests.functional.conftest import NIGHT, PUBLIC_URL
 from tests.functional.paging_helpers import LINK, SAMPLES, deliver, paged, sweep, timeline
+from tests.paging_fakes import Faults
 
 
 def only_page() -> Page:
@@ -194,3 +195,59 @@ def test_a_config_deploy_does_not_change_a_page_in_flight(aws, clock):
     sweep()
     # THEN the page escalates along the ladder it opened with: the founders, not Ana
     assert [(p["topic"], p["people"]) for p in paged(aws)] == [("founders", ["maya", "tom"])]
+
+
+def test_a_failed_publish_is_retried_from_the_table_at_the_same_level(aws, clock):
+    # GIVEN SNS refuses the first publish of Dana's 3 a.m. call page (the on-call level)
+    paging = bootstrap.container().paging
+    paging.publisher = Faults(paging.publisher, before={"publish": {1}})
+    deliver(aws, "twilio/call-01-incoming")
+    assert paged(aws) == []
+    # WHEN the sweep runs within the grace, then after it
+    clock.now += timedelta(seconds=30)
+    sweep()
+    assert paged(aws) == []
+    clock.now += timedelta(seconds=35)
+    sweep()
+    # THEN Leo, on call, is paged: the same level, not the founders
+    assert [(p["topic"], p["people"]) for p in paged(aws)] == [("support", ["leo"])]
+    page = only_page()
+    assert page.level == 0
+    # AND the notification is marked sent, out of the due index: later sweeps do not send it again
+    clock.now += timedelta(minutes=2)
+    sweep()
+    assert paged(aws) == []
+    assert "retried: Leo Martins reached on the support pager, attempt 2" in " ".join(timeline(page.ticket_id))
+
+
+def test_an_exhausted_page_tells_the_founders_once_and_their_link_takes_it(aws, clock):
+    # GIVEN Dana's call paged Leo, and nobody answers through all three rounds of the urgent ladder
+    deliver(aws, "twilio/call-01-incoming")
+    [first] = paged(aws)
+    page_id = LINK.findall(first["text"])[0].split("?")[0].removeprefix("/ack/")
+    for _ in range(12):
+        clock.now += timedelta(minutes=11)
+        sweep()
+    page = bootstrap.container().pages.get(page_id)
+    assert page is not None and page.state.value == "exhausted"
+    # THEN the founders were told once that nobody answered, each with a link (the missed first response
+    # paged support too, and ran out in its turn: that page is another)
+    unanswered = [p for p in paged(aws) if p["text"].startswith("[P1 unanswered]") and page_id in p["text"]]
+    assert [(p["topic"], p["people"]) for p in unanswered] == [("founders", ["maya", "tom"])]
+    clock.now += timedelta(minutes=30)
+    sweep()
+    assert paged(aws) == []
+    # WHEN Tom opens his link and presses Acknowledge
+    tom = next(link for link in LINK.findall(unanswered[0]["text"]) if "p=tom" in link)
+    with Client(app_module.app) as client:
+        shown = client.http.get(tom)
+        assert shown.status_code == 200 and b">Acknowledge</button>" in shown.body
+        done = client.http.post(
+            urlsplit(tom).path,
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+            body=urlsplit(tom).query.encode(),
+        )
+    # THEN he has the ticket
+    assert done.status_code == 200
+    assert bootstrap.container().pages.get(page_id).acked_by == "tom"
+    assert "taken after escalation ran out" in timeline(page.ticket_id)[-1]

@@ -21,7 +21,7 @@ from tests.paging_fakes import FakePages, FakePublisher, Faults, paging_with_fak
 from tests.paging_fixtures import FOUNDERS, MAYA, ON_CALL, OPENED, PRIYA
 
 T0 = OPENED
-LADDERS = {"urgent": ((ON_CALL, FOUNDERS), 0)}
+LADDERS: dict[str | None, tuple[tuple[Level, ...], int]] = {"urgent": ((ON_CALL, FOUNDERS), 0)}
 BOTH = Level(targets=("rotation:primary", "team:founders"), recipients=(PRIYA, MAYA), ack_timeout_seconds=300)
 
 
