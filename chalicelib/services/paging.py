@@ -282,7 +282,11 @@ class PagingService(PageDelivery):
         """The ladder ran out: the page stays acknowledgeable, and the last resort hears so, once."""
         level = self.last_resort(now)
         notes = []
-        if level is not None:
+        if level is None:
+            logger.warning(
+                "page exhausted with no last resort to tell (PAGE_LAST_RESORT)", extra={"page_id": page.page_id}
+            )
+        else:
             exhausted = exhausted.model_copy(update={"last_resort": level})
             notes = self._notes(exhausted, LAST_RESORT, level.recipients)
             reason += f"; telling {describe_recipients(level)} that nobody answered (anyone may still take it)"

@@ -251,3 +251,22 @@ def test_an_exhausted_page_tells_the_founders_once_and_their_link_takes_it(aws, 
     assert done.status_code == 200
     assert bootstrap.container().pages.get(page_id).acked_by == "tom"
     assert "taken after escalation ran out" in timeline(page.ticket_id)[-1]
+
+
+def test_two_sweeps_racing_for_one_pending_notification_retry_it_once(aws, clock):
+    # GIVEN a page whose first publish failed, its notification pending in the table past the grace
+    paging = bootstrap.container().paging
+    paging.publisher = Faults(paging.publisher, before={"publish": {1}})
+    deliver(aws, "twilio/call-01-incoming")
+    clock.now += timedelta(seconds=61)
+    [key] = [k for k in paging.pages.due(clock.now) if k.startswith("NOTE#")]
+    # WHEN two sweeps both read it as due and both try to take the attempt
+    first = paging.pages.retry(key, clock.now, clock.now + timedelta(seconds=60))
+    second = paging.pages.retry(key, clock.now, clock.now + timedelta(seconds=60))
+    # THEN only one gets it, and it counts as the second attempt
+    assert first is not None and first.attempts == 1 and first.people == ("leo",)
+    assert second is None
+    # AND once it is marked sent it leaves the due index for good
+    paging.pages.settle(key, clock.now, "sent")
+    assert key not in paging.pages.due(clock.now + timedelta(hours=1))
+    assert paging.pages.retry(key, clock.now + timedelta(hours=1), clock.now) is None
