@@ -24,13 +24,12 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.adapters.dynamo import get_item, transact, utc
+from chalicelib.adapters.page_notes import DUE_PARTITION, NoteItems, note_item
 from chalicelib.errors import DependencyError
 from chalicelib.model.page import Notification, Page, PageState
 from chalicelib.model.timeline import Entry, Kind
 from chalicelib.services.ports import Write
 
-#: the ByDue index's one partition: every due item shares it (a sweep reads one sorted range)
-DUE_PARTITION = "page"
 #: ack codes and fold pointers outlive any page's escalation; TTL removes them after
 POINTER_TTL_SECONDS = 7 * 24 * 3600
 
@@ -73,10 +72,6 @@ def _due(at: datetime) -> dict[str, Any]:
     return {"due": {"S": DUE_PARTITION}, "due_at": {"S": utc(at)}}
 
 
-def _note_key(key: str) -> dict[str, Any]:
-    return {"pk": {"S": key}, "sk": {"S": "NOTE"}}
-
-
 def _page_item(page: Page) -> dict[str, Any]:
     item = {
         **page_key(page.page_id),
@@ -92,7 +87,7 @@ def _page_item(page: Page) -> dict[str, Any]:
     return item
 
 
-class DynamoPageRepository:
+class DynamoPageRepository(NoteItems):
     def __init__(self, client: Any, table: str) -> None:
         self._client = client
         self._table = table
@@ -144,60 +139,9 @@ class DynamoPageRepository:
         }
         items = [{"Put": {"TableName": self._table, "Item": item, **condition}}]
         items.extend(self._put(entry_item(page.ticket_id, e)) for e in entries)
-        expires = {"N": str(int(page.opened_at.timestamp()) + POINTER_TTL_SECONDS)}
-        for note in notes:
-            at = retry_at or page.opened_at
-            items.append(
-                self._put(
-                    {
-                        **_note_key(note.key),
-                        **_due(at),
-                        "doc": {"S": note.model_dump_json()},
-                        "attempts": {"N": str(note.attempts)},
-                        "expires_at": expires,
-                    }
-                )
-            )
+        expires_at = int(page.opened_at.timestamp()) + POINTER_TTL_SECONDS
+        items.extend(self._put(note_item(n, retry_at or page.opened_at, expires_at)) for n in notes)
         return not transact(self._client, items, f"could not save page {page.page_id}")
-
-    def retry(self, key: str, now: datetime, next_at: datetime) -> Notification | None:
-        """Take a pending notification for one more attempt; it stays due at ``next_at`` in case this one fails too.
-
-        None: it was sent or settled meanwhile, or another sweep took this attempt (its due time moved on).
-        """
-        try:
-            response = self._client.update_item(
-                TableName=self._table,
-                Key=_note_key(key),
-                UpdateExpression="SET due_at = :next ADD attempts :one",
-                # only while still pending and due: of two sweeps reading the same due list, one wins
-                ConditionExpression="attribute_exists(#due) AND due_at <= :now",
-                ExpressionAttributeNames={"#due": "due"},
-                ExpressionAttributeValues={":next": {"S": utc(next_at)}, ":now": {"S": utc(now)}, ":one": {"N": "1"}},
-                ReturnValues="ALL_NEW",
-            )
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-                return None
-            raise DependencyError(f"could not retry {key}: {exc}") from exc
-        except BotoCoreError as exc:
-            raise DependencyError(f"could not retry {key}: {exc}") from exc
-        item = response["Attributes"]
-        note = Notification.model_validate_json(item["doc"]["S"])
-        return note.model_copy(update={"attempts": int(item["attempts"]["N"])})
-
-    def settle(self, key: str, now: datetime, outcome: str) -> None:
-        """A notification is done ("sent", or given up, or no longer wanted): it leaves the ByDue index."""
-        try:
-            self._client.update_item(
-                TableName=self._table,
-                Key=_note_key(key),
-                UpdateExpression="SET outcome = :outcome, settled_at = :now REMOVE #due",
-                ExpressionAttributeNames={"#due": "due"},
-                ExpressionAttributeValues={":outcome": {"S": outcome}, ":now": {"S": utc(now)}},
-            )
-        except (ClientError, BotoCoreError) as exc:
-            raise DependencyError(f"could not mark {key} {outcome}: {exc}") from exc
 
     def get(self, page_id: str) -> Page | None:
         item = self._get(page_key(page_id))
