@@ -27,7 +27,7 @@ class FakePages:
     codes: dict[str, str] = field(default_factory=dict)
     folds: dict[str, tuple[str, datetime]] = field(default_factory=dict)
     timelines: dict[str, list[Entry]] = field(default_factory=dict)
-    #: digest key → (team, due_at, topics, sent)
+    #: digest key → {team, due_at (None once finished), topics, sent (claimed once), attempts}
     digests: dict[str, dict[str, Any]] = field(default_factory=dict)
     holds: dict[str, dict[str, str]] = field(default_factory=dict)
     rates: dict[str, int] = field(default_factory=dict)
@@ -91,7 +91,7 @@ class FakePages:
         due = [
             (p.next_due, f"PAGE#{p.page_id}") for p in self.pages.values() if p.state is PageState.OPEN and p.next_due
         ]
-        due += [(d["due_at"], key) for key, d in self.digests.items() if not d["sent"]]
+        due += [(d["due_at"], key) for key, d in self.digests.items() if d["due_at"] is not None]
         due += [(n["due_at"], key) for key, n in self.notes.items() if n["due_at"] is not None]
         return [key for at, key in sorted(due) if at <= now][:limit]
 
@@ -110,19 +110,20 @@ class FakePages:
     def held(self, team: str, until: datetime) -> list[tuple[str, str]]:
         return list(self.holds.get(f"DIGEST#{team}#{until.isoformat()}", {}).items())
 
-    def claim(self, key: str, now: datetime) -> dict[str, Any] | None:
+    def claim(self, key: str, now: datetime, lease_until: datetime) -> dict[str, Any] | None:
         digest = self.digests.get(key)
-        if digest is None or digest["sent"]:
+        if digest is None or digest["due_at"] is None or digest["due_at"] > now:
             return None
-        digest["sent"] = True
+        digest |= {"sent": True, "due_at": lease_until, "attempts": digest.get("attempts", 0) + 1}
         return {
             "team": {"S": digest["team"]},
-            "due_at": {"S": digest["due_at"].isoformat()},
+            "due_at": {"S": lease_until.isoformat()},
             "topics": {"L": [{"S": t} for t in digest["topics"]]},
+            "attempts": {"N": str(digest["attempts"])},
         }
 
-    def release(self, key: str) -> None:
-        self.digests[key]["sent"] = False
+    def finish(self, key: str, now: datetime) -> None:
+        self.digests[key]["due_at"] = None
 
     def arm_sla(self, ticket_id: str, due_at: datetime) -> None:
         pass

@@ -213,19 +213,26 @@ class DynamoPageRepository(NoteItems):
         # only the digest has a condition: it fails once that digest has gone out
         return not failed
 
-    def claim(self, key: str, now: datetime) -> dict[str, Any] | None:
-        """Take a due digest or SLA timer for sending: one sweep wins, the item leaves the ByDue index.
+    def claim(self, key: str, now: datetime, lease_until: datetime) -> dict[str, Any] | None:
+        """Take a due digest or SLA timer for sending until ``lease_until``: one sweep wins.
 
-        None: another sweep took it first (or it is gone).
+        It stays in the ByDue index, due again at ``lease_until``, until ``finish`` says it went out:
+        a fault or a crash after the claim delays it, and never loses it. ``sent_at`` is set at the
+        first claim, so a message held for a digest that is already going out pages at once instead.
+        None: another sweep has it, or it is done (or gone).
         """
         try:
             response = self._client.update_item(
                 TableName=self._table,
                 Key={"pk": {"S": key}, "sk": {"S": key.split("#", 1)[0]}},
-                UpdateExpression="SET sent_at = :now REMOVE #due",
-                ConditionExpression="attribute_exists(pk) AND attribute_not_exists(sent_at)",
+                UpdateExpression="SET sent_at = if_not_exists(sent_at, :now), due_at = :lease ADD attempts :one",
+                ConditionExpression="attribute_exists(#due) AND due_at <= :now",
                 ExpressionAttributeNames={"#due": "due"},
-                ExpressionAttributeValues={":now": {"S": utc(now)}},
+                ExpressionAttributeValues={
+                    ":now": {"S": utc(now)},
+                    ":lease": {"S": utc(lease_until)},
+                    ":one": {"N": "1"},
+                },
                 ReturnValues="ALL_NEW",
             )
         except ClientError as exc:
@@ -237,18 +244,18 @@ class DynamoPageRepository(NoteItems):
         item: dict[str, Any] = response["Attributes"]
         return item
 
-    def release(self, key: str) -> None:
-        """Give a claimed digest or timer back to the sweep (its send failed); the next sweep retries it."""
+    def finish(self, key: str, now: datetime) -> None:
+        """A claimed digest or timer went out (or needs nothing more): it leaves the ByDue index."""
         try:
             self._client.update_item(
                 TableName=self._table,
                 Key={"pk": {"S": key}, "sk": {"S": key.split("#", 1)[0]}},
-                UpdateExpression="SET #due = :p REMOVE sent_at",
+                UpdateExpression="SET done_at = :now REMOVE #due",
                 ExpressionAttributeNames={"#due": "due"},
-                ExpressionAttributeValues={":p": {"S": DUE_PARTITION}},
+                ExpressionAttributeValues={":now": {"S": utc(now)}},
             )
         except (ClientError, BotoCoreError) as exc:
-            raise DependencyError(f"could not release {key}: {exc}") from exc
+            raise DependencyError(f"could not finish {key}: {exc}") from exc
 
     def held(self, team: str, until: datetime) -> list[tuple[str, str]]:
         """(ticket id, line) of every ticket in a team's digest."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from chalicelib.errors import DependencyError, SwitchboardError
 from chalicelib.model.page import LAST_RESORT, Level, Page, PageState, Recipient
@@ -18,7 +19,7 @@ from chalicelib.model.ticket import Ticket
 from chalicelib.model.timeline import Entry, Kind
 from chalicelib.observability import logger
 from chalicelib.paging.escalation import AckRefused, acknowledge, advance, describe_recipients, describe_time, name_of
-from chalicelib.services.page_outbox import OUTBOX_GRACE, PageDelivery, rate_exempt
+from chalicelib.services.page_outbox import MAX_ATTEMPTS, OUTBOX_GRACE, PageDelivery, rate_exempt
 from chalicelib.services.paging_ports import (
     AckRejectedError,
     PageOutcome,
@@ -209,19 +210,28 @@ class PagingService(PageDelivery):
         # that digest has gone out already (this message waited in the queue past the opening): page now
         return self.page(ticket, now)
 
+    def _lease(self, key: str, now: datetime) -> dict[str, Any] | None:
+        """Claim a due digest or SLA timer for the grace: a fault after this leaves it due again, not lost."""
+        claimed = self.pages.claim(key, now, now + self.outbox_grace)
+        if claimed is None:  # another sweep has it, or it is done
+            return None
+        if int(claimed.get("attempts", {}).get("N", "1")) > MAX_ATTEMPTS + 1:
+            self.pages.finish(key, now)
+            logger.error("digest or timer not sent after every retry", extra={"key": key})
+            return None
+        return claimed
+
     def _send_digest(self, key: str, now: datetime) -> bool:
-        claimed = self.pages.claim(key, now)
-        if claimed is None:  # another sweep sends it
+        claimed = self._lease(key, now)
+        if claimed is None:
             return False
         team = claimed["team"]["S"]
-        until = datetime.fromisoformat(claimed["due_at"]["S"])
+        until = datetime.fromisoformat(key.rsplit("#", 1)[1])  # the key names the opening; due_at is the lease
         topics = [t["S"] for t in claimed.get("topics", {}).get("L", [])]
         held = self.pages.held(team, until)
-        try:
-            self.publisher.digest(team, topics, [line for _, line in held], now)
-        except SwitchboardError:
-            self.pages.release(key)  # claimed but not sent: the next sweep tries again
-            raise
+        self.publisher.digest(team, topics, [line for _, line in held], now)
+        # a lost mark sends the digest once more at the next sweep: a copy, never a loss
+        self.pages.finish(key, now)
         text = f"delivered in the {team} digest ({len(held)} held messages) as the office opened"
         for ticket_id, _ in held:
             self.pages.record(ticket_id, [Entry(at=now, kind=Kind.DIGEST, actor=SYSTEM, text=text)])
@@ -236,11 +246,12 @@ class PagingService(PageDelivery):
 
     def _sla_breached(self, key: str, now: datetime) -> bool:
         """The first response is overdue and nobody took the ticket: page its team once, at its priority."""
-        if self.pages.claim(key, now) is None:
+        if self._lease(key, now) is None:
             return False
         ticket_id = key.removeprefix("SLA#")
         ticket = self.tickets(ticket_id)
         if ticket is None or not ticket.is_open:
+            self.pages.finish(key, now)
             return False
         due = ticket.decision.sla_due
         was_due = describe_time(due) if due else "earlier"
@@ -256,7 +267,9 @@ class PagingService(PageDelivery):
             f"first response was due {was_due}; paging team {ticket.decision.team} at {ticket.decision.priority.value}"
         )
         self.pages.record(ticket_id, [Entry(at=now, kind=Kind.SLA_BREACHED, actor=SYSTEM, text=text)])
-        return self.page(overdue, now).notified
+        notified = self.page(overdue, now).notified  # the same page however often it runs (its id is the ticket's)
+        self.pages.finish(key, now)
+        return notified
 
     def _tick(self, page: Page, now: datetime) -> bool:
         step = advance(page, now)

@@ -193,3 +193,30 @@ def test_with_one_call_in_ten_failing_every_page_reaches_its_people_and_copies_s
     assert max(sent.values()) <= 1 + MAX_ATTEMPTS
     extra = sum(sent.values()) - len(sent)
     assert extra <= len(sent) // 10
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "copies"),
+    [
+        pytest.param({}, {}, 1, id="no-fault"),
+        pytest.param({"held": {1}}, {}, 1, id="read-after-the-claim-fails"),
+        pytest.param({}, {"claim": {1}}, 1, id="claim-written-but-answer-lost"),
+        pytest.param({"finish": {1}}, {}, 2, id="mark-done-lost"),
+    ],
+)
+def test_a_rate_limit_digest_goes_out_despite_a_fault_after_its_claim(before, after, copies):
+    # GIVEN Leo is over his rate limit, so a P2 page for him waits for his digest at the end of the window
+    support = Level(targets=("team:support",), recipients=(PRIYA,), ack_timeout_seconds=3600)
+    pages, publisher = FakePages(), FakePublisher()
+    paging = paging_with_fakes({None: ((support,), 0)}, pages=Faults(pages, before, after), publisher=publisher)
+    paging.rate_limit = 0
+    paging.page(ticket("T-1", Priority.P2), T0)
+    assert publisher.sent == []
+    # WHEN the window ends and the sweeps meet the fault
+    for seconds in range(600, 900, 30):
+        with contextlib.suppress(SwitchboardError):
+            paging.sweep(at(seconds + 5))
+    # THEN the digest went out (again only when its mark was lost), naming the held ticket
+    digests = [p for p in publisher.sent if p.kind == "digest"]
+    assert len(digests) == copies and all("T-1" in d.text for d in digests)
+    assert [d["due_at"] for d in pages.digests.values()] == [None]
