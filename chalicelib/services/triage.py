@@ -119,8 +119,8 @@ class TriageService:
     def _finish(self, delivery: Delivery, created: bool) -> TriageOutcome:
         """Publish the page if it is still pending.
 
-        The page is published before it is marked sent: a crash in between pages twice
-        rather than never, which is the right failure for a pager.
+        A redelivery finds the page it opened and pages nobody twice; what a crash left unsent
+        is the page outbox's to retry (chalicelib.services.page_outbox), at the same level.
         """
         ticket = delivery.ticket
         follow_up = delivery.follow_up
