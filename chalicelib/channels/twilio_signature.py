@@ -87,7 +87,8 @@ def verify(request: RawRequest, secret: str, now: datetime) -> None:
         except PayloadError as exc:
             raise SignatureError(f"cannot check the signature: {exc.reason}") from None
     offered = given.encode("utf-8", "replace")
-    if not any(hmac.compare_digest(_sign(u, params, secret).encode(), offered) for u in url_variants(request.url)):
+    urls = [v for u in (request.url, *request.alternate_urls) for v in url_variants(u)]
+    if not any(hmac.compare_digest(_sign(u, params, secret).encode(), offered) for u in urls):
         raise SignatureError(
             f"X-Twilio-Signature does not match for {request.url}: check the auth token, and that this URL "
             "(scheme, host, path, query) is exactly the one configured in Twilio"
