@@ -65,7 +65,8 @@ def url_variants(url: str) -> tuple[str, str]:
 def verify(request: RawRequest, secret: str, now: datetime) -> None:
     """Check X-Twilio-Signature on the public URL and raw body; raise SignatureError with what to fix.
 
-    ``now`` is unused: Twilio signs no timestamp, so replays are caught by dedup on the Sid.
+    ``now`` is unused: Twilio signs no timestamp, so a replay is caught by dedup on the Sid,
+    whose marker never expires (services/triage.py, PERMANENT_MARKERS).
     """
     if not secret:
         raise ConfigError("the Twilio auth token is empty: no Twilio request can be verified")

@@ -142,7 +142,8 @@ def crc_reply(crc_token: str | None, secret: str) -> Reply:
 def verify(request: RawRequest, secret: str, now: datetime) -> None:
     """Check x-twitter-webhooks-signature over the raw body; pure.
 
-    ``now`` is unused: X signs no timestamp, so replays are caught by dedup on tweet and DM ids.
+    ``now`` is unused: X signs no timestamp, so a replay is caught by dedup on tweet and
+    DM ids, whose markers never expire (services/triage.py, PERMANENT_MARKERS).
     """
     del now
     if not secret:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, quote
 
@@ -12,7 +13,8 @@ from chalice.test import Client
 from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
 
 import app as app_module
-from local.samples import EVENTS_DIR, SampleRequest, load, local_secrets, signed
+from local.samples import EVENTS_DIR, SampleRequest, all_samples, load, local_secrets, signed
+from local.worker import QueueWorker
 from tests.functional.conftest import NIGHT, PUBLIC_URL
 
 TWILIO_TOKEN = local_secrets()["twilio"]
@@ -119,3 +121,77 @@ def test_samples_still_verify_signed_at_night(aws):
     # the sample signer (our own, not the SDK) and the route agree on a query-less URL
     response = call(signed(load(EVENTS_DIR / "twilio" / "sms-01-urgent.json"), local_secrets(), NIGHT, PUBLIC_URL))
     assert response.status_code == 200
+
+
+# --- replays: a request captured once makes one ticket, however late it comes back ---------------------
+
+SAMPLES = {s.name: s for s in all_samples() if s.is_http}
+
+
+def _triage_all(aws) -> None:
+    worker = QueueWorker(aws.clients["sqs"], aws.stack.outputs["EventsQueueUrl"], app_module.triage, "triage")
+    while worker.run_once(wait_seconds=0).received:
+        pass
+
+
+def _ticket_items(aws) -> list[dict[str, Any]]:
+    """Tickets and their follow-ups: a replay would add an item or bump a ticket's message count."""
+    items = aws.clients["dynamodb"].scan(TableName=aws.stack.outputs["TicketsTableName"])["Items"]
+    return sorted((i for i in items if i["pk"]["S"].startswith("TICKET#")), key=lambda i: (i["pk"]["S"], i["sk"]["S"]))
+
+
+def _expire(aws, now: datetime) -> int:
+    """What DynamoDB's TTL does (moto does not): delete every item whose expires_at has passed."""
+    table = aws.stack.outputs["TicketsTableName"]
+    gone = 0
+    for item in aws.clients["dynamodb"].scan(TableName=table)["Items"]:
+        if "expires_at" in item and int(item["expires_at"]["N"]) < now.timestamp():
+            aws.clients["dynamodb"].delete_item(TableName=table, Key={"pk": item["pk"], "sk": item["sk"]})
+            gone += 1
+    return gone
+
+
+@pytest.mark.parametrize(
+    ("name", "replayed_status"),
+    [
+        # no signed time: the dedup marker is kept for good, so the replay is accepted and is a no-op
+        pytest.param("twilio/sms-01-urgent", 200, id="twilio"),
+        pytest.param("x/vip-angry-mention", 200, id="x"),
+        pytest.param("meta/messenger-message", 200, id="meta"),
+        pytest.param("sendgrid/vip-outage", 200, id="sendgrid"),
+        # a signed timestamp: refused outright, the window is 5 minutes of the app's clock
+        pytest.param("slack/vip-outage-shared-channel", 401, id="slack"),
+    ],
+)
+def test_a_request_replayed_after_the_dedup_window_makes_no_second_ticket_or_page(aws, clock, name, replayed_status):
+    # GIVEN a provider's request delivered and triaged at NIGHT, its pages read
+    request = signed(SAMPLES[name], local_secrets(), NIGHT, PUBLIC_URL)
+    assert call(request).status_code == 200
+    _triage_all(aws)
+    aws.pages()
+    before = _ticket_items(aws)
+    assert before, "the first delivery made a ticket"
+    # AND 15 days later (past the 14-day dedup TTL) DynamoDB's TTL has removed what expired
+    clock.now = NIGHT + timedelta(days=15)
+    _expire(aws, clock.now)
+    # WHEN the captured request is replayed, byte for byte
+    response = call(request)
+    _triage_all(aws)
+    # THEN it is refused (signed time) or a no-op (kept marker): no new ticket, no follow-up, no page
+    assert response.status_code == replayed_status, response.body
+    assert _ticket_items(aws) == before
+    assert aws.pages() == []
+
+
+def test_markers_of_providers_that_sign_no_time_never_expire_and_others_do(aws):
+    # GIVEN one message from each kind of provider, triaged
+    for name in ("twilio/sms-01-urgent", "x/vip-angry-mention", "widget/free-howto"):
+        assert call(signed(SAMPLES[name], local_secrets(), NIGHT, PUBLIC_URL)).status_code in (200, 202)
+    _triage_all(aws)
+    # WHEN the event markers are read
+    items = aws.clients["dynamodb"].scan(TableName=aws.stack.outputs["TicketsTableName"])["Items"]
+    markers = {i["pk"]["S"].split(":", 1)[0]: i for i in items if i["sk"]["S"] == "EVENT"}
+    # THEN only the widget's (a signed timestamp, 5-minute window) carries a TTL: 14 days
+    assert "expires_at" not in markers["EVENT#twilio"]
+    assert "expires_at" not in markers["EVENT#x"]
+    assert int(markers["EVENT#widget"]["expires_at"]["N"]) == int(NIGHT.timestamp()) + 14 * 24 * 3600
