@@ -67,7 +67,10 @@ class EscalationDemo:
         p = self.platform
         request = signed(demo_call(load(CALL_SAMPLE), self.call_sid), local_secrets(), p.now(), p.api_url)
         delivery = send(request, p.api_url)
-        self.say(f"\nA caller nobody knows rings the support line: {delivery.line()}")
+        self.say(
+            f"\nA caller nobody knows ({DEMO_CALLER['CallerName']}) rings the support line: POST {request.path}"
+            f" → {delivery.status}, TwiML that rings the on-call person (the demo's own call, at any hour)"
+        )
         deadline = time.monotonic() + timeout
         while (page := self._followed_page()) is None and time.monotonic() < deadline:
             if p.worker is not None:

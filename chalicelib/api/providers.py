@@ -156,7 +156,8 @@ def _sms_ack(request: RawRequest) -> Response | None:
         return None
     c = container()
     reply = c.paging.acknowledge_by_sms(code, message.from_, c.clock())
-    logger.info("sms ack", extra={"code": code, "reply": reply})
+    # the reply names the person and the customer: logged by its length only (no names at INFO)
+    logger.info("sms ack", extra={"code": code, "reply_chars": len(reply)})
     return as_response(twiml.message(reply))
 
 

@@ -173,7 +173,7 @@ def handle(request: RawRequest, received_at: datetime) -> Inbound:
         if tweet.user.id_str == activity.for_user_id:
             skipped.append(f"tweet {tweet.id_str}: written by the subscribed account (for_user_id), our own post")
         elif tweet.retweeted_status is not None:
-            skipped.append(f"tweet {tweet.id_str}: a retweet by @{tweet.user.screen_name}, no message of theirs")
+            skipped.append(f"tweet {tweet.id_str}: a retweet, no message of the author's")  # no handle: logged
         else:
             events.append(_tweet_event(tweet, activity.for_user_id, received_at))
     for index, dm in enumerate(activity.direct_message_events):
