@@ -84,8 +84,8 @@ def _sent_at(stamp: str, now: datetime) -> datetime:
     # bounded: int() of thousands of digits raises, and Unix time in seconds has 10 digits until 2286
     if not (stamp.isascii() and stamp.isdigit() and len(stamp) <= 12):
         raise SignatureError(f"signature rejected: webhook-timestamp {stamp[:20]!r} is not Unix time in seconds")
-    sent_at = datetime.fromtimestamp(int(stamp), UTC)
-    skew = (now - sent_at).total_seconds()
+    # compared as numbers first: a far-off stamp (year 30000) must be refused, not overflow a datetime
+    skew = now.timestamp() - int(stamp)
     if skew > TOLERANCE.total_seconds():
         raise SignatureError(
             f"signature rejected: Message timestamp too old ({int(skew)} s): a replay, or a clock that is off"
@@ -94,7 +94,7 @@ def _sent_at(stamp: str, now: datetime) -> datetime:
         raise SignatureError(
             f"signature rejected: Message timestamp too new ({int(-skew)} s ahead): check the sender's clock"
         )
-    return sent_at
+    return datetime.fromtimestamp(int(stamp), UTC)
 
 
 def parse(body: bytes) -> WidgetPayload:
