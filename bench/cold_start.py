@@ -7,6 +7,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -112,10 +113,12 @@ CHILD_ENV = {
 def child_env() -> dict[str, str]:
     # drop the caller's AWS and Powertools settings (a profile, a local endpoint) so every run sees the same
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "POWERTOOLS_"))}
-    # the floor's libraries have the .pyc files pip wrote; ours must be cached too (by the warm-up
-    # round) or the ratio would charge our code for compiling itself on every run
+    # every path must run from cached .pyc files (written by the warm-up round), or the ratio would
+    # charge our code for compiling itself on every run; the cache lives outside the checkout (one
+    # place per machine, so later runs start warm; the libraries' .pyc files are written there too)
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.update(CHILD_ENV)
+    env["PYTHONPYCACHEPREFIX"] = str(Path(tempfile.gettempdir()) / "switchboard-bench-pycache")
     return env
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -12,6 +13,8 @@ from datetime import UTC, datetime
 from types import FrameType
 from typing import Any
 
+from local.clock import ENV as CLOCK_ENV
+from local.clock import from_env
 from local.platform import Platform, PlatformOptions, PortInUseError
 from local.replay import SIGNATURE_LIFETIME, Delivery, collect, curl_command, fresh_id, send
 from local.samples import EVENTS_DIR, SampleRequest, all_samples, local_secrets, signed
@@ -55,11 +58,17 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="after the replay, do not walk the live call's page through escalation and an acknowledgement",
     )
+    parser.epilog = (
+        f"{CLOCK_ENV}=2026-11-17T03:00:00-05:00 starts the platform's clock at that instant (it runs on from"
+        " there): routing depends on the hour, so this shows the same tickets and pages whenever you run it."
+    )
     return parser
 
 
 def _banner(p: Platform, say: Any) -> None:
     assert p.stack is not None and p.worker is not None and p.scheduler is not None
+    if p.options.clock is not None:
+        say(f"  clock         started at {p.now():%Y-%m-%d %H:%M:%S} UTC ({CLOCK_ENV}), running on")
     say(f"  moto server   {p.moto_url}")
     say(f"  stack         {p.stack.name}: {len(p.stack.physical_ids)} resources from infra/template.yaml")
     say(f"  customers     {p.customers} from events/customers.json")
@@ -83,7 +92,7 @@ def _replay(p: Platform, say: Any) -> list[Delivery]:
     width = max(len(s.name) for s in samples)
     deliveries = []
     for sample in samples:
-        delivery = send(signed(sample, secrets, base_url=p.api_url), p.api_url)
+        delivery = send(signed(sample, secrets, p.now(), p.api_url), p.api_url)
         deliveries.append(delivery)
         note = ""
         if sample.name.endswith("-retry"):
@@ -130,7 +139,7 @@ def _escalation_demo(p: Platform, say: Any, timeout: float = 60.0) -> bool:
 def _invite(p: Platform, say: Any) -> None:
     from local.samples import load
 
-    request = signed(fresh_id(load(CURL_SAMPLE)), local_secrets())
+    request = signed(fresh_id(load(CURL_SAMPLE)), local_secrets(), p.now())
     until = datetime.now(UTC) + SIGNATURE_LIFETIME
     say(f"\nSwitchboard is running. API: {p.api_url}")
     say(f"\nTry it: a freshly signed VIP outage with a new webhook-id (valid until {until:%H:%M:%S} UTC):\n")
@@ -171,7 +180,12 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
 
 def run(args: argparse.Namespace, console: Console) -> int:
     say = console.say
-    platform = Platform(PlatformOptions(port=args.port, moto_port=args.moto_port, show=say))
+    try:
+        clock = from_env(os.environ)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    platform = Platform(PlatformOptions(port=args.port, moto_port=args.moto_port, show=say, clock=clock))
     try:
         platform.check_ports()
     except PortInUseError as exc:

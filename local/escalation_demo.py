@@ -1,6 +1,7 @@
 """`make run`'s escalation walk-through: one page, nobody answers, it escalates, a founder acknowledges by link.
 
-Nothing here is staged: the scheduler's sweep escalates the page (the local stage caps every
+The page is the demo's own: a live call it places (signed as Twilio signs) after the replay, so the
+walk-through is the same at any hour. Nothing else is staged: the scheduler's sweep escalates the page (the local stage caps every
 acknowledgement timeout, ACK_TIMEOUT_CAP_SECONDS), and the acknowledgement is the same GET and POST
 a phone's browser makes to the link in the page.
 """
@@ -10,11 +11,13 @@ from __future__ import annotations
 import time
 import urllib.error
 import urllib.request
-from datetime import UTC, datetime
+import uuid
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from local.replay import LOOPBACK
+from local.replay import LOOPBACK, send
+from local.samples import EVENTS_DIR, SampleRequest, load, local_secrets, signed
 
 if TYPE_CHECKING:
     from chalicelib.model.page import Page
@@ -37,13 +40,46 @@ def _title(html: str) -> str:
     return html[start + 4 : end] if 0 <= start < end else html[:60]
 
 
+#: the demo's own live call: the support line rung by someone who is not a customer, so the call
+#: opens a page of its own at any hour (an unknown caller folds into no customer's page), and a live
+#: call's ladder (the on-call person, then the founders) does not depend on the hour either. Following
+#: "the first open page with two levels" followed whichever opened first: by day, a prospect's.
+CALL_SAMPLE = EVENTS_DIR / "twilio" / "call-01-incoming.json"
+DEMO_CALLER = {"From": "+13125550199", "Caller": "+13125550199", "CallerName": "Alex Kim", "FromCity": "CHICAGO"}
+
+
+def demo_call(sample: SampleRequest, call_sid: str) -> SampleRequest:
+    """The sample call, placed anew by DEMO_CALLER with its own CallSid (unsigned: sign it before sending)."""
+    fields = dict(parse_qsl(sample.body.decode("utf-8"), keep_blank_values=True))
+    fields |= {**DEMO_CALLER, "CallSid": call_sid, "FromState": "IL", "CallerCity": "CHICAGO"}
+    return replace(sample, name="twilio/demo-live-call", body=urlencode(fields).encode("utf-8"))
+
+
 class EscalationDemo:
     def __init__(self, platform: Platform, say: Any) -> None:
         self.platform = platform
         self.say = say
+        self.call_sid = "CA" + uuid.uuid4().hex
+        self.event_id = f"twilio:call:{self.call_sid}"
 
-    def _ladder_page(self) -> Page | None:
-        """The first page opened whose ladder has a second level to escalate to (a live call's)."""
+    def _place_call(self, timeout: float) -> Page | None:
+        """Ring the support line as Twilio would (signed at the platform's time), and wait for the call's page."""
+        p = self.platform
+        request = signed(demo_call(load(CALL_SAMPLE), self.call_sid), local_secrets(), p.now(), p.api_url)
+        delivery = send(request, p.api_url)
+        self.say(
+            f"\nA caller nobody knows ({DEMO_CALLER['CallerName']}) rings the support line: POST {request.path}"
+            f" → {delivery.status}, TwiML that rings the on-call person (the demo's own call, at any hour)"
+        )
+        deadline = time.monotonic() + timeout
+        while (page := self._followed_page()) is None and time.monotonic() < deadline:
+            if p.worker is not None:
+                p.worker.drain(min(5.0, timeout))
+            time.sleep(0.2)
+        return page
+
+    def _followed_page(self) -> Page | None:
+        """The open page the demo's call opened (or was folded into), if any."""
         from chalicelib import bootstrap
         from chalicelib.model.page import PageState
 
@@ -51,7 +87,7 @@ class EscalationDemo:
         assert p.stack is not None
         items = p.clients["dynamodb"].scan(TableName=p.stack.outputs["TicketsTableName"])["Items"]
         pages = [bootstrap.container().pages.get(i["page_id"]["S"]) for i in items if i["sk"]["S"] == "PAGE"]
-        candidates = [pg for pg in pages if pg and pg.state is PageState.OPEN and len(pg.levels) > 1]
+        candidates = [pg for pg in pages if pg and pg.state is PageState.OPEN and self.event_id in pg.folded]
         return min(candidates, key=lambda pg: (pg.opened_at, pg.page_id), default=None)
 
     def run(self, timeout: float = 60.0) -> bool:
@@ -63,9 +99,9 @@ class EscalationDemo:
         p, say = self.platform, self.say
         assert p.stack is not None and p.inbox is not None
         c = bootstrap.container()
-        page = self._ladder_page()
-        if page is None:
-            say("⚠  escalation demo: no open page with more than one level to follow")
+        page = self._place_call(timeout)
+        if page is None or len(page.levels) < 2:
+            say(f"⚠  escalation demo: no open page with more than one level for {self.event_id} to follow")
             return False
         row = ticket_for_event(p.clients["dynamodb"], p.stack.outputs["TicketsTableName"], page.folded[0])
         assert row is not None
@@ -82,7 +118,7 @@ class EscalationDemo:
             say(f"⚠  escalation demo: page {page.page_id} did not escalate within {timeout:.0f} s")
             return False
         founder = page.levels[page.level].recipients[0]
-        url = c.paging.link(page, founder, datetime.now(UTC))
+        url = c.paging.link(page, founder, p.now())
         shown, _ = _fetch(url)
         say(f"\n{founder.name} opens her link: GET {urlsplit(url).path} → {shown} (the page, an Acknowledge button)")
         status, html = _fetch(url.split("?", 1)[0], urlsplit(url).query.encode())

@@ -13,7 +13,7 @@ import threading
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from types import ModuleType
 from typing import Any
 from unittest import mock
@@ -150,6 +150,10 @@ class Platform:
         self.moto_url = ""
         self.api_url = ""
         self.customers = 0
+
+    def now(self) -> datetime:
+        """The platform's time: what the app checks signatures and routes against (sign requests with it)."""
+        return self.options.clock() if self.options.clock else datetime.now(UTC)
 
     def check_ports(self) -> None:
         o = self.options

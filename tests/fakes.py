@@ -46,7 +46,7 @@ class FakeTickets:
     #: simulate a concurrent delivery winning the conditional write
     lose_next_create: bool = False
 
-    def create(self, ticket: Ticket, dedup_ttl_seconds: int, closed: str | None = None) -> Write:
+    def create(self, ticket: Ticket, dedup_ttl_seconds: int | None, closed: str | None = None) -> Write:
         if self.lose_next_create:
             self.lose_next_create = False
             self.by_event[ticket.event.event_id] = ticket.ticket_id
@@ -69,7 +69,7 @@ class FakeTickets:
             return ticket_id if ticket_id in self.tickets else None
         return self.threads.get(thread_key) or self.by_event.get(thread_key)
 
-    def append(self, follow_up: FollowUp, dedup_ttl_seconds: int) -> Write:
+    def append(self, follow_up: FollowUp, dedup_ttl_seconds: int | None) -> Write:
         if follow_up.event.event_id in self.by_event:
             return Write.DUPLICATE
         ticket = self.tickets.get(follow_up.ticket_id)

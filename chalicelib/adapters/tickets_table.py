@@ -30,19 +30,24 @@ def thread_pointer_key(thread_key: str) -> dict[str, Any]:
     return {"pk": {"S": f"THREAD#{thread_key}"}, "sk": {"S": "THREAD"}}
 
 
+def _expiry(at: datetime, ttl_seconds: int | None) -> dict[str, Any]:
+    # TTL: a marker has to outlive every request that could still verify; none (kept for good) for
+    # providers that sign no timestamp, whose captured requests verify forever (services/triage.py)
+    return {} if ttl_seconds is None else {"expires_at": {"N": str(int(at.timestamp()) + ttl_seconds)}}
+
+
 class DynamoTicketRepository:
     def __init__(self, client: Any, table: str) -> None:
         self._client = client
         self._table = table
 
-    def create(self, ticket: Ticket, dedup_ttl_seconds: int, closed: str | None = None) -> Write:
+    def create(self, ticket: Ticket, dedup_ttl_seconds: int | None, closed: str | None = None) -> Write:
         """Write the event marker and the ticket in one transaction.
 
         Both puts are conditional on the key not existing: the marker makes a provider's
         retry (same event id) a no-op, and the pair is atomic so a crash never leaves a
         marker without its ticket (which would drop the message) or the reverse.
         """
-        expires = int(ticket.created_at.timestamp()) + dedup_ttl_seconds
         decision = ticket.decision
         item = {
             **ticket_key(ticket.ticket_id),
@@ -69,7 +74,7 @@ class DynamoTicketRepository:
         marker = {
             **event_key(ticket.event.event_id),
             "ticket_id": {"S": ticket.ticket_id},
-            "expires_at": {"N": str(expires)},  # TTL: a marker only has to outlive provider retries
+            **_expiry(ticket.created_at, dedup_ttl_seconds),
         }
         not_exists = "attribute_not_exists(pk)"
         items = [
@@ -110,7 +115,7 @@ class DynamoTicketRepository:
                 return str(item["ticket_id"]["S"])
         return None
 
-    def append(self, follow_up: FollowUp, dedup_ttl_seconds: int) -> Write:
+    def append(self, follow_up: FollowUp, dedup_ttl_seconds: int | None) -> Write:
         """The marker, the follow-up and the ticket's counters in one transaction, only while it is open."""
         at = follow_up.received_at
         message = {
@@ -127,7 +132,7 @@ class DynamoTicketRepository:
             **event_key(follow_up.event.event_id),
             "ticket_id": {"S": follow_up.ticket_id},
             "follow_up": {"S": follow_up.key},
-            "expires_at": {"N": str(int(at.timestamp()) + dedup_ttl_seconds)},
+            **_expiry(at, dedup_ttl_seconds),
         }
         not_exists = "attribute_not_exists(pk)"
         return self._transact(

@@ -8,15 +8,19 @@ from urllib.parse import parse_qsl
 from chalice.app import Blueprint, Response
 
 from chalicelib.bootstrap import container
-from chalicelib.errors import SwitchboardError
+from chalicelib.errors import SwitchboardError, TooLargeError
 
 acks = Blueprint(__name__)
 
 HTML: dict[str, str | list[str]] = {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store"}
+#: the POST carries three short fields (p, e, s): anything much larger is not our form
+ACK_BODY_LIMIT = 2048
 
 
 def _html(body: str, status: int = 200) -> Response:
-    return Response(body=body, status_code=status, headers=dict(HTML))
+    from chalicelib.paging.ack_page import SECURITY_HEADERS
+
+    return Response(body=body, status_code=status, headers={**HTML, **SECURITY_HEADERS})
 
 
 def _verified(page_id: str, fields: dict[str, str]) -> str:
@@ -58,8 +62,12 @@ def acknowledge(page_id: str) -> Response:
     from chalicelib.paging.escalation import describe_time
 
     raw = acks.current_request.raw_body or b""
-    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
-    fields = dict(parse_qsl(text))
+    body = raw if isinstance(raw, bytes) else raw.encode("utf-8")
+    if len(body) > ACK_BODY_LIMIT:
+        return _refusal(
+            TooLargeError(f"the form is {len(body):,} bytes; an acknowledgement is under {ACK_BODY_LIMIT:,}")
+        )
+    fields = dict(parse_qsl(body.decode("utf-8", "replace")))
     c = container()
     try:
         person = _verified(page_id, fields)

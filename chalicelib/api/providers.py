@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from types import ModuleType
 from typing import TypeVar
-from urllib.parse import urlencode
 
 from chalice.app import Blueprint, Response
 
@@ -23,16 +22,25 @@ JSON = ["application/json"]
 
 def raw_request() -> RawRequest:
     """The request as the provider sent it, with the public URL it called (Twilio signs the URL)."""
+    from chalicelib.api.query_string import candidates
+
     request = providers.current_request
     params: Mapping[str, str] = request.query_params or {}
     query = {str(k): str(params.get(k) or "") for k in params}
+    # every value of every name, in the order received: Twilio signs the query as configured
+    pairs = [(str(k), str(v)) for k in params for v in _values(params, k)]
     raw = request.raw_body or b""
     body = raw if isinstance(raw, bytes) else raw.encode("utf-8")
     path = request.context.get("resourcePath") or request.context.get("path") or "/"
     base = container().settings.public_base_url or f"https://{request.headers.get('host', 'localhost')}"
-    url = base + path + (f"?{urlencode(sorted(query.items()))}" if query else "")
+    url, *others = (base + path + (f"?{q}" if q else "") for q in candidates(pairs))
     headers = {k.lower(): v for k, v in request.headers.items()}
-    return RawRequest(request.method, url, headers, body, query)
+    return RawRequest(request.method, url, headers, body, query, tuple(others))
+
+
+def _values(params: Mapping[str, str], name: str) -> list[str]:
+    getlist = getattr(params, "getlist", None)  # Chalice's MultiDict keeps a repeated name's values
+    return [v or "" for v in getlist(name)] if getlist is not None else [params.get(name) or ""]
 
 
 def as_response(reply: Reply) -> Response:
@@ -148,7 +156,8 @@ def _sms_ack(request: RawRequest) -> Response | None:
         return None
     c = container()
     reply = c.paging.acknowledge_by_sms(code, message.from_, c.clock())
-    logger.info("sms ack", extra={"code": code, "reply": reply})
+    # the reply names the person and the customer: logged by its length only (no names at INFO)
+    logger.info("sms ack", extra={"code": code, "reply_chars": len(reply)})
     return as_response(twiml.message(reply))
 
 

@@ -23,6 +23,9 @@ class RawRequest:
     headers: Mapping[str, str]
     body: bytes
     query: Mapping[str, str] = field(default_factory=dict)
+    #: other spellings of ``url`` when the exact query string is lost in transit (API Gateway REST
+    #: events keep only parsed parameters): a URL-signing provider's check tries these too
+    alternate_urls: tuple[str, ...] = ()
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())

@@ -117,7 +117,8 @@ def signature(secret: str, body: bytes) -> str:
 def verify(request: RawRequest, secret: str, now: datetime) -> None:
     """Check X-Hub-Signature-256 over the raw body; pure.
 
-    ``now`` is unused: Meta signs no timestamp, so replays are caught by dedup on ``mid``.
+    ``now`` is unused: Meta signs no timestamp, so a replay is caught by dedup on ``mid``,
+    whose marker never expires (services/triage.py, PERMANENT_MARKERS).
     Meta signs the body as sent, non-ASCII escaped as ``\\uXXXX``: never re-serialize before verifying.
     """
     del now

@@ -95,7 +95,8 @@ def verify(request: RawRequest, secret: str, now: datetime) -> None:
     Inbound Parse signs nothing by default, so the URL is the credential: an unguessable ``?token=``
     or ``https://user:password@host/…`` (sent as ``Authorization: Basic``). Either form is accepted:
     it is the same secret. ``now`` is unused: without a signed timestamp there is no replay window,
-    and dedup on the Message-ID makes a replayed post a no-op.
+    and dedup on the Message-ID makes a replayed post a no-op: its marker never expires
+    (services/triage.py, PERMANENT_MARKERS).
 
     The SPF and DKIM fields are not authentication: they say whether the sender's domain vouches
     for the email, not that SendGrid made this request; anyone who learns the URL can post a form

@@ -65,7 +65,8 @@ def url_variants(url: str) -> tuple[str, str]:
 def verify(request: RawRequest, secret: str, now: datetime) -> None:
     """Check X-Twilio-Signature on the public URL and raw body; raise SignatureError with what to fix.
 
-    ``now`` is unused: Twilio signs no timestamp, so replays are caught by dedup on the Sid.
+    ``now`` is unused: Twilio signs no timestamp, so a replay is caught by dedup on the Sid,
+    whose marker never expires (services/triage.py, PERMANENT_MARKERS).
     """
     if not secret:
         raise ConfigError("the Twilio auth token is empty: no Twilio request can be verified")
@@ -87,7 +88,8 @@ def verify(request: RawRequest, secret: str, now: datetime) -> None:
         except PayloadError as exc:
             raise SignatureError(f"cannot check the signature: {exc.reason}") from None
     offered = given.encode("utf-8", "replace")
-    if not any(hmac.compare_digest(_sign(u, params, secret).encode(), offered) for u in url_variants(request.url)):
+    urls = [v for u in (request.url, *request.alternate_urls) for v in url_variants(u)]
+    if not any(hmac.compare_digest(_sign(u, params, secret).encode(), offered) for u in urls):
         raise SignatureError(
             f"X-Twilio-Signature does not match for {request.url}: check the auth token, and that this URL "
             "(scheme, host, path, query) is exactly the one configured in Twilio"

@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -22,6 +23,10 @@ SIGNATURE_HEADER = "x-twitter-webhooks-signature"
 _CONTEXT_KEYS = frozenset({"for_user_id", "users", "apps", "user_has_blocked", "source", "target"})
 
 _ID = r"^\d{1,25}$"
+#: X's crc_token as X sends it: base64 or base64url of random bytes (43 characters in every CRC we have
+#: seen; X's docs fix no length, so a margin either side). The charset has no "{" or "[": no JSON body
+#: can pass as a token, so the CRC answer can never be the signature of an activity (the oracle of finding 7).
+CRC_TOKEN = re.compile(r"[A-Za-z0-9_\-+/]{16,128}={0,2}")
 
 
 class User(BaseModel):
@@ -125,13 +130,20 @@ def crc_reply(crc_token: str | None, secret: str) -> Reply:
         raise ConfigError("the X consumer secret is empty: anyone could answer the CRC with it")
     if not crc_token:
         raise PayloadError("crc_token: the query parameter is required (X's GET challenge)", field="crc_token")
+    if not CRC_TOKEN.fullmatch(crc_token):
+        # the answer is the HMAC a POST of the same bytes needs: sign nothing but what X's tokens look like
+        raise PayloadError(
+            "crc_token: expected 16-128 base64 characters, as X sends (this endpoint signs nothing else)",
+            field="crc_token",
+        )
     return Reply(status=200, body={"response_token": response_token(secret, crc_token.encode("utf-8"))})
 
 
 def verify(request: RawRequest, secret: str, now: datetime) -> None:
     """Check x-twitter-webhooks-signature over the raw body; pure.
 
-    ``now`` is unused: X signs no timestamp, so replays are caught by dedup on tweet and DM ids.
+    ``now`` is unused: X signs no timestamp, so a replay is caught by dedup on tweet and
+    DM ids, whose markers never expire (services/triage.py, PERMANENT_MARKERS).
     """
     del now
     if not secret:
@@ -147,6 +159,9 @@ def verify(request: RawRequest, secret: str, now: datetime) -> None:
             "x-twitter-webhooks-signature does not match the body: check the app's API Key Secret"
             " (consumer secret) and that the body reaches us unmodified"
         )
+    if len(request.body) <= 130 and CRC_TOKEN.fullmatch(request.body.decode("ascii", "replace")):
+        # belt and braces: a body shaped like a CRC token was signed by our own CRC answer, not by X
+        raise SignatureError("the body is a CRC token, not an activity: a replayed CRC answer is no signature")
 
 
 def handle(request: RawRequest, received_at: datetime) -> Inbound:
@@ -158,7 +173,7 @@ def handle(request: RawRequest, received_at: datetime) -> Inbound:
         if tweet.user.id_str == activity.for_user_id:
             skipped.append(f"tweet {tweet.id_str}: written by the subscribed account (for_user_id), our own post")
         elif tweet.retweeted_status is not None:
-            skipped.append(f"tweet {tweet.id_str}: a retweet by @{tweet.user.screen_name}, no message of theirs")
+            skipped.append(f"tweet {tweet.id_str}: a retweet, no message of the author's")  # no handle: logged
         else:
             events.append(_tweet_event(tweet, activity.for_user_id, received_at))
     for index, dm in enumerate(activity.direct_message_events):

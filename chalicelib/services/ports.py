@@ -26,8 +26,10 @@ class EventQueue(Protocol):
 
 
 class TicketRepository(Protocol):
-    def create(self, ticket: Ticket, dedup_ttl_seconds: int, closed: str | None = None) -> Write:
+    def create(self, ticket: Ticket, dedup_ttl_seconds: int | None, closed: str | None = None) -> Write:
         """Store the ticket once per event id and claim its thread (CONFLICT: another ticket holds it).
+
+        ``dedup_ttl_seconds`` None: the event's marker never expires (a provider that signs no time).
 
         ``closed`` names a ticket found closed on the thread: its hold on the thread is taken over.
         """
@@ -35,7 +37,7 @@ class TicketRepository(Protocol):
     def thread_ticket(self, thread_key: str) -> str | None:
         """The ticket id a thread key leads to, if any (it may have been resolved since)."""
 
-    def append(self, follow_up: FollowUp, dedup_ttl_seconds: int) -> Write:
+    def append(self, follow_up: FollowUp, dedup_ttl_seconds: int | None) -> Write:
         """Add a follow-up to its open ticket once per event id (CONFLICT: the ticket is not open)."""
 
     def for_event(self, event_id: str) -> Delivery | None:

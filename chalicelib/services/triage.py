@@ -24,6 +24,18 @@ def page_status(decision: Decision) -> PageStatus:
     return PageStatus.DEFERRED if decision.deferred_until and decision.page_targets else PageStatus.NONE
 
 
+#: Providers whose requests carry no signed time, so a captured request verifies forever: Twilio, X
+#: and Meta sign the body (and Twilio the URL) but no timestamp, and SendGrid's URL token is a bearer
+#: credential, not a signature. Their event markers never expire: a replay a year later still finds
+#: its marker and makes no second ticket. (The alternative, refusing a message whose own time in the
+#: body is older than the dedup window, exists for X and Meta only, and would drop a genuine message
+#: delivered late or replayed by the provider's own recovery tools; Twilio's and email's bodies
+#: carry no trustworthy time at all.) A marker is ~100 bytes: a million messages cost ~0.1 GB.
+#: Slack and the widget sign a timestamp checked within 5 minutes, far inside the 14-day TTL, and
+#: SES arrives through IAM-authenticated SNS: their markers expire as before.
+PERMANENT_MARKERS = frozenset({"twilio", "x", "meta", "sendgrid"})
+
+
 def ticket_id_for(event_id: str) -> str:
     """A short, stable ticket id: the same event always names the same ticket."""
     return "T-" + hashlib.sha256(event_id.encode()).hexdigest()[:10].upper()
@@ -86,7 +98,7 @@ class TriageService:
                 page_status=page_status(decision),
                 last_message_at=now,
             )
-            write = self.tickets.create(ticket, self.dedup_ttl_seconds, closed)
+            write = self.tickets.create(ticket, self._marker_ttl(event), closed)
             if write is Write.STORED:
                 return self._finish(Delivery(ticket=ticket), created=True)
             if write is Write.DUPLICATE:
@@ -94,6 +106,10 @@ class TriageService:
                 stored = self.tickets.for_event(event.event_id)
                 return self._finish(stored or Delivery(ticket=ticket), created=False)
         raise DependencyError(f"thread {event.thread_key} kept changing while {event.event_id} was stored")
+
+    def _marker_ttl(self, event: SupportEvent) -> int | None:
+        """Seconds the event's dedup marker lives; None: for good (see PERMANENT_MARKERS)."""
+        return None if event.provider in PERMANENT_MARKERS else self.dedup_ttl_seconds
 
     def _join(self, event: SupportEvent, decision: Decision, now: datetime) -> tuple[TriageOutcome | None, str | None]:
         """Add the event to its thread's open ticket.
@@ -107,7 +123,7 @@ class TriageService:
         follow_up = FollowUp(
             ticket_id=ticket_id, event=event, decision=decision, received_at=now, page_status=page_status(decision)
         )
-        write = self.tickets.append(follow_up, self.dedup_ttl_seconds)
+        write = self.tickets.append(follow_up, self._marker_ttl(event))
         if write is Write.CONFLICT:  # resolved: the message opens a new ticket, which takes the thread over
             return None, ticket_id
         stored = self.tickets.for_event(event.event_id)

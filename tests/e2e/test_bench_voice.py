@@ -26,13 +26,17 @@ def test_every_live_call_is_answered_with_a_dial_and_queued(platform: Platform) 
     assert result.queued == CALLS  # one message per call on the events queue, deleted again
     assert result.cache_hits + result.cache_misses == CALLS
     assert result.p50_ms <= result.p90_ms <= result.p99_ms <= result.max_ms
-    assert result.verdict in {"PASS", "OVER"}
+    # the verdict is the measured p99 against the budget, whichever way it falls on this machine
+    assert result.verdict == ("PASS" if result.p99_ms <= voice_report.BUDGET_P99_MS else "OVER")
+    assert max(result.calls_ms) == result.max_ms and min(result.calls_ms) <= result.p50_ms
 
     figures = result.to_dict()
     assert figures["calls"] == CALLS and figures["budget_p99_ms"] == voice_report.BUDGET_P99_MS
+    assert figures["verdict"] == result.verdict and figures["p99_ms"] == round(result.p99_ms, 2)
     report = voice_report.format_report(result)
     assert f"{CALLS} calls after 2 warm-up requests" in report
     assert "budget: p99 ≤ 300 ms" in report
+    assert f"{result.p99_ms:.1f} ms  {result.verdict}" in report
 
 
 def test_a_cold_cache_reads_the_customer_table_on_every_call(platform: Platform) -> None:

@@ -8,16 +8,27 @@ import sys
 
 import pytest
 
+from local.clock import ENV as CLOCK_ENV
 from local.platform import free_port
 from local.samples import ROOT
 
 pytestmark = pytest.mark.e2e
 
 
-def test_python_m_local_replays_the_samples_prints_the_tickets_and_exits_0() -> None:
-    # GIVEN free ports (the package's own platform holds others) and an environment without an endpoint
+@pytest.mark.parametrize(
+    "local_now",
+    [
+        pytest.param("2026-11-17T03:00:00-05:00", id="03h00-new-york"),
+        # office hours: other samples open pages with longer ladders first; the demo still follows the call
+        pytest.param("2026-11-17T14:00:00-05:00", id="14h00-new-york"),
+    ],
+)
+def test_python_m_local_replays_the_samples_prints_the_tickets_and_exits_0(local_now: str) -> None:
+    # GIVEN free ports (the package's own platform holds others), an environment without an endpoint,
+    # and the platform's clock started at a chosen hour (routing depends on it; the wall clock must not)
     env = {k: v for k, v in os.environ.items() if k != "AWS_ENDPOINT_URL"}
     env["PYTHONIOENCODING"] = "utf-8"
+    env[CLOCK_ENV] = local_now
     args = ["--exit-after-replay", "--port", str(free_port()), "--moto-port", str(free_port())]
     # WHEN the platform starts, replays events/ and exits
     done = subprocess.run(
@@ -46,6 +57,9 @@ def test_python_m_local_replays_the_samples_prints_the_tickets_and_exits_0() -> 
     assert "presses Acknowledge: POST → 200 Acknowledged — escalation stopped" in out
     assert "Later sweeps change nothing" in out and "state acked" in out
     assert "acknowledged by Maya Chen via the page's link" in out
+    # AND the page followed is the demo's own live call, whatever else opened a page first
+    assert "Escalation: Alex Kim's voice message" in out, out
+    assert f"clock         started at {local_now[:10]}" in out
 
 
 def test_a_port_in_use_is_one_clear_line_and_exit_2() -> None:

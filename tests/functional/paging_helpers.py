@@ -22,8 +22,8 @@ LINK = re.compile(r"https://switchboard\.test(/ack/P-[0-9A-F]{10}\?\S+)")
 def deliver(aws, *names: str) -> None:
     with Client(app_module.app) as client:
         for name in names:
-            # the widget's Standard Webhooks check reads the real clock; Twilio's signature has no time
-            request = signed(SAMPLES[name], local_secrets(), base_url=PUBLIC_URL)
+            # signed when the app's clock says it is: the widget's and Slack's windows compare with it
+            request = signed(SAMPLES[name], local_secrets(), bootstrap.container().clock(), PUBLIC_URL)
             assert client.http.post(request.path, headers=request.headers, body=request.body).status_code in (200, 202)
     worker = QueueWorker(aws.clients["sqs"], aws.stack.outputs["EventsQueueUrl"], app_module.triage, "triage")
     while worker.run_once(wait_seconds=0).received:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from botocore.exceptions import ClientError
@@ -15,6 +15,7 @@ from chalicelib import bootstrap
 from chalicelib.adapters.event_queue import SqsEventQueue
 from chalicelib.services.intake import IntakeService
 from local.samples import EVENTS_DIR, SampleRequest, load, local_secrets, sign_widget, signed
+from tests.functional.conftest import NIGHT
 
 SECRET = local_secrets()["widget"]
 
@@ -30,7 +31,7 @@ def post(request: SampleRequest):
 
 def test_a_signed_webhook_is_queued_once_and_answered_202(aws):
     # GIVEN a widget message signed with the stage's secret
-    request = signed(sample(), local_secrets())
+    request = signed(sample(), local_secrets(), NIGHT)
     # WHEN the widget posts it
     response = post(request)
     # THEN 202 with the event id, and exactly one message on the queue carrying the event
@@ -46,11 +47,11 @@ def test_a_signed_webhook_is_queued_once_and_answered_202(aws):
 
 def _mis_signed() -> SampleRequest:
     other = "whsec_" + "A" * 40
-    return sign_widget(sample(), other, datetime.now(UTC))
+    return sign_widget(sample(), other, NIGHT)
 
 
 def _stale() -> SampleRequest:
-    return sign_widget(sample(), SECRET, datetime.now(UTC) - timedelta(minutes=10))
+    return sign_widget(sample(), SECRET, NIGHT - timedelta(minutes=10))
 
 
 @pytest.mark.parametrize(
@@ -76,7 +77,7 @@ def test_a_malformed_body_is_400_naming_the_field_and_queues_nothing(aws):
     # GIVEN a correctly signed body whose text is missing
     raw = json.loads(sample().body)
     del raw["data"]["text"]
-    request = sign_widget(replace(sample(), body=json.dumps(raw).encode()), SECRET, datetime.now(UTC))
+    request = sign_widget(replace(sample(), body=json.dumps(raw).encode()), SECRET, NIGHT)
     # WHEN it is posted
     response = post(request)
     # THEN 400 names the field, nothing is queued
@@ -90,7 +91,7 @@ def test_a_malformed_body_is_400_naming_the_field_and_queues_nothing(aws):
 
 
 def test_an_unsupported_content_type_is_415(aws):
-    request = signed(sample(), local_secrets())
+    request = signed(sample(), local_secrets(), NIGHT)
     response = post(replace(request, headers={**request.headers, "content-type": "text/plain"}))
     assert response.status_code == 415
     assert aws.queue_messages() == []
@@ -104,11 +105,13 @@ class _FailingSqs:
 def test_when_sqs_fails_the_answer_is_503_so_the_widget_retries(aws):
     # GIVEN a queue that cannot be reached
     container = bootstrap.Container(
-        aws.settings, intake=IntakeService(SqsEventQueue(_FailingSqs(), aws.settings.events_queue_url))
+        aws.settings,
+        clock=lambda: NIGHT,
+        intake=IntakeService(SqsEventQueue(_FailingSqs(), aws.settings.events_queue_url)),
     )
     bootstrap.use(container)
     # WHEN a valid webhook arrives
-    response = post(signed(sample(), local_secrets()))
+    response = post(signed(sample(), local_secrets(), NIGHT))
     # THEN 503 with Retry-After, and nothing was queued
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "5"

@@ -5,9 +5,14 @@ Requests are signed at NIGHT, the app's clock in these tests: replay windows (Sl
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+from xml.etree import ElementTree
 
 import pytest
 from chalice.test import Client
@@ -31,18 +36,136 @@ def queued_ids(aws) -> list[str]:
     return sorted(json.loads(m["Body"])["event_id"] for m in aws.queue_messages())
 
 
+@dataclass(frozen=True)
+class Events:
+    """A JSON answer {"event_ids", "skipped"}: how many events it queued, and how many items it skipped."""
+
+    queued: int
+    skipped: int = 0
+
+
+@dataclass(frozen=True)
+class Handshake:
+    """A GET or a verification: answered with what the provider asked to be echoed, nothing queued."""
+
+    kind: str  # "meta" (hub.challenge as text), "slack" (the challenge as JSON), "x" (the CRC's HMAC)
+
+
+@dataclass(frozen=True)
+class TwiML:
+    """Twilio's answer: ``verb`` is the Response's only child (None: an empty <Response/>), and what it queued.
+
+    ``dial_attempt``: a <Dial> whose action callback carries this attempt number; ``queues``: the form
+    field naming the Sid of the event queued (the channel follows from the route), None: nothing.
+    """
+
+    verb: str | None
+    queues: str | None
+    dial_attempt: int | None = None
+
+
+# every HTTP sample (but the widget's, tested in test_ingest_api.py): what its route must answer and queue
+EXPECTED: dict[str, Events | Handshake | TwiML] = {
+    "meta/batch-two-entries": Events(queued=2, skipped=2),
+    "meta/echo": Events(queued=0, skipped=1),
+    "meta/instagram-image-dm": Events(queued=1),
+    "meta/messenger-message": Events(queued=1),
+    "meta/subscribe": Handshake("meta"),
+    "sendgrid/free-howto": Events(queued=1),
+    "sendgrid/non-ascii": Events(queued=1),
+    "sendgrid/out-of-office": Events(queued=0, skipped=1),
+    "sendgrid/raw-mime": Events(queued=1),
+    "sendgrid/reply-in-thread": Events(queued=1),
+    "sendgrid/vip-outage-reply-plus-address": Events(queued=1),
+    "sendgrid/vip-outage-retry": Events(queued=1),
+    "sendgrid/vip-outage": Events(queued=1),
+    "sendgrid/with-attachment": Events(queued=1),
+    "slack/app-mention": Events(queued=1),
+    "slack/bot-message": Events(queued=0, skipped=1),
+    "slack/message-changed": Events(queued=0, skipped=1),
+    "slack/own-app-reply": Events(queued=0, skipped=1),
+    "slack/thread-reply": Events(queued=1),
+    "slack/url-verification": Handshake("slack"),
+    "slack/vip-outage-shared-channel-retry": Events(queued=1),
+    "slack/vip-outage-shared-channel": Events(queued=1),
+    "twilio/call-01-incoming": TwiML("Dial", queues="CallSid", dial_attempt=0),
+    "twilio/call-02-dial-no-answer": TwiML("Dial", queues=None, dial_attempt=1),
+    "twilio/call-03-dial-busy": TwiML("Dial", queues=None, dial_attempt=2),
+    "twilio/call-04-recording": TwiML("Hangup", queues="RecordingSid"),
+    "twilio/call-05-transcription": TwiML(None, queues="TranscriptionSid"),
+    "twilio/night-call-marco": TwiML("Dial", queues="CallSid", dial_attempt=0),
+    "twilio/sms-01-urgent-retry": TwiML(None, queues="MessageSid"),
+    "twilio/sms-01-urgent": TwiML(None, queues="MessageSid"),
+    "twilio/sms-02-mms-screenshot": TwiML(None, queues="MessageSid"),
+    "twilio/sms-03-non-ascii": TwiML(None, queues="MessageSid"),
+    "x/crc": Handshake("x"),
+    "x/dm-pricing": Events(queued=1),
+    "x/own-reply": Events(queued=0, skipped=1),
+    "x/reply-and-retweet-batch": Events(queued=1, skipped=1),
+    "x/vip-angry-mention": Events(queued=1),
+}
+#: the event id's kind for each Sid field: "twilio:<kind>:<sid>", and the channel it is queued on
+_SID_KINDS = {"CallSid": ("call", "voice"), "RecordingSid": ("recording", "voice"), "MessageSid": ("sms", "sms")}
+_SID_KINDS["TranscriptionSid"] = ("transcription", "voice")
+
+
+def test_every_http_sample_has_an_expectation():
+    assert sorted(EXPECTED) == sorted(s.name for s in HTTP)
+
+
+def queued(aws) -> list[tuple[str, str]]:
+    return sorted((body["event_id"], body["channel"]) for body in (json.loads(m["Body"]) for m in aws.queue_messages()))
+
+
 @pytest.mark.parametrize("sample", HTTP, ids=lambda s: s.name)
 def test_a_signed_sample_is_accepted_and_queues_what_it_names(aws, sample):
     # GIVEN a provider's request, signed as the provider signs it
     request = signed(sample, local_secrets(), NIGHT, PUBLIC_URL)
+    expected = EXPECTED[sample.name]
     # WHEN it reaches its route
     response = call(request)
-    # THEN it is accepted, and the queue holds exactly the events the answer names (none for handshakes and skips)
-    assert 200 <= response.status_code < 300, response.body
-    if response.headers.get("Content-Type", "").startswith("application/json") and sample.method == "POST":
-        answer = json.loads(response.body)
-        if "event_ids" in answer:
-            assert sorted(answer["event_ids"]) == queued_ids(aws)
+    body = response.body.decode() if isinstance(response.body, bytes) else response.body
+    # THEN it is accepted, answered as the provider expects, and the queue holds exactly what that names
+    assert response.status_code == 200, body
+    if isinstance(expected, Events):
+        answer = json.loads(body)
+        assert answer["skipped"] == expected.skipped
+        assert len(answer["event_ids"]) == expected.queued
+        channel = {"sendgrid": "email"}.get(sample.provider, sample.provider)
+        assert queued(aws) == sorted((event_id, channel) for event_id in answer["event_ids"])
+    elif isinstance(expected, Handshake):
+        assert queued(aws) == []
+        assert body == _handshake_answer(expected.kind, sample)
+    else:
+        assert response.headers["Content-Type"] == "text/xml"
+        fields = dict(parse_qsl(sample.body.decode(), keep_blank_values=True))
+        _assert_twiml(ElementTree.fromstring(body), expected)
+        if expected.queues is None:
+            assert queued(aws) == []
+        else:
+            kind, channel = _SID_KINDS[expected.queues]
+            assert queued(aws) == [(f"twilio:{kind}:{fields[expected.queues]}", channel)]
+
+
+def _handshake_answer(kind: str, sample: SampleRequest) -> str:
+    """What each handshake must echo, computed here from the request (not by the adapters)."""
+    query = dict(parse_qsl(urlsplit(sample.path).query))
+    if kind == "meta":
+        return query["hub.challenge"]
+    if kind == "slack":
+        return json.dumps({"challenge": json.loads(sample.body)["challenge"]}, separators=(",", ":"))
+    secret = local_secrets()["x"].encode()
+    digest = base64.b64encode(hmac.new(secret, query["crc_token"].encode(), hashlib.sha256).digest()).decode()
+    return json.dumps({"response_token": f"sha256={digest}"}, separators=(",", ":"))
+
+
+def _assert_twiml(root: ElementTree.Element, expected: TwiML) -> None:
+    assert root.tag == "Response"
+    assert [child.tag for child in root] == ([] if expected.verb is None else [expected.verb])
+    if expected.dial_attempt is not None:
+        [dial] = list(root)
+        assert dial.get("action") == f"{PUBLIC_URL}/webhooks/twilio/dial?attempt={expected.dial_attempt}"
+        assert [n.tag for n in dial] == ["Number"] and (dial[0].text or "").startswith("+1212555010")
 
 
 @pytest.mark.parametrize("sample", SIGNED_POSTS, ids=lambda s: s.name)

@@ -8,6 +8,7 @@ import pytest
 from chalice.test import Client
 
 import app as app_module
+from chalicelib import bootstrap
 from local.samples import all_samples, local_secrets, signed
 from local.worker import QueueWorker
 
@@ -18,7 +19,7 @@ def deliver(*names: str) -> None:
     """Post samples through the API, as the widget would."""
     with Client(app_module.app) as client:
         for name in names:
-            request = signed(WIDGET[name], local_secrets())
+            request = signed(WIDGET[name], local_secrets(), bootstrap.container().clock())
             assert client.http.post(request.path, headers=request.headers, body=request.body).status_code == 202
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import statistics
 from pathlib import Path
 
 import pytest
@@ -23,9 +24,45 @@ def test_cold_start_quick_run_reports_medians_and_ratios() -> None:
     # the stack row loads pydantic's model machinery and Powertools, which the floor does not
     assert result.stack.modules > result.floor.modules
     paths = result.to_dict()["paths"]
-    assert paths["ingest"]["ratio"] > 0
-    assert paths["triage"]["ratio_to_stack"] > 0
-    assert paths["triage"]["verdict"] in {"PASS", "OVER"}
+    floor = statistics.median(result.floor.samples_ms)
+    for timing in (result.stack, result.ingest, result.triage):
+        # the report's ratio is the measured medians' ratio, and its verdict is that ratio against the budget
+        ratio = statistics.median(timing.samples_ms) / floor
+        assert paths[timing.name]["ratio"] == round(ratio, 3)
+        assert result.verdict(timing.name) == ("PASS" if ratio <= cold_start.BUDGET_RATIO else "OVER")
+        assert paths[timing.name]["median_ms"] == round(statistics.median(timing.samples_ms), 1)
+    for name in ("ingest", "triage"):
+        assert paths[name]["verdict"] == result.verdict(name)
+        over_stack = statistics.median(getattr(result, name).samples_ms) / statistics.median(result.stack.samples_ms)
+        assert paths[name]["ratio_to_stack"] == round(over_stack, 3)
+
+
+def test_cold_start_children_write_no_bytecode_into_the_checkout() -> None:
+    # the children cache .pyc files (or every run would charge our code for compiling itself), elsewhere
+    prefix = Path(cold_start.child_env()["PYTHONPYCACHEPREFIX"])
+    assert prefix.is_absolute()
+    assert not prefix.resolve().is_relative_to(cold_start.PROJECT_ROOT.resolve())
+
+
+@pytest.mark.parametrize(
+    ("floor", "triage", "verdict"),
+    [
+        pytest.param(100.0, 130.0, "PASS", id="at-the-budget"),
+        pytest.param(100.0, 130.2, "OVER", id="just-over"),
+        pytest.param(100.0, 90.0, "PASS", id="under-the-floor"),
+    ],
+)
+def test_the_verdict_is_the_ratio_against_the_budget(floor: float, triage: float, verdict: str) -> None:
+    timing = cold_start.PathTiming
+    result = cold_start.ColdStartResult(
+        runs=1,
+        floor=timing("floor", "floor", (floor,), 1),
+        stack=timing("stack", "stack", (floor,), 1),
+        ingest=timing("ingest", "ingest", (floor,), 1),
+        triage=timing("triage", "triage", (triage,), 1),
+    )
+    assert result.verdict("triage") == verdict
+    assert result.to_dict()["paths"]["triage"]["verdict"] == verdict
 
 
 def test_main_prints_the_report_and_writes_json(

@@ -176,9 +176,20 @@ def test_every_decision_explains_itself():
     )
 
 
-def test_the_same_inputs_give_the_same_decision():
-    # decide() is pure: no clock reads, no I/O
-    assert decide(event("refund"), PRO, MON_1000, RULES) == decide(event("refund"), PRO, MON_1000, RULES)
+def test_the_same_inputs_give_the_same_decision_whatever_ran_before():
+    # decide() is pure: no clock reads, no I/O, nothing remembered between calls
+    # GIVEN what "refund" from Marco on Monday 10:00 New York must give, written out from the literal rules
+    expected = (("refunds",), "P3", "support", (), "10 (normal): 'refund' +10")  # normal from 10
+    first = decide(event("refund"), PRO, MON_1000, RULES)
+    # WHEN other decisions (another hour, customer, channel) run and it is decided again
+    decide(event("The app is down asap", Channel.VOICE), VIP, MON_0300, RULES)
+    decide(event("pricing?"), UNKNOWN, FRI_2000, RULES)
+    again = decide(event("refund"), PRO, MON_1000, RULES)
+    # THEN both are that decision, and the second equals the first field for field
+    for decision in (first, again):
+        urgency = decision.reasons[0].removeprefix("urgency ")
+        assert (decision.route_path, decision.priority.value, decision.team, decision.page_targets, urgency) == expected
+    assert again == first
 
 
 def test_who_is_on_call_is_a_fact_routes_can_test():

@@ -16,7 +16,8 @@ from local.samples import EVENTS_DIR, all_samples, load, local_secrets, sign_wid
 
 SECRET = local_secrets()["widget"]
 OTHER_SECRET = "whsec_" + base64.b64encode(b"not-the-widget-secret-at-all!!").decode()
-NOW = datetime.now(UTC)
+#: a fixed instant: the adapter checks the window against the clock it is given, never the real one
+NOW = datetime(2026, 11, 20, 8, 5, tzinfo=UTC)
 WIDGET_SAMPLES = [s for s in all_samples() if s.provider == "widget"]
 
 
@@ -25,7 +26,7 @@ def test_every_widget_sample_verifies_parses_and_maps(sample):
     # GIVEN a sample request signed as the widget signs it
     signed = sign_widget(sample, SECRET, NOW)
     # WHEN it is verified, parsed and mapped
-    webhook_id = widget.verify_signature(SECRET, signed.body, signed.headers)
+    webhook_id = widget.verify_signature(SECRET, signed.body, signed.headers, NOW)
     event = widget.to_event(widget.parse(signed.body), webhook_id, NOW)
     # THEN the event carries the provider's dedup key and the conversation as its thread
     body = json.loads(signed.body)
@@ -41,7 +42,7 @@ def test_a_retry_and_its_original_map_to_the_same_event_id():
     original = sign_widget(load(EVENTS_DIR / "widget" / "vip-outage.json"), SECRET, NOW)
     retry = sign_widget(load(EVENTS_DIR / "widget" / "vip-outage-retry.json"), SECRET, NOW + timedelta(seconds=30))
     # WHEN both are verified
-    ids = {widget.verify_signature(SECRET, r.body, r.headers) for r in (original, retry)}
+    ids = {widget.verify_signature(SECRET, r.body, r.headers, NOW) for r in (original, retry)}
     # THEN they name one event
     assert len(ids) == 1
 
@@ -86,9 +87,50 @@ def _without(header: str):
 def test_bad_signatures_are_rejected_with_a_reason(request_, expected):
     # WHEN a request that is not properly signed is verified
     with pytest.raises(SignatureError) as err:
-        widget.verify_signature(SECRET, request_.body, request_.headers)
+        widget.verify_signature(SECRET, request_.body, request_.headers, NOW)
     # THEN the reason tells the integrator what is wrong
     assert expected in err.value.reason
+
+
+@pytest.mark.parametrize(
+    ("checked_at", "accepted"),
+    [
+        pytest.param(NOW + timedelta(minutes=4, seconds=59), True, id="just-inside-after"),
+        pytest.param(NOW - timedelta(minutes=4, seconds=59), True, id="just-inside-before"),
+        pytest.param(NOW + timedelta(minutes=5, seconds=1), False, id="just-too-old"),
+        pytest.param(NOW - timedelta(minutes=5, seconds=1), False, id="just-too-new"),
+        pytest.param(NOW + timedelta(days=400), False, id="a-year-later"),
+    ],
+)
+def test_the_window_is_checked_against_the_clock_given_not_the_real_one(checked_at, accepted):
+    # GIVEN a request signed at NOW (long ago, or far ahead, as the machine running this sees it)
+    request = sign_widget(load(EVENTS_DIR / "widget" / "free-howto.json"), SECRET, NOW)
+    # WHEN it is verified at ``checked_at`` THEN only the clock passed in decides
+    if accepted:
+        assert (
+            widget.verify_signature(SECRET, request.body, request.headers, checked_at) == request.headers["webhook-id"]
+        )
+    else:
+        with pytest.raises(SignatureError, match=r"too (old|new)"):
+            widget.verify_signature(SECRET, request.body, request.headers, checked_at)
+
+
+@pytest.mark.parametrize(
+    ("stamp", "says"),
+    [
+        ("1e9", "not Unix time"),
+        ("nan", "not Unix time"),
+        ("-1", "not Unix time"),
+        ("9" * 40, "not Unix time"),
+        ("１７９５１６１６００", "not Unix time"),  # fullwidth digits: str.isdigit() says yes, isascii() no
+        ("999999999999", "too new"),  # the year 33658: refused, not an overflow
+        ("0", "too old"),
+    ],
+)
+def test_a_timestamp_that_is_not_whole_unix_seconds_now_is_refused(stamp, says):
+    request = _signed()
+    with pytest.raises(SignatureError, match=says):
+        widget.verify_signature(SECRET, request.body, {**request.headers, "webhook-timestamp": stamp}, NOW)
 
 
 def test_any_of_several_signatures_may_match_during_key_rotation():
@@ -97,7 +139,7 @@ def test_any_of_several_signatures_may_match_during_key_rotation():
     new = sign_widget(old, SECRET, NOW)
     both = f"{old.headers['webhook-signature']} {new.headers['webhook-signature']}"
     # WHEN verified with the new secret THEN it passes
-    assert widget.verify_signature(SECRET, new.body, {**new.headers, "webhook-signature": both})
+    assert widget.verify_signature(SECRET, new.body, {**new.headers, "webhook-signature": both}, NOW)
 
 
 def _body(**data_changes: object) -> bytes:

@@ -42,7 +42,7 @@ EXPECTED = {
     "own-reply": Expected(skipped=("tweet 1991234567890124000: written by the subscribed account",)),
     "reply-and-retweet-batch": Expected(
         events=(("x:tweet:1991234567890125001", "x:conv:1991234567890124000", "x:dana_northwind"),),
-        skipped=("tweet 1991234567890125002: a retweet by @opswatcher",),
+        skipped=("tweet 1991234567890125002: a retweet, no message of the author's",),
     ),
     "crc": Expected(reply=Reply(200, {"response_token": CRC_ANSWER})),
 }
@@ -117,9 +117,60 @@ def test_crc_reply_matches_a_known_answer_and_needs_its_token():
 
 
 def test_the_post_signature_is_the_crc_scheme_over_the_body():
-    # the same HMAC as the CRC, over the raw body: checked against the openssl answer through the token
-    request = RawRequest("POST", BASE_URL, {x.SIGNATURE_HEADER: CRC_ANSWER}, CRC_TOKEN.encode())
+    # GIVEN the openssl answer for the token's bytes, and a body signed with the same HMAC by our signer
+    request = signed()
+    # WHEN the signature of a body is computed THEN it is X's scheme: the openssl answer for known bytes
+    assert x.response_token(LOCAL_SECRET, CRC_TOKEN.encode()) == CRC_ANSWER
+    assert request.header(x.SIGNATURE_HEADER) == x.response_token(LOCAL_SECRET, request.body)
+    # AND verify accepts it (raising nothing), while one changed byte is refused
     x.verify(request, LOCAL_SECRET, NOW)
+    with pytest.raises(SignatureError):
+        x.verify(replace(request, body=request.body + b" "), LOCAL_SECRET, NOW)
+
+
+def test_a_replayed_crc_answer_is_no_post_signature():
+    # GIVEN the CRC answer for a genuine token, replayed as the signature of a POST whose body is that token
+    request = RawRequest("POST", BASE_URL, {x.SIGNATURE_HEADER: CRC_ANSWER}, CRC_TOKEN.encode())
+    # WHEN it is verified THEN it is refused although the HMAC matches
+    with pytest.raises(SignatureError) as err:
+        x.verify(request, LOCAL_SECRET, NOW)
+    assert "CRC token" in err.value.reason
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        pytest.param(signed().body.decode(), id="a-signed-activity-body"),
+        pytest.param('{"for_user_id":"1"}', id="small-json-object"),
+        pytest.param("[1]", id="json-array"),
+        pytest.param("A" * 129, id="too-long"),
+        pytest.param("A" * 100_000, id="far-too-long"),
+        pytest.param("short", id="too-short"),
+        pytest.param("UqyEMLrtgU9lJPgLp8cj0kDW7xCfgvz2Ke3b2nYsTt w", id="space"),
+        pytest.param("UqyEMLrtgU9lJPgLp8cj0kDW7xCfgvz2Ke3b2nYsTté", id="non-ascii"),
+    ],
+)
+def test_crc_refuses_anything_not_shaped_like_x_token(token):
+    # WHEN the CRC is asked to answer something X would never send as a token
+    with pytest.raises(PayloadError) as err:
+        x.crc_reply(token, LOCAL_SECRET)
+    # THEN it signs nothing, and says which parameter is wrong
+    assert err.value.field == "crc_token"
+    assert err.value.http_status == 400
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        pytest.param(CRC_TOKEN, id="base64url-43"),
+        pytest.param("x0mYd8hz2goCTfcNAaMqENy2BFgJJfJOb4PdvTffpwg=", id="base64-padded"),
+        pytest.param("ab+/" * 4, id="shortest-16"),
+        pytest.param("a" * 128, id="longest-128"),
+    ],
+)
+def test_crc_answers_every_token_shaped_as_x_sends(token):
+    reply = x.crc_reply(token, LOCAL_SECRET)
+    assert reply == Reply(200, {"response_token": x.response_token(LOCAL_SECRET, token.encode())})
 
 
 def _headers(request: RawRequest, value: str | None) -> RawRequest:
