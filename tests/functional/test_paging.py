@@ -184,7 +184,7 @@ def test_a_config_deploy_does_not_change_a_page_in_flight(aws, clock):
     deliver(aws, "twilio/call-01-incoming")
     paged(aws)
     # WHEN a new rules deploy changes every ladder to reach only Ana (sales) before the page escalates
-    paging = bootstrap.container().paging
+    paging = bootstrap.container("escalate").paging
     ana = Recipient(person="ana", name="Ana Silva", phone="+12125550105", topic="sales", via="named")
     paging.ladder = lambda ticket, now: (
         (Level(targets=("person:ana",), recipients=(ana,), ack_timeout_seconds=60),),

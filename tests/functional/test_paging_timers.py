@@ -6,6 +6,7 @@ Day (a US holiday) and the weekend, and reaches sales in one digest at 09:00 on 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -98,8 +99,7 @@ def test_an_acknowledged_ticket_never_breaches(aws, clock):
 
 def test_a_burst_beyond_a_persons_rate_limit_waits_for_one_digest(aws, clock):
     # GIVEN the on-call person may get one page per 10 minutes
-    container = bootstrap.container()
-    container.paging.rate_limit = 1
+    aws.wire(replace(bootstrap.container().settings, page_rate_limit=1), clock)
     # WHEN two customers call within a minute (two tickets, two pages for Leo)
     deliver(aws, "twilio/call-01-incoming")
     clock.now += timedelta(seconds=40)
