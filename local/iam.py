@@ -105,6 +105,17 @@ def create_function_users(
     return users
 
 
+def use_keys(identity: Identity, access_key_id: str, secret_access_key: str) -> None:
+    """Give a user of the in-process moto server fixed keys (moto makes random ones, and has no API to
+    choose them): `make run`'s operator signs with the fixed local keys the CLIs' --local use."""
+    from moto.iam.models import iam_backends
+
+    user = iam_backends[ACCOUNT]["aws"].get_user(identity.user)
+    [key] = [k for k in user.access_keys if k.access_key_id == identity.access_key_id]
+    key.access_key_id, key.secret_access_key = access_key_id, secret_access_key
+    identity.access_key_id, identity.secret_access_key = access_key_id, secret_access_key
+
+
 @contextmanager
 def enforced() -> Iterator[None]:
     """IAM enforced in this process's moto (``mock_aws``) after the operator's SETUP_CALLS.
@@ -128,6 +139,8 @@ def enforce_on_server(moto_url: str, unchecked: float = SETUP_CALLS) -> None:
     """The same for a moto server, through its reset-auth endpoint (float('inf'): stop enforcing)."""
     from urllib.request import Request, urlopen
 
-    request = Request(f"{moto_url}/moto-api/reset-auth", data=str(unchecked).encode(), method="POST")
+    # text/plain: a form content type would leave moto (Flask) an empty request.data
+    headers = {"Content-Type": "text/plain"}
+    request = Request(f"{moto_url}/moto-api/reset-auth", data=str(unchecked).encode(), headers=headers, method="POST")
     with urlopen(request, timeout=10) as response:
         response.read()
