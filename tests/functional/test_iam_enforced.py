@@ -13,9 +13,12 @@ import pytest
 from chalice.test import Client
 
 import app as app_module
+from chalicelib import bootstrap
 from chalicelib.errors import DependencyError
+from chalicelib.settings import SECRET_VARIABLES, Settings
 from local import iam, policies
 from local.samples import EVENTS_DIR, load, local_secrets, signed
+from local.stack import load_template
 from local.worker import QueueWorker
 from tests.fakes import FakeClock
 from tests.functional.conftest import NIGHT, REGION, Aws, enforced_stack
@@ -129,3 +132,25 @@ def test_moto_itself_refuses_an_action_the_users_policy_lacks():
             client.scan(TableName=aws.settings.tickets_table)
         # THEN moto answers AccessDenied naming the user and the action
         assert "switchboard-local-escalate" in str(denied.value) and "dynamodb:Scan" in str(denied.value)
+
+
+def test_secrets_from_ssm_are_read_under_each_functions_policy():
+    # GIVEN every secret in SSM where infra/template.yaml names it, as in AWS, and no value in the environment
+    names = load_template()["Globals"]["Function"]["Environment"]["Variables"]
+    with enforced_stack() as aws:
+        env = {**aws.stack.environment(), "PUBLIC_BASE_URL": "https://switchboard.test"}
+        ssm = aws.operator.client("ssm")
+        for name, variable in SECRET_VARIABLES.items():
+            parameter = names[f"{variable}_PARAM"]["Fn::Sub"].replace("${Stage}", "local")
+            ssm.put_parameter(Name=parameter, Type="SecureString", Value=local_secrets()[name])
+            env[f"{variable}_PARAM"] = parameter
+        clock = FakeClock(NIGHT)
+        aws.wire(Settings.from_env(env), clock)
+        # WHEN a call is paged (triage signs the ack links) and acknowledged by its link (the API checks it)
+        outcome = acknowledge_by_link(aws, clock)
+        # THEN both read what their policies grant
+        assert outcome == "ack answered 200, 1 told to stand down"
+        assert [u.denied for u in aws.users.values()] == [[], [], [], []]
+        # AND the sweep, which signs ack links only, cannot read a provider's secret
+        with pytest.raises(DependencyError, match="AccessDenied"):
+            bootstrap.container("escalate").secret("twilio").get()
