@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import importlib
 import json
@@ -323,7 +324,8 @@ class Platform:
             self._api_thread = None
         if self._moto is not None:
             # moto's IAM switch is process-wide (the server runs here): later in-process moto must not inherit it
-            iam.enforce_on_server(self.moto_url, float("inf"))
+            with contextlib.suppress(OSError):  # a server that never answered has nothing to switch off
+                iam.enforce_on_server(self.moto_url, float("inf"))
             self._moto.stop()
             # ThreadedMotoServer.stop() leaves the socket listening until garbage collection
             server = getattr(self._moto, "_server", None)
