@@ -6,6 +6,7 @@ from typing import Any
 
 from chalice.app import Chalice, CloudWatchEvent, Rate, SNSEvent, SQSEvent
 
+from chalicelib import bootstrap
 from chalicelib.api.acks import acks
 from chalicelib.api.providers import providers
 from chalicelib.api.webhooks import webhooks
@@ -18,6 +19,14 @@ app.register_blueprint(providers)
 app.register_blueprint(acks)
 
 
+# Every route is the API function's: in one process with the other functions (tests, `make run`),
+# this picks the API's clients, which sign as its own IAM user there.
+@app.middleware("http")
+def api_function(event: Any, get_response: Any) -> Any:
+    with bootstrap.serving("api_handler"):
+        return get_response(event)
+
+
 # The queue name here is a placeholder: infra/template.yaml points this event source at the
 # stack's own queue and turns on ReportBatchItemFailures, which Chalice cannot express.
 @app.on_sqs_message(queue="switchboard-events", batch_size=10)
@@ -25,7 +34,8 @@ def triage(event: SQSEvent) -> dict[str, Any]:
     # imported on first use: the API function, which shares this module, never pays for triage
     from chalicelib.api.triage_handler import handle_batch
 
-    return handle_batch(event.to_dict(), event.context)
+    with bootstrap.serving("triage"):
+        return handle_batch(event.to_dict(), event.context)
 
 
 # The topic name is a placeholder too: infra/template.yaml subscribes this function to the stack's
@@ -34,7 +44,8 @@ def triage(event: SQSEvent) -> dict[str, Any]:
 def inbound_email(event: SNSEvent) -> list[str]:
     from chalicelib.api.inbound_email import handle_notification
 
-    return handle_notification(event.message)
+    with bootstrap.serving("inbound_email"):
+        return handle_notification(event.message)
 
 
 # Escalation: each page whose acknowledgement timeout has passed moves one step, within a minute of due.
@@ -42,4 +53,5 @@ def inbound_email(event: SNSEvent) -> list[str]:
 def escalate(event: CloudWatchEvent) -> dict[str, Any]:
     from chalicelib.api.escalation_handler import sweep
 
-    return sweep()
+    with bootstrap.serving("escalate"):
+        return sweep()

@@ -125,7 +125,7 @@ def _customer_cache() -> Any:
     """The platform's container's customer cache (CachedCustomerDirectory): hits, misses, clear()."""
     from chalicelib import bootstrap
 
-    return bootstrap.container().customers
+    return bootstrap.container("api_handler").customers  # live calls are the API function's
 
 
 def measure(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
@@ -22,10 +24,17 @@ class Container:
     """
 
     def __init__(
-        self, settings: Settings | None = None, clock: Callable[[], datetime] = utc_now, **overrides: Any
+        self,
+        settings: Settings | None = None,
+        clock: Callable[[], datetime] = utc_now,
+        session: Any = None,
+        **overrides: Any,
     ) -> None:
         self._settings = settings
         self.clock = clock
+        # a boto3 Session signed as one function's IAM user (tests, the local platform); None: the
+        # default credentials, which in Lambda are the function's own role
+        self._session = session
         self._secret_sources: dict[str, Any] = {}
         for name, value in overrides.items():
             if not isinstance(getattr(type(self), name, None), cached_property):
@@ -39,7 +48,8 @@ class Container:
     def client(self, service: str) -> Any:
         import boto3  # the Lambda runtime provides boto3; imported on first AWS use, not at import time
 
-        return boto3.client(service, region_name=self.settings.region, endpoint_url=self.settings.endpoint_url)
+        factory = self._session.client if self._session is not None else boto3.client
+        return factory(service, region_name=self.settings.region, endpoint_url=self.settings.endpoint_url)
 
     @cached_property
     def sqs(self) -> Any:
@@ -156,18 +166,40 @@ class Container:
         )
 
 
-_container: Container | None = None
+#: function name -> its container; None: the default, what every function uses in Lambda (one
+#: function per process there). Tests and the local platform run all functions in one process, each
+#: under its own IAM user, so they register one container per function.
+_containers: dict[str | None, Container] = {}
+#: the function the current handler call serves (set by app.py's handlers; routes are the API's)
+_serving: ContextVar[str | None] = ContextVar("switchboard_serving", default=None)
 
 
-def container() -> Container:
-    """The container for this Lambda container (process)."""
-    global _container
-    if _container is None:
-        _container = Container()
-    return _container
+def container(function: str | None = None) -> Container:
+    """The container for ``function`` (default: the one being served), else this process's default one."""
+    found = _containers.get(function or _serving.get()) or _containers.get(None)
+    if found is None:
+        found = _containers[None] = Container()
+    return found
 
 
-def use(replacement: Container | None) -> None:
-    """Swap the process-wide container (tests, the local platform); None resets it."""
-    global _container
-    _container = replacement
+def use(replacement: Container | None, function: str | None = None) -> None:
+    """Swap the container of one function, or the default one (tests, the local platform).
+
+    ``use(None)`` resets every container; ``use(None, function)`` only that function's.
+    """
+    if replacement is not None:
+        _containers[function] = replacement
+    elif function is None:
+        _containers.clear()
+    else:
+        _containers.pop(function, None)
+
+
+@contextmanager
+def serving(function: str) -> Iterator[None]:
+    """Within this block, container() is ``function``'s (when one was registered for it)."""
+    token = _serving.set(function)
+    try:
+        yield
+    finally:
+        _serving.reset(token)

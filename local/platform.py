@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import importlib
 import json
@@ -18,6 +19,8 @@ from types import ModuleType
 from typing import Any
 from unittest import mock
 
+from local import iam
+from local.iam import Identity
 from local.inbox import Inbox
 from local.samples import CHALICE_CONFIG, ROOT
 from local.scheduler import Scheduler, find_schedules
@@ -26,10 +29,11 @@ from local.worker import Log, QueueWorker
 
 REGION = "us-east-1"
 # Fake credentials: every AWS call goes to the moto server, and real ones must never be used by accident.
+# They are the operator's keys there (local/iam.py), what the CLIs' --local sign with; an IAM user's
+# keys carry no session token, so the environment's is removed while the platform runs.
 FAKE_AWS_ENV = {
     "AWS_ACCESS_KEY_ID": "local",
     "AWS_SECRET_ACCESS_KEY": "local",
-    "AWS_SESSION_TOKEN": "local",
     "AWS_DEFAULT_REGION": REGION,
     "AWS_REGION": REGION,  # Settings prefers AWS_REGION, as Lambda sets it; a developer's own must not win
 }
@@ -140,7 +144,9 @@ class Platform:
         self._moto: Any = None
         self._api: Any = None
         self._api_thread: threading.Thread | None = None
-        self.clients: dict[str, Any] = {}
+        self.clients: dict[str, Any] = {}  # the operator's: it creates the stack and inspects it
+        #: function name -> the IAM user its clients sign as (its .chalice/ policy, enforced by moto)
+        self.users: dict[str, Identity] = {}
         self.stack: LocalStack | None = None
         self.app_module: ModuleType | None = None
         self.worker: QueueWorker | None = None
@@ -167,6 +173,7 @@ class Platform:
         self._env = mock.patch.dict(os.environ, FAKE_AWS_ENV)
         self._env.start()
         os.environ.pop("AWS_PROFILE", None)
+        os.environ.pop("AWS_SESSION_TOKEN", None)
         self._start_moto()
         self._create_stack()
         self._start_app()
@@ -192,8 +199,15 @@ class Platform:
         from chalicelib.adapters.customers_table import DynamoCustomerDirectory
         from local.tables import seed_customers
 
-        self.clients = {s: boto3.client(s, region_name=REGION, endpoint_url=self.moto_url) for s in SERVICES}
+        # IAM enforced from here on, as in AWS: the operator's user first, then each function's
+        iam.enforce_on_server(self.moto_url)
+        operator = iam.create_operator(boto3.Session().client("iam", region_name=REGION, endpoint_url=self.moto_url))
+        iam.use_keys(operator, FAKE_AWS_ENV["AWS_ACCESS_KEY_ID"], FAKE_AWS_ENV["AWS_SECRET_ACCESS_KEY"])
+        boto3.DEFAULT_SESSION = None  # built before the keys changed, it may hold others
+        signed = operator.session(REGION, guard=False)
+        self.clients = {s: signed.client(s, endpoint_url=self.moto_url) for s in (*SERVICES, "iam")}
         self.stack = create_stack(self.clients, stage=self.options.stage)
+        self.users = iam.create_function_users(self.clients["iam"], stage=self.options.stage, region=REGION)
         directory = DynamoCustomerDirectory(self.clients["dynamodb"], self.stack.outputs["CustomersTableName"])
         self.customers = seed_customers(directory)
 
@@ -212,11 +226,15 @@ class Platform:
         self.api_url = f"http://{host}:{port}"
         # the URL providers call, known once the port is bound: Twilio signs the full URL
         os.environ["PUBLIC_BASE_URL"] = self.api_url
-        container = bootstrap.Container(clock=self.options.clock) if self.options.clock else bootstrap.Container()
-        # Built now, on one thread: boto3's default session is not thread-safe, and the API's request
-        # threads and the worker would otherwise race to create the clients on first use.
-        _ = (container.secret("widget"), container.intake, container.triage, container.customers)
-        bootstrap.use(container)
+        clock = self.options.clock or bootstrap.utc_now
+        # the demo's own reads (outside any handler) are the operator's; each function has its user's clients
+        bootstrap.use(bootstrap.Container(clock=clock))
+        for function, user in self.users.items():
+            container = bootstrap.Container(clock=clock, session=user.session(REGION))
+            # Built now, on one thread: a boto3 Session is not thread-safe, and the API's request
+            # threads and the worker would otherwise race to create the clients on first use.
+            _ = (container.secret("widget"), container.sqs, container.dynamodb, container.sns, container.triage)
+            bootstrap.use(container, function)
         self._api_thread = threading.Thread(
             target=self._api.server.serve_forever, kwargs={"poll_interval": 0.2}, name="api-server", daemon=True
         )
@@ -309,6 +327,9 @@ class Platform:
             self._api_thread.join(5.0)
             self._api_thread = None
         if self._moto is not None:
+            # moto's IAM switch is process-wide (the server runs here): later in-process moto must not inherit it
+            with contextlib.suppress(OSError):  # a server that never answered has nothing to switch off
+                iam.enforce_on_server(self.moto_url, float("inf"))
             self._moto.stop()
             # ThreadedMotoServer.stop() leaves the socket listening until garbage collection
             server = getattr(self._moto, "_server", None)

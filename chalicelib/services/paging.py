@@ -191,7 +191,8 @@ class PagingService(PageDelivery):
                 failed += 1
                 logger.warning("sweep item failed; it stays due", extra={"key": key, "error": str(exc)})
         if failed:
-            logger.error("sweep left items due after faults", extra={"failed": failed, "notified": done})
+            # the others went out; failing the invocation now is what makes the Errors alarm see it
+            raise DependencyError(f"sweep: {failed} due item(s) failed and stay due ({done} notified)")
         return done
 
     def hold(self, ticket: Ticket, now: datetime) -> PageOutcome | None:

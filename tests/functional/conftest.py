@@ -1,12 +1,20 @@
-"""moto in-process: the infra stack created from infra/template.yaml, and the app wired to it."""
+"""moto in-process: the infra stack created from infra/template.yaml, and the app wired to it.
+
+IAM is enforced: the operator creates the stack and inspects it; each function's clients sign as
+an IAM user holding exactly that function's .chalice/ policy (local/iam.py), so a call its policy
+does not allow fails here with AccessDenied, as it would in AWS.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from dataclasses import dataclass
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from unittest import mock
 
 import boto3
 import pytest
@@ -15,6 +23,7 @@ from moto import mock_aws
 from chalicelib import bootstrap
 from chalicelib.adapters.customers_table import DynamoCustomerDirectory
 from chalicelib.settings import Settings
+from local import iam
 from local.samples import ROOT
 from local.stack import LocalStack, create_stack
 from local.tables import seed_customers
@@ -24,6 +33,7 @@ PUBLIC_URL = "https://switchboard.test"
 
 # A Tuesday 03:00 in New York: outside business hours, the hour the product exists for.
 NIGHT = datetime(2026, 11, 17, 8, 0, tzinfo=UTC)
+REGION = "us-east-1"
 
 
 @dataclass
@@ -32,6 +42,23 @@ class Aws:
     stack: LocalStack
     settings: Settings
     inbox_url: str  # an SQS queue subscribed to every pager topic: what on-call people receive
+    #: function name (local.policies.FUNCTIONS) -> the IAM user its clients sign as
+    users: dict[str, iam.Identity] = field(default_factory=dict)
+    operator: Any = None  # a boto3 Session signing as the operator, allowed everything
+
+    def session(self, function: str) -> Any:
+        """A boto3 Session signing as ``function``'s IAM user (its policy enforced)."""
+        return self.users[function].session(REGION)
+
+    def wire(self, settings: Settings, clock: Any) -> None:
+        """The app's containers, one per function, each with its own user's clients.
+
+        A test's own ``bootstrap.container()`` (outside any handler) is the operator's: it inspects
+        and drives services as a test harness; ``bootstrap.container("triage")`` is triage's own.
+        """
+        bootstrap.use(bootstrap.Container(settings, clock=clock, session=self.operator))
+        for function in self.users:
+            bootstrap.use(bootstrap.Container(settings, clock=clock, session=self.session(function)), function)
 
     def queue_messages(self, url: str | None = None) -> list[dict[str, Any]]:
         """Everything visible in a queue, without consuming it (visibility 0)."""
@@ -59,32 +86,51 @@ class Aws:
         return [i for i in items if i["sk"]["S"] == "TICKET"]
 
 
+@contextmanager
+def enforced_stack(documents: Mapping[str, dict[str, Any]] | None = None) -> Iterator[Aws]:
+    """moto with IAM enforced, the stack, and the app wired; ``documents`` replaces functions' policies."""
+    with mock_aws(), iam.enforced():
+        # a Session of its own: boto3's default one would keep the environment's keys from before the patch
+        operator = iam.create_operator(boto3.Session().client("iam", region_name=REGION))
+        # what signs with the default credentials (the CLIs, a test's own client) is the operator
+        keys = {"AWS_ACCESS_KEY_ID": operator.access_key_id, "AWS_SECRET_ACCESS_KEY": operator.secret_access_key}
+        with mock.patch.dict(os.environ, keys):
+            os.environ.pop("AWS_SESSION_TOKEN", None)  # an IAM user's keys carry none; patch.dict restores it
+            boto3.DEFAULT_SESSION = None
+            admin = operator.session(REGION, guard=False)
+            yield _stack(admin, documents)
+
+
+def _stack(admin: Any, documents: Mapping[str, dict[str, Any]] | None) -> Aws:
+    clients: dict[str, Any] = {
+        s: admin.client(s) for s in ("cloudformation", "dynamodb", "sqs", "sns", "cloudwatch", "iam")
+    }
+    stack = create_stack(clients, stage="local")
+    users = iam.create_function_users(clients["iam"], stage="local", region=REGION, documents=documents)
+    config = json.loads((ROOT / ".chalice" / "config.json").read_text(encoding="utf-8"))
+    env = {
+        **stack.environment(),
+        **config["stages"]["local"]["environment_variables"],
+        "PUBLIC_BASE_URL": PUBLIC_URL,
+    }
+    settings = Settings.from_env(env)
+    inbox = clients["sqs"].create_queue(QueueName="pager-inbox")["QueueUrl"]
+    inbox_arn = clients["sqs"].get_queue_attributes(QueueUrl=inbox, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    for arn in settings.pager_topics.values():
+        clients["sns"].subscribe(TopicArn=arn, Protocol="sqs", Endpoint=inbox_arn)
+    seed_customers(DynamoCustomerDirectory(clients["dynamodb"], settings.customers_table))
+    aws = Aws(clients, stack, settings, inbox, users, admin)
+    aws.wire(settings, clock=lambda: NIGHT)
+    return aws
+
+
 @pytest.fixture
 def aws() -> Iterator[Aws]:
-    with mock_aws():
-        clients: dict[str, Any] = {
-            s: boto3.client(s, region_name="us-east-1")
-            for s in ("cloudformation", "dynamodb", "sqs", "sns", "cloudwatch")
-        }
-        stack = create_stack(clients, stage="local")
-        config = json.loads((ROOT / ".chalice" / "config.json").read_text(encoding="utf-8"))
-        env = {
-            **stack.environment(),
-            **config["stages"]["local"]["environment_variables"],
-            "PUBLIC_BASE_URL": PUBLIC_URL,
-        }
-        settings = Settings.from_env(env)
-        inbox = clients["sqs"].create_queue(QueueName="pager-inbox")["QueueUrl"]
-        inbox_arn = clients["sqs"].get_queue_attributes(QueueUrl=inbox, AttributeNames=["QueueArn"])["Attributes"][
-            "QueueArn"
-        ]
-        for arn in settings.pager_topics.values():
-            clients["sns"].subscribe(TopicArn=arn, Protocol="sqs", Endpoint=inbox_arn)
-        seed_customers(DynamoCustomerDirectory(clients["dynamodb"], settings.customers_table))
-        container = bootstrap.Container(settings, clock=lambda: NIGHT)
-        bootstrap.use(container)
+    with enforced_stack() as aws:
         try:
-            yield Aws(clients, stack, settings, inbox)
+            yield aws
         finally:
             bootstrap.use(None)
 
@@ -98,5 +144,5 @@ def clock(aws: Aws) -> Any:
 
     clock = FakeClock(NIGHT)
     # the local stage caps timeouts to show escalation in make run; these tests use the rules' own
-    bootstrap.use(bootstrap.Container(replace(aws.settings, ack_timeout_cap_seconds=None), clock=clock))
+    aws.wire(replace(aws.settings, ack_timeout_cap_seconds=None), clock=clock)
     return clock

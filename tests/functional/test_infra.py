@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 import yaml
 
+from local import policies
+from local.policies import FUNCTIONS
 from local.stack import load_template
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,34 +56,65 @@ def test_the_packaged_functions_get_every_resource_name_from_the_stack():
     assert variables["TICKETS_TABLE"] == {"Ref": "TicketsTable"}
 
 
+def _statements(resources: dict[str, Any], role: str) -> list[dict[str, Any]]:
+    return [s for p in resources[role]["Properties"]["Policies"] for s in p["PolicyDocument"]["Statement"]]
+
+
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+ROLES = ("ApiHandlerRole", "TriageRole", "InboundEmailRole", "EscalateRole")
+
+
 def test_iam_is_least_privilege_per_function():
     resources = _packaged()["Resources"]
-    for role in ("ApiHandlerRole", "TriageRole", "EscalateRole"):
-        statements = [s for p in resources[role]["Properties"]["Policies"] for s in p["PolicyDocument"]["Statement"]]
-        actions = [a for s in statements for a in s["Action"]]
+    for role in ROLES:
+        actions = [a for s in _statements(resources, role) for a in s["Action"]]
         # THEN no wildcard actions, and each function only what it uses
         assert not [a for a in actions if "*" in a], role
-    api_actions = {
-        a
-        for p in resources["ApiHandlerRole"]["Properties"]["Policies"]
-        for s in p["PolicyDocument"]["Statement"]
-        for a in s["Action"]
-    }
+    api_actions = {a for s in _statements(resources, "ApiHandlerRole") for a in s["Action"]}
     # the API queues, reads customers to decide a live call inline, and writes pages only to acknowledge
-    # them (a link, an SMS "ACK"); it never publishes pages, updates tickets or queries indexes
+    # them (a link, an SMS "ACK"): the acknowledgement stops the SLA timer (UpdateItem) and tells the
+    # others to stand down (Publish); it never queries indexes or consumes the queue
     assert "sqs:SendMessage" in api_actions
-    assert {a for a in api_actions if a.startswith(("dynamodb:", "sns:"))} == {
+    assert {a for a in api_actions if a.startswith(("dynamodb:", "sns:", "sqs:"))} == {
+        "sqs:SendMessage",
         "dynamodb:BatchGetItem",
         "dynamodb:GetItem",
         "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
         "dynamodb:ConditionCheckItem",
+        "sns:Publish",
     }
-    # the sweep reads the ByDue index and publishes; it reads no customers and consumes no queue
-    sweep = [s for p in resources["EscalateRole"]["Properties"]["Policies"] for s in p["PolicyDocument"]["Statement"]]
-    assert "arn:aws:dynamodb:*:*:table/switchboard-dev-tickets/index/ByDue" in [
-        r for s in sweep for r in (s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]])
-    ]
+    # the sweep reads the ByDue index, claims with conditional updates and publishes; it reads no
+    # customers and consumes no queue
+    sweep = _statements(resources, "EscalateRole")
+    assert {
+        "Fn::Sub": "arn:aws:dynamodb:${AWS::Region}:${AWS::AccountId}:table/switchboard-dev-tickets/index/ByDue"
+    } in [r for s in sweep for r in _listed(s["Resource"])]
+    assert "dynamodb:UpdateItem" in {a for s in sweep for a in s["Action"]}
     assert not [a for s in sweep for a in s["Action"] if a.startswith("sqs:")]
+
+
+def test_every_policy_arn_names_the_stacks_region_and_account():
+    resources = _packaged()["Resources"]
+    arns = [r for role in ROLES for s in _statements(resources, role) for r in _listed(s["Resource"])]
+    # THEN every resource is an Fn::Sub that CloudFormation resolves to this stack's region and account
+    plain = [r for r in arns if not (isinstance(r, dict) and set(r) == {"Fn::Sub"})]
+    assert plain == []
+    named = [r["Fn::Sub"].replace("${AWS::Region}", "REGION").replace("${AWS::AccountId}", "ACCOUNT") for r in arns]
+    parts = [arn.split(":", 5) for arn in named]
+    assert {(p[0], p[1], p[3], p[4]) for p in parts} == {("arn", "aws", "REGION", "ACCOUNT")}
+    assert all(p[5] and "${" not in p[5] for p in parts)
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_the_prod_policy_grants_what_the_tested_dev_policy_grants_on_prods_names(function):
+    # the tests run every function under its dev policy (local/policies.py): prod must not differ but in names
+    dev = policies.render(policies.load(function, "dev"), stage="prod", region="r", account="a")
+    prod = policies.render(policies.load(function, "prod"), stage="prod", region="r", account="a", source_stage="prod")
+    assert prod == dev
 
 
 def test_template_overrides_only_resources_chalice_generates():

@@ -109,7 +109,7 @@ def test_when_sqs_fails_the_answer_is_503_so_the_widget_retries(aws):
         clock=lambda: NIGHT,
         intake=IntakeService(SqsEventQueue(_FailingSqs(), aws.settings.events_queue_url)),
     )
-    bootstrap.use(container)
+    bootstrap.use(container, "api_handler")
     # WHEN a valid webhook arrives
     response = post(signed(sample(), local_secrets(), NIGHT))
     # THEN 503 with Retry-After, and nothing was queued

@@ -185,7 +185,7 @@ def test_a_config_deploy_does_not_change_a_page_in_flight(aws, clock):
     deliver(aws, "twilio/call-01-incoming")
     paged(aws)
     # WHEN a new rules deploy changes every ladder to reach only Ana (sales) before the page escalates
-    paging = bootstrap.container().paging
+    paging = bootstrap.container("escalate").paging
     ana = Recipient(person="ana", name="Ana Silva", phone="+12125550105", topic="sales", via="named")
     paging.ladder = lambda ticket, now: (
         (Level(targets=("person:ana",), recipients=(ana,), ack_timeout_seconds=60),),
@@ -199,7 +199,7 @@ def test_a_config_deploy_does_not_change_a_page_in_flight(aws, clock):
 
 def test_a_failed_publish_is_retried_from_the_table_at_the_same_level(aws, clock):
     # GIVEN SNS refuses the first publish of Dana's 3 a.m. call page (the on-call level)
-    paging = bootstrap.container().paging
+    paging = bootstrap.container("triage").paging  # the function that opens the page
     paging.publisher = Faults(paging.publisher, before={"publish": {1}})
     deliver(aws, "twilio/call-01-incoming")
     assert paged(aws) == []
@@ -255,10 +255,11 @@ def test_an_exhausted_page_tells_the_founders_once_and_their_link_takes_it(aws, 
 
 def test_two_sweeps_racing_for_one_pending_notification_retry_it_once(aws, clock):
     # GIVEN a page whose first publish failed, its notification pending in the table past the grace
-    paging = bootstrap.container().paging
-    paging.publisher = Faults(paging.publisher, before={"publish": {1}})
+    opening = bootstrap.container("triage").paging  # the function that opens the page
+    opening.publisher = Faults(opening.publisher, before={"publish": {1}})
     deliver(aws, "twilio/call-01-incoming")
     clock.now += timedelta(seconds=61)
+    paging = bootstrap.container("escalate").paging  # the function that sweeps
     [key] = [k for k in paging.pages.due(clock.now) if k.startswith("NOTE#")]
     # WHEN two sweeps both read it as due and both try to take the attempt
     first = paging.pages.retry(key, clock.now, clock.now + timedelta(seconds=60))

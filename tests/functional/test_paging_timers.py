@@ -6,6 +6,7 @@ Day (a US holiday) and the weekend, and reaches sales in one digest at 09:00 on 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -98,8 +99,7 @@ def test_an_acknowledged_ticket_never_breaches(aws, clock):
 
 def test_a_burst_of_p2_pages_beyond_a_persons_rate_limit_waits_for_one_digest(aws, clock):
     # GIVEN Maya may get one page per 10 minutes, in office hours (buyers page her at once, at P2)
-    container = bootstrap.container()
-    container.paging.rate_limit = 1
+    aws.wire(replace(bootstrap.container().settings, page_rate_limit=1), clock)
     clock.now = OFFICE
     # WHEN two prospects write within a minute (two tickets, two P2 pages for Maya)
     deliver(aws, "widget/prospect-pricing")
@@ -127,8 +127,7 @@ def test_a_burst_of_p2_pages_beyond_a_persons_rate_limit_waits_for_one_digest(aw
 
 def test_live_calls_are_never_held_by_the_rate_limit(aws, clock):
     # GIVEN the on-call person may get one page per 10 minutes
-    container = bootstrap.container()
-    container.paging.rate_limit = 1
+    aws.wire(replace(bootstrap.container().settings, page_rate_limit=1), clock)
     # WHEN two customers call within a minute (two P1 live calls for Leo)
     deliver(aws, "twilio/call-01-incoming")
     clock.now += timedelta(seconds=40)

@@ -161,7 +161,8 @@ def test_a_notification_that_never_goes_out_is_given_up_after_a_bounded_number_o
     paging.page(ticket("T-1", Priority.P1, escalation="urgent"), T0)
     # WHEN the sweep runs every minute for six minutes (as long as the retries last)
     for minute in range(1, 7):
-        paging.sweep(at(minute * 60 + 1))
+        with contextlib.suppress(DependencyError):  # a sweep with a failed item says so by raising
+            paging.sweep(at(minute * 60 + 1))
     [note] = [n for n in pages.notes.values() if n["note"].level == 0]
     # THEN it tried 1 + MAX_ATTEMPTS times before giving up (it stays due at the grace until then)
     assert (note["note"].attempts, note["outcome"]) == (MAX_ATTEMPTS + 1, "gave up")
