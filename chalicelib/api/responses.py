@@ -43,5 +43,24 @@ def error_response(exc: SwitchboardError, provider: str) -> Response:
     return Response(status_code=exc.http_status, body=body, headers=headers)
 
 
+#: Providers whose body we cannot read are answered 200 "skipped: <reason>" rather than 400: a retry
+#: repeats the same bytes, so it cannot help, and failures count against the webhook itself. Slack
+#: disables an app's event subscriptions when most deliveries fail within an hour; Meta retries
+#: for hours and then disables the subscription; X retries and marks a failing webhook invalid. The
+#: others keep 4xx: Twilio does not retry a 4xx (it runs the Fallback URL and shows the error in its
+#: console), SendGrid retries a non-2xx for 3 days (a fix deployed meanwhile still gets the email),
+#: and the widget is ours (its sender stops on 410 only, and our own team reads the 400's reason).
+SKIP_UNREADABLE = frozenset({"slack", "meta", "x"})
+
+
+def unreadable_response(exc: PayloadError, provider: str) -> Response:
+    """A signed body we cannot map: 200 "skipped" for providers in SKIP_UNREADABLE, else the error's 4xx."""
+    if provider not in SKIP_UNREADABLE:
+        return error_response(exc, provider)
+    count_rejection(provider, exc.code)
+    logger.warning("webhook skipped", extra={"provider": provider, "error": exc.code, "reason": exc.reason})
+    return Response(status_code=200, body={"event_ids": [], "skipped": f"{exc.code}: {exc.reason}"})
+
+
 def accepted(event_id: str) -> Response:
     return Response(status_code=202, body={"event_id": event_id})
