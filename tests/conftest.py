@@ -13,3 +13,10 @@ os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
 # never let a test reach a real endpoint configured on the developer's machine
 os.environ.pop("AWS_ENDPOINT_URL", None)
 os.environ.pop("AWS_PROFILE", None)
+
+# Hypothesis: no example database (it would write .hypothesis/ into the checkout), the same examples on
+# every run (derandomize: a failure reproduces), and no per-example deadline (a loaded machine is not a bug)
+from hypothesis import settings as _hypothesis_settings
+
+_hypothesis_settings.register_profile("switchboard", database=None, derandomize=True, deadline=None)
+_hypothesis_settings.load_profile("switchboard")
