@@ -92,7 +92,7 @@ WRONG_TYPES: tuple[Any, ...] = (None, True, False, [], {}, "", 0, "text", [1, "t
 SURROGATES = ("\ud800", "\udfff", "\udc80", "x\ud83dy")
 LONG_LENGTHS = (129, 257, 288, 302, 1_000, 5_000)
 HUGE_LENGTHS = (257, 20_001, 40_001, 120_000, 300_000)
-NESTING = (31, 33, 100, 1_000, 5_000)
+NESTING = (33, 100, 1_000, 5_000, 5_000)
 ID_KEYS = ("id", "mid", "event_id", "message_id", "id_str", "conversation_id", "ts", "user", "channel")
 NESTED_MARK = "<nested here>"
 TIME_KEYS = ("time", "timestamp", "event_time", "created_timestamp", "created_at")
@@ -263,9 +263,9 @@ def _mutate_tree(rng: random.Random, tree: Any, shape: str) -> Any:
         container, key = rng.choice(strings)
         container[key] = rng.choice("xé🚨 ") * rng.choice(HUGE_LENGTHS)
     elif shape == "surrogate" and strings:
-        container, key = rng.choice(strings)
-        at = rng.randint(0, len(container[key]))
-        container[key] = container[key][:at] + rng.choice(SURROGATES) + container[key][at:]
+        for container, key in rng.sample(strings, k=min(len(strings), rng.randint(1, 4))):
+            at = rng.randint(0, len(container[key]))
+            container[key] = container[key][:at] + rng.choice(SURROGATES) + container[key][at:]
         if isinstance(container, dict) and rng.random() < 0.2:
             container[key + rng.choice(SURROGATES)] = "key with a surrogate"
     elif shape == "odd_unicode" and strings:
