@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-import pytest
 from chalice.test import Client
 
 import app as app_module
+from bench.fuzz_cases import pinned_widget_clock
 from local.samples import EVENTS_DIR, SampleRequest, load, local_secrets, signed
 from tests.functional.conftest import NIGHT, PUBLIC_URL
 
@@ -37,22 +37,6 @@ def send(request: SampleRequest, *, sign: bool = True) -> Any:
         return client.http.post(ready.path, headers=ready.headers, body=ready.body)
 
 
-@contextmanager
-def widget_library_clock(at: datetime = NIGHT) -> Iterator[None]:
-    """The standardwebhooks library checks its 5-minute window against its own clock: pin it to ``at``.
-
-    The widget adapter is to check the window against the injected clock (issue 10, item 11); until it
-    does, this keeps widget requests signed at NIGHT verifiable whatever the wall clock says.
-    """
-    from standardwebhooks import webhooks as library
-
-    real = library.datetime  # type: ignore[attr-defined]
-
-    class Pinned(real):  # type: ignore[misc, valid-type]
-        @classmethod
-        def now(cls, tz: Any = None) -> Any:
-            return at if tz is None else at.astimezone(tz)
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(library, "datetime", Pinned)
-        yield
+def widget_library_clock(at: datetime = NIGHT) -> AbstractContextManager[None]:
+    """The widget's signing library, its clock pinned to ``at`` (NIGHT: the app's clock in these tests)."""
+    return pinned_widget_clock(at)
