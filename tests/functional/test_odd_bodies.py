@@ -206,3 +206,21 @@ def test_an_invalid_event_does_not_quote_its_input():
     with pytest.raises(ValidationError) as error:
         SupportEvent.model_validate({"event_id": "w:1", "text": "secret words " * 2000})
     assert "secret words" not in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["[" * 5000 + "]" * 5000, '{"notificationType": "Received", "mail": ' * 40 + "1" + "}" * 40],
+    ids=["array-5000", "object-40"],
+)
+def test_an_ses_notification_nested_too_deep_is_dropped_not_retried(aws, message):
+    from chalice.test import Client
+
+    import app as app_module
+
+    # GIVEN an SNS notification whose message nests deeper than any SES notification
+    with Client(app_module.app) as client:
+        # WHEN the SNS handler receives it THEN it is dropped (raising would only make Lambda retry it)
+        result = client.lambda_.invoke("inbound_email", client.events.generate_sns_event(message=message))
+    assert result.payload == []
+    assert aws.queue_messages() == []
