@@ -88,8 +88,7 @@ def handle_notification(message: str, received_at: datetime, *, support_domains:
     if len(message) > MAX_MESSAGE_CHARS:
         raise PayloadError(f"Message: longer than {MAX_MESSAGE_CHARS} characters", field="Message")
     try:
-        # bounded nesting; lone surrogates (SES writes non-UTF-8 bytes as escapes) replaced before mapping
-        raw = load_json(message)
+        raw = load_json(message)  # bounded nesting; lone surrogates (a JSON escape can name one) replaced
     except PayloadError:
         raise PayloadError("Message: not JSON (expected an SES notification)", field="Message") from None
     if not isinstance(raw, dict):
