@@ -69,6 +69,7 @@ CASES = [
         200,
         lambda e: e["event_id"].startswith("sendgrid:"),
     ),
+    Odd("sendgrid charsets nested 5,000 deep", _sendgrid_with_charsets("[" * 5000 + "]" * 5000), 400),
     Odd(
         "sendgrid charsets naming unicode_escape (lone surrogates)",
         _sendgrid_with_charsets('{"text":"unicode_escape"}'),
