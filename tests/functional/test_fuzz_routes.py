@@ -27,7 +27,7 @@ from tests.functional.signed_requests import sample, widget_library_clock
 from tests.functional.signed_requests import send as send_sample
 
 #: examples per route; with the moto stack made once per group, the whole file stays well under a minute
-EXAMPLES_PER_ROUTE = 25
+EXAMPLES_PER_ROUTE = 30
 #: routes share a moto stack in groups (making one costs about a second)
 GROUPS = {
     "chat": ("POST /webhooks/widget", "POST /webhooks/slack", "GET /health"),
