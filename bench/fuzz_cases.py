@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -423,6 +424,15 @@ def _multipart(rng: random.Random, base: SampleRequest, shape: str) -> SampleReq
 # --- what came of a request ----------------------------------------------------------------------------
 
 OUTCOMES = ("accepted", "skipped", "4xx", "5xx")
+# what SQS refuses in a message body or string attribute, and moto lets through: the fuzz checks it itself
+_SQS_REFUSES = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def sqs_refuses(message: dict[str, Any]) -> bool:
+    """Whether real SQS would have refused this message (moto's receive_message result, attributes included)."""
+    attributes = message.get("MessageAttributes", {}).values()
+    texts = [message["Body"], *(a.get("StringValue", "") for a in attributes)]
+    return any(_SQS_REFUSES.search(text) for text in texts)
 
 
 def outcome(status: int, body: bytes | str | None) -> str:

@@ -33,8 +33,9 @@ _OPEN = frozenset(b"[{")
 _CLOSE = frozenset(b"]}")
 # lone surrogates cannot be encoded as UTF-8 (SQS, DynamoDB and pydantic's serializer refuse them)
 _SURROGATE = re.compile("[\ud800-\udfff]")
-# C0 controls other than tab, line feed and carriage return, and DEL: no human writes them, terminals obey them
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# C0 controls other than tab, line feed and carriage return, and DEL: no human writes them, terminals obey them;
+# and the noncharacters U+FFFE and U+FFFF, which SQS refuses in a message body (moto accepts them)
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 
 
 def json_depth_exceeds(body: bytes, limit: int = MAX_DEPTH) -> bool:
@@ -99,7 +100,10 @@ def clean_json(value: Any) -> Any:
 
 
 def clean_text(text: str) -> str:
-    """Lone surrogates become U+FFFD and control characters (except tab and line breaks) are removed."""
+    """Lone surrogates become U+FFFD; control characters (except tab and line breaks), U+FFFE and U+FFFF go.
+
+    What is left is what SQS accepts in a message body (#x9 #xA #xD #x20-#xD7FF #xE000-#xFFFD #x10000-…).
+    """
     if _SURROGATE.search(text):
         text = _SURROGATE.sub("\ufffd", text)
     if _CONTROL.search(text):
@@ -118,9 +122,10 @@ def bounded_key(prefix: str, value: str, limit: int = MAX_KEY_LENGTH) -> str:
     """``prefix:value``, or ``prefix:sha256:<hex>`` when that would not fit a key.
 
     The hash is of the whole value, so a retry of the same over-long id maps to the same key (dedup
-    still works) and two different long ids do not collide.
+    still works) and two different long ids do not collide. A short value is cleaned (``clean_text``):
+    the key is also an SQS message attribute, which refuses what SQS bodies refuse.
     """
-    key = f"{prefix}:{value}"
+    key = f"{prefix}:{clean_text(value)}"
     if len(key) <= limit:
         return key
     return f"{prefix}:sha256:{hashlib.sha256(value.encode('utf-8', 'surrogatepass')).hexdigest()}"

@@ -282,12 +282,13 @@ def to_event(
 ) -> SupportEvent:
     """Map one email to the canonical event; pure. ``fallback_id`` stands in for a missing Message-ID."""
     headers = mail.headers
-    meta = {key: value for key, value in (metadata or {}).items() if value}
+    meta = {key: clean_text(value) for key, value in (metadata or {}).items() if value}
     if own := message_ids(headers.get("message-id")):
         meta["message_id"] = clip(clean_text(own[0]), 998) or ""  # RFC 5322's line limit
     if mail.attachments:
         listed = [{"name": a.name, "type": a.content_type, "size": a.size} for a in mail.attachments]
-        meta["attachments"] = json.dumps(listed[:MAX_LISTED_ATTACHMENTS], ensure_ascii=False, separators=(",", ":"))
+        listing = json.dumps(listed[:MAX_LISTED_ATTACHMENTS], ensure_ascii=False, separators=(",", ":"))
+        meta["attachments"] = clean_text(listing)  # file names are the sender's to choose
         meta["attachment_count"] = str(len(listed))
     subject = clean_text(mail.subject or "")[:MAX_SUBJECT] or None
     return SupportEvent(

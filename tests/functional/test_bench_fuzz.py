@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from bench import fuzz
 from bench.fuzz_cases import OUTCOMES, ROUTES
 
@@ -30,3 +32,16 @@ def test_the_same_seed_makes_the_same_requests():
     first = [generator.request(Random(11)) for _ in range(3)]
     again = [generator.request(Random(11)) for _ in range(3)]
     assert first == again
+
+
+def test_the_fuzz_checks_what_real_sqs_refuses_and_the_queue_escapes_it():
+    from bench.fuzz_cases import sqs_refuses
+    from chalicelib.adapters.event_queue import _sqs_safe
+
+    # GIVEN a body with U+FFFF (moto takes it; SQS answers InvalidMessageContents)
+    raw = '{"text": "a\uffffb"}'
+    assert sqs_refuses({"Body": raw})
+    assert sqs_refuses({"Body": "{}", "MessageAttributes": {"event_id": {"StringValue": "w:\x00"}}})
+    # WHEN the queue adapter writes it THEN it is escaped, and JSON reads back the same text
+    assert not sqs_refuses({"Body": _sqs_safe(raw)})
+    assert json.loads(_sqs_safe(raw)) == json.loads(raw)

@@ -95,6 +95,12 @@ CASES = [
         lambda e: e["text"] == "help \ufffd now",
     ),
     Odd(
+        "widget text with characters SQS refuses (NUL, U+FFFF)",
+        with_json(WIDGET, _set("data.text", "help\u0000 \uffffnow")),
+        202,
+        lambda e: e["text"] == "help now",
+    ),
+    Odd(
         "widget page_url with a lone surrogate",
         with_json(WIDGET, _set("data.page_url", "https://app.example.com/\ud800")),
         202,
