@@ -10,7 +10,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from chalicelib.channels.base import Inbound, RawRequest, Reply
-from chalicelib.channels.bounds import MAX_KEY_LENGTH, bounded_key, epoch_iso, load_json
+from chalicelib.channels.bounds import MAX_KEY_LENGTH, bounded_key, clip, epoch_iso, load_json
 from chalicelib.errors import ConfigError, PayloadError, SignatureError
 from chalicelib.model.event import Channel, Sender, SupportEvent
 
@@ -24,6 +24,8 @@ _ITEM_KEYS = frozenset({"sender", "recipient", "timestamp"})
 _ENTRY_KEYS = frozenset({"id", "time", "messaging"})
 
 _ID = r"^\d{1,32}$"
+#: attachment URLs kept in an event's metadata (a person sends a few screenshots, not dozens)
+MAX_URLS = 10
 
 
 class Party(BaseModel):
@@ -178,9 +180,10 @@ def _to_event(entry: Entry, item: Messaging, message: Message, platform: str, re
     if sent_at := epoch_iso(item.timestamp, millis=True):
         metadata["sent_at"] = sent_at
     if message.attachments:
-        metadata["attachment_types"] = ",".join(a.type for a in message.attachments)
-        # URLs hold no spaces: one space-separated string keeps metadata flat (str → str)
-        urls = [a.payload.url for a in message.attachments if a.payload and a.payload.url]
+        metadata["attachment_types"] = clip(",".join(a.type for a in message.attachments), 1000) or ""
+        # URLs hold no spaces: one space-separated string keeps metadata flat (str → str). The first
+        # MAX_URLS only: sixty 4 KB URLs fit Meta's body but not, with the event around them, an SQS message
+        urls = [a.payload.url for a in message.attachments if a.payload and a.payload.url][:MAX_URLS]
         if urls:
             metadata["attachment_urls"] = " ".join(urls)
     if message.reply_to and message.reply_to.mid:

@@ -89,6 +89,18 @@ CASES = [
         lambda e: e["event_id"].startswith("meta:sha256:") and len(e["event_id"]) <= 256,
     ),
     Odd(
+        "meta with 62 attachments of 4 KB URLs (an event near SQS's 256 KB limit)",
+        with_json(
+            META,
+            _set(
+                "entry.0.messaging.0.message.attachments",
+                [{"type": "image", "payload": {"url": "https://cdn.example/" + "a" * 4000}}] * 62,
+            ),
+        ),
+        200,
+        lambda e: len(e["metadata"]["attachment_urls"].split()) == 10,
+    ),
+    Odd(
         "slack text with a lone surrogate",
         with_json(SLACK, _set("event.text", "help \ud800 now")),
         200,
