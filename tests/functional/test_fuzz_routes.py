@@ -109,6 +109,6 @@ def test_no_route_answers_5xx_and_nothing_rejected_is_queued(aws, group):
     for route in routes:
         one_request = example(route=route, shape="sample", signing="signed", rng=random.Random(0))(one_request)
     one_request()
-    # every route of the group was reached, and some requests were accepted
-    assert {route for route, _ in seen} == set(routes), seen
-    assert sum(n for (_, result), n in seen.items() if result == "accepted") > 0, seen
+    # every route of the group accepted something (its sample, at least), and rejected something
+    assert {route for route, result in seen if result == "accepted"} == set(routes), seen
+    assert {route for route, result in seen if result != "accepted"} == set(routes) - {"GET /health"}, seen
