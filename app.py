@@ -10,8 +10,11 @@ from chalicelib import bootstrap
 from chalicelib.api.acks import acks
 from chalicelib.api.providers import providers
 from chalicelib.api.webhooks import webhooks
+from chalicelib.observability import redact_tracebacks
 
 app = Chalice(app_name="switchboard")
+# Chalice logs an unhandled exception's traceback, whose message may quote the customer's text
+redact_tracebacks(app.log)
 # SendGrid's multipart bodies carry binary attachments: API Gateway must pass the bytes base64-encoded
 app.api.binary_types.append("multipart/form-data")
 app.register_blueprint(webhooks)

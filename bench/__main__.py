@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import cold_start, decisions, package_size, rulesets, voice, voice_report, webhooks
+from bench import cold_start, decisions, fuzz, package_size, rulesets, voice, voice_report, webhooks
 from bench.cold_start import ColdStartResult
 from bench.decisions import DecisionsResult
 from bench.package_size import MB, PackageSizeResult
@@ -42,6 +42,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--skip-voice", action="store_true", help="leave out the live-call benchmark (TwiML answer, local platform)"
+    )
+    parser.add_argument(
+        "--skip-fuzz", action="store_true", help="leave out the fuzz totals (ten thousand odd requests, every route)"
     )
     args = parser.parse_args(argv)
     if args.quick:
@@ -110,9 +113,16 @@ def main(argv: list[str] | None = None) -> int:
         live = voice.run(calls=voice.QUICK_CALLS if args.quick else voice.DEFAULT_CALLS, progress=voice.tell)
         print(voice_report.format_report(live), end="\n\n")
 
+    fuzzed = None
+    if not args.skip_fuzz:
+        fuzzed = fuzz.run(fuzz.QUICK_REQUESTS if args.quick else fuzz.DEFAULT_REQUESTS, progress=fuzz.tell)
+        print(fuzz.format_report(fuzzed), end="\n\n")
+
     line = summary(cold, package, decided)
     if live is not None:
         line += f" {voice_report.summary(live)}"
+    if fuzzed is not None:
+        line += f" {fuzz.summary(fuzzed)}"
     if args.json:
         figures: dict[str, Any] = {
             "command": command,
@@ -124,6 +134,7 @@ def main(argv: list[str] | None = None) -> int:
             "decisions": decided.to_dict() if decided else None,
             "webhooks": {h.provider: h.to_dict() for h in hooks},
             "voice": live.to_dict() if live else None,
+            "fuzz": fuzzed.to_dict() if fuzzed else None,
             "summary": line,
         }
         args.json.write_text(json.dumps(figures, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -36,6 +36,13 @@ class PayloadError(SwitchboardError):
         self.field = field
 
 
+class NotFoundError(SwitchboardError):
+    """What the request names does not exist (an acknowledgement link to a page that is gone or never was)."""
+
+    http_status = 404
+    code = "not_found"
+
+
 class TooLargeError(SwitchboardError):
     """The body is bigger than any genuine delivery from this provider."""
 

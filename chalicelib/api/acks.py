@@ -8,7 +8,7 @@ from urllib.parse import parse_qsl
 from chalice.app import Blueprint, Response
 
 from chalicelib.bootstrap import container
-from chalicelib.errors import SwitchboardError, TooLargeError
+from chalicelib.errors import NotFoundError, SwitchboardError, TooLargeError
 
 acks = Blueprint(__name__)
 
@@ -34,7 +34,8 @@ def _verified(page_id: str, fields: dict[str, str]) -> str:
 def _refusal(exc: SwitchboardError) -> Response:
     from chalicelib.paging.ack_page import result_page
 
-    title = "This link does not work" if exc.http_status == 403 else "Not acknowledged"
+    titles = {403: "This link does not work", 404: "No such page"}
+    title = titles.get(exc.http_status, "Not acknowledged")
     return _html(result_page(title, exc.reason, "error"), exc.http_status)
 
 
@@ -51,7 +52,7 @@ def show(page_id: str) -> Response:
     except SwitchboardError as exc:
         return _refusal(exc)
     if page is None:
-        return _refusal(SwitchboardError(f"there is no page {page_id}"))
+        return _refusal(NotFoundError(f"there is no page {page_id}"))
     hidden = {k: fields[k] for k in ("p", "e", "s")}
     return _html(confirm_page(page, name_of(page, person), f"{request.context.get('path') or ''}", hidden))
 
@@ -71,6 +72,8 @@ def acknowledge(page_id: str) -> Response:
     c = container()
     try:
         person = _verified(page_id, fields)
+        if c.pages.get(page_id) is None:  # signed for a page that is gone (or never was): 404, not "rejected"
+            raise NotFoundError(f"there is no page {page_id}")
         page = c.paging.acknowledge(page_id, person, c.clock(), via="the page's link")
     except SwitchboardError as exc:
         return _refusal(exc)

@@ -8,10 +8,10 @@ from typing import TypeVar
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.api.responses import accepted, check_size, error_response
+from chalicelib.api.responses import accepted, check_size, error_response, unreadable_response
 from chalicelib.bootstrap import container
 from chalicelib.channels.base import Inbound, RawRequest, Reply
-from chalicelib.errors import SwitchboardError
+from chalicelib.errors import PayloadError, SwitchboardError
 from chalicelib.observability import logger
 
 providers = Blueprint(__name__)
@@ -62,9 +62,17 @@ def receive(
     try:
         check_size(channel.PROVIDER, request.body)
         channel.verify(request, c.secret(secret).get(), c.clock())
+    except SwitchboardError as exc:
+        return error_response(exc, channel.PROVIDER)
+    try:
         if intercept is not None and (answered := intercept(request)) is not None:
             return answered
         inbound: Inbound = channel.handle(request, c.clock())
+    except PayloadError as exc:  # signed, but not a body we can map: as the provider's retries want
+        return unreadable_response(exc, channel.PROVIDER)
+    except SwitchboardError as exc:
+        return error_response(exc, channel.PROVIDER)
+    try:
         ids = [c.intake.accept(event) for event in inbound.events]
     except SwitchboardError as exc:
         return error_response(exc, channel.PROVIDER)

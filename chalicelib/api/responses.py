@@ -43,5 +43,25 @@ def error_response(exc: SwitchboardError, provider: str) -> Response:
     return Response(status_code=exc.http_status, body=body, headers=headers)
 
 
+#: Providers whose signed body we cannot map are answered 200 "skipped: <reason>" rather than 400: a
+#: retry repeats the same bytes, so it cannot help, and failures count against the webhook itself.
+#: Slack disables an app's event subscriptions when too many deliveries get no 2xx (Events API docs);
+#: Meta retries any non-200 "until successfully completed" and unsubscribes an app whose webhook fails
+#: for an extended period (Messenger FAQ); X retries a failed delivery within minutes, too soon for a
+#: fix to help. The others keep 4xx: Twilio does not retry a 4xx (it runs the Fallback URL and shows
+#: the error in its console); SendGrid retries a non-2xx for up to 3 days, so a fix deployed meanwhile
+#: still gets the email; the widget is ours (its sender stops only on 410, and our team reads the reason).
+SKIP_UNREADABLE = frozenset({"slack", "meta", "x"})
+
+
+def unreadable_response(exc: PayloadError, provider: str) -> Response:
+    """A signed body we cannot map: 200 "skipped" for providers in SKIP_UNREADABLE, else the error's 4xx."""
+    if provider not in SKIP_UNREADABLE:
+        return error_response(exc, provider)
+    count_rejection(provider, exc.code)
+    logger.warning("webhook skipped", extra={"provider": provider, "error": exc.code, "reason": exc.reason})
+    return Response(status_code=200, body={"event_ids": [], "skipped": f"{exc.code}: {exc.reason}"})
+
+
 def accepted(event_id: str) -> Response:
     return Response(status_code=202, body={"event_id": event_id})

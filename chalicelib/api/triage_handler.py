@@ -59,12 +59,9 @@ def partial_batch(event: dict[str, Any], record_handler: Callable[[Record], obje
         try:
             record_handler(record)
         except Exception as exc:  # one bad record must not fail the others
-            # our errors' reasons name fields and ids; anything else's message may quote the customer's
-            # text (pydantic echoes input values), so only its type is logged
-            reason = exc.reason if isinstance(exc, SwitchboardError) else "(message not logged)"
-            logger.warning(
-                "record failed", extra={"message_id": record["messageId"], "error": f"{type(exc).__name__}: {reason}"}
-            )
+            # our own errors' reasons are ours; any other message may quote the record (the customer's text)
+            error = f"{type(exc).__name__}: {exc.reason}" if isinstance(exc, SwitchboardError) else type(exc).__name__
+            logger.warning("record failed", extra={"message_id": record["messageId"], "error": error})
             failures.append({"itemIdentifier": record["messageId"]})
     if records and len(failures) == len(records):
         raise BatchFailedError(f"all {len(records)} records in the batch failed")

@@ -16,6 +16,7 @@ from email.policy import compat32
 from email.utils import parseaddr
 from html.parser import HTMLParser
 
+from chalicelib.channels.bounds import clean_text, clip
 from chalicelib.channels.email_threads import message_ids, thread_key
 from chalicelib.errors import PayloadError
 from chalicelib.model.event import Channel, Sender, SupportEvent
@@ -76,8 +77,11 @@ def decode_bytes(data: bytes, charset: str | None) -> str:
     """Text in its declared charset; a wrong or unknown label falls back to UTF-8, then to replacement characters."""
     for candidate in (charset or "utf-8", "utf-8"):
         try:
-            return data.decode(candidate)
-        except (LookupError, UnicodeDecodeError):  # LookupError: unknown label, or a non-text codec ("base64")
+            # cleaned: codecs such as unicode_escape can produce lone surrogates, which nothing downstream encodes
+            return clean_text(data.decode(candidate))
+        # LookupError: unknown label, or a non-text codec ("base64"); ValueError: UnicodeDecodeError, and the
+        # plain UnicodeError that codecs such as punycode, idna and "undefined" raise for any bytes they refuse
+        except (LookupError, ValueError):
             continue
     return data.decode("utf-8", "replace")
 
@@ -278,21 +282,23 @@ def to_event(
 ) -> SupportEvent:
     """Map one email to the canonical event; pure. ``fallback_id`` stands in for a missing Message-ID."""
     headers = mail.headers
-    meta = {key: value for key, value in (metadata or {}).items() if value}
+    meta = {key: clean_text(value) for key, value in (metadata or {}).items() if value}
     if own := message_ids(headers.get("message-id")):
-        meta["message_id"] = own[0]
+        meta["message_id"] = clip(clean_text(own[0]), 998) or ""  # RFC 5322's line limit
     if mail.attachments:
         listed = [{"name": a.name, "type": a.content_type, "size": a.size} for a in mail.attachments]
-        meta["attachments"] = json.dumps(listed[:MAX_LISTED_ATTACHMENTS], ensure_ascii=False, separators=(",", ":"))
+        listing = json.dumps(listed[:MAX_LISTED_ATTACHMENTS], ensure_ascii=False, separators=(",", ":"))
+        meta["attachments"] = clean_text(listing)  # file names are the sender's to choose
         meta["attachment_count"] = str(len(listed))
-    subject = (mail.subject or "")[:MAX_SUBJECT] or None
+    subject = clean_text(mail.subject or "")[:MAX_SUBJECT] or None
     return SupportEvent(
         event_id=event_id,
         channel=Channel.EMAIL,
         provider=provider,
         received_at=received_at,
-        sender=Sender(name=mail.sender_name, email=mail.sender_email),
-        text=body_text(mail),
+        # headers decoded with surrogateescape (compat32) or RFC 2047 words may hold lone surrogates
+        sender=Sender(name=_cleaned(mail.sender_name, 200), email=_cleaned(mail.sender_email, 254)),
+        text=clean_text(body_text(mail)),
         subject=subject,
         thread_key=thread_key(
             message_id=headers.get("message-id"),
@@ -304,3 +310,7 @@ def to_event(
         ),
         metadata=meta,
     )
+
+
+def _cleaned(value: str | None, limit: int) -> str | None:
+    return clip(clean_text(value), limit) if value else None

@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Collection, Iterable
 from email.utils import getaddresses
 from typing import Protocol
 
-#: SupportEvent.event_id allows 256 characters; thread keys keep to the same bound for the tables' keys
-MAX_KEY_LENGTH = 256
+# re-exported: the email adapters import the key bound from here, next to the thread keys it bounds
+from chalicelib.channels.bounds import bounded_key as bounded_key
 
 # our ticket ids (chalicelib.services.triage.ticket_id_for): "T-" and ten hex digits, as the tag of a local
 # part ("support+T-ABC1234567"); mail clients and servers may change the case of a local part
 _TICKET_TAG = re.compile(r"\+(T-[0-9A-F]{10})$", re.IGNORECASE)
 _BRACKETED = re.compile(r"<([^<>\s]+)>")
-
-
-def bounded_key(prefix: str, value: str) -> str:
-    """``prefix:value``, or ``prefix:sha256:<hex>`` when that would not fit a key (message ids can be long)."""
-    key = f"{prefix}:{value}"
-    if len(key) <= MAX_KEY_LENGTH:
-        return key
-    return f"{prefix}:sha256:{hashlib.sha256(value.encode('utf-8', 'surrogatepass')).hexdigest()}"
 
 
 def message_ids(value: str | None) -> list[str]:

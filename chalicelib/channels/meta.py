@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from chalicelib.channels.base import Inbound, RawRequest, Reply
+from chalicelib.channels.bounds import MAX_KEY_LENGTH, bounded_key, clip, epoch_iso, load_json
 from chalicelib.errors import ConfigError, PayloadError, SignatureError
 from chalicelib.model.event import Channel, Sender, SupportEvent
 
@@ -23,6 +24,8 @@ _ITEM_KEYS = frozenset({"sender", "recipient", "timestamp"})
 _ENTRY_KEYS = frozenset({"id", "time", "messaging"})
 
 _ID = r"^\d{1,32}$"
+#: attachment URLs kept in an event's metadata (a person sends a few screenshots, not dozens)
+MAX_URLS = 10
 
 
 class Party(BaseModel):
@@ -173,22 +176,22 @@ def _skip_reason(item: Messaging) -> str | None:
 
 
 def _to_event(entry: Entry, item: Messaging, message: Message, platform: str, received_at: datetime) -> SupportEvent:
-    metadata = {
-        "platform": platform,
-        "account_id": entry.id,
-        "recipient_id": item.recipient.id,
-        "sent_at": datetime.fromtimestamp(item.timestamp / 1000, UTC).isoformat(),
-    }
+    metadata = {"platform": platform, "account_id": entry.id, "recipient_id": item.recipient.id}
+    # dropped when implausible (10^17 ms is year 3,170,843): Meta's time is context, received_at is ours
+    if sent_at := epoch_iso(item.timestamp, millis=True):
+        metadata["sent_at"] = sent_at
     if message.attachments:
-        metadata["attachment_types"] = ",".join(a.type for a in message.attachments)
-        # URLs hold no spaces: one space-separated string keeps metadata flat (str → str)
-        urls = [a.payload.url for a in message.attachments if a.payload and a.payload.url]
+        metadata["attachment_types"] = clip(",".join(a.type for a in message.attachments), 1000) or ""
+        # URLs hold no spaces: one space-separated string keeps metadata flat (str → str). The first
+        # MAX_URLS only: sixty 4 KB URLs fit Meta's body but not, with the event around them, an SQS message
+        urls = [a.payload.url for a in message.attachments if a.payload and a.payload.url][:MAX_URLS]
         if urls:
             metadata["attachment_urls"] = " ".join(urls)
     if message.reply_to and message.reply_to.mid:
-        metadata["reply_to_mid"] = message.reply_to.mid
+        metadata["reply_to_mid"] = message.reply_to.mid[:MAX_KEY_LENGTH]
     return SupportEvent(
-        event_id=f"{PROVIDER}:{message.mid}",
+        # mids run to ~100 characters; a longer one (up to 512 allowed) is hashed, stable across retries
+        event_id=bounded_key(PROVIDER, message.mid),
         channel=Channel.META,
         provider=PROVIDER,
         received_at=received_at,
@@ -201,11 +204,10 @@ def _to_event(entry: Entry, item: Messaging, message: Message, platform: str, re
 
 
 def _parse(body: bytes) -> Notification:
+    raw = load_json(body)  # bounded nesting; a lone surrogate (which pydantic's JSON parser refuses) replaced
     try:
-        return Notification.model_validate_json(body)
+        return Notification.model_validate(raw)
     except ValidationError as exc:
         error = exc.errors()[0]
-        if error["type"] == "json_invalid":
-            raise PayloadError(f"body is not valid JSON: {error['msg']}") from None
         field = ".".join(str(part) for part in error["loc"]) or "body"
         raise PayloadError(f"{field}: {error['msg']}", field=field) from None

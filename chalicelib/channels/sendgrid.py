@@ -6,7 +6,6 @@ import base64
 import binascii
 import hashlib
 import hmac
-import json
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from urllib.parse import parse_qsl, urlsplit
 from pydantic import BaseModel, ConfigDict, Field, Json, ValidationError
 
 from chalicelib.channels.base import Inbound, RawRequest
+from chalicelib.channels.bounds import load_json
 from chalicelib.channels.email_text import (
     Attachment,
     Headers,
@@ -265,8 +265,8 @@ def _charsets(raw: bytes | None) -> dict[str, str]:
     if raw is None:
         return {}
     try:
-        value = json.loads(raw)
-    except ValueError:
+        value = load_json(raw)  # bounded nesting: json.loads of "[" × 5,000 raised RecursionError (a 500)
+    except PayloadError:
         raise PayloadError("charsets: not JSON", field="charsets") from None
     if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
         raise PayloadError("charsets: expected a JSON object of field name → charset", field="charsets")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from collections.abc import Collection
 from dataclasses import replace
 from datetime import datetime
@@ -13,6 +12,7 @@ from typing import Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from chalicelib.channels.base import Inbound
+from chalicelib.channels.bounds import load_json
 from chalicelib.channels.email_text import parse_mime, sender_of, to_event
 from chalicelib.channels.email_threads import automated_reason, bounded_key
 from chalicelib.errors import PayloadError
@@ -88,8 +88,8 @@ def handle_notification(message: str, received_at: datetime, *, support_domains:
     if len(message) > MAX_MESSAGE_CHARS:
         raise PayloadError(f"Message: longer than {MAX_MESSAGE_CHARS} characters", field="Message")
     try:
-        raw = json.loads(message)
-    except ValueError:
+        raw = load_json(message)  # bounded nesting; lone surrogates (a JSON escape can name one) replaced
+    except PayloadError:
         raise PayloadError("Message: not JSON (expected an SES notification)", field="Message") from None
     if not isinstance(raw, dict):
         raise PayloadError("Message: expected a JSON object (an SES notification)", field="Message")

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from chalicelib.channels.base import Inbound, RawRequest, Reply
+from chalicelib.channels.bounds import clip, epoch_iso, load_json
 from chalicelib.errors import ConfigError, PayloadError, SignatureError
 from chalicelib.model.event import Channel, Sender, SupportEvent
 
@@ -173,12 +173,13 @@ def _to_event(envelope: EventCallback, message: MessageEvent, received_at: datet
     if envelope.event.subtype:
         metadata["subtype"] = envelope.event.subtype
     if message.user_team and message.user_team != envelope.team_id:
-        metadata["user_team"] = message.user_team
+        metadata["user_team"] = clip(message.user_team, 64) or ""
     metadata["slack_event_id"] = envelope.event_id
     if envelope.is_ext_shared_channel:
         metadata["shared_channel"] = "true"
-    if envelope.event_time is not None:
-        metadata["sent_at"] = datetime.fromtimestamp(envelope.event_time, UTC).isoformat()
+    # dropped when implausible (10^12 is year 33,658): Slack's own time is context, received_at is ours
+    if sent_at := epoch_iso(envelope.event_time):
+        metadata["sent_at"] = sent_at
     if len(text) > MAX_TEXT:
         text, metadata["truncated"] = text[: MAX_TEXT - 1] + "…", "true"
     return SupportEvent(
@@ -208,10 +209,7 @@ def _unescape(text: str) -> str:
 
 
 def _json(body: bytes) -> dict[str, Any]:
-    try:
-        raw = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise PayloadError(f"body is not valid JSON: {exc}") from None
+    raw = load_json(body)  # bounded nesting, lone surrogates in text replaced
     if not isinstance(raw, dict):
         raise PayloadError("body: a JSON object is required", field="body")
     return raw

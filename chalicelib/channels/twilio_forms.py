@@ -12,6 +12,7 @@ from pydantic.alias_generators import to_pascal
 
 from chalicelib.channels import twiml
 from chalicelib.channels.base import RawRequest
+from chalicelib.channels.bounds import clean_text
 from chalicelib.channels.twilio_signature import form_fields
 from chalicelib.errors import PayloadError
 
@@ -128,7 +129,8 @@ _M = TypeVar("_M", bound=_Form)
 def _fields(request: RawRequest) -> dict[str, str]:
     fields: dict[str, str] = {}
     for name, value in form_fields(request.body):
-        fields.setdefault(name, value)  # Twilio never repeats these names; the first one wins
+        # Twilio never repeats these names; the first one wins. Cleaned: an SMS can carry any code point
+        fields.setdefault(name, clean_text(value))
     return fields
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hmac
-import json
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Literal
@@ -11,6 +10,7 @@ from typing import Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from chalicelib.channels.base import Inbound, RawRequest
+from chalicelib.channels.bounds import bounded_key, clip, load_json
 from chalicelib.errors import ConfigError, PayloadError, SignatureError
 from chalicelib.model.event import Channel, Sender, SupportEvent
 
@@ -37,6 +37,10 @@ class MessageData(BaseModel):
     visitor: Visitor
     text: str = Field(min_length=1, max_length=20_000)
     page_url: str | None = None
+
+
+#: a page URL is context for a human, not a key: longer ones are clipped rather than refused
+MAX_PAGE_URL = 2048
 
 
 class WidgetPayload(BaseModel):
@@ -99,10 +103,9 @@ def _sent_at(stamp: str, now: datetime) -> datetime:
 
 def parse(body: bytes) -> WidgetPayload:
     """Validate the body; a failure names the first bad field."""
-    try:
-        raw = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise PayloadError(f"body is not valid JSON: {exc}") from None
+    # bounded nesting and size, lone surrogates replaced: our widget's sender retries a 4xx like any
+    # non-2xx (only 410 stops it), so a body we cannot read is a 400 our own team sees in its logs
+    raw = load_json(body)
     try:
         return WidgetPayload.model_validate(raw)
     except ValidationError as exc:
@@ -115,10 +118,11 @@ def to_event(payload: WidgetPayload, webhook_id: str, received_at: datetime) -> 
     """Map a verified widget message to the canonical event; pure."""
     data = payload.data
     metadata = {"message_id": data.message_id}
-    if data.page_url:
-        metadata["page_url"] = data.page_url
+    if page_url := clip(data.page_url, MAX_PAGE_URL):
+        metadata["page_url"] = page_url
     return SupportEvent(
-        event_id=f"{PROVIDER}:{webhook_id}",
+        # the header is the sender's to choose (Standard Webhooks sets no length): a long one is hashed
+        event_id=bounded_key(PROVIDER, webhook_id),
         channel=Channel.WIDGET,
         provider=PROVIDER,
         received_at=received_at,

@@ -5,15 +5,15 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from chalicelib.channels.base import Inbound, RawRequest, Reply
+from chalicelib.channels.bounds import epoch_iso, load_json, utc_iso
 from chalicelib.errors import ConfigError, PayloadError, SignatureError
 from chalicelib.model.event import Channel, Sender, SupportEvent
 
@@ -202,8 +202,10 @@ def _tweet_event(tweet: Tweet, for_user_id: str, received_at: datetime) -> Suppo
         "for_user_id": for_user_id,
         "tweet_id": tweet.id_str,
         "user_id": tweet.user.id_str,
-        "sent_at": tweet.created_at.astimezone(UTC).isoformat(),
     }
+    # dropped when implausible ("+0000 9999" at -2359 overflows): X's time is context, received_at is ours
+    if sent_at := utc_iso(tweet.created_at):
+        metadata["sent_at"] = sent_at
     if tweet.in_reply_to_status_id_str:
         metadata["in_reply_to_status_id"] = tweet.in_reply_to_status_id_str
     if tweet.in_reply_to_user_id_str:
@@ -227,6 +229,15 @@ def _dm_event(dm: DirectMessageEvent, created: MessageCreate, activity: Activity
         raise PayloadError(f"users.{sender_id}: the DM sender is missing from users", field=f"users.{sender_id}")
     # X's own one-to-one conversation id is "<lower id>-<higher id>": the same from either side
     low, high = sorted((sender_id, recipient_id), key=int)
+    metadata = {
+        "kind": "dm",
+        "for_user_id": activity.for_user_id,
+        "dm_id": dm.id,
+        "user_id": sender_id,
+        "recipient_id": recipient_id,
+    }
+    if sent_at := epoch_iso(dm.created_timestamp, millis=True):  # dropped when implausible, as for tweets
+        metadata["sent_at"] = sent_at
     return SupportEvent(
         event_id=f"{PROVIDER}:dm:{dm.id}",
         channel=Channel.X,
@@ -235,29 +246,21 @@ def _dm_event(dm: DirectMessageEvent, created: MessageCreate, activity: Activity
         sender=Sender(name=user.name, handle=f"{PROVIDER}:{user.screen_name}"),
         text=created.message_data.text,
         thread_key=f"{PROVIDER}:dm:{low}-{high}",
-        metadata={
-            "kind": "dm",
-            "for_user_id": activity.for_user_id,
-            "dm_id": dm.id,
-            "user_id": sender_id,
-            "recipient_id": recipient_id,
-            "sent_at": datetime.fromtimestamp(dm.created_timestamp / 1000, UTC).isoformat(),
-        },
+        metadata=metadata,
     )
 
 
 def _parse(body: bytes) -> Activity:
+    raw = load_json(body)  # bounded nesting; a lone surrogate (which pydantic's JSON parser refuses) replaced
     try:
-        return Activity.model_validate_json(body)
+        return Activity.model_validate(raw)
     except ValidationError as exc:
         error = exc.errors()[0]
-        if error["type"] == "json_invalid":
-            raise PayloadError(f"body is not valid JSON: {error['msg']}") from None
         field = ".".join(str(part) for part in error["loc"]) or "body"
         raise PayloadError(f"{field}: {error['msg']}", field=field) from None
 
 
 def _top_level_keys(body: bytes) -> set[str]:
     # parsed again only for a body with nothing to map, to name what X sent instead
-    keys: set[str] = set(json.loads(body))  # Activity validated it: a JSON object
+    keys: set[str] = set(load_json(body))  # Activity validated it: a JSON object
     return keys

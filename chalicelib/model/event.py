@@ -30,7 +30,8 @@ ALWAYS = "always"
 class Sender(BaseModel):
     """Who wrote the message, as far as the provider tells us."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # hide_input_in_errors: a ValidationError's message must not carry the customer's details into a log
+    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
 
     name: str | None = None
     email: str | None = None
@@ -73,7 +74,7 @@ class SupportEvent(BaseModel):
     delivery maps to the same id and a new message with the same text does not.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
 
     event_id: str = Field(min_length=1, max_length=256)
     channel: Channel

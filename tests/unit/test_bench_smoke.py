@@ -84,7 +84,10 @@ def test_main_prints_the_report_and_writes_json(
 
     assert (
         main(
-            ["--quick", "--skip-decisions", "--skip-voice", "--json", str(out), "--zip", str(tmp_path / "missing.zip")]
+            [
+                *("--quick", "--skip-decisions", "--skip-voice", "--skip-fuzz"),
+                *("--json", str(out), "--zip", str(tmp_path / "missing.zip")),
+            ]
         )
         == 0
     )
