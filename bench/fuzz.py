@@ -30,7 +30,6 @@ from bench.fuzz_cases import (
     FuzzRequest,
     Generator,
     outcome,
-    pinned_widget_clock,
     send,
     sqs_refuses,
 )
@@ -161,7 +160,6 @@ def run(
     logger.setLevel("CRITICAL")
     with (
         _platform() as (sqs, url),
-        pinned_widget_clock(AT),
         Client(app_module.app) as client,
         redirect_stdout(io.StringIO()),
     ):

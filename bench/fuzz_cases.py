@@ -12,12 +12,9 @@ from __future__ import annotations
 import json
 import random
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
-from unittest import mock
 from urllib.parse import parse_qsl, quote, urlencode
 
 from bench.fuzz_mutations import (
@@ -217,23 +214,3 @@ def send(client: Any, fuzz: FuzzRequest) -> tuple[int, bytes]:
         response = client.http.post(request.path, headers=request.headers, body=request.body)
     body = response.body if isinstance(response.body, bytes) else str(response.body or "").encode()
     return int(response.status_code), body
-
-
-@contextmanager
-def pinned_widget_clock(at: datetime) -> Iterator[None]:
-    """The standardwebhooks library checks its 5-minute window against its own clock: pin it to ``at``.
-
-    So widget requests signed at a fixed time verify whatever the wall clock says (the widget adapter
-    is to check the window against the injected clock instead: issue 10, item 11).
-    """
-    from standardwebhooks import webhooks as library
-
-    real: Any = library.datetime  # type: ignore[attr-defined]
-
-    class Pinned(real):  # type: ignore[misc]
-        @classmethod
-        def now(cls, tz: Any = None) -> Any:
-            return at if tz is None else at.astimezone(tz)
-
-    with mock.patch.object(library, "datetime", Pinned):
-        yield

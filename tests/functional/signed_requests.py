@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from contextlib import AbstractContextManager
 from dataclasses import replace
-from datetime import datetime
 from typing import Any
 
 from chalice.test import Client
 
 import app as app_module
-from bench.fuzz_cases import pinned_widget_clock
 from local.samples import EVENTS_DIR, SampleRequest, load, local_secrets, signed
 from tests.functional.conftest import NIGHT, PUBLIC_URL
 
@@ -35,8 +32,3 @@ def send(request: SampleRequest, *, sign: bool = True) -> Any:
         if ready.method == "GET":
             return client.http.get(ready.path, headers=ready.headers)
         return client.http.post(ready.path, headers=ready.headers, body=ready.body)
-
-
-def widget_library_clock(at: datetime = NIGHT) -> AbstractContextManager[None]:
-    """The widget's signing library, its clock pinned to ``at`` (NIGHT: the app's clock in these tests)."""
-    return pinned_widget_clock(at)

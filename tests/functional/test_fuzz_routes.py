@@ -23,7 +23,7 @@ from bench.fuzz_cases import ROUTES, SHAPES, SIGNINGS, Generator, outcome, send,
 from chalicelib.api.triage_handler import triage_record
 from chalicelib.bootstrap import container
 from tests.functional.conftest import NIGHT, PUBLIC_URL
-from tests.functional.signed_requests import sample, widget_library_clock
+from tests.functional.signed_requests import sample
 from tests.functional.signed_requests import send as send_sample
 
 #: examples per route; with the moto stack made once per group, the whole file stays well under a minute
@@ -56,8 +56,7 @@ def drain(aws: Any) -> list[dict[str, Any]]:
 
 def open_page(aws: Any) -> tuple[str, tuple[str, ...]]:
     """A VIP's outage through the widget, triaged: the page it opens, and the people on its ladder."""
-    with widget_library_clock():
-        assert send_sample(sample("widget/vip-outage")).status_code == 202
+    assert send_sample(sample("widget/vip-outage")).status_code == 202
     [message] = drain(aws)
     triage_record({"messageId": message["MessageId"], "body": message["Body"]})
     items = aws.clients["dynamodb"].scan(TableName=aws.settings.tickets_table)["Items"]
@@ -88,7 +87,7 @@ def test_no_route_answers_5xx_and_nothing_rejected_is_queued(aws, group):
         # GIVEN a request built from a real sample, given a shape, signed (or not), its details drawn by hypothesis
         fuzz = generator.request(rng, route, shape, signing)
         # WHEN it reaches the route
-        with Client(app_module.app) as client, widget_library_clock():
+        with Client(app_module.app) as client:
             status, body = send(client, fuzz)
         queued = drain(aws)
         result = outcome(status, body)
