@@ -10,7 +10,8 @@ Definitions (the README's "Reliability" section repeats them):
   Retries of a step write more entries for the same step; they are one step here.
 - *silent step*: a step the timeline says was notified, with a person on it who got no SNS
   message for it: no page message on their topic naming them at that level after the step
-  began, and no rate-limit digest for them that names the page. A *silent page* has one or more.
+  began, and no rate-limit digest for them, sent after it began, naming the page or its ticket.
+  A *silent page* has one or more.
   A ticket marked paged ("sent") whose timeline names no page at all is silent too.
 - *extra notification*: a page message beyond one per page × topic × level step, or one that
   matches no step the timeline recorded.
@@ -141,7 +142,7 @@ def count(observed: Observed) -> Counts:
                 direct = sent_to.get((step.round, step.level, recipient.topic), [])
                 if any(m.people is None or recipient.person in m.people for m in direct):
                     continue
-                if any(_digest_covers(d, page_id, recipient.person, step.at) for d in digests):
+                if any(_digest_covers(d, page, recipient.person, step.at) for d in digests):
                     via_digest += 1
                     continue
                 missed = True
@@ -195,6 +196,12 @@ def _step_for(page: Page, steps: Sequence[Step], message: Published) -> Step | N
     return candidates[-1] if candidates else None
 
 
-def _digest_covers(digest: Published, page_id: str, person: str, since: datetime) -> bool:
-    """A rate-limit digest for ``person``, sent after the step began, that lists the page."""
-    return digest.people == (person,) and digest.at >= since and f"page {page_id}" in digest.body
+def _digest_covers(digest: Published, page: Page, person: str, since: datetime) -> bool:
+    """A rate-limit digest for ``person``, sent after the step began, that lists the page or its ticket.
+
+    The ticket is enough: a digest holds one line per ticket, and a person told about the ticket
+    has been told about its pages (an SLA page and an escalation of one ticket share that line).
+    """
+    if digest.people != (person,) or digest.at < since:
+        return False
+    return f"page {page.page_id}" in digest.body or f"({page.ticket_id}," in digest.body

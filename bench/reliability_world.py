@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from bench.moto_speed import faster_dynamodb
 from bench.reliability_faults import Hooks
 from bench.workload import make_customers, sample_events
 from chalicelib.model.event import ALWAYS, PAGE_HINT, Sender, SupportEvent
@@ -83,7 +84,7 @@ def world(hooks_rng: random.Random, fault_rate: float, start: datetime = START) 
 
     logger.setLevel("CRITICAL")  # a failed record is the point here, not news: keep stdout for the report
     clock = Clock(start)
-    with mock_aws():
+    with mock_aws(), faster_dynamodb():
         clients = {
             s: boto3.client(s, region_name="us-east-1") for s in ("cloudformation", "dynamodb", "sqs", "sns", "cloudwatch")
         }
