@@ -46,13 +46,17 @@ def _query_without_full_sort() -> Iterator[None]:
     def query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
         # moto's backend passes index_name as the eighth positional argument
         index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
-        if index_name:
-            candidates = lambda: [i for rows in self.items.values() for i in (rows.values() if self.range_key_attr else [rows])]  # noqa: E731
-        elif self.range_key_attr:
-            candidates = lambda: list(self.items.get(hash_key, {}).values())  # noqa: E731
-        else:
-            candidates = lambda: [self.items[hash_key]] if hash_key in self.items else []  # noqa: E731
-        self.all_items = candidates  # moto filters and sorts these itself
+
+        def candidates() -> list[Any]:
+            """What moto filters by key and then sorts itself; unsorted, and one partition when it can be."""
+            if not self.range_key_attr:
+                rows = list(self.items.values())
+                return rows if index_name or hash_key not in self.items else [self.items[hash_key]]
+            if index_name:
+                return [item for partition in self.items.values() for item in partition.values()]
+            return list(self.items.get(hash_key, {}).values())
+
+        self.all_items = candidates
         try:
             return original(self, hash_key, *args, **kwargs)
         finally:
@@ -88,7 +92,7 @@ def _item_level_rollback() -> Iterator[None]:
             if table.range_key_attr is not None and range_value is None:
                 continue
             saved.append((table, hash_value, range_value, copy.deepcopy(table.get_item(hash_value, range_value))))
-        models.copy = by_reference  # type: ignore[assignment]
+        setattr(models, "copy", by_reference)  # noqa: B010 - mypy knows no "copy" in moto's module
         try:
             original(self, transact_items)
         except Exception:
@@ -101,7 +105,7 @@ def _item_level_rollback() -> Iterator[None]:
                     table.items[hash_value][range_value] = item
             raise
         finally:
-            models.copy = copy
+            setattr(models, "copy", copy)  # noqa: B010
 
     backend.transact_write_items = transact_write_items  # type: ignore[method-assign]
     try:

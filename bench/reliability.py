@@ -43,6 +43,9 @@ DEFAULT_SEED = 10
 DELIVERIES = 3
 #: sweeps go on this long after the queue drains: the longest ladder (70 minutes) and a rate window
 HORIZON = timedelta(minutes=90)
+#: then the faults stop and the sweep runs this long: whatever would still go out goes out (late, not
+#: silent); what is still unsent after it never will be
+RECOVERY = timedelta(minutes=30)
 
 Progress = Callable[[str], None]
 
@@ -56,6 +59,7 @@ class RunStats:
     sweeps: int
     failed_sweeps: int
     faults: FaultStats
+    late: int = 0  # messages (pages, digests) published in the recovery sweeps, after the faults stopped
 
 
 @dataclass(frozen=True)
@@ -84,6 +88,7 @@ class ReliabilityResult:
                 "calls": s.faults.calls,
                 "faults_before_call": s.faults.before,
                 "faults_after_call": s.faults.after,
+                "published_after_faults_stopped": s.late,
             },
         }
 
@@ -105,8 +110,7 @@ def run(
         messages = deliveries(generated, DELIVERIES, rng)
         say(f"{len(generated)} events, {len(messages)} deliveries, faults at {fault_rate:.0%}")
         w.hooks.enabled = True
-        dlq, stats = _deliver_and_sweep(w, messages, rng, say)
-        w.hooks.enabled = False  # read back what happened without disturbing it
+        dlq, stats = _deliver_and_sweep(w, messages, rng, say)  # ends with the faults off
         say("reading back tickets, timelines and pages")
         observed = _observe(w, [e.event_id for e in generated], dlq)
     return ReliabilityResult(events, fault_rate, seed, count(observed), stats)
@@ -162,7 +166,19 @@ def _deliver_and_sweep(
             reported = now
             say(f"t+{(now - START) // timedelta(minutes=1)} min: {len(pending)} messages in flight, {sweeps} sweeps")
         now += POLL
-    stats = RunStats(len(messages), receives, batches, failed_batches, sweeps, failed_sweeps, w.hooks.stats)
+    w.hooks.enabled = False
+    before_recovery = len(w.hooks.published)
+    say(f"faults off: {RECOVERY // SWEEP_EVERY} more sweeps send what is still due")
+    for _ in range(RECOVERY // SWEEP_EVERY):
+        now += SWEEP_EVERY
+        w.clock.now = now
+        sweeps += 1
+        try:
+            sweep()
+        except Exception:
+            failed_sweeps += 1
+    late = len(w.hooks.published) - before_recovery
+    stats = RunStats(len(messages), receives, batches, failed_batches, sweeps, failed_sweeps, w.hooks.stats, late)
     return dlq, stats
 
 
@@ -220,7 +236,8 @@ def format_report(result: ReliabilityResult) -> str:
             f"Reliability – {result.events} events × {DELIVERIES} deliveries, "
             f"{result.fault_rate:.0%} DynamoDB and SNS faults (half after the call succeeded), seed {result.seed}",
             f"  delivery:   {s.messages} messages, {s.receives} receives in {s.batches} batches of up to {BATCH} "
-            f"({s.failed_batches} failed whole); {s.sweeps} sweeps ({s.failed_sweeps} failed)",
+            f"({s.failed_batches} failed whole); {s.sweeps} sweeps ({s.failed_sweeps} failed), "
+            f"the last {RECOVERY // SWEEP_EVERY} without faults ({s.late} messages published late in them)",
             f"  faults:     {s.faults.before + s.faults.after} of {s.faults.calls} calls "
             f"({s.faults.before} before the call, {s.faults.after} after it succeeded)",
             f"  tickets:    {c.tickets} (+ {c.follow_ups} follow-ups)",
@@ -252,7 +269,9 @@ def tell(line: str) -> None:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.reliability", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--events", type=int, default=DEFAULT_EVENTS, metavar="N", help="distinct events (default %(default)s)")
+    parser.add_argument(
+        "--events", type=int, default=DEFAULT_EVENTS, metavar="N", help="distinct events (default %(default)s)"
+    )
     parser.add_argument(
         "--fault-rate", type=float, default=DEFAULT_FAULT_RATE, metavar="F",
         help="share of DynamoDB and SNS Publish calls that fail, 0 to 1 (default %(default)s)",

@@ -124,9 +124,10 @@ class Hooks:
 class _Accepted:
     """A stand-in HTTP answer for a publish the benchmark swallowed."""
 
-    status_code = 200
-    headers: dict[str, str] = {}  # noqa: RUF012 - read-only, like botocore's
-    content = b""
+    def __init__(self) -> None:
+        self.status_code = 200
+        self.headers: dict[str, str] = {}
+        self.content = b""
 
 
 def _fault(model: Any) -> ClientError:

@@ -86,7 +86,8 @@ def world(hooks_rng: random.Random, fault_rate: float, start: datetime = START) 
     clock = Clock(start)
     with mock_aws(), faster_dynamodb():
         clients = {
-            s: boto3.client(s, region_name="us-east-1") for s in ("cloudformation", "dynamodb", "sqs", "sns", "cloudwatch")
+            s: boto3.client(s, region_name="us-east-1")
+            for s in ("cloudformation", "dynamodb", "sqs", "sns", "cloudwatch")
         }
         stack = create_stack(clients, stage="local")
         config = json.loads((ROOT / ".chalice" / "config.json").read_text(encoding="utf-8"))
