@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import cold_start, decisions, package_size, rulesets, voice, voice_report, webhooks
+from bench import cold_start, decisions, package_size, reliability, rulesets, voice, voice_report, webhooks
 from bench.cold_start import ColdStartResult
 from bench.decisions import DecisionsResult
 from bench.package_size import MB, PackageSizeResult
@@ -42,6 +42,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--skip-voice", action="store_true", help="leave out the live-call benchmark (TwiML answer, local platform)"
+    )
+    parser.add_argument(
+        "--skip-reliability",
+        action="store_true",
+        help="leave out the reliability benchmark (events under injected DynamoDB/SNS faults)",
     )
     args = parser.parse_args(argv)
     if args.quick:
@@ -110,9 +115,17 @@ def main(argv: list[str] | None = None) -> int:
         live = voice.run(calls=voice.QUICK_CALLS if args.quick else voice.DEFAULT_CALLS, progress=voice.tell)
         print(voice_report.format_report(live), end="\n\n")
 
+    reliable = None
+    if not args.skip_reliability:
+        events = reliability.QUICK_EVENTS if args.quick else reliability.DEFAULT_EVENTS
+        reliable = reliability.run(events, progress=reliability.tell)
+        print(reliability.format_report(reliable), end="\n\n")
+
     line = summary(cold, package, decided)
     if live is not None:
         line += f" {voice_report.summary(live)}"
+    if reliable is not None:
+        line += f" {reliability.summary(reliable)}"
     if args.json:
         figures: dict[str, Any] = {
             "command": command,
@@ -124,6 +137,7 @@ def main(argv: list[str] | None = None) -> int:
             "decisions": decided.to_dict() if decided else None,
             "webhooks": {h.provider: h.to_dict() for h in hooks},
             "voice": live.to_dict() if live else None,
+            "reliability": reliable.to_dict() if reliable else None,
             "summary": line,
         }
         args.json.write_text(json.dumps(figures, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

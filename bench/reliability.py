@@ -38,6 +38,7 @@ from bench.reliability_world import (
 )
 
 DEFAULT_EVENTS = 1000
+QUICK_EVENTS = 100  # `python -m bench --quick`
 DEFAULT_FAULT_RATE = 0.10
 DEFAULT_SEED = 10
 DELIVERIES = 3

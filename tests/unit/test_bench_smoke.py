@@ -47,7 +47,16 @@ def test_main_prints_the_report_and_writes_json(
 
     assert (
         main(
-            ["--quick", "--skip-decisions", "--skip-voice", "--json", str(out), "--zip", str(tmp_path / "missing.zip")]
+            [
+                "--quick",
+                "--skip-decisions",
+                "--skip-voice",
+                "--skip-reliability",
+                "--json",
+                str(out),
+                "--zip",
+                str(tmp_path / "missing.zip"),
+            ]
         )
         == 0
     )
