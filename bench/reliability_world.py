@@ -77,6 +77,7 @@ def world(hooks_rng: random.Random, fault_rate: float, start: datetime = START) 
     from moto import mock_aws
 
     from chalicelib import bootstrap
+    from chalicelib.adapters.customer_cache import CachedCustomerDirectory
     from chalicelib.adapters.customers_table import DynamoCustomerDirectory
     from chalicelib.observability import logger
     from chalicelib.settings import Settings
@@ -99,7 +100,12 @@ def world(hooks_rng: random.Random, fault_rate: float, start: datetime = START) 
         directory.put_many(make_customers(GENERATED_CUSTOMERS))
         hooks = Hooks(clock=clock, rate=fault_rate, rng=hooks_rng, enabled=False)
         hooks.install(clients["dynamodb"], clients["sns"])
-        container = bootstrap.Container(settings, clock=clock, dynamodb=clients["dynamodb"], sns=clients["sns"])
+        # the customer cache's TTL on the simulated clock too: on the wall clock, how many lookups
+        # reach DynamoDB (and so which calls the seeded faults strike) would depend on the machine
+        customers = CachedCustomerDirectory(directory, clock=lambda: clock.now.timestamp())
+        container = bootstrap.Container(
+            settings, clock=clock, dynamodb=clients["dynamodb"], sns=clients["sns"], customers=customers
+        )
         bootstrap.use(container)
         try:
             yield World(clock, hooks, clients, stack, container)
