@@ -100,7 +100,11 @@ def steps_of(page_id: str, entries: Iterable[Entry]) -> list[Step]:
             continue
         level = _STEP_LEVEL.search(entry.text)
         if level is None:
-            continue
+            # figures built on a misread timeline would be wrong without a sign: stop instead
+            raise ValueError(
+                f"cannot tell which level step the timeline entry {entry.text!r} of page {page_id} notified: "
+                "the benchmark reads 'paging level N of M', 'escalating to level N of M' and '(round R of S)'"
+            )
         if repeated := _ROUND.search(entry.text):
             round_ = int(repeated.group(1)) - 1
         key = (round_, int(level.group(1)) - 1)

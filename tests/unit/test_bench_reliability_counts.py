@@ -182,6 +182,15 @@ def test_steps_follow_the_rounds_of_the_timeline() -> None:
     assert [(s.round, s.level, s.at) for s in steps] == [(0, 0, at(0)), (0, 1, at(5)), (1, 0, at(15))]
 
 
+def test_a_notified_entry_it_cannot_read_stops_the_count() -> None:
+    # GIVEN a timeline entry saying "notified" in words the benchmark does not know
+    odd = notified(1, "paged the on-call person")
+    # WHEN its steps are read
+    # THEN the benchmark refuses rather than count on a misread timeline
+    with pytest.raises(ValueError, match="cannot tell which level step"):
+        steps_of("P-1", [FIRST, odd])
+
+
 def test_a_publish_reads_as_its_page_and_level() -> None:
     # GIVEN the arguments the pager publishes with (paging/messages.py's layout)
     params = {
