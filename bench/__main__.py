@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import cold_start, decisions, fuzz, package_size, rulesets, voice, voice_report, webhooks
+from bench import cold_start, decisions, fuzz, package_size, reliability, rulesets, voice, voice_report, webhooks
 from bench.cold_start import ColdStartResult
 from bench.decisions import DecisionsResult
 from bench.package_size import MB, PackageSizeResult
@@ -45,6 +45,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--skip-fuzz", action="store_true", help="leave out the fuzz totals (ten thousand odd requests, every route)"
+    )
+    parser.add_argument(
+        "--skip-reliability",
+        action="store_true",
+        help="leave out the reliability benchmark (events under injected DynamoDB/SNS faults)",
     )
     args = parser.parse_args(argv)
     if args.quick:
@@ -118,11 +123,19 @@ def main(argv: list[str] | None = None) -> int:
         fuzzed = fuzz.run(fuzz.QUICK_REQUESTS if args.quick else fuzz.DEFAULT_REQUESTS, progress=fuzz.tell)
         print(fuzz.format_report(fuzzed), end="\n\n")
 
+    reliable = None
+    if not args.skip_reliability:
+        events = reliability.QUICK_EVENTS if args.quick else reliability.DEFAULT_EVENTS
+        reliable = reliability.run(events, progress=reliability.tell)
+        print(reliability.format_report(reliable), end="\n\n")
+
     line = summary(cold, package, decided)
     if live is not None:
         line += f" {voice_report.summary(live)}"
     if fuzzed is not None:
         line += f" {fuzz.summary(fuzzed)}"
+    if reliable is not None:
+        line += f" {reliability.summary(reliable)}"
     if args.json:
         figures: dict[str, Any] = {
             "command": command,
@@ -135,6 +148,7 @@ def main(argv: list[str] | None = None) -> int:
             "webhooks": {h.provider: h.to_dict() for h in hooks},
             "voice": live.to_dict() if live else None,
             "fuzz": fuzzed.to_dict() if fuzzed else None,
+            "reliability": reliable.to_dict() if reliable else None,
             "summary": line,
         }
         args.json.write_text(json.dumps(figures, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

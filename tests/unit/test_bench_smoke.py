@@ -85,7 +85,7 @@ def test_main_prints_the_report_and_writes_json(
     assert (
         main(
             [
-                *("--quick", "--skip-decisions", "--skip-voice", "--skip-fuzz"),
+                *("--quick", "--skip-decisions", "--skip-voice", "--skip-fuzz", "--skip-reliability"),
                 *("--json", str(out), "--zip", str(tmp_path / "missing.zip")),
             ]
         )
