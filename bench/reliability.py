@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.reliability_counts import Counts, Observed, count
-from bench.reliability_faults import FaultStats
+from bench.reliability_faults import AFTER_SHARE, FaultStats
 from bench.reliability_world import (
     BATCH,
     POLL,
@@ -70,6 +70,7 @@ class ReliabilityResult:
     seed: int
     counts: Counts
     stats: RunStats
+    lost_answers: float = AFTER_SHARE
 
     def to_dict(self) -> dict[str, Any]:
         s = self.stats
@@ -77,6 +78,7 @@ class ReliabilityResult:
             "events": self.events,
             "deliveries_per_event": DELIVERIES,
             "fault_rate": self.fault_rate,
+            "lost_answer_share": self.lost_answers,
             "seed": self.seed,
             "counts": self.counts.to_dict(),
             "run": {
@@ -100,11 +102,12 @@ def run(
     seed: int = DEFAULT_SEED,
     progress: Progress | None = None,
     drop: Callable[[dict[str, Any]], bool] | None = None,
+    lost_answers: float = AFTER_SHARE,
 ) -> ReliabilityResult:
     """One seeded run; ``drop`` swallows chosen publishes (success answered, nothing sent): a test's silent page."""
     say = progress or (lambda _line: None)
     rng = random.Random(seed)
-    with world(random.Random(f"faults-{seed}"), fault_rate) as w:
+    with world(random.Random(f"faults-{seed}"), fault_rate, after_share=lost_answers) as w:
         if drop is not None:
             w.hooks.drop = drop
         generated = make_events(events, rng)
@@ -114,7 +117,7 @@ def run(
         dlq, stats = _deliver_and_sweep(w, messages, rng, say)  # ends with the faults off
         say("reading back tickets, timelines and pages")
         observed = _observe(w, [e.event_id for e in generated], dlq)
-    return ReliabilityResult(events, fault_rate, seed, count(observed), stats)
+    return ReliabilityResult(events, fault_rate, seed, count(observed), stats, lost_answers)
 
 
 def _deliver_and_sweep(
@@ -235,7 +238,8 @@ def format_report(result: ReliabilityResult) -> str:
     return "\n".join(
         [
             f"Reliability – {result.events} events × {DELIVERIES} deliveries, "
-            f"{result.fault_rate:.0%} DynamoDB and SNS faults (half after the call succeeded), seed {result.seed}",
+            f"{result.fault_rate:.0%} DynamoDB and SNS faults ({result.lost_answers:.0%} of them after the call "
+            f"succeeded), seed {result.seed}",
             f"  delivery:   {s.messages} messages, {s.receives} receives in {s.batches} batches of up to {BATCH} "
             f"({s.failed_batches} failed whole); {s.sweeps} sweeps ({s.failed_sweeps} failed), "
             f"the last {RECOVERY // SWEEP_EVERY} without faults ({s.late} messages published late in them)",
@@ -277,11 +281,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--fault-rate", type=float, default=DEFAULT_FAULT_RATE, metavar="F",
         help="share of DynamoDB and SNS Publish calls that fail, 0 to 1 (default %(default)s)",
     )  # fmt: skip
+    parser.add_argument(
+        "--lost-answers", type=float, default=AFTER_SHARE, metavar="F",
+        help="share of the faults that strike after the call succeeded, its answer lost: an SNS publish that went "
+        "out but reads as failed can only be sent again (default %(default)s)",
+    )  # fmt: skip
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, metavar="S", help="RNG seed (default %(default)s)")
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write the figures to PATH as JSON")
     args = parser.parse_args(argv)
     if args.events < 1:
         parser.error("--events must be at least 1")
+    if not 0 <= args.lost_answers <= 1:
+        parser.error("--lost-answers must be between 0 and 1")
     if not 0 <= args.fault_rate <= 1:
         parser.error("--fault-rate must be between 0 and 1")
     return args
@@ -290,7 +301,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     started = time.perf_counter()
-    result = run(args.events, args.fault_rate, args.seed, progress=tell)
+    result = run(args.events, args.fault_rate, args.seed, progress=tell, lost_answers=args.lost_answers)
     tell(f"done in {time.perf_counter() - started:.0f} s")
     print(format_report(result))
     print(f"Summary: {summary(result)}")

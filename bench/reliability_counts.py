@@ -14,7 +14,13 @@ Definitions (the README's "Reliability" section repeats them):
   A *silent page* has one or more.
   A ticket marked paged ("sent") whose timeline names no page at all is silent too.
 - *extra notification*: a page message beyond one per page × topic × level step, or one that
-  matches no step the timeline recorded.
+  matches no step the timeline recorded. The outbox's own retries ("retried: …" entries) are
+  more copies of a step, not steps.
+- *raised page*: a fold from a more urgent message ("raised from P2 to P1") restarts the ladder
+  at level 1 of the new policy; steps before it are an earlier *epoch*, and their people (kept on
+  the page as ``earlier``) count as reached when any message of that step went out.
+- *last resort*: a page that ran out tells its last resort once that nobody answered; an
+  exhausted page whose last resort got no message is silent, and a second copy is extra.
 
 Counting reads the page only through its public model (levels, recipients) and timeline entries,
 never the pages table's items, so it keeps meaning the same when the table's layout changes.
@@ -35,6 +41,8 @@ from chalicelib.model.timeline import Entry, Kind
 
 _STEP_LEVEL = re.compile(r"(?:paging|escalating to) level (\d+) of \d+")
 _ROUND = re.compile(r"\(round (\d+) of \d+\)")
+_RAISED = "; raised from "
+_LAST_RESORT = "as the last resort"
 
 
 @dataclass(frozen=True)
@@ -43,6 +51,7 @@ class Step:
     round: int
     level: int
     at: datetime  # when the timeline first recorded it
+    epoch: int = 0  # how many times a more urgent fold had restarted the ladder before this step
 
 
 @dataclass(frozen=True)
@@ -93,10 +102,15 @@ class Counts:
 
 def steps_of(page_id: str, entries: Iterable[Entry]) -> list[Step]:
     """The level steps a page's timeline says were notified, in order, each once."""
-    steps: dict[tuple[int, int], Step] = {}
-    round_ = 0
+    steps: dict[tuple[int, int, int], Step] = {}
+    round_ = epoch = 0
     for entry in sorted(entries, key=lambda e: e.at):
-        if entry.kind is not Kind.NOTIFIED or entry.page_id != page_id:
+        if entry.page_id != page_id:
+            continue
+        if entry.kind is Kind.FOLDED and _RAISED in entry.text:
+            round_, epoch = 0, epoch + 1  # the new ladder starts at its level 1, round 1
+            continue
+        if entry.kind is not Kind.NOTIFIED or entry.text.startswith("retried:"):
             continue
         level = _STEP_LEVEL.search(entry.text)
         if level is None:
@@ -107,8 +121,8 @@ def steps_of(page_id: str, entries: Iterable[Entry]) -> list[Step]:
             )
         if repeated := _ROUND.search(entry.text):
             round_ = int(repeated.group(1)) - 1
-        key = (round_, int(level.group(1)) - 1)
-        steps.setdefault(key, Step(page_id, key[0], key[1], entry.at))
+        key = (epoch, round_, int(level.group(1)) - 1)
+        steps.setdefault(key, Step(page_id, key[1], key[2], entry.at, epoch))
     return list(steps.values())
 
 
@@ -131,19 +145,32 @@ def count(observed: Observed) -> Counts:
     for page_id, page in sorted(observed.pages.items()):
         steps = steps_of(page_id, observed.timelines.get(page.ticket_id, ()))
         steps_total += len(steps)
-        sent_to: dict[tuple[int, int, str], list[Published]] = defaultdict(list)
+        current = max((s.epoch for s in steps), default=0)
+        sent_to: dict[tuple[int, int, int, str], list[Published]] = defaultdict(list)
+        last_resort: Counter[str] = Counter()
         for message in pages_published.get(page_id, []):
-            step = _step_for(page, steps, message)
+            topic = by_arn.get(message.topic_arn, message.topic_arn)
+            if _LAST_RESORT in message.body:
+                last_resort[topic] += 1
+                continue
+            step = _step_for(page, steps, message, current)
             if step is None:
                 extra += 1  # published for a level the timeline never recorded
                 continue
-            sent_to[(step.round, step.level, by_arn.get(message.topic_arn, message.topic_arn))].append(message)
+            sent_to[(step.epoch, step.round, step.level, topic)].append(message)
         extra += sum(len(messages) - 1 for messages in sent_to.values())
+        extra += sum(n - 1 for n in last_resort.values())
         silent_here = 0
+        if page.state.value == "exhausted" and page.last_resort is not None and not last_resort:
+            silent_here += 1  # nobody was told the ladder ran out
         for step in steps:
+            if step.epoch != current:
+                # the ladder a more urgent fold replaced: its levels are no longer on the page
+                silent_here += not any(k[:3] == (step.epoch, step.round, step.level) for k in sent_to)
+                continue
             missed = False
             for recipient in page.levels[step.level].recipients:
-                direct = sent_to.get((step.round, step.level, recipient.topic), [])
+                direct = sent_to.get((step.epoch, step.round, step.level, recipient.topic), [])
                 if any(m.people is None or recipient.person in m.people for m in direct):
                     continue
                 if any(_digest_covers(d, page, recipient.person, step.at) for d in digests):
@@ -183,7 +210,7 @@ def count(observed: Observed) -> Counts:
     )
 
 
-def _step_for(page: Page, steps: Sequence[Step], message: Published) -> Step | None:
+def _step_for(page: Page, steps: Sequence[Step], message: Published, current: int) -> Step | None:
     """The latest step at the message's level that had begun when it was published.
 
     A message that does not say its level (a level cut short by the rate limit reads "an extra
@@ -193,6 +220,8 @@ def _step_for(page: Page, steps: Sequence[Step], message: Published) -> Step | N
     def fits(step: Step) -> bool:
         if message.level is not None:
             return step.level == message.level
+        if step.epoch != current:
+            return True
         reached = {r.person for r in page.levels[step.level].recipients}
         return message.people is not None and set(message.people) <= reached
 

@@ -22,6 +22,7 @@ from botocore.exceptions import ClientError
 #: error codes AWS answers under load; the app must treat each as "try again later"
 FAULT_CODES = {"dynamodb": ("InternalServerError", "ThrottlingException"), "sns": ("InternalError", "Throttling")}
 #: share of injected faults that strike after the call succeeded (the answer lost, the work done)
+#: the share of faults that strike after the call succeeded (the answer lost): the worst case for copies
 AFTER_SHARE = 0.5
 
 _LEVEL = re.compile(r"This page reaches level (\d+) of \d+")
@@ -82,6 +83,7 @@ class Hooks:
     published: list[Published] = field(default_factory=list)
     stats: FaultStats = field(default_factory=FaultStats)
     enabled: bool = True
+    after_share: float = AFTER_SHARE
     drop: Callable[[dict[str, Any]], bool] = lambda _params: False
 
     def install(self, dynamodb: Any, sns: Any) -> None:
@@ -101,7 +103,7 @@ class Hooks:
         self.stats.calls += 1
         context.pop("switchboard_bench_after", None)
         if self.rng.random() < self.rate:
-            if self.rng.random() >= AFTER_SHARE:
+            if self.rng.random() >= self.after_share:
                 self.stats.before += 1
                 raise _fault(model)
             context["switchboard_bench_after"] = True  # fail once it has succeeded

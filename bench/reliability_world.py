@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bench.moto_speed import faster_dynamodb
-from bench.reliability_faults import Hooks
+from bench.reliability_faults import AFTER_SHARE, Hooks
 from bench.workload import make_customers, sample_events
 from chalicelib.model.event import ALWAYS, PAGE_HINT, Sender, SupportEvent
 from local.samples import ROOT
@@ -71,7 +71,9 @@ class World:
 
 
 @contextmanager
-def world(hooks_rng: random.Random, fault_rate: float, start: datetime = START) -> Iterator[World]:
+def world(
+    hooks_rng: random.Random, fault_rate: float, start: datetime = START, after_share: float = AFTER_SHARE
+) -> Iterator[World]:
     """moto up, the stack created, customers seeded, the container wired to hooked clients; faults off until enabled."""
     import boto3
     from moto import mock_aws
@@ -98,7 +100,7 @@ def world(hooks_rng: random.Random, fault_rate: float, start: datetime = START) 
         directory = DynamoCustomerDirectory(clients["dynamodb"], settings.customers_table)
         seed_customers(directory)
         directory.put_many(make_customers(GENERATED_CUSTOMERS))
-        hooks = Hooks(clock=clock, rate=fault_rate, rng=hooks_rng, enabled=False)
+        hooks = Hooks(clock=clock, rate=fault_rate, rng=hooks_rng, enabled=False, after_share=after_share)
         hooks.install(clients["dynamodb"], clients["sns"])
         # the customer cache's TTL on the simulated clock too: on the wall clock, how many lookups
         # reach DynamoDB (and so which calls the seeded faults strike) would depend on the machine

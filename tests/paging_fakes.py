@@ -95,6 +95,9 @@ class FakePages:
         due += [(n["due_at"], key) for key, n in self.notes.items() if n["due_at"] is not None]
         return [key for at, key in sorted(due) if at <= now][:limit]
 
+    def timeline(self, ticket_id: str) -> list[Entry]:
+        return list(self.timelines.get(ticket_id, []))
+
     def record(self, ticket_id: str, entries: Sequence[Entry]) -> None:
         self.timelines.setdefault(ticket_id, []).extend(entries)
 

@@ -112,6 +112,7 @@ class PagingService(PageDelivery):
     def _fold(self, page: Page, ticket: Ticket, now: datetime, urgent_news: bool) -> PageOutcome:
         event_id = ticket.event.event_id
         if event_id in page.folded:  # this message was folded in by an earlier delivery
+            self._link_folded(page, ticket, now)
             return PageOutcome(page, opened=False, notified=False)
         folded = page.model_copy(
             update={
@@ -143,6 +144,22 @@ class PagingService(PageDelivery):
             self.pages.record(ticket.ticket_id, [entry])
         notified = self._tick(folded, now) if raised else self._deliver(folded, notes, now)
         return PageOutcome(folded, opened=False, notified=notified)
+
+    def _link_folded(self, page: Page, ticket: Ticket, now: datetime) -> None:
+        """A redelivered fold: make sure the message's own ticket names the page it went into.
+
+        The fold's entry on another ticket is written after the page's transaction; a fault there
+        fails the delivery, and this redelivery is the only one that can still write it.
+        """
+        if page.ticket_id == ticket.ticket_id:
+            return  # the entry went in the page's own transaction
+        if any(e.page_id == page.page_id for e in self.pages.timeline(ticket.ticket_id)):
+            return
+        number = page.folded.index(ticket.event.event_id) + 1
+        text = f"message {number} folded into page {page.page_id}: {ticket.event.summary(80)}"
+        self.pages.record(
+            ticket.ticket_id, [Entry(at=now, kind=Kind.FOLDED, page_id=page.page_id, actor=SYSTEM, text=text)]
+        )
 
     def _raise(self, page: Page, ticket: Ticket, now: datetime) -> Page:
         """The page at the ticket's priority, with its ladder resolved now and due at once (level 1 next).

@@ -7,11 +7,12 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from chalicelib.errors import DependencyError
 from chalicelib.model.decision import Priority
 from chalicelib.model.event import Channel
 from chalicelib.model.page import Level, PageState, Recipient
 from chalicelib.model.timeline import Kind
-from tests.paging_fakes import FakePages, FakePublisher, paging_with_fakes, ticket
+from tests.paging_fakes import FakePages, FakePublisher, Faults, paging_with_fakes, ticket
 from tests.paging_fixtures import FOUNDERS, ON_CALL, OPENED
 
 T0 = OPENED
@@ -131,3 +132,21 @@ def test_an_exhausted_page_can_be_taken_by_sms_from_the_last_resort():
     reply = paging.acknowledge_by_sms(opened.page.ack_code, "+12125550102", at(17 * 60))
     # THEN he has it
     assert "you have T-1" in reply and pages.pages[opened.page.page_id].acked_by == "tom"
+
+
+def test_a_redelivered_fold_writes_the_link_a_fault_kept_off_its_own_ticket():
+    # GIVEN an open page, and the fold's entry on the second ticket failing once (the page's write went in)
+    pages, publisher = FakePages(), FakePublisher()
+    faulty = Faults(pages, before={"record": {1}})
+    paging = paging_with_fakes(LADDERS, pages=faulty, publisher=publisher)
+    opened = paging.page(ticket("T-1", Priority.P2), T0)
+    later = ticket("T-2", Priority.P3, event_id="widget:later")
+    with pytest.raises(DependencyError):
+        paging.page(later, at(30))
+    assert "T-2" not in pages.timelines
+    # WHEN the queue delivers the message again
+    paging.page(later, at(60))
+    paging.page(later, at(90))
+    # THEN its ticket names the page once, and the page counted the message once
+    assert [e.page_id for e in pages.timelines["T-2"]] == [opened.page.page_id]
+    assert pages.pages[opened.page.page_id].count == 2
