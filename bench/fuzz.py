@@ -158,41 +158,43 @@ def run(
     # thousands of rejections are the point here: their log lines and metrics (EMF on stdout) are not the report
     level = logger.log_level
     logger.setLevel("CRITICAL")
-    with (
-        _platform() as (sqs, url),
-        Client(app_module.app) as client,
-        redirect_stdout(io.StringIO()),
-    ):
-        generator = Generator(AT, BASE_URL)
-        _open_page(client, generator, sqs, url)
-        for index in range(requests):
-            fuzz = generator.request(rng)
-            status, body = send(client, fuzz)
-            result = outcome(status, body)
-            totals.per_route[fuzz.route][result] += 1
-            queued = _drain(sqs, url)
-            label = f"{fuzz.route} {fuzz.shape} {fuzz.signing} → {status}"
-            if result == "5xx" and len(totals.examples) < 10:
-                totals.examples.append(label)
-            if result in ("4xx", "skipped"):
-                totals.queued_on_rejection += len(queued)
-            else:
-                refused = [m for m in queued if sqs_refuses(m)]
-                totals.refused_by_sqs += len(refused)
-                if refused and len(totals.examples) < 10:
-                    totals.examples.append(f"{label}, a message real SQS would refuse")
-            if triage and result not in ("4xx", "skipped"):
-                for message in queued:
-                    try:
-                        triage_record({"messageId": message["MessageId"], "body": message["Body"]})
-                        totals.triaged += 1
-                    except Exception as exc:  # counted and reported: this is a measurement, not a gate
-                        totals.triage_errors += 1
-                        if len(totals.examples) < 10:
-                            totals.examples.append(f"{label}, triage: {type(exc).__name__}")
-            if progress and (index + 1) % 500 == 0:
-                progress(index + 1, requests)
-    logger.setLevel(level)
+    try:
+        with (
+            _platform() as (sqs, url),
+            Client(app_module.app) as client,
+            redirect_stdout(io.StringIO()),
+        ):
+            generator = Generator(AT, BASE_URL)
+            _open_page(client, generator, sqs, url)
+            for index in range(requests):
+                fuzz = generator.request(rng)
+                status, body = send(client, fuzz)
+                result = outcome(status, body)
+                totals.per_route[fuzz.route][result] += 1
+                queued = _drain(sqs, url)
+                label = f"{fuzz.route} {fuzz.shape} {fuzz.signing} → {status}"
+                if result == "5xx" and len(totals.examples) < 10:
+                    totals.examples.append(label)
+                if result in ("4xx", "skipped"):
+                    totals.queued_on_rejection += len(queued)
+                else:
+                    refused = [m for m in queued if sqs_refuses(m)]
+                    totals.refused_by_sqs += len(refused)
+                    if refused and len(totals.examples) < 10:
+                        totals.examples.append(f"{label}, a message real SQS would refuse")
+                if triage and result not in ("4xx", "skipped"):
+                    for message in queued:
+                        try:
+                            triage_record({"messageId": message["MessageId"], "body": message["Body"]})
+                            totals.triaged += 1
+                        except Exception as exc:  # counted and reported: this is a measurement, not a gate
+                            totals.triage_errors += 1
+                            if len(totals.examples) < 10:
+                                totals.examples.append(f"{label}, triage: {type(exc).__name__}")
+                if progress and (index + 1) % 500 == 0:
+                    progress(index + 1, requests)
+    finally:
+        logger.setLevel(level)
     totals.seconds = time.perf_counter() - start
     return totals
 

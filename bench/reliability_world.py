@@ -85,6 +85,7 @@ def world(
     from chalicelib.settings import Settings
     from local.tables import seed_customers
 
+    level = logger.log_level
     logger.setLevel("CRITICAL")  # a failed record is the point here, not news: keep stdout for the report
     clock = Clock(start)
     with mock_aws(), faster_dynamodb():
@@ -113,6 +114,7 @@ def world(
             yield World(clock, hooks, clients, stack, container)
         finally:
             bootstrap.use(None)
+            logger.setLevel(level)  # the caller's logging as it was (a test after this one reads its records)
 
 
 def make_events(count: int, rng: random.Random, start: datetime = START) -> list[SupportEvent]:
