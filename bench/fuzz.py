@@ -29,6 +29,7 @@ from bench.fuzz_cases import (
     ROUTES,
     FuzzRequest,
     Generator,
+    drain,
     outcome,
     send,
     sqs_refuses,
@@ -111,16 +112,6 @@ def _platform() -> Iterator[tuple[Any, str]]:
             bootstrap.use(None)
 
 
-def _drain(sqs: Any, url: str) -> list[dict[str, Any]]:
-    taken: list[dict[str, Any]] = []
-    receive = {"QueueUrl": url, "MaxNumberOfMessages": 10, "MessageAttributeNames": ["All"]}
-    while messages := sqs.receive_message(**receive).get("Messages", []):
-        for message in messages:
-            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-        taken.extend(messages)
-    return taken
-
-
 def _open_page(client: Any, generator: Generator, sqs: Any, url: str) -> None:
     """A VIP outage, triaged: a page that exists, so some signed ack links acknowledge it."""
     from chalicelib.api.triage_handler import triage_record
@@ -128,7 +119,7 @@ def _open_page(client: Any, generator: Generator, sqs: Any, url: str) -> None:
 
     sample = next(s for s in generator.samples["POST /webhooks/widget"] if s.name == "widget/vip-outage")
     send(client, FuzzRequest("POST /webhooks/widget", "sample", "signed", generator.sign(sample, "signed")))
-    for message in _drain(sqs, url):
+    for message in drain(sqs, url):
         triage_record({"messageId": message["MessageId"], "body": message["Body"]})
     items = container().dynamodb.scan(TableName=container().settings.tickets_table)["Items"]
     page_ids = tuple(i["pk"]["S"].removeprefix("PAGE#") for i in items if i["sk"]["S"] == "PAGE")
@@ -171,7 +162,7 @@ def run(
                 status, body = send(client, fuzz)
                 result = outcome(status, body)
                 totals.per_route[fuzz.route][result] += 1
-                queued = _drain(sqs, url)
+                queued = drain(sqs, url)
                 label = f"{fuzz.route} {fuzz.shape} {fuzz.signing} → {status}"
                 if result == "5xx" and len(totals.examples) < 10:
                     totals.examples.append(label)

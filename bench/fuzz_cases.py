@@ -214,3 +214,14 @@ def send(client: Any, fuzz: FuzzRequest) -> tuple[int, bytes]:
         response = client.http.post(request.path, headers=request.headers, body=request.body)
     body = response.body if isinstance(response.body, bytes) else str(response.body or "").encode()
     return int(response.status_code), body
+
+
+def drain(sqs: Any, url: str) -> list[dict[str, Any]]:
+    """Take every message off a queue, as the triage function's event source would."""
+    taken: list[dict[str, Any]] = []
+    receive = {"QueueUrl": url, "MaxNumberOfMessages": 10, "MessageAttributeNames": ["All"]}
+    while messages := sqs.receive_message(**receive).get("Messages", []):
+        for message in messages:
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        taken.extend(messages)
+    return taken

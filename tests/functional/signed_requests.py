@@ -32,3 +32,15 @@ def send(request: SampleRequest, *, sign: bool = True) -> Any:
         if ready.method == "GET":
             return client.http.get(ready.path, headers=ready.headers)
         return client.http.post(ready.path, headers=ready.headers, body=ready.body)
+
+
+def call(request: SampleRequest) -> Any:
+    """A request as it stands (already signed, or deliberately not), through the app in-process."""
+    with Client(app_module.app) as client:
+        if request.method == "GET":
+            return client.http.get(request.path, headers=request.headers)
+        return client.http.post(request.path, headers=request.headers, body=request.body)
+
+
+def queued_ids(aws: Any) -> list[str]:
+    return sorted(json.loads(m["Body"])["event_id"] for m in aws.queue_messages())

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 import app as app_module
 from bench.fuzz_cases import ROUTES, SHAPES, SIGNINGS, Generator, outcome, send, sqs_refuses
+from bench.fuzz_cases import drain as queue_drain
 from chalicelib.api.triage_handler import triage_record
 from chalicelib.bootstrap import container
 from tests.functional.conftest import NIGHT, PUBLIC_URL
@@ -43,15 +44,7 @@ def test_the_groups_cover_every_route():
 
 
 def drain(aws: Any) -> list[dict[str, Any]]:
-    """Take every message off the events queue, as the triage function's event source would."""
-    sqs, url = aws.clients["sqs"], aws.stack.outputs["EventsQueueUrl"]
-    taken: list[dict[str, Any]] = []
-    receive = {"QueueUrl": url, "MaxNumberOfMessages": 10, "MessageAttributeNames": ["All"]}
-    while messages := sqs.receive_message(**receive).get("Messages", []):
-        for message in messages:
-            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-        taken.extend(messages)
-    return taken
+    return queue_drain(aws.clients["sqs"], aws.stack.outputs["EventsQueueUrl"])
 
 
 def open_page(aws: Any) -> tuple[str, tuple[str, ...]]:

@@ -10,7 +10,6 @@ import hashlib
 import hmac
 import json
 from dataclasses import dataclass, replace
-from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 from xml.etree import ElementTree
 
@@ -20,20 +19,10 @@ from chalice.test import Client
 import app as app_module
 from local.samples import SampleRequest, all_samples, local_secrets, signed
 from tests.functional.conftest import NIGHT, PUBLIC_URL
+from tests.functional.signed_requests import call, queued_ids
 
 HTTP = [s for s in all_samples() if s.is_http and s.provider != "widget"]
 SIGNED_POSTS = [s for s in HTTP if s.method == "POST"]
-
-
-def call(request: SampleRequest) -> Any:
-    with Client(app_module.app) as client:
-        if request.method == "GET":
-            return client.http.get(request.path, headers=request.headers)
-        return client.http.post(request.path, headers=request.headers, body=request.body)
-
-
-def queued_ids(aws) -> list[str]:
-    return sorted(json.loads(m["Body"])["event_id"] for m in aws.queue_messages())
 
 
 @dataclass(frozen=True)

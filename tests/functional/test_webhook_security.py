@@ -16,19 +16,9 @@ import app as app_module
 from local.samples import EVENTS_DIR, SampleRequest, all_samples, load, local_secrets, signed
 from local.worker import QueueWorker
 from tests.functional.conftest import NIGHT, PUBLIC_URL
+from tests.functional.signed_requests import call, queued_ids
 
 TWILIO_TOKEN = local_secrets()["twilio"]
-
-
-def call(request: SampleRequest) -> Any:
-    with Client(app_module.app) as client:
-        if request.method == "GET":
-            return client.http.get(request.path, headers=request.headers)
-        return client.http.post(request.path, headers=request.headers, body=request.body)
-
-
-def queued_ids(aws) -> list[str]:
-    return sorted(json.loads(m["Body"])["event_id"] for m in aws.queue_messages())
 
 
 # --- X: the CRC endpoint signs nothing that could be a POST body ----------------------------------------
