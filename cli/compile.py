@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from chalicelib.routing.engine import CompiledRules, Problem, RulesError
 from chalicelib.routing.loader import CONFIG_DIR, FORMAT, from_compiled
 from chalicelib.routing.schema import RulesDocument
+from cli.yaml_keys import duplicate_keys
 
 RULES_YAML = CONFIG_DIR / "routing.yaml"
 #: holiday dates are compiled for these years; outside them a calendar knows only its explicit closed dates
@@ -130,6 +131,16 @@ def compile_text(text: str, file: str) -> tuple[dict[str, Any], CompiledRules]:
         raise RulesFileError(
             [RuleIssue(file, line, None, "(file)", f"not valid YAML: {getattr(exc, 'problem', exc)}")]
         ) from None
+    if repeats := duplicate_keys(root):
+        # PyYAML keeps the last of two keys silently: an operator's second `maya:` would replace the first
+        raise RulesFileError(
+            [
+                RuleIssue(
+                    file, d.line, _route_name(d.path, document), ".".join(map(str, d.path)) or "(file)", d.message
+                )
+                for d in repeats
+            ]
+        )
     lines: dict[tuple[Any, ...], int] = {}
     if root is not None:
         _lines(root, (), lines)

@@ -15,6 +15,7 @@ from chalicelib.routing.decide import decide
 from chalicelib.routing.facts import Signals
 from chalicelib.routing.sentiment import signals_for
 from cli.compile import ROOT, RulesFileError, compile_file, display
+from cli.yaml_keys import load_unique
 
 
 class _Strict(BaseModel):
@@ -101,11 +102,15 @@ def run_expectations(path: Path, rules_path: Path | None, verbose: bool) -> int:
 
     try:
         text = path.read_text(encoding="utf-8")
-        raw = yaml.safe_load(text)
+        raw = load_unique(text)
         lines = {i: node.start_mark.line + 1 for i, node in enumerate(_case_nodes(text))}
         suite = Suite.model_validate(raw)
     except OSError as exc:
         print(f"{path}: cannot read: {exc.strerror}", file=sys.stderr)
+        return 2
+    except yaml.MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark is not None else 1
+        print(f"{display(path)}:{line}: not a routing tests file: {exc.problem}", file=sys.stderr)
         return 2
     except (yaml.YAMLError, ValidationError) as exc:
         print(f"{path}: not a routing tests file: {exc}", file=sys.stderr)

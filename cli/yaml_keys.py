@@ -1,0 +1,74 @@
+"""Duplicate mapping keys in a YAML file: PyYAML keeps the last silently, so a second `maya:` would replace the first."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+from yaml.constructor import ConstructorError
+
+_MERGE = "tag:yaml.org,2002:merge"
+
+
+@dataclass(frozen=True)
+class DuplicateKey:
+    """A key given twice in one mapping: the mapping's path, the key, and both lines (1-based)."""
+
+    path: tuple[Any, ...]
+    key: str
+    line: int
+    first: int
+
+    @property
+    def message(self) -> str:
+        return f"duplicate key {self.key!r} (first at line {self.first})"
+
+
+def _repeats(node: yaml.MappingNode) -> list[tuple[yaml.Node, yaml.Node]]:
+    """(first, repeat) key node pairs of one mapping; `<<` merges are left out: overriding a merged key is allowed."""
+    seen: dict[tuple[str, str], yaml.Node] = {}
+    out: list[tuple[yaml.Node, yaml.Node]] = []
+    for key, _ in node.value:
+        if not isinstance(key, yaml.ScalarNode) or key.tag == _MERGE:
+            continue
+        # the tag tells `1` from `"1"`: different keys once loaded
+        first = seen.setdefault((key.tag, key.value), key)
+        if first is not key:
+            out.append((first, key))
+    return out
+
+
+def duplicate_keys(node: yaml.Node | None, path: tuple[Any, ...] = ()) -> list[DuplicateKey]:
+    """Every repeated key at any depth of a composed document, in file order."""
+    found: list[DuplicateKey] = []
+    if isinstance(node, yaml.MappingNode):
+        found.extend(
+            DuplicateKey(path, str(key.value), key.start_mark.line + 1, first.start_mark.line + 1)
+            for first, key in _repeats(node)
+        )
+        for key, value in node.value:
+            found.extend(duplicate_keys(value, (*path, key.value)))
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            found.extend(duplicate_keys(item, (*path, i)))
+    return sorted(found, key=lambda d: d.line)
+
+
+class UniqueKeyLoader(yaml.SafeLoader):
+    """yaml.SafeLoader that refuses a mapping with a repeated key, naming both lines."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        for first, key in _repeats(node):
+            raise ConstructorError(
+                "while reading a mapping",
+                node.start_mark,
+                f"duplicate key {key.value!r} (first at line {first.start_mark.line + 1})",
+                key.start_mark,
+            )
+        return super().construct_mapping(node, deep=deep)
+
+
+def load_unique(text: str) -> Any:
+    """yaml.safe_load, refusing duplicate keys."""
+    return yaml.load(text, Loader=UniqueKeyLoader)  # a SafeLoader subclass: no arbitrary objects
