@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import ValidationError
 
+from chalicelib.routing.calendars import HORIZON_DAYS
 from chalicelib.routing.engine import CompiledRules, Problem, RulesError
 from chalicelib.routing.loader import CONFIG_DIR, FORMAT, from_compiled
 from chalicelib.routing.schema import RulesDocument
@@ -120,6 +122,38 @@ def holiday_dates(document: RulesDocument) -> tuple[dict[str, dict[str, str]], l
     return out, problems
 
 
+def date_gaps(rules: CompiledRules) -> list[Problem]:
+    """Calendars limited to some dates (days_of_month, months, years), checked over HOLIDAY_YEARS.
+
+    Any such calendar must open at all. One a team or the default uses must open at least every
+    HORIZON_DAYS days: deferrals, business-time SLAs and reply times wait for its next opening.
+    """
+    waited_on = {rules.document.default_calendar} | {team.calendar for team in rules.document.teams.values()}
+    first, stop = date(HOLIDAY_YEARS.start, 1, 1), date(HOLIDAY_YEARS.stop, 1, 1)
+    problems: list[Problem] = []
+    for name, calendar in rules.calendars.items():
+        if calendar.dates is None:
+            continue
+        opening = [first + timedelta(days=n) for n in range((stop - first).days)]
+        opening = [day for day in opening if calendar.opens_on(day)]
+        years = f"{HOLIDAY_YEARS.start}–{HOLIDAY_YEARS.stop - 1}"
+        if not opening:
+            why = f"never opens in {years}: no day its days_of_month, months and years allow has opening hours"
+            problems.append(Problem(("calendars", name), why))
+            continue
+        if name not in waited_on:
+            continue
+        edges = [first - timedelta(days=1), *opening, stop]
+        a, b = max(itertools.pairwise(edges), key=lambda pair: pair[1] - pair[0])
+        if (b - a).days > HORIZON_DAYS:
+            why = (
+                f"does not open from {a + timedelta(days=1)} to {b - timedelta(days=1)}: a team's calendar must "
+                f"open at least every {HORIZON_DAYS} days in {years}, since deferrals and SLAs wait for it"
+            )
+            problems.append(Problem(("calendars", name), why))
+    return problems
+
+
 def compile_text(text: str, file: str) -> tuple[dict[str, Any], CompiledRules]:
     """Validate a rules document and build what the Lambda loads; raises RulesFileError."""
     try:
@@ -159,7 +193,8 @@ def compile_text(text: str, file: str) -> tuple[dict[str, Any], CompiledRules]:
         if problems:
             raise RulesError(problems)
         parsed = {cal: {date.fromisoformat(d): why for d, why in days.items()} for cal, days in holidays.items()}
-        CompiledRules(model, parsed, version, file)
+        if problems := date_gaps(CompiledRules(model, parsed, version, file)):
+            raise RulesError(problems)
     except RulesError as exc:
         raise RulesFileError([_issue(file, p.path, p.message, document, lines) for p in exc.problems]) from None
     # and the JSON itself must load the way the Lambda loads it

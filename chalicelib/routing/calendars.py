@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
+from chalicelib.routing.dates import DateFilter
 from chalicelib.routing.record import Record
 from chalicelib.routing.windows import MIDNIGHT, Window, check_overlaps, day_list, parse_hours
 from chalicelib.routing.zones import day_date, hour_minute, later, parse_zone, to_utc, weekday_time
@@ -26,7 +27,7 @@ _Day = tuple[datetime, datetime, tuple[_Span, ...], date]
 
 
 class Calendar(Record):
-    """When a team is reachable: weekly windows in one zone, minus closed dates.
+    """When a team is reachable: weekly windows in one zone, on the dates ``dates`` allows, minus closed dates.
 
     Each window's local boundaries become real instants through ``datetime(..., tzinfo=zone)``, so a boundary in a
     spring-forward gap is read with the offset in force before the gap (zoneinfo's fold=0): 02:30 on 2026-03-08 in
@@ -35,13 +36,16 @@ class Calendar(Record):
     fall-back night and an hour shorter on the spring-forward night.
     """
 
-    _fields = ("name", "timezone", "windows", "closed")
+    _fields = ("name", "timezone", "windows", "closed", "dates")
     __slots__ = (*_fields, "_by_day", "_starts", "_days", "_today", "_opens", "_deadlines", "_explained")
     name: str
     timezone: ZoneInfo
     windows: tuple[Window, ...]
     # closed dates with why; a window is skipped when the date it starts on is closed
     closed: Mapping[date, str]
+    # days of the month, months, years (None: every date); like a closed date, it skips the windows that start
+    # on a date it does not match, so an overnight window from the last day of a month still ends the next morning
+    dates: DateFilter | None
     _by_day: tuple[tuple[Window, ...], ...]
     _starts: dict[date, tuple[_Span, ...]]
     _days: dict[date, _Day]
@@ -53,13 +57,20 @@ class Calendar(Record):
     # explain()'s words after the local time, by (local date, span or gap): see explain
     _explained: dict[tuple[date, int], tuple[str, bool]]
 
-    def __init__(self, name: str, timezone: ZoneInfo, windows: Sequence[Window], closed: Mapping[date, str]) -> None:
+    def __init__(
+        self,
+        name: str,
+        timezone: ZoneInfo,
+        windows: Sequence[Window],
+        closed: Mapping[date, str],
+        dates: DateFilter | None = None,
+    ) -> None:
         for day, why in closed.items():
             if not isinstance(day, date) or isinstance(day, datetime):
                 raise ValueError(f"closed date {day!r} ({why}): give a date such as 2026-11-26")
         windows = tuple(windows)
         # a private copy: the per-date caches would go stale if the caller's dict changed later
-        super().__init__(name, timezone, windows, MappingProxyType(dict(closed)))
+        super().__init__(name, timezone, windows, MappingProxyType(dict(closed)), dates)
         by_day = tuple(tuple(sorted((w for w in windows if w.weekday == d), key=lambda w: w.start)) for d in range(7))
         check_overlaps(windows)
         epoch = datetime(1970, 1, 1, tzinfo=UTC)
@@ -75,7 +86,9 @@ class Calendar(Record):
             _set(self, slot, value)
 
     def __hash__(self) -> int:
-        return hash((self.name, self.timezone, self.windows))  # closed dates are a mapping: equal, not hashed
+        return hash(
+            (self.name, self.timezone, self.windows, self.dates)
+        )  # closed dates are a mapping: equal, not hashed
 
     def is_open(self, now: datetime) -> bool:
         """Whether ``now`` (any aware datetime) falls in a window, half-open [start, end)."""
@@ -262,17 +275,28 @@ class Calendar(Record):
             f"{day_list(days)} {', '.join(w.text('–') for w in self._by_day[days[0]])}" for days in groups.values()
         ]
         text = f"{'; '.join(parts) or 'never open'} {self.timezone.key}"
+        if self.dates is not None:
+            text += f"; {self.dates.describe()}"
         if n := len(self.closed):
             text += f"; {n} holiday{'s' if n != 1 else ''}/closed date{'s' if n != 1 else ''}"
         return text
 
     @classmethod
     def build(
-        cls, name: str, timezone: str, hours: Mapping[str, Sequence[str]], closed: Mapping[date, str] | None = None
+        cls,
+        name: str,
+        timezone: str,
+        hours: Mapping[str, Sequence[str]],
+        closed: Mapping[date, str] | None = None,
+        dates: DateFilter | None = None,
     ) -> Calendar:
         """Parse the config form: {"mon-fri": ["09:00-12:30", "13:30-18:00"], "fri": ["22:00-06:00+1"]}."""
         zone = parse_zone(timezone)
-        return cls(name=name, timezone=zone, windows=parse_hours(hours), closed=closed or {})
+        return cls(name=name, timezone=zone, windows=parse_hours(hours), closed=closed or {}, dates=dates)
+
+    def opens_on(self, day: date) -> bool:
+        """Whether an opening starts on local ``day`` (its weekday's windows, its dates, not closed)."""
+        return bool(self._starting(day))
 
     def _closed_stretch(self, u: datetime) -> tuple[date, int] | None:
         """Where ``u`` (UTC) falls while the calendar is closed: its local date and how many of that day's spans
@@ -305,7 +329,7 @@ class Calendar(Record):
             if len(self._starts) >= _CACHE_DAYS:
                 self._starts.clear()
             found: list[_Span] = []
-            if day not in self.closed:
+            if day not in self.closed and (self.dates is None or self.dates.matches(day)):
                 for w in self._by_day[day.weekday()]:
                     s = datetime.combine(day, w.start, self.timezone).astimezone(UTC)
                     e = datetime.combine(day + _ONE_DAY if w.overnight else day, w.end, self.timezone).astimezone(UTC)

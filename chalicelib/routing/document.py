@@ -39,14 +39,22 @@ class Team(Record):
 
 
 class CalendarSpec(Record):
-    _fields = ("timezone", "hours", "closed")
+    _fields = ("timezone", "hours", "closed", "dates")
     __slots__ = _fields
     timezone: str
     hours: dict[str, list[str]]
     closed: dict[date, str]
+    #: days_of_month, months, years as compiled ("-3:-1", "1:3"); empty lists when not limited
+    dates: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
 
-    def __init__(self, timezone: str, hours: dict[str, list[str]], closed: dict[date, str]) -> None:
-        super().__init__(timezone, hours, closed)
+    def __init__(
+        self,
+        timezone: str,
+        hours: dict[str, list[str]],
+        closed: dict[date, str],
+        dates: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]] = ((), (), ()),
+    ) -> None:
+        super().__init__(timezone, hours, closed, dates)
 
 
 class OverrideSpec(Record):

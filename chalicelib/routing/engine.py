@@ -21,6 +21,7 @@ from chalicelib.routing.conditions import (
     explainer,
     names,
 )
+from chalicelib.routing.dates import DateFilter
 from chalicelib.routing.document import Actions, Document
 from chalicelib.routing.reader import parse
 from chalicelib.routing.record import Record
@@ -261,7 +262,12 @@ def _build_calendars(
     for name, spec in doc.calendars.items():
         closed = {**holidays.get(name, {}), **spec.closed}
         try:
-            yield name, Calendar.build(name, spec.timezone, spec.hours, closed)
+            dates = DateFilter.build(*spec.dates)
+        except ValueError as exc:  # the schema checks each item; this is for a hand-made document
+            problems.append(Problem(("calendars", name), str(exc)))
+            continue
+        try:
+            yield name, Calendar.build(name, spec.timezone, spec.hours, closed, dates)
         except ValueError as exc:
             field = "timezone" if "time zone" in str(exc) else "hours"
             problems.append(Problem(("calendars", name, field), str(exc)))

@@ -83,7 +83,10 @@ def parse(data: dict[str, Any]) -> Document:
         teams={name: Team(t["topic"], t["calendar"], tuple(t.get("members", ()))) for name, t in data["teams"].items()},
         calendars={
             name: CalendarSpec(
-                c["timezone"], c["hours"], {date.fromisoformat(d): why for d, why in c.get("closed", {}).items()}
+                c["timezone"],
+                c["hours"],
+                {date.fromisoformat(d): why for d, why in c.get("closed", {}).items()},
+                (tuple(c.get("days_of_month", ())), tuple(c.get("months", ())), tuple(c.get("years", ()))),
             )
             for name, c in data["calendars"].items()
         },

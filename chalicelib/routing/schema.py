@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Annotated, Any, Literal
 
@@ -19,6 +20,7 @@ from pydantic import (
 )
 
 from chalicelib.model.decision import Priority
+from chalicelib.routing import dates
 
 Name = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)]
 #: "person:maya", "team:founders", "rotation:primary"
@@ -170,6 +172,30 @@ class Holidays(_Strict):
     exclude: list[str] = Field(default_factory=list)
 
 
+def _ranges(parse: Callable[[int | str], dates.Range]) -> Callable[[Any], Any]:
+    """One list item of days_of_month / months / years → its compiled text ("-3:-1", "1:3" for january:march)."""
+
+    def check(value: Any) -> Any:
+        return dates.text(parse(value)) if isinstance(value, int | str) and not isinstance(value, bool) else value
+
+    return check
+
+
+DayRange = Annotated[
+    int | str,
+    BeforeValidator(_ranges(dates.parse_day_range)),
+    Field(description='1..31, or -1 (the last day) .. -31 counted from the month\'s end; a range "1:5", "-3:-1"'),
+]
+MonthRange = Annotated[
+    int | str,
+    BeforeValidator(_ranges(dates.parse_month_range)),
+    Field(description='1..12 or a name ("january", "jan"); a range "january:march" (ranges do not wrap the year)'),
+]
+YearRange = Annotated[
+    int | str, BeforeValidator(_ranges(dates.parse_year_range)), Field(description='a year or a range "2026:2027"')
+]
+
+
 class CalendarSpec(_Strict):
     timezone: str
     #: day spec ("mon-fri", "sat", "daily") → windows ("09:00-12:30", "22:00-06:00+1")
@@ -177,6 +203,10 @@ class CalendarSpec(_Strict):
     holidays: Holidays | None = None
     #: extra closed dates, with why
     closed: dict[date, str] = Field(default_factory=dict)
+    #: open only on these dates, as Alertmanager's time intervals: every field given must match
+    days_of_month: list[DayRange] | None = Field(default=None, min_length=1)
+    months: list[MonthRange] | None = Field(default=None, min_length=1)
+    years: list[YearRange] | None = Field(default=None, min_length=1)
 
 
 class OverrideSpec(_Strict):

@@ -196,9 +196,10 @@ def test_the_lambda_reads_the_compiled_json_as_the_validated_model_has_it(text):
     assert {n: (t.topic, t.calendar, tuple(t.members)) for n, t in model.teams.items()} == {
         n: tuple(t) for n, t in lean.teams.items()
     }
-    assert {n: (c.timezone, c.hours, c.closed) for n, c in model.calendars.items()} == {
-        n: tuple(c) for n, c in lean.calendars.items()
-    }
+    assert {
+        n: (c.timezone, c.hours, c.closed, (tuple(c.days_of_month or ()), tuple(c.months or ()), tuple(c.years or ())))
+        for n, c in model.calendars.items()
+    } == {n: tuple(c) for n, c in lean.calendars.items()}
     assert {
         n: (
             tuple(r.members),
