@@ -137,9 +137,12 @@ def date_gaps(rules: CompiledRules) -> list[Problem]:
         opening = [first + timedelta(days=n) for n in range((stop - first).days)]
         opening = [day for day in opening if calendar.opens_on(day)]
         years = f"{HOLIDAY_YEARS.start}–{HOLIDAY_YEARS.stop - 1}"
+        # named at the first of its date fields: the line that limits it
+        given = zip(("days_of_month", "months", "years"), rules.document.calendars[name].dates, strict=True)
+        where = ("calendars", name, next(field for field, values in given if values))
         if not opening:
             why = f"never opens in {years}: no day its days_of_month, months and years allow has opening hours"
-            problems.append(Problem(("calendars", name), why))
+            problems.append(Problem(where, why))
             continue
         if name not in waited_on:
             continue
@@ -150,7 +153,7 @@ def date_gaps(rules: CompiledRules) -> list[Problem]:
                 f"does not open from {a + timedelta(days=1)} to {b - timedelta(days=1)}: a team's calendar must "
                 f"open at least every {HORIZON_DAYS} days in {years}, since deferrals and SLAs wait for it"
             )
-            problems.append(Problem(("calendars", name), why))
+            problems.append(Problem(where, why))
     return problems
 
 
