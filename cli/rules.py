@@ -42,7 +42,7 @@ def register(areas: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     commands = rules.add_subparsers(
-        dest="command", metavar="{validate,explain,test,diff,compile,schema}", required=True
+        dest="command", metavar="{validate,explain,test,eval,diff,compile,schema}", required=True
     )
 
     p = commands.add_parser("validate", help="check a rules file; errors name the file, line and route")
@@ -83,6 +83,30 @@ def register(areas: Any) -> None:
     p.add_argument("--rules", type=Path, default=None, help="rules YAML (default: the tests file's `rules:`)")
     p.add_argument("-v", "--verbose", action="store_true", help="print every case, not only failures")
     p.set_defaults(run=cmd_test)
+
+    p = commands.add_parser(
+        "eval",
+        help="score the rules' urgency and intent against the labeled corpus",
+        description="Run every message of the labeled corpus through the rules' urgency and intent facts; print "
+        "the confusion matrix of labeled against predicted urgency, recall and precision per level and for intent, "
+        "and every miss with the reasons the facts give.",
+        epilog="The corpus, its labels and its split: tests/corpus/README.md. --goals is not part of `make test` "
+        "yet: the current urgency model does not meet the goals (issue 11).",
+    )
+    p.add_argument(
+        "corpus", nargs="?", type=Path, default=None, help="a corpus file or directory (default: tests/corpus)"
+    )
+    p.add_argument(
+        "--split", choices=("tuning", "held-out", "all"), default="all", help="which half to score (default: all)"
+    )
+    p.add_argument("--rules", type=Path, default=RULES_YAML, help="rules YAML (default: %(default)s)")
+    p.add_argument(
+        "--goals",
+        action="store_true",
+        help="check issue 11's goals and exit 1 if any is unmet (meant for --split held-out)",
+    )
+    p.add_argument("-q", "--quiet", action="store_true", help="print the figures only, not every miss")
+    p.set_defaults(run=cmd_eval)
 
     p = commands.add_parser(
         "diff",
@@ -242,6 +266,13 @@ def cmd_explain(args: argparse.Namespace) -> int:
         print("\n".join("  " + line for line in describe(decision, zone)))
     print(f"\nrules version {rules.version} ({display(args.rules)})")
     return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from cli.corpus import CORPUS_DIR
+    from cli.evaluate import run_eval
+
+    return run_eval(args.corpus or CORPUS_DIR, args.split, args.rules, args.goals, args.quiet)
 
 
 def cmd_test(args: argparse.Namespace) -> int:
