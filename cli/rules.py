@@ -26,9 +26,10 @@ EPILOG = """\
 The config deploy:
   1. edit chalicelib/config/routing.yaml
   2. switchboard rules test                   # the routing expectations still hold
-  3. switchboard rules diff --against HEAD    # every decision that changes, at a spread of times
-  4. make rules                               # compile routing.json (the file the Lambda loads)
-  5. commit, then: chalice deploy --stage prod (or make package + CloudFormation)
+  3. switchboard rules eval --split held-out  # urgency and intent against the labeled corpus
+  4. switchboard rules diff --against HEAD    # every decision that changes, at a spread of times
+  5. make rules                               # compile routing.json (the file the Lambda loads)
+  6. commit, then: make package STAGE=prod and deploy the packaged template (README: Deploying to AWS)
 A broken rules file fails `make test` and `make package`.
 """
 
