@@ -25,6 +25,24 @@ def get_item(client: Any, table: str, key: dict[str, Any]) -> dict[str, Any] | N
     return item
 
 
+def conditional_update(client: Any, failure: str, **request: Any) -> dict[str, Any] | None:
+    """One UpdateItem with a condition; its returned attributes, or None when the condition failed.
+
+    A failed condition is an answer (another writer got there first), not a fault; any other error
+    is a DependencyError that says ``failure``.
+    """
+    try:
+        response = client.update_item(**request)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            return None
+        raise DependencyError(f"{failure}: {exc}") from exc
+    except BotoCoreError as exc:
+        raise DependencyError(f"{failure}: {exc}") from exc
+    attributes: dict[str, Any] = response.get("Attributes", {})
+    return attributes
+
+
 def transact(client: Any, items: list[dict[str, Any]], failure: str) -> list[bool]:
     """One TransactWriteItems; [] when it was written, else which items failed their condition, in order.
 

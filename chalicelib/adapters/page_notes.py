@@ -13,7 +13,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from chalicelib.adapters.dynamo import utc
+from chalicelib.adapters.dynamo import conditional_update, utc
 from chalicelib.errors import DependencyError
 from chalicelib.model.page import Notification
 
@@ -48,24 +48,20 @@ class NoteItems:
 
         None: it was sent or settled meanwhile, or another sweep took this attempt (its due time moved on).
         """
-        try:
-            response = self._client.update_item(
-                TableName=self._table,
-                Key=note_key(key),
-                UpdateExpression="SET due_at = :next ADD attempts :one",
-                # only while still pending and due: of two sweeps reading the same due list, one wins
-                ConditionExpression="attribute_exists(#due) AND due_at <= :now",
-                ExpressionAttributeNames={"#due": "due"},
-                ExpressionAttributeValues={":next": {"S": utc(next_at)}, ":now": {"S": utc(now)}, ":one": {"N": "1"}},
-                ReturnValues="ALL_NEW",
-            )
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-                return None
-            raise DependencyError(f"could not retry {key}: {exc}") from exc
-        except BotoCoreError as exc:
-            raise DependencyError(f"could not retry {key}: {exc}") from exc
-        item = response["Attributes"]
+        item = conditional_update(
+            self._client,
+            f"could not retry {key}",
+            TableName=self._table,
+            Key=note_key(key),
+            UpdateExpression="SET due_at = :next ADD attempts :one",
+            # only while still pending and due: of two sweeps reading the same due list, one wins
+            ConditionExpression="attribute_exists(#due) AND due_at <= :now",
+            ExpressionAttributeNames={"#due": "due"},
+            ExpressionAttributeValues={":next": {"S": utc(next_at)}, ":now": {"S": utc(now)}, ":one": {"N": "1"}},
+            ReturnValues="ALL_NEW",
+        )
+        if item is None:
+            return None
         note = Notification.model_validate_json(item["doc"]["S"])
         return note.model_copy(update={"attempts": int(item["attempts"]["N"])})
 

@@ -23,7 +23,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from chalicelib.adapters.dynamo import get_item, transact, utc
+from chalicelib.adapters.dynamo import conditional_update, get_item, transact, utc
 from chalicelib.adapters.page_notes import DUE_PARTITION, NoteItems, note_item
 from chalicelib.errors import DependencyError
 from chalicelib.model.page import Notification, Page, PageState
@@ -221,28 +221,17 @@ class DynamoPageRepository(NoteItems):
         first claim, so a message held for a digest that is already going out pages at once instead.
         None: another sweep has it, or it is done (or gone).
         """
-        try:
-            response = self._client.update_item(
-                TableName=self._table,
-                Key={"pk": {"S": key}, "sk": {"S": key.split("#", 1)[0]}},
-                UpdateExpression="SET sent_at = if_not_exists(sent_at, :now), due_at = :lease ADD attempts :one",
-                ConditionExpression="attribute_exists(#due) AND due_at <= :now",
-                ExpressionAttributeNames={"#due": "due"},
-                ExpressionAttributeValues={
-                    ":now": {"S": utc(now)},
-                    ":lease": {"S": utc(lease_until)},
-                    ":one": {"N": "1"},
-                },
-                ReturnValues="ALL_NEW",
-            )
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-                return None
-            raise DependencyError(f"could not claim {key}: {exc}") from exc
-        except BotoCoreError as exc:
-            raise DependencyError(f"could not claim {key}: {exc}") from exc
-        item: dict[str, Any] = response["Attributes"]
-        return item
+        return conditional_update(
+            self._client,
+            f"could not claim {key}",
+            TableName=self._table,
+            Key={"pk": {"S": key}, "sk": {"S": key.split("#", 1)[0]}},
+            UpdateExpression="SET sent_at = if_not_exists(sent_at, :now), due_at = :lease ADD attempts :one",
+            ConditionExpression="attribute_exists(#due) AND due_at <= :now",
+            ExpressionAttributeNames={"#due": "due"},
+            ExpressionAttributeValues={":now": {"S": utc(now)}, ":lease": {"S": utc(lease_until)}, ":one": {"N": "1"}},
+            ReturnValues="ALL_NEW",
+        )
 
     def finish(self, key: str, now: datetime) -> None:
         """A claimed digest or timer went out (or needs nothing more): it leaves the ByDue index."""
@@ -301,20 +290,16 @@ class DynamoPageRepository(NoteItems):
 
     def disarm_sla(self, ticket_id: str, now: datetime) -> None:
         """Someone answered: the timer will not fire (kept, marked, so a later arm does not restart it)."""
-        try:
-            self._client.update_item(
-                TableName=self._table,
-                Key=sla_key(ticket_id),
-                UpdateExpression="SET answered_at = :now REMOVE #due",
-                ConditionExpression="attribute_exists(pk)",
-                ExpressionAttributeNames={"#due": "due"},
-                ExpressionAttributeValues={":now": {"S": utc(now)}},
-            )
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
-                raise DependencyError(f"could not stop the SLA timer of {ticket_id}: {exc}") from exc
-        except BotoCoreError as exc:
-            raise DependencyError(f"could not stop the SLA timer of {ticket_id}: {exc}") from exc
+        conditional_update(  # no timer (a route without an SLA) is nothing to stop
+            self._client,
+            f"could not stop the SLA timer of {ticket_id}",
+            TableName=self._table,
+            Key=sla_key(ticket_id),
+            UpdateExpression="SET answered_at = :now REMOVE #due",
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeNames={"#due": "due"},
+            ExpressionAttributeValues={":now": {"S": utc(now)}},
+        )
 
     def record(self, ticket_id: str, entries: Iterable[Entry]) -> None:
         """Timeline entries alone (a fold, a refused ack, a deferral)."""

@@ -72,8 +72,6 @@ def acknowledge(page_id: str) -> Response:
     c = container()
     try:
         person = _verified(page_id, fields)
-        if c.pages.get(page_id) is None:  # signed for a page that is gone (or never was): 404, not "rejected"
-            raise NotFoundError(f"there is no page {page_id}")
         page = c.paging.acknowledge(page_id, person, c.clock(), via="the page's link")
     except SwitchboardError as exc:
         return _refusal(exc)

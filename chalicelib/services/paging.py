@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from chalicelib.errors import DependencyError, SwitchboardError
+from chalicelib.errors import DependencyError, NotFoundError, SwitchboardError
 from chalicelib.model.page import LAST_RESORT, Level, Page, PageState, Recipient
 from chalicelib.model.ticket import Ticket
 from chalicelib.model.timeline import Entry, Kind
@@ -330,7 +330,7 @@ class PagingService(PageDelivery):
         """``person`` takes the page: escalation stops. A repeat by the same person is a success."""
         page = self.pages.get(page_id)
         if page is None:
-            raise AckRejectedError(f"there is no page {page_id}")
+            raise NotFoundError(f"there is no page {page_id}")
         # anyone on the ladder may take it, also before their level is reached (a founder who saw it early)
         if person not in {r.person for r in page.everyone()}:
             raise AckRejectedError(f"{person} is not on page {page_id}'s escalation")
