@@ -224,5 +224,6 @@ def display(path: Path) -> str:
 
 
 def render(compiled: dict[str, Any]) -> str:
-    """The committed JSON, byte for byte: stable key order, one trailing newline."""
-    return json.dumps(compiled, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+    """The committed JSON, byte for byte, one trailing newline; keys in the rules' own order (the
+    urgency model tries its concepts in the order they are written)."""
+    return json.dumps(compiled, indent=1, ensure_ascii=False) + "\n"

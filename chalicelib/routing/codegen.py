@@ -206,23 +206,3 @@ def compile_matcher(
     exec(compile("\n".join(lines), "<routes>", "exec"), namespace)
     matcher: Matcher = namespace["match"]
     return matcher
-
-
-#: (lowered text, the urgency reason's parts to append to) → (points, whether a buying phrase occurs)
-Scanner = Callable[[str, list[str]], tuple[int, bool]]
-
-
-def compile_scanner(weighted: Sequence[tuple[str, int, str]], buying: Sequence[str]) -> Scanner:
-    """One function that looks for every urgency phrase (points, reason part) and any buying phrase, in order.
-
-    Phrases, points and parts enter as ``repr()`` literals of str and int.
-    """
-    lines = ["def scan(t, parts):", "    points = 0"]
-    for phrase, points, part in weighted:
-        lines += [f"    if {phrase!r} in t:", f"        points += {int(points)!r}", f"        parts.append({part!r})"]
-    found = " or ".join(f"{phrase!r} in t" for phrase in buying) or "False"
-    lines.append(f"    return points, ({found})")
-    namespace: dict[str, Any] = {}
-    exec(compile("\n".join(lines), "<phrases>", "exec"), namespace)
-    scanner: Scanner = namespace["scan"]
-    return scanner

@@ -116,6 +116,7 @@ FACTS: dict[str, str] = {
     "customer.vip": "bool",
     "customer.flags": "list",
     "intent.buying": "bool",
+    "intent.churn": "bool",
     "contact.recent": "num",
     "time.weekday": "str",
     "time.hour": "num",

@@ -9,6 +9,7 @@ cold start than the rest of the routing engine.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from chalicelib.model.decision import Priority
 from chalicelib.routing.conditions import Condition
@@ -152,11 +153,13 @@ class Levels(Record):
 
 
 class Urgency(Record):
-    _fields = ("channel_priors", "phrases", "time_pressure", "sentiment", "repeat_contact", "levels")
+    """The urgency section: the numbers decide() uses itself, and the model's words as compiled JSON
+    (understanding.Model reads them; schema.Urgency documents them)."""
+
+    _fields = ("channel_priors", "model", "sentiment", "repeat_contact", "levels")
     __slots__ = _fields
     channel_priors: dict[str, int]
-    phrases: dict[str, int]
-    time_pressure: dict[str, int]
+    model: dict[str, Any]
     sentiment: SentimentSpec | None
     repeat_contact: RepeatContact | None
     levels: Levels
@@ -164,13 +167,12 @@ class Urgency(Record):
     def __init__(
         self,
         channel_priors: dict[str, int],
-        phrases: dict[str, int],
-        time_pressure: dict[str, int],
+        model: dict[str, Any],
         sentiment: SentimentSpec | None,
         repeat_contact: RepeatContact | None,
         levels: Levels,
     ) -> None:
-        super().__init__(channel_priors, phrases, time_pressure, sentiment, repeat_contact, levels)
+        super().__init__(channel_priors, model, sentiment, repeat_contact, levels)
 
 
 class Sla(Record):
@@ -229,11 +231,11 @@ class DefaultRoute(Record):
 
 
 class Document(Record):
-    """The whole routing policy; the sections and names of schema.RulesDocument (intent.buying as buying)."""
+    """The whole routing policy; the sections and names of schema.RulesDocument."""
 
     _fields = (
         "version", "default_calendar", "people", "teams", "calendars", "rotations", "escalation_policies",
-        "tiers", "urgency", "buying", "auto_replies", "routes", "default",
+        "tiers", "urgency", "intent", "auto_replies", "routes", "default",
     )  # fmt: skip
     __slots__ = _fields
     version: int
@@ -245,7 +247,7 @@ class Document(Record):
     escalation_policies: dict[str, EscalationPolicy]
     tiers: tuple[Tier, ...]
     urgency: Urgency
-    buying: tuple[str, ...]
+    intent: dict[str, Any]
     auto_replies: dict[str, str]
     routes: tuple[Route, ...]
     default: DefaultRoute
@@ -261,12 +263,12 @@ class Document(Record):
         escalation_policies: dict[str, EscalationPolicy],
         tiers: tuple[Tier, ...],
         urgency: Urgency,
-        buying: tuple[str, ...],
+        intent: dict[str, Any],
         auto_replies: dict[str, str],
         routes: tuple[Route, ...],
         default: DefaultRoute,
     ) -> None:
         super().__init__(
             version, default_calendar, people, teams, calendars, rotations, escalation_policies, tiers, urgency,
-            buying, auto_replies, routes, default,
+            intent, auto_replies, routes, default,
         )  # fmt: skip

@@ -11,7 +11,7 @@ from chalicelib.routing.calendars import Calendar
 from chalicelib.routing.checks import Path, check_names
 from chalicelib.routing.checks import Problem as Problem
 from chalicelib.routing.checks import RulesError as RulesError
-from chalicelib.routing.codegen import compile_matcher, compile_scanner
+from chalicelib.routing.codegen import compile_matcher
 from chalicelib.routing.conditions import (
     FACTS,
     Condition,
@@ -23,9 +23,11 @@ from chalicelib.routing.conditions import (
 )
 from chalicelib.routing.dates import DateFilter
 from chalicelib.routing.document import Actions, Document
+from chalicelib.routing.patterns import PatternError
 from chalicelib.routing.reader import parse
 from chalicelib.routing.record import Record
 from chalicelib.routing.rotations import OnCall, Rotation
+from chalicelib.routing.understanding import Model
 from chalicelib.routing.zones import to_utc
 
 if TYPE_CHECKING:
@@ -131,10 +133,11 @@ class CompiledRules:
         self.channel_priors = dict(urgency.channel_priors)
         #: each channel's prior and how a reason names it
         self.channel_parts = {channel: (score, f"{channel} +{score}") for channel, score in self.channel_priors.items()}
-        #: phrases and time pressure in one pass over the text: (phrase, points, how a reason names it)
-        self.weighted_phrases = tuple(
-            (p.lower(), w, f"{p.lower()!r} +{w}") for p, w in (*urgency.phrases.items(), *urgency.time_pressure.items())
-        )
+        #: what a message means: concepts, scope, deadlines, emphasis, hedges, intent (understanding.py)
+        try:
+            self.model = Model(urgency.model, document.intent)
+        except PatternError as e:
+            raise RulesError([Problem(("urgency",), str(e))]) from None
         self.sentiment_weight = urgency.sentiment.weight if urgency.sentiment else 0
         self.sentiment_channels = frozenset(urgency.sentiment.channels if urgency.sentiment else ())
         repeat = urgency.repeat_contact
@@ -146,9 +149,6 @@ class CompiledRules:
         )
         #: each score's level, 0 to 100: the first threshold it reaches
         self.level_of = tuple(next((name for at, name in self.levels if score >= at), "low") for score in range(101))
-        self.buying_phrases = tuple(p.lower() for p in document.buying)
-        #: every phrase looked for in one generated function
-        self.scan = compile_scanner(self.weighted_phrases, self.buying_phrases)
         self.default_calendar = self.calendars[document.default_calendar]
         #: decide()'s plans by route path (see plans.py)
         self.plans: dict[tuple[int, ...], Any] = {}

@@ -11,6 +11,7 @@ from chalicelib.model.customer import Customer
 from chalicelib.model.event import SupportEvent
 from chalicelib.routing.engine import CompiledRules, Moment
 from chalicelib.routing.record import Record
+from chalicelib.routing.understanding import Understood, level_at_most
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _NO_FLAGS: frozenset[str] = frozenset()
@@ -43,15 +44,18 @@ def _ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
-def urgency(channel: str, text: str, signals: Signals, rules: CompiledRules) -> tuple[int, str, str, bool]:
-    """Score 0–100 from the channel, phrases, time pressure, tone and repeat contact; the level by threshold; why.
+def urgency(
+    channel: str, subject: str, text: str, local: datetime, signals: Signals, rules: CompiledRules
+) -> tuple[int, str, str, Understood]:
+    """Score 0–100 from the channel, what the message means (understanding.py), tone and repeat contact;
+    the level by threshold (at most what a hedge allows); why; and what the model understood.
 
-    And, from the same look at the text, whether it shows buying intent.
+    ``local`` is the moment on the sender's clock: deadlines such as "at 3" are theirs.
     """
     score, said = rules.channel_parts.get(channel, _NO_PRIOR)
-    parts = [said] if score else []
-    points, buying = rules.scan(text, parts)
-    score += points
+    understood = rules.model.read(channel, subject, text, local)
+    parts = [said, *understood.parts] if score else list(understood.parts)
+    score += understood.points
     tone = signals.sentiment
     # VADER calls compound ≤ -0.05 negative; only negativity raises urgency, scaled by how negative
     if tone is not None and tone <= -0.05 and rules.sentiment_weight and channel in rules.sentiment_channels:
@@ -63,9 +67,9 @@ def urgency(channel: str, text: str, signals: Signals, rules: CompiledRules) -> 
         score += points
         parts.append(f"{_ordinal(signals.recent_contacts + 1)} message this hour +{points}")
     score = 0 if score < 0 else 100 if score > 100 else score
-    level = rules.level_of[score]
-    why = ", ".join(parts) if parts else "nothing urgent in channel or words"
-    return score, level, f"urgency {score} ({level}): {why}", buying
+    level = level_at_most(rules.level_of[score], understood.cap)
+    why = "; ".join(parts) if parts else "nothing urgent in channel or words"
+    return score, level, f"urgency {score} ({level}): {why}", understood
 
 
 @lru_cache(maxsize=512)
@@ -93,7 +97,6 @@ def gather(
     subject = event.subject or ""
     text = f"{subject}\n{event.text}".lower()
     channel: str = event.channel._value_  # the plain value, without the enum descriptor's cost
-    score, level, why, buying = urgency(channel, text, signals, rules)
     calendar = rules.default_calendar
     zone = calendar.timezone
     local = now.astimezone(zone)
@@ -101,6 +104,8 @@ def gather(
     known = customer.known
     customer_zone = (named_zone(customer.timezone) or zone) if known else zone
     customer_local = local if customer_zone is zone else now.astimezone(customer_zone)
+    score, level, why, understood = urgency(channel, subject, event.text, customer_local, signals, rules)
+    buying = understood.buying
     customer_weekday = customer_local.weekday()
     flags = frozenset([f.lower() for f in customer.flags]) if customer.flags else _NO_FLAGS
     today = local.date()
@@ -128,6 +133,7 @@ def gather(
         "customer.vip": customer.vip,
         "customer.flags": flags,
         "intent.buying": buying,
+        "intent.churn": understood.churn,
         "contact.recent": signals.recent_contacts,
         "time.weekday": WEEKDAYS[weekday],
         "time.hour": local.hour,
@@ -141,19 +147,20 @@ def gather(
     published = facts.copy()  # in the same order, less the text
     del published["text"], published["subject"]
     published["customer.flags"] = ", ".join(sorted(flags)) if flags else ""
+    intent = "; ".join(understood.intent_parts)
     if known:
         how = _FOUND.get(matched_by) or f"by {matched_by}"
         business = "a business day" if customer_weekday < 5 else "their weekend"
-        return (
-            facts,
-            published,
-            [
-                why,
-                f"customer {customer.name}, found {how}: plan {plan}, tier {tier}, MRR ${mrr:,.0f}, LTV ${ltv:,.0f}",
-                hours,
-                f"customer's local time {_DAYS[customer_weekday]} "
-                f"{customer_local.hour:02d}:{customer_local.minute:02d} {customer_zone.key}: {business}",
-            ],
-        )
-    intent = "with buying intent" if buying else "no buying intent in the message"
-    return facts, published, [why, f"unknown sender {customer.name}: a prospect, {intent}", hours]
+        reasons = [
+            why,
+            f"customer {customer.name}, found {how}: plan {plan}, tier {tier}, MRR ${mrr:,.0f}, LTV ${ltv:,.0f}",
+            hours,
+            f"customer's local time {_DAYS[customer_weekday]} "
+            f"{customer_local.hour:02d}:{customer_local.minute:02d} {customer_zone.key}: {business}",
+        ]
+        if intent:
+            reasons.insert(1, f"intent: {intent}")
+        return facts, published, reasons
+    shown = "with buying intent" if buying else "no buying intent in the message"
+    told = f" ({intent})" if intent else ""
+    return facts, published, [why, f"unknown sender {customer.name}: a prospect, {shown}{told}", hours]

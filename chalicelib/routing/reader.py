@@ -58,12 +58,15 @@ def _actions(data: dict[str, Any]) -> Actions:
     )
 
 
+#: the urgency section's keys decide() reads itself; the rest is the model's (understanding.Model)
+_URGENCY_NUMBERS = frozenset({"channel_priors", "sentiment", "repeat_contact", "levels"})
+
+
 def _urgency(data: dict[str, Any]) -> Urgency:
     sentiment, repeat, levels = data.get("sentiment"), data.get("repeat_contact"), data["levels"]
     return Urgency(
         channel_priors=dict(data.get("channel_priors", {})),
-        phrases=dict(data.get("phrases", {})),
-        time_pressure=dict(data.get("time_pressure", {})),
+        model={k: v for k, v in data.items() if k not in _URGENCY_NUMBERS},
         sentiment=None if sentiment is None else SentimentSpec(sentiment["weight"], tuple(sentiment["channels"])),
         repeat_contact=None if repeat is None else RepeatContact(repeat["per_message"], repeat["max"]),
         levels=Levels(levels["critical"], levels["high"], levels["normal"]),
@@ -113,7 +116,7 @@ def parse(data: dict[str, Any]) -> Document:
         },
         tiers=tuple(Tier(t["name"], condition(t["when"])) for t in data.get("tiers", ())),
         urgency=_urgency(data["urgency"]),
-        buying=tuple(data.get("intent", {}).get("buying", ())),
+        intent=dict(data.get("intent", {})),
         auto_replies=dict(data.get("auto_replies", {})),
         routes=tuple(
             Route(

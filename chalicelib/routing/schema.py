@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     BeforeValidator,
@@ -20,7 +21,7 @@ from pydantic import (
 )
 
 from chalicelib.model.decision import Priority
-from chalicelib.routing import dates
+from chalicelib.routing import dates, patterns
 
 Name = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)]
 #: "person:maya", "team:founders", "rotation:primary"
@@ -259,17 +260,92 @@ class Levels(_Strict):
     normal: int = Field(ge=0, le=100)
 
 
+#: a word pattern (patterns.py): "fail*", "log|sign in", "5##", "charged ... twice", "all of? our", "<people>"
+Words = list[Annotated[str, AfterValidator(patterns.check)]]
+Points = Annotated[int, Field(ge=-100, le=100)]
+#: how close a deadline is: "60m", "3h", "1d"
+Within = Annotated[str, Field(pattern=r"^\d+[mhd]$")]
+
+
+class Family(_Strict):
+    """A concept or an intent signal: the points its words earn, once per message."""
+
+    points: Points
+    words: Words = Field(min_length=1)
+
+
+class Reading(_Strict):
+    """How text is normalised before matching."""
+
+    #: shorthand and misspellings → the word ("pls": "please", "cant": "can not")
+    spellings: dict[str, str] = Field(default_factory=dict)
+    #: words that cancel a match just after them in the same sentence ("no errors", "not down")
+    negators: list[str] = Field(default_factory=list)
+    #: an email's signature starts at a line with one of these near its end ("Kind regards,")
+    signoffs: list[str] = Field(default_factory=list)
+    #: words in capitals that are names, not shouting (API, SSO)
+    acronyms: list[str] = Field(default_factory=list)
+    #: named word lists patterns can use as <name>
+    vocabulary: dict[Name, Words] = Field(default_factory=dict)
+
+
+class Scope(_Strict):
+    """How many are affected, and what it costs them: amplifies a problem (never counted without one)."""
+
+    points: Points
+    words: Words = Field(min_length=1)
+    #: a number in the matched words below this is not scope ("2 users")
+    at_least: int = Field(default=0, ge=0)
+    #: "only me": no scope, whatever else the message says
+    narrow: Words = Field(default_factory=list)
+
+
+class TimePressure(_Strict):
+    """Deadlines parsed from the text; the first limit a deadline is within gives its points."""
+
+    within: dict[Within, Points] = Field(min_length=1)
+    #: day words ("today", "by Friday") count only in a sentence with one of these
+    cues: Words = Field(default_factory=list)
+
+
+class Emphasis(_Strict):
+    points: Points
+    words: Words = Field(default_factory=list)
+    #: points for capitals that are not acronyms, or "!!"
+    shouting: Points = 0
+
+
+class Hedges(_Strict):
+    #: the highest level a hedged message can have
+    cap: Literal["low", "normal", "high"] = "normal"
+    words: Words = Field(min_length=1)
+
+
 class Urgency(_Strict):
     channel_priors: dict[str, int] = Field(default_factory=dict)
-    phrases: dict[str, int] = Field(default_factory=dict)
-    time_pressure: dict[str, int] = Field(default_factory=dict)
+    reading: Reading = Field(default_factory=Reading)
+    #: problem concepts, in order: the first that claims some words keeps them
+    concepts: dict[Name, Family] = Field(default_factory=dict)
+    scope: Scope | None = None
+    time_pressure: TimePressure | None = None
+    emphasis: Emphasis | None = None
+    hedges: Hedges | None = None
+    #: automatic replies (out of office): no urgency, no intent
+    automatic: Words = Field(default_factory=list)
+    #: urgency points for a message that shows an intent ({buying: 15, churn: 20})
+    intents: dict[Literal["buying", "churn"], Points] = Field(default_factory=dict)
     sentiment: SentimentSpec | None = None
     repeat_contact: RepeatContact | None = None
     levels: Levels
 
 
 class Intent(_Strict):
-    buying: list[str] = Field(default_factory=list)
+    #: the points at which a message shows an intent
+    at_least: int = Field(default=1, ge=1)
+    buying: dict[Name, Family] = Field(default_factory=dict)
+    churn: dict[Name, Family] = Field(default_factory=dict)
+    #: concepts whose presence means buying words are not a sale ("someone made a purchase on our card")
+    buying_not_with: list[Name] = Field(default_factory=list)
 
 
 # ---- routes -----------------------------------------------------------------------------------

@@ -36,13 +36,15 @@ tiers:
   - {name: paying, when: {fact: customer.plan, in: [pro, enterprise]}}
 urgency:
   channel_priors: {voice: 80}
-  phrases: {"is down": 50, refund: 10}
-  time_pressure: {asap: 30}
+  concepts:
+    outage: {points: 50, words: [is down]}
+    billing: {points: 10, words: [refund]}
+  emphasis: {points: 30, words: [asap]}
   sentiment: {weight: 20, channels: [widget]}
   repeat_contact: {per_message: 10, max: 20}
   levels: {critical: 70, high: 40, normal: 10}
 intent:
-  buying: [pricing]
+  buying: {price: {points: 1, words: [pricing]}}
 auto_replies:
   later: "Hi {first_name}, we will reply by {reply_by}."
 routes:

@@ -167,7 +167,7 @@ def test_urgency_scores_and_levels(text, signals, score, level):
 
 def test_every_decision_explains_itself():
     decision = decide(event("The app is down asap"), VIP, MON_0300, RULES)
-    assert decision.reasons[0] == "urgency 80 (critical): 'is down' +50, 'asap' +30"
+    assert decision.reasons[0] == "urgency 80 (critical): outage ('is down') +50; emphasis ('asap') +30"
     assert decision.reasons[1].startswith("customer Dana Whitfield, found by id: plan enterprise, tier vip")
     assert "Mon 03:00 America/New_York: closed; opens Mon 09:00" in decision.reasons
     assert (
@@ -179,7 +179,7 @@ def test_every_decision_explains_itself():
 def test_the_same_inputs_give_the_same_decision_whatever_ran_before():
     # decide() is pure: no clock reads, no I/O, nothing remembered between calls
     # GIVEN what "refund" from Marco on Monday 10:00 New York must give, written out from the literal rules
-    expected = (("refunds",), "P3", "support", (), "10 (normal): 'refund' +10")  # normal from 10
+    expected = (("refunds",), "P3", "support", (), "10 (normal): billing ('refund') +10")  # normal from 10
     first = decide(event("refund"), PRO, MON_1000, RULES)
     # WHEN other decisions (another hour, customer, channel) run and it is decided again
     decide(event("The app is down asap", Channel.VOICE), VIP, MON_0300, RULES)

@@ -1,0 +1,136 @@
+"""Time pressure, parsed rather than listed: "in 10 minutes", "at 3", "by end of day", "tonight" → minutes until.
+
+A deadline is read against the sender's own clock (the customer's zone when we know it, the
+office's otherwise): "at 3" is the next 3 o'clock after the message, 03:00 or 15:00, and "at 7
+tomorrow" is tomorrow morning. Day words ("today", "tomorrow", "by Friday") are everywhere in
+messages that are not deadlines ("since today", "I'll try tomorrow"), so they count only in a
+sentence with a cue ("need", "due", "by", "before", a meeting…); clock times and "in 10 minutes"
+count as they are.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+_NUMBERS = {
+    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "ten": 10, "fifteen": 15,
+    "twenty": 20, "thirty": 30, "forty": 40, "half an": 0.5, "a few": 3, "few": 3, "a couple of": 2, "a couple": 2,
+}  # fmt: skip
+
+_RELATIVE = re.compile(
+    r" (?:in|within|en|dans|innerhalb|binnen) (?:the next |less than |about |under |roughly )?"
+    r"(?P<n>\d+|half an|a few|a couple of|a couple|an|a|one|two|three|four|five|ten|fifteen|twenty|thirty|forty|few)"
+    r" ?(?P<u>minutes?|mins?|m|hours?|hrs?|hr|h|minutos?|minuten|heures?|horas?|hora|stunden?)(?= )"
+)
+_THE_HOUR = re.compile(r" (?:within|in) the (?:next )?hour(?= )")
+_CLOCK = re.compile(
+    r" (?:at|by|before|until|till|til|due|um|bis|a las|avant|vers|a(?= \d{1,2}h))"
+    r" (?:my |the |our |his |her |their )?(?P<h>\d{1,2})(?:[:.](?P<m>\d{2}))? ?(?P<ap>am|pm|a m|p m|h|uhr|o clock|oclock)?(?= )"
+)
+_NAMED_TIME = re.compile(r" (?:at|by|before|until|till) (?P<w>noon|midday|midnight)(?= )")
+_DAYPART = re.compile(
+    r"(?<!since)(?<!from) (?P<w>end of (?:the )?(?:day|business)|eod|cob|close of business|tonight|this evening|this afternoon|this arvo|this morning"
+    r"|heute abend|ce soir|esta noche|esta tarde|cet apres midi)(?= )"
+)
+_DAY = re.compile(
+    r"(?<!guten)(?<!buenos)(?<!bon) (?P<w>today|tdy|heute|hoy|aujourd hui|tomorrow|morgen|manana|demain)"
+    r"(?: (?P<part>morning|afternoon|evening|night))?(?= )"
+)
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_WEEKDAY = re.compile(
+    r" (?:by|before|on|until|till|for) (?P<w>monday|tuesday|wednesday|thursday|friday|saturday|sunday)(?= )"
+    r"| (?P<week>this week|end of (?:the )?week)(?= )"
+)
+_TOMORROW_WORDS = ("tomorrow", "morgen", "manana", "demain")
+_DAY_HOURS = {
+    "end of the day": 17, "end of day": 17, "end of business": 17, "end of the business": 17, "eod": 17, "cob": 17,
+    "close of business": 17, "tonight": 20, "this evening": 20, "heute abend": 20, "ce soir": 20, "esta noche": 20,
+    "this afternoon": 15, "this arvo": 15, "this morning": 12, "esta tarde": 15, "cet apres midi": 15, "noon": 12, "midday": 12, "midnight": 24,
+}  # fmt: skip
+_PART_HOURS = {None: 18, "morning": 9, "afternoon": 15, "evening": 19, "night": 21}
+
+
+def _clause(text: str, start: int, end: int) -> str:
+    """The sentence around [start, end) of normalised text (sentences are joined by " . ")."""
+    left = text.rfind(" . ", 0, start)
+    right = text.find(" . ", end)
+    return text[left + 1 if left >= 0 else 0 : right + 1 if right >= 0 else len(text)]
+
+
+def _at(now: datetime, days: int, hour: int, minute: int = 0) -> datetime:
+    day = now.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=days)
+    return day + timedelta(hours=hour, minutes=minute)
+
+
+def _clock(now: datetime, hour: int, minute: int, ap: str | None, tomorrow: bool) -> datetime | None:
+    if hour > 24 or minute > 59:
+        return None
+    ap = (ap or "").replace(" ", "")
+    if ap in ("pm", "p m") and hour < 12:
+        hour += 12
+    elif ap in ("am",) and hour == 12:
+        hour = 0
+    if ap in ("am", "pm") or hour > 12 or ap in ("h", "uhr"):
+        readings = [hour]
+    elif tomorrow:
+        # a clock time tomorrow without am/pm: working hours (7 → 07:00, 3 → 15:00)
+        readings = [hour if 7 <= hour <= 12 else hour + 12]
+    else:
+        readings = [hour, hour + 12] if hour < 12 else [hour]
+    if tomorrow:
+        return _at(now, 1, readings[0], minute)
+    for days in (0, 1):
+        for h in readings:
+            when = _at(now, days, h, minute)
+            if when > now:
+                return when
+    return None
+
+
+def _soonest(now: datetime, hour: int) -> datetime:
+    """Today at ``hour``, or within the hour if that is past ("by end of day" said at 19:00 means soon)."""
+    when = _at(now, 0, hour)
+    return when if when > now else now + timedelta(hours=1)
+
+
+def deadlines(text: str, now: datetime, cues: Iterable[str]) -> list[tuple[int, str]]:
+    """Every deadline in normalised ``text`` as (minutes from ``now``, the words that said it), soonest first."""
+    found: list[tuple[int, str]] = []
+    cue_words = tuple(f" {c} " for c in cues)
+
+    def add(when: datetime | None, words: str) -> None:
+        if when is not None and when > now:
+            found.append((int((when - now).total_seconds() // 60), words.strip()))
+
+    for m in _RELATIVE.finditer(text):
+        n = m.group("n")
+        count = float(n) if n.isdigit() else _NUMBERS[n]
+        unit = m.group("u")
+        minutes = count * (60 if unit[0] == "h" or unit.startswith("st") else 1)
+        found.append((max(int(minutes), 1), m.group(0).strip()))
+    for m in _THE_HOUR.finditer(text):
+        found.append((60, m.group(0).strip()))
+    for m in _CLOCK.finditer(text):
+        clause = _clause(text, m.start(), m.end())
+        tomorrow = any(f" {w} " in clause for w in _TOMORROW_WORDS)
+        add(_clock(now, int(m.group("h")), int(m.group("m") or 0), m.group("ap"), tomorrow), m.group(0))
+    for m in _NAMED_TIME.finditer(text):
+        add(_soonest(now, _DAY_HOURS[m.group("w")]), m.group(0))
+    for m in _DAYPART.finditer(text):
+        add(_soonest(now, _DAY_HOURS[m.group("w")]), m.group(0))
+    for m in _DAY.finditer(text):
+        if not any(c in _clause(text, m.start(), m.end()) for c in cue_words):
+            continue
+        part = m.group("part")
+        if m.group("w") in _TOMORROW_WORDS:
+            add(_at(now, 1, _PART_HOURS[part or "morning"]), m.group(0))
+        else:
+            add(_soonest(now, _PART_HOURS[part]), m.group(0))
+    for m in _WEEKDAY.finditer(text):
+        if not any(c in _clause(text, m.start(), m.end()) for c in cue_words):
+            continue
+        target = _WEEKDAYS.index(m.group("w")) if m.group("w") else 4
+        add(_at(now, (target - now.weekday()) % 7, 17), m.group(0))
+    return sorted(found)

@@ -1,0 +1,89 @@
+"""A message as the urgency model reads it: what the person wrote, in one plain, comparable form.
+
+- an email is read as a person reads it: the subject counts, the quoted earlier messages and the
+  signature do not (the email adapter already trims most quotes; a forwarded or pasted one may remain);
+- case, accents ("está caída" → "esta caida"), curly quotes, contractions ("can't" → "can not") and
+  digit grouping ("2,300" → "2300") are normalised, and the rules' ``spellings`` put shorthand and
+  common misspellings right ("pls", "cant", "2day", "dwon");
+- sentences stay apart (" . "), so "not" in one sentence never negates a word in the next.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+
+from chalicelib.channels.email_text import trim_quoted
+
+#: a signature's conventional first line ("-- "), or a mobile client's footer
+_SIGNATURE = re.compile(r"^(--\s*|sent from my \w+.*|get outlook for \w+.*)$", re.IGNORECASE)
+_CONTRACTIONS = re.compile(r"\b(can|won|ain|shan)['’]t\b|n['’]t\b|['’](re|m|ll|ve|d|s)\b", re.IGNORECASE)
+_EXPANDED = {"can": "can not", "won": "will not", "ain": "is not", "shan": "shall not"}
+_ENDINGS = {"re": " are", "m": " am", "ll": " will", "ve": " have", "d": " would", "s": " is"}
+_GROUPED = re.compile(r"(?<=\d)[,.](?=\d{3}\b)")
+_CLAUSE = re.compile(r"[.!?;\n]+(?:\s|$)|[!?]+")
+_NOT_WORD = re.compile(r"[^\w:.]+|(?<!\d)[:.]|[:.](?!\d)")
+_SPACES = re.compile(r" {2,}")
+_CAPS = re.compile(r"\b[A-Z]{3,}\b")
+_BANGS = re.compile(r"!!|\?!|!\?")
+
+
+def _contraction(m: re.Match[str]) -> str:
+    if m.group(1):
+        return _EXPANDED[m.group(1).lower()]
+    if m.group(2):
+        return _ENDINGS[m.group(2).lower()]
+    return " not"
+
+
+def _strip_accents(text: str) -> str:
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("ß", "ss")
+
+
+class Reader:
+    """Normalises messages with one rules file's spellings, sign-offs and acronyms (built once per rules)."""
+
+    def __init__(self, spellings: Mapping[str, str], signoffs: Iterable[str], acronyms: Iterable[str]) -> None:
+        self.spellings = {_strip_accents(k.lower()): v.lower() for k, v in spellings.items()}
+        words = sorted(self.spellings, key=len, reverse=True)
+        self._spelled = (
+            re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w) for w in words) + r")(?!\w)") if words else None
+        )
+        offs = sorted({s.lower().strip(" ,") for s in signoffs}, key=len, reverse=True)
+        #: a sign-off on its own line ("Kind regards," "Thanks" "Best, Marta"): the signature starts there
+        self._signoff = (
+            re.compile(r"^\s*(?:" + "|".join(re.escape(s) for s in offs) + r")\b[ ,.!]*(?:[A-Z][\w. -]{0,40})?$", re.I)
+            if offs
+            else None
+        )
+        self.acronyms = frozenset(a.upper() for a in acronyms)
+
+    def email_body(self, text: str) -> str:
+        """What is new in an email: quotes trimmed, and the signature cut from its sign-off or "-- " line."""
+        lines = trim_quoted(text).split("\n")
+        # a sign-off is only a signature's start near the end: "Thanks, that worked!" opens a message
+        for i, line in enumerate(lines):
+            if i and (
+                _SIGNATURE.match(line.strip()) or (self._signoff and len(lines) - i <= 8 and self._signoff.match(line))
+            ):
+                return "\n".join(lines[:i])
+        return "\n".join(lines)
+
+    def shouting(self, text: str) -> list[str]:
+        """Words in capitals that are not acronyms ("NOW", "HELP"), and runs of "!!" or "?!"."""
+        loud = [w for w in _CAPS.findall(text) if w not in self.acronyms]
+        return loud + _BANGS.findall(text)[:1]
+
+    def normalise(self, text: str) -> str:
+        """Lower-case words and numbers separated by single spaces; sentences end in " . "."""
+        text = _strip_accents(text).replace("’", "'").replace("‘", "'")
+        text = _CONTRACTIONS.sub(_contraction, text).lower()
+        text = _GROUPED.sub("", text)
+        text = " . ".join(clean for clause in _CLAUSE.split(text) if (clean := _NOT_WORD.sub(" ", clause).strip()))
+        if self._spelled is not None:
+            text = self._spelled.sub(lambda m: self.spellings[m.group(0)], text)
+        return " " + _SPACES.sub(" ", text).strip() + " "

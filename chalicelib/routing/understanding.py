@@ -1,0 +1,235 @@
+"""The urgency and intent model: what a message means, scored from the rules' word families, with every reason.
+
+Pure and deterministic: (channel, subject, text, the sender's local time) in, points with the words
+that earned them out. The rules file holds the words (``urgency:`` and ``intent:``), so operators tune
+it; this module holds how they combine:
+
+- **concepts** (an outage, server errors, lost data, a compromise, money going wrong, a lockout, one
+  broken feature…) each earn their points once, from the first words that say them. Words already
+  counted for one concept do not count again for a later one; a word negated just before it, in the
+  same sentence ("no errors", "is not down"), does not count at all;
+- **scope** ("everyone", "the whole team", "production", "80 agents") amplifies a problem, and only a
+  problem: "40 users" in a pricing question is not an outage. "only me" cancels it;
+- **time pressure** (deadlines.py) and **emphasis** ("asap", "emergency", capitals) count when the
+  message has a problem, an intent or a cue such as "need": an out-of-office's "for urgent matters"
+  is not urgent;
+- **hedges** ("not urgent", "no rush") cap the level; an **automatic reply** scores nothing;
+- **intent**: buying and churn each add up their signals to a threshold; a churn risk outweighs
+  buying words ("your price went up 40%, we're switching").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from chalicelib.routing.deadlines import deadlines
+from chalicelib.routing.patterns import PatternError, compile_words
+from chalicelib.routing.reading import Reader
+from chalicelib.routing.record import Record
+
+#: how much of a message is read: the start is what a human triages on, and the cost stays bounded
+READ_CHARS = 4000
+#: words before a match that can negate it ("no 500 errors", "is not down", "never got hacked")
+_NEGATION_WINDOW = 3
+_NUMBER = re.compile(r"\d+")
+_LEVELS = ("low", "normal", "high", "critical")
+
+
+class Understood(Record):
+    """What the model made of one message: urgency points and their reasons, the intent facts and theirs."""
+
+    _fields = ("points", "parts", "cap", "buying", "churn", "intent_parts")
+    __slots__ = _fields
+    points: int
+    parts: list[str]
+    #: the highest level a hedge allows ("not urgent": normal), or None
+    cap: str | None
+    buying: bool
+    churn: bool
+    intent_parts: list[str]
+
+    def __init__(
+        self, points: int, parts: list[str], cap: str | None, buying: bool, churn: bool, intent_parts: list[str]
+    ) -> None:
+        super().__init__(points, parts, cap, buying, churn, intent_parts)
+
+
+class _Family(Record):
+    """One concept or intent signal: its points and the expression for its words."""
+
+    _fields = ("name", "points", "words")
+    __slots__ = _fields
+    name: str
+    points: int
+    words: re.Pattern[str]
+
+    def __init__(self, name: str, points: int, words: re.Pattern[str]) -> None:
+        super().__init__(name, points, words)
+
+
+def _families(spec: Mapping[str, Any], vocabulary: Mapping[str, Sequence[str]]) -> tuple[_Family, ...]:
+    return tuple(_Family(name, int(s["points"]), compile_words(s["words"], vocabulary)) for name, s in spec.items())
+
+
+def _duration_minutes(text: str) -> int:
+    number, unit = int(text[:-1]), text[-1]
+    return number * {"m": 1, "h": 60, "d": 1440}[unit]
+
+
+class Model:
+    """The ``urgency`` and ``intent`` sections of one rules file, compiled (once per container)."""
+
+    def __init__(self, urgency: Mapping[str, Any], intent: Mapping[str, Any]) -> None:
+        reading = urgency.get("reading", {})
+        vocabulary: dict[str, list[str]] = reading.get("vocabulary", {})
+        self.reader = Reader(reading.get("spellings", {}), reading.get("signoffs", ()), reading.get("acronyms", ()))
+        self.negators = frozenset(reading.get("negators", ()))
+        self.concepts = _families(urgency.get("concepts", {}), vocabulary)
+        scope = urgency.get("scope") or {}
+        self.scope_points = int(scope.get("points", 0))
+        self.scope = compile_words(scope.get("words", ()), vocabulary)
+        self.scope_at_least = int(scope.get("at_least", 0))
+        self.narrow = compile_words(scope.get("narrow", ()), vocabulary)
+        pressure = urgency.get("time_pressure") or {}
+        self.within = sorted((_duration_minutes(k), int(v)) for k, v in pressure.get("within", {}).items())
+        self.cues = tuple(pressure.get("cues", ()))
+        self.cue_words = compile_words(self.cues, vocabulary)
+        emphasis = urgency.get("emphasis") or {}
+        self.emphasis_points = int(emphasis.get("points", 0))
+        self.emphasis = compile_words(emphasis.get("words", ()), vocabulary)
+        self.shouting_points = int(emphasis.get("shouting", 0))
+        hedges = urgency.get("hedges") or {}
+        self.hedge_cap = hedges.get("cap", "normal")
+        self.hedges = compile_words(hedges.get("words", ()), vocabulary)
+        self.automatic = compile_words(urgency.get("automatic", ()), vocabulary)
+        self.intent_points = dict(urgency.get("intents", {}))
+        self.intent_at_least = int(intent.get("at_least", 1))
+        self.buying = _families(intent.get("buying", {}), vocabulary)
+        self.buying_not_with = frozenset(intent.get("buying_not_with", ()))
+        if unknown := sorted(self.buying_not_with - {f.name for f in self.concepts}):
+            raise PatternError(f"intent.buying_not_with names no concept: {', '.join(unknown)}")
+        self.churn = _families(intent.get("churn", {}), vocabulary)
+
+    def _negated(self, text: str, start: int, window: int = _NEGATION_WINDOW) -> str | None:
+        before = text[max(0, start - 60) : start]
+        clause = before[before.rfind(" . ") + 1 :].split()[-window:]
+        return next((word for word in clause if word in self.negators), None)
+
+    def _find(
+        self, families: Sequence[_Family], text: str, taken: list[tuple[int, int]], notes: list[str]
+    ) -> list[tuple[_Family, str]]:
+        """Each family's first counted words; spans counted are added to ``taken``."""
+        found = []
+        for family in families:
+            first = None
+            for m in family.words.finditer(text):
+                start, end = m.span()
+                if any(start < e and s < end for s, e in taken):
+                    continue
+                if negator := self._negated(text, start):
+                    notes.append(f"{m.group(0).strip()!r} not counted: {negator!r} before it")
+                    continue
+                taken.append((start, end))
+                first = first or m.group(0).strip()
+            if first:
+                found.append((family, first))
+        return found
+
+    def _intent(self, families: Sequence[_Family], text: str, name: str) -> tuple[bool, str]:
+        found = self._find(families, text, [], [])
+        total = sum(f.points for f, _ in found)
+        said = ", ".join(f"{f.name} ({words!r}) +{f.points}" for f, words in found)
+        return total >= self.intent_at_least, f"{name} {total}: {said}" if found else ""
+
+    def read(self, channel: str, subject: str, text: str, now: datetime) -> Understood:
+        """Score one message; ``now`` is the moment in the sender's zone (deadlines are on their clock)."""
+        body = self.reader.email_body(text) if channel == "email" else text
+        raw = f"{subject}\n{body}"[:READ_CHARS] if subject else body[:READ_CHARS]
+        norm = self.reader.normalise(raw)
+        if m := self.automatic.search(norm):
+            said = f"an automatic reply ({m.group(0).strip()!r}): nothing else counts"
+            return Understood(0, [said], "low", False, False, [])
+        parts: list[str] = []
+        notes: list[str] = []
+        taken: list[tuple[int, int]] = []
+        points = 0
+        found = self._find(self.concepts, norm, taken, notes)
+        # a concept with negative points (planned maintenance) is context, not a problem
+        problem = any(family.points > 0 for family, _ in found)
+        for family, words in found:
+            points += family.points
+            parts.append(f"{family.name} ({words!r}) {family.points:+d}")
+        buying, buying_said = self._intent(self.buying, norm, "buying")
+        churn, churn_said = self._intent(self.churn, norm, "churn")
+        if churn and buying:
+            buying, buying_said = False, f"{buying_said} (outweighed by churn)"
+        elif buying and (problems := [f.name for f, _ in found if f.name in self.buying_not_with]):
+            buying, buying_said = False, f"{buying_said} (not a sale: a {problems[0].replace('_', ' ')} problem)"
+        intent_parts = [said for said in (buying_said, churn_said) if said]
+        for name, shown in (("buying", buying), ("churn", churn)):
+            if shown and (extra := self.intent_points.get(name, 0)):
+                points += extra
+                parts.append(f"{name} intent {extra:+d}")
+        if problem and self.scope_points:
+            points += self._scope(norm, parts)
+        cue = self.cue_words.search(norm)
+        if problem or buying or churn or cue:
+            points += self._pressure(norm, now, parts, notes) + self.shouting(raw, parts)
+        elif self.within or self.emphasis_points:
+            notes.append("no problem, intent or need: deadlines and emphasis do not count")
+        cap = None
+        if hedge := self.hedges.search(norm):
+            cap = self.hedge_cap
+            parts.append(f"hedge ({hedge.group(0).strip()!r}): at most {cap}")
+        return Understood(points, parts + notes, cap, buying, churn, intent_parts)
+
+    def _scope(self, norm: str, parts: list[str]) -> int:
+        if narrow := self.narrow.search(norm):
+            parts.append(f"scope: only them ({narrow.group(0).strip()!r})")
+            return 0
+        for m in self.scope.finditer(norm):
+            counts = [int(n) for n in _NUMBER.findall(m.group(0))]
+            if counts and max(counts) < self.scope_at_least:
+                continue
+            # only the word just before: "not everyone"; "not loading for anyone" is still everyone
+            if self._negated(norm, m.start(), 1):
+                continue
+            parts.append(f"scope ({m.group(0).strip()!r}) {self.scope_points:+d}")
+            return self.scope_points
+        return 0
+
+    def _pressure(self, norm: str, now: datetime, parts: list[str], notes: list[str]) -> int:
+        points = 0
+        found = deadlines(norm, now, self.cues) if self.within else []
+        if found:
+            minutes, words = found[0]
+            weight = next((p for limit, p in self.within if minutes <= limit), 0)
+            away = f"{minutes} min" if minutes < 120 else f"{minutes // 60} h {minutes % 60:02d} min"
+            if weight:
+                points += weight
+                parts.append(f"deadline {words!r} ({away} away) {weight:+d}")
+            else:
+                notes.append(f"deadline {words!r} ({away} away): too far to count")
+        for m in self.emphasis.finditer(norm):
+            if not self._negated(norm, m.start()):
+                points += self.emphasis_points
+                parts.append(f"emphasis ({m.group(0).strip()!r}) {self.emphasis_points:+d}")
+                break
+        return points
+
+    def shouting(self, raw: str, parts: list[str]) -> int:
+        loud = self.reader.shouting(raw)
+        if loud and self.shouting_points:
+            parts.append(f"shouting ({' '.join(loud[:3])!r}) {self.shouting_points:+d}")
+            return self.shouting_points
+        return 0
+
+
+def level_at_most(level: str, cap: str | None) -> str:
+    """``level``, lowered to ``cap`` if a hedge capped it."""
+    if cap is None or _LEVELS.index(level) <= _LEVELS.index(cap):
+        return level
+    return cap

@@ -1,0 +1,187 @@
+"""The urgency model's parts: word patterns, reading a message, deadlines, and how the shipped words combine."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from chalicelib.routing.deadlines import deadlines
+from chalicelib.routing.loader import load_rules
+from chalicelib.routing.patterns import PatternError, check, compile_words
+from chalicelib.routing.reading import Reader
+from chalicelib.routing.understanding import Model, level_at_most
+
+NY = ZoneInfo("America/New_York")
+TUE_1000 = datetime(2026, 11, 24, 10, 0, tzinfo=NY)
+TUE_2200 = datetime(2026, 11, 24, 22, 0, tzinfo=NY)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "text", "found"),
+    [
+        ("fail*", " uploads keep failing ", "failing"),
+        ("fail*", " a failsafe ", "failsafe"),
+        ("log|sign in", " cannot sign in ", "sign in"),
+        ("5##", " returns 502 now ", "502"),
+        ("5##", " 5020 ", None),  # whole words only
+        ("charged ... twice", " charged my card twice ", "charged my card twice"),
+        ("charged ... twice", " charged a b c d twice ", None),  # at most three words between
+        ("all of? our <people>", " all of our users ", "all of our users"),
+        ("all of? our <people>", " all our team members ", "all our team members"),
+        ("not *ing", " is not forwarding ", "not forwarding"),
+        ("whole *", " the whole office ", "whole office"),
+        ("down", " download ", None),
+    ],
+)
+def test_patterns_match_whole_words_with_their_families(pattern, text, found):
+    # GIVEN a pattern and a vocabulary list
+    words = compile_words([pattern], {"people": ["users", "team members"]})
+    # WHEN it is looked for in normalised text
+    m = words.search(text)
+    # THEN it finds exactly the words expected
+    assert (m.group(0).strip() if m else None) == found
+
+
+@pytest.mark.parametrize(
+    ("pattern", "message"),
+    [
+        ("log-in", "not a word"),
+        ("... down", "goes between words"),
+        ("of? ours", "cannot be optional"),
+        ("all <nobody>", "not a vocabulary list"),
+    ],
+)
+def test_a_bad_pattern_is_a_clear_error(pattern, message):
+    with pytest.raises(PatternError, match=message):
+        compile_words([pattern], {"people": ["users"]})
+    if "vocabulary" not in message:
+        with pytest.raises(PatternError):
+            check(pattern)
+
+
+READER = Reader({"pls": "please", "cant": "can not", "2day": "today"}, ["thanks", "kind regards"], ["API"])
+
+
+@pytest.mark.parametrize(
+    ("text", "normalised"),
+    [
+        ("Everything's DOWN!! pls", " everything is down . please "),
+        ("I can't log in, cant 2day", " i can not log in can not today "),
+        ("¡La plataforma está caída!", " la plataforma esta caida "),
+        ("2,300 customers at 4:30pm.", " 2300 customers at 4:30pm "),
+    ],
+)
+def test_text_is_normalised_before_matching(text, normalised):
+    assert READER.normalise(text) == normalised
+
+
+def test_an_email_is_read_without_its_quote_and_signature():
+    # GIVEN a reply whose quoted part and signature say alarming things
+    text = (
+        "Thanks, that fixed it.\n\nKind regards,\nRaj Patel\nCTO, Outage Experts Ltd\n"
+        "+44 20 7946 0000 (call me 24/7)\n\nOn Tue, 3 Nov 2026 at 14:02, Support <s@x.example> wrote:\n"
+        "> the whole platform is down"
+    )
+    # WHEN the body is read as a person reads it
+    body = READER.email_body(text)
+    # THEN only the new words remain
+    assert body == "Thanks, that fixed it.\n"
+
+
+def test_shouting_is_capitals_that_are_not_acronyms():
+    assert READER.shouting("Need help NOW, the API is DOWN!!") == ["NOW", "DOWN", "!!"]
+
+
+@pytest.mark.parametrize(
+    ("text", "now", "first"),
+    [
+        (" investor meeting in 10 minutes ", TUE_1000, (10, "in 10 minutes")),
+        (" signing at 4 ", TUE_1000, (360, "at 4")),  # 16:00, the next 4 o'clock
+        (" at 4:30pm ", TUE_1000, (390, "at 4:30pm")),
+        (" by end of day ", TUE_1000, (420, "end of day")),
+        (" by end of day ", TUE_2200, (60, "end of day")),  # said after it: soon
+        (" need it tonight ", TUE_1000, (600, "tonight")),
+        (" market opens at 7 tomorrow ", TUE_1000, (1260, "at 7")),  # tomorrow morning
+        (" need a quote today ", TUE_1000, (480, "today")),
+        (" before my 2pm call ", TUE_1000, (240, "before my 2pm")),
+        (" a las 3 ", TUE_1000, (300, "a las 3")),
+        (" in half an hour ", TUE_1000, (30, "in half an hour")),
+    ],
+)
+def test_deadlines_become_minutes_until(text, now, first):
+    assert deadlines(text, now, ["need", "by"])[0] == first
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        " since today it fails ",  # a day word without a cue is not a deadline
+        " down since 10 min ",  # past, not a deadline
+        " i will try again tomorrow ",
+        " guten morgen ",
+    ],
+)
+def test_words_that_are_not_deadlines(text):
+    assert deadlines(text, TUE_1000, ["need", "by"]) == []
+
+
+MODEL: Model = load_rules().model
+
+
+@pytest.mark.parametrize(
+    ("text", "points_at_least", "points_below", "says"),
+    [
+        # an outage for everyone is critical on its own
+        ("the app is down for all our users", 70, 101, "scope ('all our"),
+        # a count of people is scope only with a problem
+        ("can you send pricing for 40 users?", 0, 45, "buying intent"),
+        # negation cancels: "no errors"
+        ("no errors, just a question about exports", 0, 15, "'errors' not counted: 'no' before it"),
+        # a single person's broken feature with a deadline today is high
+        ("export is broken and I need it by 5pm", 45, 70, "deadline 'by 5pm'"),
+        # planned maintenance is not an outage
+        ("your API was down for maintenance on Sunday, do you retry webhooks?", -100, 15, "maintenance"),
+        # only them: no scope
+        ("SAML login fails for me only, everyone else is fine", 0, 70, "scope: only them"),
+    ],
+)
+def test_the_shipped_words_combine(text, points_at_least, points_below, says):
+    # WHEN the shipped model reads the message on a Tuesday morning
+    understood = MODEL.read("widget", "", text, TUE_1000)
+    # THEN its points fall where the combination puts them, and a reason names the words
+    assert points_at_least <= understood.points < points_below
+    assert any(says in part for part in [*understood.parts, *understood.intent_parts])
+
+
+def test_a_hedge_caps_the_level():
+    understood = MODEL.read("widget", "", "not urgent, but the export is broken for all our users", TUE_1000)
+    assert understood.cap == "normal"
+    assert level_at_most("critical", understood.cap) == "normal"
+    assert level_at_most("low", understood.cap) == "low"
+
+
+def test_an_automatic_reply_scores_nothing():
+    understood = MODEL.read(
+        "email", "Out of office", "For urgent matters call my colleague. Pricing: ask Dana.", TUE_1000
+    )
+    assert (understood.points, understood.buying, understood.churn) == (0, False, False)
+
+
+@pytest.mark.parametrize(
+    ("text", "buying", "churn"),
+    [
+        ("can I get a demo for my team of 12?", True, False),
+        ("we're moving to another tool, your price went up 40%", False, True),  # churn outweighs price words
+        (
+            "someone made a purchase on our account with our card, we didn't do it",
+            False,
+            False,
+        ),  # a problem, not a sale
+        ("how do I change my password", False, False),
+    ],
+)
+def test_intent_facts(text, buying, churn):
+    understood = MODEL.read("widget", "", text, TUE_1000)
+    assert (understood.buying, understood.churn) == (buying, churn)
