@@ -70,9 +70,10 @@ def promise_problems(rules: CompiledRules) -> list[Problem]:
     for now in MOMENTS:
         for tier, customer in customers.items():
             for channel in CHANNELS:
-                answers: list[Decision] = []  # the URGENT replies' decisions, made once per moment
-                for text in PROBES:
-                    decision = decide(_event(channel, text, now), customer, now, rules)
+                decisions = [decide(_event(channel, text, now), customer, now, rules) for text in PROBES]
+                # the urgent probes are also what a customer invited to write URGENT writes back
+                answers = decisions[len(PROBES) - len(URGENT_REPLIES) :]
+                for decision in decisions:
                     template = _template(rules, decision)
                     if template is None:
                         continue
@@ -89,9 +90,6 @@ def promise_problems(rules: CompiledRules) -> list[Problem]:
                         why = "promises {reply_by}, but the route has no SLA and no deferral: no time to promise"
                         report(template, decision, tier, "time", f"{why} (e.g. {at})")
                     if template in urgent:
-                        answers = answers or [
-                            decide(_event(channel, r, now), customer, now, rules) for r in URGENT_REPLIES
-                        ]
                         for reply, answer in zip(URGENT_REPLIES, answers, strict=True):
                             if not _pages_now(answer) or answer.facts["urgency.level"] not in ("high", "critical"):
                                 report(

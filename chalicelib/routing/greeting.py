@@ -11,6 +11,8 @@ _EDGES = "\"'()[]<>{}.,;:!?*-–—|/"
 _WORD = re.compile(r"^[^\W\d_]+(?:['’-][^\W\d_]+)*$")
 #: separators in a login-style name ("dana.whitfield", "dana_w")
 _LOGIN = re.compile(r"[._]")
+#: an address in angle brackets after a display name
+_ADDRESS = re.compile(r"<[^>]*>")
 FALLBACK = "there"
 
 
@@ -25,6 +27,8 @@ def greeting(sender_name: str | None, contact_name: str | None = None) -> str:
 
 def first_name(name: str | None) -> str | None:
     """'Dana' from 'Dana Whitfield', 'Okafor, Tom', 'DANA W.' or 'dana.whitfield'; None for what is not a name."""
+    if name:  # a whole From header ("Priya <priya@…>"): the address is not part of the name
+        name = _ADDRESS.sub(" ", name)
     if not name or "@" in name or any(c.isdigit() for c in name):
         return None  # an email address, a handle or a phone number: never said back as a name
     text = " ".join(name.split())
