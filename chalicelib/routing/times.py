@@ -2,8 +2,13 @@
 
 Most messages arrive while the team's calendar is closed (nights, weekends). Then the next opening,
 a deadline counted in business time and so the reply promised are the same all through that closed
-stretch, and so are their words: they are worked out on the stretch's first message and kept on the
-plan. A deadline on the wall clock (`clock: calendar`) moves with every message and is not kept.
+stretch: they are worked out on the stretch's first message and kept on the plan. Their words are
+not quite: "today" and "tomorrow" count from the message's date in the customer's zone, so the words
+are kept by that date and zone too. A deadline on the wall clock (`clock: calendar`) moves with
+every message and is not kept.
+
+A promise is said as a person would say it: in the customer's zone and days ("by 9:00 tomorrow your
+time (15:00 in New York)"), never in their night, and never earlier than the reply is due.
 """
 
 from __future__ import annotations
@@ -131,7 +136,8 @@ class Times:
         self.reply_by = reply_by
         #: whether the reply time runs on the wall clock with nothing deferred: someone works on it now
         self.awake = awake
-        #: the promised reply in words, by the zone told in, the sender's kind and the local date of the message
+        #: the promised reply in words and its reason, by the customer's zone (None: an unknown sender), the
+        #: office's, and the message's date in the zone the words are told in
         self.told: dict[tuple[ZoneInfo | None, ZoneInfo, date], tuple[str, str]] = {}
 
     def reply_words(self, template: str, now: datetime, zone: ZoneInfo | None, office: ZoneInfo) -> tuple[str, str]:
