@@ -17,6 +17,7 @@ from chalicelib.routing.calendars import HORIZON_DAYS
 from chalicelib.routing.engine import CompiledRules, Problem, RulesError
 from chalicelib.routing.loader import CONFIG_DIR, FORMAT, from_compiled
 from chalicelib.routing.schema import RulesDocument
+from cli.promises import kept_promises
 from cli.yaml_keys import duplicate_keys
 
 RULES_YAML = CONFIG_DIR / "routing.yaml"
@@ -196,7 +197,10 @@ def compile_text(text: str, file: str) -> tuple[dict[str, Any], CompiledRules]:
         if problems:
             raise RulesError(problems)
         parsed = {cal: {date.fromisoformat(d): why for d, why in days.items()} for cal, days in holidays.items()}
-        if problems := date_gaps(CompiledRules(model, parsed, version, file)):
+        checked = CompiledRules(model, parsed, version, file)
+        if problems := date_gaps(checked):
+            raise RulesError(problems)
+        if problems := kept_promises(checked):
             raise RulesError(problems)
     except RulesError as exc:
         raise RulesFileError([_issue(file, p.path, p.message, document, lines) for p in exc.problems]) from None

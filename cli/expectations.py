@@ -38,6 +38,10 @@ class Expect(_Strict):
     deferred_until: datetime | None = None
     sla_due: datetime | None = None
     auto_reply: bool | None = None
+    #: words the auto-reply must say, each somewhere in it
+    auto_reply_says: list[str] | None = None
+    #: words it must not say (a promise the route does not keep: "URGENT")
+    auto_reply_lacks: list[str] | None = None
 
 
 class Case(_Strict):
@@ -87,7 +91,14 @@ def check(case: Case, decision: Decision, zone: Any) -> list[str]:
         "auto_reply": decision.auto_reply is not None,
     }
     problems = []
-    for field in sorted(d):
+    said = decision.auto_reply or ""
+    for words in e.auto_reply_says or ():
+        if words not in said:
+            problems.append(f"auto_reply_says: {words!r} not in {said!r}")
+    for words in e.auto_reply_lacks or ():
+        if words in said:
+            problems.append(f"auto_reply_lacks: {words!r} in {said!r}")
+    for field in sorted(d - {"auto_reply_says", "auto_reply_lacks"}):
         want = getattr(e, field)
         if isinstance(want, datetime) and want.tzinfo is None:
             want = want.replace(tzinfo=zone)

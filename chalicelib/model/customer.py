@@ -17,6 +17,9 @@ class Customer(BaseModel):
 
     customer_id: str = Field(min_length=1, max_length=128)
     name: str = Field(min_length=1, max_length=200)
+    #: the person we deal with at the account (``name`` is often the company): whom an auto-reply greets
+    #: when the message does not say who wrote it
+    contact_name: str | None = Field(default=None, max_length=200)
     #: the billing plan as the product names it (free, pro, enterprise, …)
     plan: str = Field(default="free", min_length=1, max_length=64)
     email: str | None = Field(default=None, max_length=254)

@@ -10,6 +10,7 @@ from chalicelib.model.decision import Decision
 from chalicelib.model.event import SupportEvent
 from chalicelib.routing.engine import CompiledRules
 from chalicelib.routing.facts import Signals, gather, named_zone
+from chalicelib.routing.greeting import greeting
 from chalicelib.routing.plans import Plan, plan_for, targets_at
 from chalicelib.routing.times import Times, times
 
@@ -41,7 +42,7 @@ def decide(
     targets = plan.targets or targets_at(rules, plan, moment)
     reasons += targets.reasons
     if plan.auto_reply is not None:
-        auto_reply = _auto_reply(plan, customer, published["customer.known"], due, reasons)
+        auto_reply = _auto_reply(plan, event, customer, published["customer.known"], now, due, reasons)
     else:
         auto_reply = None
     return _decision(
@@ -66,15 +67,16 @@ def decide(
     )
 
 
-def _auto_reply(plan: Plan, customer: Customer, known: bool, due: Times, reasons: list[str]) -> str:
-    # the customer's zone when we know them; the team's otherwise
-    zone = (named_zone(customer.timezone) or plan.calendar.timezone) if known else plan.calendar.timezone
-    reply_by, reason = due.reply_words(plan.auto_reply or "", zone, known)
+def _auto_reply(
+    plan: Plan, event: SupportEvent, customer: Customer, known: bool, now: datetime, due: Times, reasons: list[str]
+) -> str:
+    # the customer's zone when we know them (a name the directory got wrong: the team's); None: an unknown sender
+    office = plan.calendar.timezone
+    zone = (named_zone(customer.timezone) or office) if known else None
+    reply_by, reason = due.reply_words(plan.auto_reply or "", now, zone, office)
     reasons.append(reason)
     name = customer.name
-    words = name.split()
-    # a sender known only by address gets "there": "Hi dana@…" reads like a machine
-    first_name = words[0] if words and "@" not in words[0] else "there"
+    first_name = greeting(event.sender.name, customer.contact_name if known else None)
     if plan.reply_parts is None:
         return plan.template.format(first_name=first_name, name=name, reply_by=reply_by, team=plan.team, ticket_ref="")
     told = (first_name, name, reply_by)

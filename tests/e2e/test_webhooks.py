@@ -22,7 +22,8 @@ ROUTED = [
     pytest.param("free-howto", "free-after-hours", "support", "P4", [], id="free-howto"),
     # a buyer at 3 a.m. is held for the office's opening: decided for the founders, nobody paged now
     pytest.param("prospect-pricing", "prospect-buying-after-hours", "sales", "P2", [], id="prospect-pricing"),
-    pytest.param("pro-cant-login", "default", "support", "P3", [], id="pro-cant-login"),
+    # a paying customer who says it is urgent at night reaches the on-call person, as the after-hours reply promises
+    pytest.param("pro-cant-login", "urgent-reply-after-hours", "support", "P2", ["support"], id="pro-cant-login"),
     pytest.param("non-ascii", "default", "support", "P3", [], id="non-ascii"),
 ]
 

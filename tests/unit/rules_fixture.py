@@ -68,7 +68,7 @@ routes:
     when: {fact: text, matches: "refund|charge ?back"}
     then: {team: support, priority: P3, sla: {within: 1d, clock: calendar}}
 default:
-  then: {team: support, priority: P4}
+  then: {team: support, priority: P4, sla: {within: 1h, clock: business}}
 """
 
 

@@ -72,9 +72,11 @@ def test_customers_are_unique_and_spread_over_plans() -> None:
 
 
 def test_a_tiny_run_reports_rates_percentiles_and_synthetic_matches() -> None:
-    result = decisions.run(route_counts=(10, 12), customers=200, decisions=50, compile_runs=1)
+    # the shipped rules' own routes, then two synthetic ones more
+    shipped = len(SHIPPED_ROUTES)
+    result = decisions.run(route_counts=(shipped, shipped + 2), customers=200, decisions=50, compile_runs=1)
 
-    assert [r.routes for r in result.by_routes] == [10, 12]
+    assert [r.routes for r in result.by_routes] == [shipped, shipped + 2]
     assert [r.synthetic for r in result.by_routes] == [0, 2]
     for r in result.by_routes:
         for timing in (r.decide, r.full):

@@ -41,7 +41,7 @@ def event(text: str, channel: Channel = Channel.WIDGET) -> SupportEvent:
         channel=channel,
         provider="test",
         received_at=MON_0300,
-        sender=Sender(email="x@example.com"),
+        sender=Sender(name="Dana W.", email="x@example.com"),
         text=text,
     )
 
@@ -121,8 +121,9 @@ def test_continue_routes_add_actions_and_earlier_routes_win():
     # GIVEN a night-time message: tag-night (continue) sets the auto-reply, vip-critical the rest
     decision = decide(event("The app is down asap"), VIP, MON_0300, RULES)
     assert decision.route == "vip-critical"
-    # no SLA and the office closed: the reply is promised for the next opening, in the customer's zone (UTC)
-    assert decision.auto_reply == "Hi Dana, we will reply by Monday 23 November, 14:00 (UTC)."
+    # the default's SLA, 1 business hour from the 09:00 opening, is promised in the customer's zone (UTC)
+    # and in the office's; the greeting is the sender's first name
+    assert decision.auto_reply == "Hi Dana, we will reply by 15:00 today your time (10:00 in New York)."
 
 
 def test_a_live_call_resolves_its_dial_list_through_the_rotation_then_the_team():
@@ -276,7 +277,7 @@ def test_a_wall_time_given_in_the_calendar_s_zone_is_explained_as_the_instant_it
 def test_an_auto_reply_reads_as_its_template_formatted(template):
     rules = literal_rules(LITERAL.replace('"Hi {first_name}, we will reply by {reply_by}."', json.dumps(template)))
     decision = decide(event("The app is down asap"), VIP, MON_0300, rules)
-    reply_by = "Monday 23 November, 14:00 (UTC)"
+    reply_by = "15:00 today your time (10:00 in New York)"
     assert decision.auto_reply == template.format(
         first_name="Dana", name=VIP.name, reply_by=reply_by, team="support", ticket_ref=""
     )
