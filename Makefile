@@ -57,6 +57,7 @@ rules: $(STAMP) ## compile routing.yaml into routing.json (what the Lambda loads
 	$(BIN)/switchboard rules compile
 	$(BIN)/switchboard rules schema
 	$(BIN)/switchboard rules test
+	$(BIN)/switchboard rules eval --split held-out -q
 
 schema: $(STAMP) ## write the JSON Schema of the rules file (chalicelib/config/routing.schema.json)
 	$(BIN)/switchboard rules schema
