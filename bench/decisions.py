@@ -8,6 +8,7 @@ import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from bench.rulesets import COMPILE_RUNS, build_rules
@@ -15,6 +16,7 @@ from bench.timing import Timing, timed
 from bench.workload import CUSTOMERS, WEEK_START, Input, make_customers, make_inputs, sample_events, spread
 from chalicelib.routing.decide import decide
 from chalicelib.routing.engine import CompiledRules
+from chalicelib.routing.facts import Signals
 from chalicelib.routing.sentiment import signals_for
 from cli.compile import RULES_YAML
 from cli.offline import MemoryDirectory, customer_for
@@ -28,6 +30,10 @@ BUDGET_RATE = 20_000  # decisions/s, at BUDGET_RATE_ROUTES
 BUDGET_RATE_ROUTES = 100
 BUDGET_P99_MS = 1.0  # at BUDGET_P99_ROUTES
 BUDGET_P99_ROUTES = 1000
+#: issue 11: urgency + intent + decide() over real-world messages at the shipped rules
+BUDGET_CORPUS_P99_MS = 0.5
+#: passes over the labeled corpus (450 messages each)
+CORPUS_PASSES = 10
 #: CPUs used by other processes during a timing above which the report flags it
 BUSY = 0.25
 
@@ -71,6 +77,8 @@ class DecisionsResult:
     skipped: tuple[str, ...]
     channels: dict[str, int]
     compile_runs: int
+    #: (c) decide() over the labeled corpus (tests/corpus) at the shipped rules; None if it was not run
+    corpus: Timing | None = None
     budget_rate: int = BUDGET_RATE
     budget_p99_ms: float = BUDGET_P99_MS
 
@@ -104,6 +112,7 @@ class DecisionsResult:
                 "decide_p99_ms": {"routes": BUDGET_P99_ROUTES, "max": self.budget_p99_ms, "verdict": self.p99_verdict},
             },
             "by_routes": [r.to_dict() for r in self.by_routes],
+            "corpus": None if self.corpus is None else self.corpus.to_dict(),
         }
 
 
@@ -159,8 +168,10 @@ def run(
                 final_routes=dict(Counter(p[-1] for p in paths).most_common()),
             )
         )
+    say("the labeled corpus at the shipped rules")
     senders = Counter(x.customer.matched_by or "unknown" for x in pool)
     return DecisionsResult(
+        corpus=corpus_timing(),
         by_routes=tuple(results),
         customers=customers,
         senders=dict(senders.most_common()),
@@ -169,6 +180,26 @@ def run(
         channels=dict(Counter(x.event.channel.value for x in pool).most_common()),
         compile_runs=compile_runs,
     )
+
+
+def corpus_timing(passes: int = CORPUS_PASSES) -> Timing:
+    """decide() over every message of tests/corpus (SMS to long emails, six languages) at the shipped rules,
+    as a stranger's on a Tuesday morning: what the urgency and intent model costs on real-world text."""
+    from chalicelib.model.customer import Customer
+    from chalicelib.routing.loader import load_rules
+    from cli.corpus import CORPUS_DIR, load
+    from cli.evaluate import MOMENT, event_for
+
+    rules = load_rules()
+    at = datetime(*MOMENT, tzinfo=rules.default_calendar.timezone)
+    stranger = Customer.unknown("Corpus Sender")
+    inputs = [Input(entry.id, event_for(entry, at), stranger, at, 0, Signals()) for entry in load(CORPUS_DIR)] * passes
+
+    def one(x: Input) -> tuple[str, ...]:
+        return decide(x.event, x.customer, x.now, rules, x.signals).route_path
+
+    timing, _ = timed(one, inputs, min(500, len(inputs) // 10))
+    return timing
 
 
 def _contended(timing: Timing) -> str:
@@ -222,6 +253,15 @@ def format_report(result: DecisionsResult) -> str:
         lines.append(
             f"  * other processes kept ≥ {BUSY} CPU busy while this was timed: on a small or shared machine that"
             " slows these figures down; compare runs made on a quiet machine"
+        )
+    if result.corpus is not None:
+        c = result.corpus
+        lines.append(
+            f"  (c) the labeled corpus (tests/corpus, SMS to long emails) at the shipped rules: urgency + intent + "
+            f"decide(), {c.count:,d} decisions: p50 {c.p50_ms:.3f} ms, p99 {c.p99_ms:.3f} ms, max {c.max_ms:.3f} ms; "
+            f"p99 ≤ {BUDGET_CORPUS_P99_MS} ms (issue 11): "
+            + ("PASS" if c.p99_ms <= BUDGET_CORPUS_P99_MS else "OVER")
+            + _contended(c)
         )
     lines.append("  budgets (decide() alone):")
     rate, p99 = result.at(BUDGET_RATE_ROUTES), result.at(BUDGET_P99_ROUTES)

@@ -19,6 +19,8 @@ _NUMBERS = {
     "twenty": 20, "thirty": 30, "forty": 40, "half an": 0.5, "a few": 3, "few": 3, "a couple of": 2, "a couple": 2,
 }  # fmt: skip
 
+_HOUR_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
+_MINUTE_WORDS = {"fifteen": 15, "thirty": 30, "forty five": 45}
 _RELATIVE = re.compile(
     r" (?:in|within|en|dans|innerhalb|binnen) (?:the next |less than |about |under |roughly )?"
     r"(?P<n>\d+|half an|a few|a couple of|a couple|an|a|one|two|three|four|five|ten|fifteen|twenty|thirty|forty|few)"
@@ -26,16 +28,17 @@ _RELATIVE = re.compile(
 )
 _THE_HOUR = re.compile(r" (?:within|in) the (?:next )?hour(?= )")
 _CLOCK = re.compile(
-    r" (?:at|by|before|until|till|til|due|um|bis|a las|avant|vers|a(?= \d{1,2}h))"
-    r" (?:my |the |our |his |her |their )?(?P<h>\d{1,2})(?:[:.](?P<m>\d{2}))? ?(?P<ap>am|pm|a m|p m|h|uhr|o clock|oclock)?(?= )"
+    r" (?:at|by|before|until|till|til|due|um|bis|a las|antes de las|ate as|ate|avant|vers|a(?= \d{1,2}h))"
+    r" (?:my |the |our |his |her |their )?(?P<h>\d{1,2}|" + "|".join(_HOUR_WORDS) + ")"
+    r"(?:[:.](?P<m>\d{2})| (?P<mw>fifteen|thirty|forty five))? ?(?P<ap>am|pm|a m|p m|h|uhr|o clock|oclock)?(?= )"
 )
 _NAMED_TIME = re.compile(r" (?:at|by|before|until|till) (?P<w>noon|midday|midnight)(?= )")
 _DAYPART = re.compile(
-    r"(?<!since)(?<!from) (?P<w>end of (?:the )?(?:day|business)|eod|cob|close of business|tonight|this evening|this afternoon|this arvo|this morning"
-    r"|heute abend|ce soir|esta noche|esta tarde|cet apres midi)(?= )"
+    r" (?P<w>end of (?:the )?(?:day|business)|eod|cob|close of business|tonight|this evening|this afternoon|this arvo|this morning"
+    r"|heute abend|ce soir|esta noche|esta tarde|cet apres midi|stasera|stanotte|hoje a noite)(?= )"
 )
 _DAY = re.compile(
-    r"(?<!guten)(?<!buenos)(?<!bon) (?P<w>today|tdy|heute|hoy|aujourd hui|tomorrow|morgen|manana|demain)"
+    r" (?P<w>today|tdy|heute|hoy|aujourd hui|tomorrow|morgen|manana|demain)"
     r"(?: (?P<part>morning|afternoon|evening|night))?(?= )"
 )
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -44,9 +47,11 @@ _WEEKDAY = re.compile(
     r"| (?P<week>this week|end of (?:the )?week)(?= )"
 )
 _TOMORROW_WORDS = ("tomorrow", "morgen", "manana", "demain")
+#: the word before that makes a day word something else: "since this morning", "guten Morgen", "buenos dias"
+_NOT_A_DEADLINE_AFTER = ("since", "from", "guten", "buenos", "bon")
 _DAY_HOURS = {
     "end of the day": 17, "end of day": 17, "end of business": 17, "end of the business": 17, "eod": 17, "cob": 17,
-    "close of business": 17, "tonight": 20, "this evening": 20, "heute abend": 20, "ce soir": 20, "esta noche": 20,
+    "close of business": 17, "tonight": 20, "this evening": 20, "heute abend": 20, "ce soir": 20, "esta noche": 20, "stasera": 20, "stanotte": 22, "hoje a noite": 20,
     "this afternoon": 15, "this arvo": 15, "this morning": 12, "esta tarde": 15, "cet apres midi": 15, "noon": 12, "midday": 12, "midnight": 24,
 }  # fmt: skip
 _PART_HOURS = {None: 18, "morning": 9, "afternoon": 15, "evening": 19, "night": 21}
@@ -57,6 +62,10 @@ def _clause(text: str, start: int, end: int) -> str:
     left = text.rfind(" . ", 0, start)
     right = text.find(" . ", end)
     return text[left + 1 if left >= 0 else 0 : right + 1 if right >= 0 else len(text)]
+
+
+def _word_before(text: str, start: int) -> str:
+    return text[max(0, start - 12) : start].rpartition(" ")[2]
 
 
 def _at(now: datetime, days: int, hour: int, minute: int = 0) -> datetime:
@@ -115,12 +124,19 @@ def deadlines(text: str, now: datetime, cues: Iterable[str]) -> list[tuple[int, 
     for m in _CLOCK.finditer(text):
         clause = _clause(text, m.start(), m.end())
         tomorrow = any(f" {w} " in clause for w in _TOMORROW_WORDS)
-        add(_clock(now, int(m.group("h")), int(m.group("m") or 0), m.group("ap"), tomorrow), m.group(0))
+        h = m.group("h")
+        hour = int(h) if h.isdigit() else _HOUR_WORDS.index(h) + 1
+        minute = int(m.group("m") or 0) if not m.group("mw") else _MINUTE_WORDS[m.group("mw")]
+        add(_clock(now, hour, minute, m.group("ap"), tomorrow), m.group(0))
     for m in _NAMED_TIME.finditer(text):
         add(_soonest(now, _DAY_HOURS[m.group("w")]), m.group(0))
     for m in _DAYPART.finditer(text):
+        if _word_before(text, m.start()) in _NOT_A_DEADLINE_AFTER:
+            continue
         add(_soonest(now, _DAY_HOURS[m.group("w")]), m.group(0))
     for m in _DAY.finditer(text):
+        if _word_before(text, m.start()) in _NOT_A_DEADLINE_AFTER:
+            continue
         if not any(c in _clause(text, m.start(), m.end()) for c in cue_words):
             continue
         part = m.group("part")

@@ -89,7 +89,9 @@ def compile_words(patterns: Iterable[str], vocabulary: Mapping[str, Sequence[str
         except PatternError as e:
             raise PatternError(f"in {pattern!r}: {e}") from None
     body = "|".join(parts)
-    return re.compile(rf"(?<![\w]){'(?:' + body + ')'}(?![\w])")
+    # normalised text is words between single spaces: anchoring on the space before a word lets the
+    # regex engine skip straight to word starts (a literal first character), several times faster
+    return re.compile(rf" (?:{body})(?= )")
 
 
 def check(pattern: str) -> str:

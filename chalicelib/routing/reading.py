@@ -23,7 +23,9 @@ _EXPANDED = {"can": "can not", "won": "will not", "ain": "is not", "shan": "shal
 _ENDINGS = {"re": " are", "m": " am", "ll": " will", "ve": " have", "d": " would", "s": " is"}
 _GROUPED = re.compile(r"(?<=\d)[,.](?=\d{3}\b)")
 _CLAUSE = re.compile(r"[.!?;\n]+(?:\s|$)|[!?]+")
-_NOT_WORD = re.compile(r"[^\w:.]+|(?<!\d)[:.]|[:.](?!\d)")
+_NOT_WORD = re.compile(r"[^\w:.,]+|(?<!\d)[:.]|[:.](?!\d)")
+#: a comma between words is kept as its own token: it bounds a negation ("no errors, just slow")
+_COMMA = re.compile(r" *, *")
 _SPACES = re.compile(r" {2,}")
 _CAPS = re.compile(r"\b[A-Z]{3,}\b")
 _BANGS = re.compile(r"!!|\?!|!\?")
@@ -50,9 +52,8 @@ class Reader:
     def __init__(self, spellings: Mapping[str, str], signoffs: Iterable[str], acronyms: Iterable[str]) -> None:
         self.spellings = {_strip_accents(k.lower()): v.lower() for k, v in spellings.items()}
         words = sorted(self.spellings, key=len, reverse=True)
-        self._spelled = (
-            re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w) for w in words) + r")(?!\w)") if words else None
-        )
+        # matched from the space before a word, as patterns.py does: the engine skips to word starts
+        self._spelled = re.compile(" (" + "|".join(re.escape(w) for w in words) + ")(?= )") if words else None
         offs = sorted({s.lower().strip(" ,") for s in signoffs}, key=len, reverse=True)
         #: a sign-off on its own line ("Kind regards," "Thanks" "Best, Marta"): the signature starts there
         self._signoff = (
@@ -79,11 +80,13 @@ class Reader:
         return loud + _BANGS.findall(text)[:1]
 
     def normalise(self, text: str) -> str:
-        """Lower-case words and numbers separated by single spaces; sentences end in " . "."""
+        """Lower-case words and numbers separated by single spaces; sentences end in " . ", commas stand alone."""
         text = _strip_accents(text).replace("’", "'").replace("‘", "'")
         text = _CONTRACTIONS.sub(_contraction, text).lower()
         text = _GROUPED.sub("", text)
-        text = " . ".join(clean for clause in _CLAUSE.split(text) if (clean := _NOT_WORD.sub(" ", clause).strip()))
+        text = " . ".join(clean for clause in _CLAUSE.split(text) if (clean := _NOT_WORD.sub(" ", clause).strip(" ,")))
+        text = _COMMA.sub(" , ", text)
+        text = " " + _SPACES.sub(" ", text).strip() + " "
         if self._spelled is not None:
-            text = self._spelled.sub(lambda m: self.spellings[m.group(0)], text)
-        return " " + _SPACES.sub(" ", text).strip() + " "
+            text = self._spelled.sub(lambda m: " " + self.spellings[m.group(1)], text)
+        return text

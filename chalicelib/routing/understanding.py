@@ -114,8 +114,11 @@ class Model:
         self.churn = _families(intent.get("churn", {}), vocabulary)
 
     def _negated(self, text: str, start: int, window: int = _NEGATION_WINDOW) -> str | None:
-        before = text[max(0, start - 60) : start]
-        clause = before[before.rfind(" . ") + 1 :].split()[-window:]
+        # a match starts at the space before its first word: keep that space, so " . " or " , " just
+        # before the word still bounds the sentence
+        end = start + 1 if text[start : start + 1] == " " else start
+        before = text[max(0, start - 60) : end]
+        clause = before[max(before.rfind(" . "), before.rfind(" , ")) + 1 :].split()[-window:]
         return next((word for word in clause if word in self.negators), None)
 
     def _find(

@@ -68,9 +68,10 @@ READER = Reader({"pls": "please", "cant": "can not", "2day": "today"}, ["thanks"
     ("text", "normalised"),
     [
         ("Everything's DOWN!! pls", " everything is down . please "),
-        ("I can't log in, cant 2day", " i can not log in can not today "),
+        ("I can't log in, cant 2day", " i can not log in , can not today "),
         ("¡La plataforma está caída!", " la plataforma esta caida "),
         ("2,300 customers at 4:30pm.", " 2300 customers at 4:30pm "),
+        ("no errors, just slow", " no errors , just slow "),
     ],
 )
 def test_text_is_normalised_before_matching(text, normalised):
@@ -108,6 +109,8 @@ def test_shouting_is_capitals_that_are_not_acronyms():
         (" before my 2pm call ", TUE_1000, (240, "before my 2pm")),
         (" a las 3 ", TUE_1000, (300, "a las 3")),
         (" in half an hour ", TUE_1000, (30, "in half an hour")),
+        (" presentation at two thirty ", TUE_1000, (270, "at two thirty")),
+        (" antes de las 3 ", TUE_1000, (300, "antes de las 3")),
     ],
 )
 def test_deadlines_become_minutes_until(text, now, first):
@@ -118,6 +121,7 @@ def test_deadlines_become_minutes_until(text, now, first):
     "text",
     [
         " since today it fails ",  # a day word without a cue is not a deadline
+        " need help , broken since this morning ",
         " down since 10 min ",  # past, not a deadline
         " i will try again tomorrow ",
         " guten morgen ",
@@ -139,6 +143,8 @@ MODEL: Model = load_rules().model
         ("can you send pricing for 40 users?", 0, 45, "buying intent"),
         # negation cancels: "no errors"
         ("no errors, just a question about exports", 0, 15, "'errors' not counted: 'no' before it"),
+        # a comma bounds the negation: "slow" still counts
+        ("no errors, just slow for everyone", 45, 101, "slow ('slow')"),
         # a single person's broken feature with a deadline today is high
         ("export is broken and I need it by 5pm", 45, 70, "deadline 'by 5pm'"),
         # planned maintenance is not an outage
