@@ -38,10 +38,11 @@ SAYS_PAGED = re.compile(r"\b(paged|paging|on-call|on call)\b", re.IGNORECASE)
 PROBES = (
     "How do I export my invoices to a spreadsheet?",
     "Hi, could we get a quote and a demo for 40 seats? We decide this week.",
-    "URGENT: the app is down for us",
+    "URGENT: I can't log in to the app",
     "URGENT: the app is down for everyone, production is broken and we are losing orders asap",
 )
-#: what a customer told to reply URGENT writes back when something is down: high, then critical
+#: what a customer told to reply URGENT writes back when something is wrong: high (one person locked
+#: out), then critical (down for everyone); the shipped model rates a lone "the app is down" critical
 URGENT_REPLIES = PROBES[2:]
 #: a week without public holidays in the shipped calendars, hourly at :45 (so 12:45, a lunch break, is seen)
 MOMENTS = tuple(datetime(2026, 11, 30, 0, 45, tzinfo=UTC) + timedelta(hours=h) for h in range(7 * 24))

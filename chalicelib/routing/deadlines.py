@@ -26,6 +26,11 @@ _RELATIVE = re.compile(
     r"(?P<n>\d+|half an|a few|a couple of|a couple|an|a|one|two|three|four|five|ten|fifteen|twenty|thirty|forty|few)"
     r" ?(?P<u>minutes?|mins?|m|hours?|hrs?|hr|h|minutos?|minuten|heures?|horas?|hora|stunden?)(?= )"
 )
+#: "the lunch rush starts in 20", "client call in twenty": a number of minutes after an event without the unit
+_EVENT_IN = re.compile(
+    r" (?:starts?|begins?|opens?|rush|meeting|call|demo|class|shift|service|presentation|interview) in"
+    r" (?P<n>\d{1,2}|five|ten|fifteen|twenty|thirty|forty)(?= )(?! (?:minutes?|mins?|hours?|hrs?|m|h|days?|weeks?) )"
+)
 _THE_HOUR = re.compile(r" (?:within|in) the (?:next )?hour(?= )")
 _CLOCK = re.compile(
     r" (?:at|by|before|until|till|til|due|um|bis|a las|antes de las|ate as|ate|avant|vers|a(?= \d{1,2}h))"
@@ -119,6 +124,9 @@ def deadlines(text: str, now: datetime, cues: Iterable[str]) -> list[tuple[int, 
         unit = m.group("u")
         minutes = count * (60 if unit[0] == "h" or unit.startswith("st") else 1)
         found.append((max(int(minutes), 1), m.group(0).strip()))
+    for m in _EVENT_IN.finditer(text):
+        n = m.group("n")
+        found.append((int(n) if n.isdigit() else int(_NUMBERS[n]), m.group(0).strip()))
     for m in _THE_HOUR.finditer(text):
         found.append((60, m.group(0).strip()))
     for m in _CLOCK.finditer(text):

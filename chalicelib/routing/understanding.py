@@ -35,6 +35,10 @@ READ_CHARS = 4000
 #: words before a match that can negate it ("no 500 errors", "is not down", "never got hacked")
 _NEGATION_WINDOW = 3
 _NUMBER = re.compile(r"\d+")
+#: "Re:", "RE:", "AW:", "Antw:", "RV:", "R:" (and "Re[2]:"): a reply to an earlier message
+_REPLY_SUBJECT = re.compile(r"^\s*(?:re|aw|antw|rv|r|sv|vs)(?:\[\d+\])?\s*:", re.IGNORECASE)
+#: a count after these is everyone there, however small ("all 4 sites", "every one of our 3 shops")
+_WHOLE = (" all ", " every ", " both ")
 _LEVELS = ("low", "normal", "high", "critical")
 
 
@@ -150,6 +154,9 @@ class Model:
     def read(self, channel: str, subject: str, text: str, now: datetime) -> Understood:
         """Score one message; ``now`` is the moment in the sender's zone (deadlines are on their clock)."""
         body = self.reader.email_body(text) if channel == "email" else text
+        # a reply's subject is the old thread's title ("Re: Everything down - URGENT"): the new words count
+        if subject and _REPLY_SUBJECT.match(subject):
+            subject = ""
         raw = f"{subject}\n{body}"[:READ_CHARS] if subject else body[:READ_CHARS]
         norm = self.reader.normalise(raw)
         if m := self.automatic.search(norm):
@@ -180,7 +187,10 @@ class Model:
             points += self._scope(norm, parts)
         cue = self.cue_words.search(norm)
         if problem or buying or churn or cue:
-            points += self._pressure(norm, now, parts, notes) + self.shouting(raw, parts)
+            points += self._pressure(norm, now, parts, notes)
+            # a call's words are a machine's: caller ID comes in capitals, transcripts have no case to read
+            if channel != "voice":
+                points += self.shouting(raw, parts)
         elif self.within or self.emphasis_points:
             notes.append("no problem, intent or need: deadlines and emphasis do not count")
         cap = None
@@ -195,7 +205,9 @@ class Model:
             return 0
         for m in self.scope.finditer(norm):
             counts = [int(n) for n in _NUMBER.findall(m.group(0))]
-            if counts and max(counts) < self.scope_at_least:
+            said = m.group(0)
+            whole = said.startswith(_WHOLE) or " hundred" in said or " thousand" in said
+            if counts and max(counts) < self.scope_at_least and not whole:
                 continue
             # only the word just before: "not everyone"; "not loading for anyone" is still everyone
             if self._negated(norm, m.start(), 1):

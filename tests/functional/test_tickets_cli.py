@@ -76,7 +76,7 @@ def test_a_paged_escalated_acknowledged_ticket_shows_every_step_in_order(aws, ca
     assert row(out, "route") == "live-call → team support, escalation urgent"
     assert row(out, "page") == "sent (to support)"
     assert row(out, "first reply") == "due 2026-11-17 08:15:00 (15 minutes)"
-    assert section(out, "reasons")[0] == "  1. urgency 70 (critical): voice +70"
+    assert section(out, "reasons")[0] == "  1. urgency 10 (low): voice +10"
     # AND the page's state: who took it, when, how far it had gone
     assert (
         " ".join(section(out, "pages")).split()
@@ -186,7 +186,7 @@ def test_a_page_or_event_id_finds_its_ticket(aws, capsys, call_with_voicemail, k
             "none",
             "deferred",
         ),
-        ("x/dm-pricing", "none", "none", "opened"),
+        ("widget/free-howto", "none", "none", "opened"),
     ],
     ids=["paged", "deferred", "queued"],
 )

@@ -39,7 +39,7 @@ def test_the_shipped_rules_keep_every_promise_their_auto_replies_make():
             "after-hours:",
             [
                 "route 'free-after-hours', tier free: invites a reply with the word URGENT",
-                "but the reply 'URGENT: the app is down for us' (urgency",
+                'but the reply "URGENT: I can\'t log in to the app" (urgency',
                 "goes to route 'free-after-hours' and pages nobody (P4, queued)",
             ],
             id="free-tier-invited-to-write-urgent",
