@@ -62,10 +62,11 @@ rules: $(STAMP) ## compile routing.yaml into routing.json (what the Lambda loads
 schema: $(STAMP) ## write the JSON Schema of the rules file (chalicelib/config/routing.schema.json)
 	$(BIN)/switchboard rules schema
 
-rules-check: $(STAMP) ## the rules are valid, compiled, and pass their routing tests
+rules-check: $(STAMP) ## the rules are valid, compiled, pass their routing tests; the corpus's held-out figures
 	$(BIN)/switchboard rules compile --check
 	$(BIN)/switchboard rules schema --check
 	$(BIN)/switchboard rules test
+	$(BIN)/switchboard rules eval --split held-out -q
 
 vendor: requirements-vendor.txt $(STAMP)
 	rm -rf vendor

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bench.rulesets import COMPILE_RUNS, build_rules
+from bench.rulesets import COMPILE_RUNS, build_rules, shipped_route_count
 from bench.timing import Timing, timed
 from bench.workload import CUSTOMERS, WEEK_START, Input, make_customers, make_inputs, sample_events, spread
 from chalicelib.routing.decide import decide
@@ -21,7 +21,8 @@ from chalicelib.routing.sentiment import signals_for
 from cli.compile import RULES_YAML
 from cli.offline import MemoryDirectory, customer_for
 
-ROUTE_COUNTS = (10, 100, 1000)
+#: rule sizes after the shipped rules' own: the first row is the shipped rules as they are
+LARGER_ROUTE_COUNTS = (100, 1000)
 DECISIONS = 20_000
 #: a decision at 1,000 routes costs several times more: fewer keep `make bench` short, still enough for a p99
 DECISIONS_LARGE = 5_000
@@ -121,7 +122,7 @@ def default_decisions(routes: int) -> int:
 
 
 def run(
-    route_counts: Sequence[int] = ROUTE_COUNTS,
+    route_counts: Sequence[int] | None = None,
     customers: int = CUSTOMERS,
     decisions: int | None = None,
     compile_runs: int = COMPILE_RUNS,
@@ -130,6 +131,8 @@ def run(
     """Compile each rule set, then time (a) and (b) over the same inputs; ``decisions`` None: the defaults per size."""
     say = progress or (lambda _: None)
     shipped_text = RULES_YAML.read_text("utf-8")
+    if route_counts is None:
+        route_counts = (shipped_route_count(shipped_text), *LARGER_ROUTE_COUNTS)
     rule_sets = []
     for n in route_counts:
         say(f"compiling {n} routes")

@@ -115,6 +115,11 @@ def synthetic_routes(count: int, shipped: dict[str, Any], seed: int = SEED) -> l
     return routes
 
 
+def shipped_route_count(shipped_text: str) -> int:
+    """How many routes the shipped rules have: the smallest size a benchmark can build from them."""
+    return len(yaml.safe_load(shipped_text)["routes"])
+
+
 def rules_text(routes: int, shipped_text: str, seed: int = SEED) -> tuple[str, frozenset[str]]:
     """The shipped YAML with ``routes - shipped`` synthetic routes inserted before its own (and their names)."""
     shipped = yaml.safe_load(shipped_text)
