@@ -34,9 +34,11 @@ _EVENT_IN = re.compile(
 _THE_HOUR = re.compile(r" (?:within|in) the (?:next )?hour(?= )")
 _CLOCK = re.compile(
     r" (?:at|by|before|until|till|til|due|um|bis|a las|antes de las|ate as|ate|avant|vers|a(?= \d{1,2}h))"
-    r" (?:my |the |our |his |her |their )?(?P<h>\d{1,2}|" + "|".join(_HOUR_WORDS) + ")"
+    r" (?:my |the |our |his |her |their |tomorrow |today |tonight )?(?P<h>\d{1,2}|" + "|".join(_HOUR_WORDS) + ")"
     r"(?:[:.](?P<m>\d{2})| (?P<mw>fifteen|thirty|forty five))? ?(?P<ap>am|pm|a m|p m|h|uhr|o clock|oclock)?(?= )"
 )
+#: "from 1pm": a time something starts, only with am/pm ("from 9" is as often a past start)
+_FROM_CLOCK = re.compile(r" from (?P<h>\d{1,2})(?::(?P<m>\d{2}))? ?(?P<ap>am|pm)(?= )")
 _NAMED_TIME = re.compile(r" (?:at|by|before|until|till) (?P<w>noon|midday|midnight)(?= )")
 _DAYPART = re.compile(
     r" (?P<w>end of (?:the )?(?:day|business)|eod|cob|close of business|tonight|this evening|this afternoon|this arvo|this morning"
@@ -136,6 +138,8 @@ def deadlines(text: str, now: datetime, cues: Iterable[str]) -> list[tuple[int, 
         hour = int(h) if h.isdigit() else _HOUR_WORDS.index(h) + 1
         minute = int(m.group("m") or 0) if not m.group("mw") else _MINUTE_WORDS[m.group("mw")]
         add(_clock(now, hour, minute, m.group("ap"), tomorrow), m.group(0))
+    for m in _FROM_CLOCK.finditer(text):
+        add(_clock(now, int(m.group("h")), int(m.group("m") or 0), m.group("ap"), False), m.group(0))
     for m in _NAMED_TIME.finditer(text):
         add(_soonest(now, _DAY_HOURS[m.group("w")]), m.group(0))
     for m in _DAYPART.finditer(text):

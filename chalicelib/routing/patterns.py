@@ -22,8 +22,8 @@ from collections.abc import Iterable, Mapping, Sequence
 
 _WORD = re.compile(r"^\*?[a-z0-9#]+\*?$")
 _VOCABULARY = re.compile(r"^<([a-z0-9_-]+)>$")
-#: up to three other words between two parts of a pattern
-_GAP = r"(?:\s+\S+){0,3}?"
+#: up to three other words between two parts of a pattern, in the same clause (never across "," or ".")
+_GAP = r"(?:\s+[^\s,.]+){0,3}?"
 
 
 class PatternError(ValueError):

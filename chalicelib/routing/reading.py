@@ -21,7 +21,7 @@ _SIGNATURE = re.compile(r"^(--\s*|sent from my \w+.*|get outlook for \w+.*)$", r
 _CONTRACTIONS = re.compile(r"\b(can|won|ain|shan)['’]t\b|n['’]t\b|['’](re|m|ll|ve|d|s)\b", re.IGNORECASE)
 _EXPANDED = {"can": "can not", "won": "will not", "ain": "is not", "shan": "shall not"}
 _ENDINGS = {"re": " are", "m": " am", "ll": " will", "ve": " have", "d": " would", "s": " is"}
-_GROUPED = re.compile(r"(?<=\d)[,.](?=\d{3}\b)")
+_GROUPED = re.compile(r"(\d)[,.](?=\d{3}\b)")
 _CLAUSE = re.compile(r"[.!?;\n]+(?:\s|$)|[!?]+")
 _NOT_WORD = re.compile(r"[^\w:.,]+|(?<!\d)[:.]|[:.](?!\d)")
 #: a comma between words is kept as its own token: it bounds a negation ("no errors, just slow")
@@ -81,9 +81,10 @@ class Reader:
 
     def normalise(self, text: str) -> str:
         """Lower-case words and numbers separated by single spaces; sentences end in " . ", commas stand alone."""
-        text = _strip_accents(text).replace("’", "'").replace("‘", "'")
-        text = _CONTRACTIONS.sub(_contraction, text).lower()
-        text = _GROUPED.sub("", text)
+        text = _strip_accents(text)
+        if "'" in text or "’" in text or "‘" in text:  # most messages have no apostrophe: skip the scan
+            text = _CONTRACTIONS.sub(_contraction, text.replace("’", "'").replace("‘", "'"))
+        text = _GROUPED.sub(r"\1", text.lower())
         text = " . ".join(clean for clause in _CLAUSE.split(text) if (clean := _NOT_WORD.sub(" ", clause).strip(" ,")))
         text = _COMMA.sub(" , ", text)
         text = " " + _SPACES.sub(" ", text).strip() + " "

@@ -39,6 +39,8 @@ _NUMBER = re.compile(r"\d+")
 _REPLY_SUBJECT = re.compile(r"^\s*(?:re|aw|antw|rv|r|sv|vs)(?:\[\d+\])?\s*:", re.IGNORECASE)
 #: a count after these is everyone there, however small ("all 4 sites", "every one of our 3 shops")
 _WHOLE = (" all ", " every ", " both ")
+#: "4k gone": a count in thousands
+_THOUSANDS = re.compile(r"\d+k\b")
 _LEVELS = ("low", "normal", "high", "critical")
 
 
@@ -206,7 +208,7 @@ class Model:
         for m in self.scope.finditer(norm):
             counts = [int(n) for n in _NUMBER.findall(m.group(0))]
             said = m.group(0)
-            whole = said.startswith(_WHOLE) or " hundred" in said or " thousand" in said
+            whole = said.startswith(_WHOLE) or " hundred" in said or " thousand" in said or _THOUSANDS.search(said)
             if counts and max(counts) < self.scope_at_least and not whole:
                 continue
             # only the word just before: "not everyone"; "not loading for anyone" is still everyone
