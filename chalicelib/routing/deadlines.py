@@ -11,7 +11,6 @@ count as they are.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 _NUMBERS = {
@@ -111,10 +110,13 @@ def _soonest(now: datetime, hour: int) -> datetime:
     return when if when > now else now + timedelta(hours=1)
 
 
-def deadlines(text: str, now: datetime, cues: Iterable[str]) -> list[tuple[int, str]]:
-    """Every deadline in normalised ``text`` as (minutes from ``now``, the words that said it), soonest first."""
+def deadlines(text: str, now: datetime, cues: re.Pattern[str]) -> list[tuple[int, str]]:
+    """Every deadline in normalised ``text`` as (minutes from ``now``, the words that said it), soonest first.
+
+    ``cues``: the rules' cue words, compiled (patterns.compile_words); a day word counts only in a
+    sentence where they occur.
+    """
     found: list[tuple[int, str]] = []
-    cue_words = tuple(f" {c} " for c in cues)
 
     def add(when: datetime | None, words: str) -> None:
         if when is not None and when > now:
@@ -149,7 +151,7 @@ def deadlines(text: str, now: datetime, cues: Iterable[str]) -> list[tuple[int, 
     for m in _DAY.finditer(text):
         if _word_before(text, m.start()) in _NOT_A_DEADLINE_AFTER:
             continue
-        if not any(c in _clause(text, m.start(), m.end()) for c in cue_words):
+        if not cues.search(_clause(text, m.start(), m.end())):
             continue
         part = m.group("part")
         if m.group("w") in _TOMORROW_WORDS:
@@ -157,7 +159,7 @@ def deadlines(text: str, now: datetime, cues: Iterable[str]) -> list[tuple[int, 
         else:
             add(_soonest(now, _PART_HOURS[part]), m.group(0))
     for m in _WEEKDAY.finditer(text):
-        if not any(c in _clause(text, m.start(), m.end()) for c in cue_words):
+        if not cues.search(_clause(text, m.start(), m.end())):
             continue
         target = _WEEKDAYS.index(m.group("w")) if m.group("w") else 4
         add(_at(now, (target - now.weekday()) % 7, 17), m.group(0))

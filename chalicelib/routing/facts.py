@@ -67,7 +67,9 @@ def urgency(
         score += points
         parts.append(f"{_ordinal(signals.recent_contacts + 1)} message this hour +{points}")
     score = 0 if score < 0 else 100 if score > 100 else score
-    level = level_at_most(rules.level_of[score], understood.cap)
+    # someone writing again and again is no longer one person's quiet problem: repeat contact lifts that cap
+    cap = None if understood.personal and signals.recent_contacts > 0 else understood.cap
+    level = level_at_most(rules.level_of[score], cap)
     why = "; ".join(parts) if parts else "nothing urgent in channel or words"
     return score, level, f"urgency {score} ({level}): {why}", understood
 

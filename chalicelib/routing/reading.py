@@ -18,25 +18,29 @@ from chalicelib.channels.email_text import trim_quoted
 
 #: a signature's conventional first line ("-- "), or a mobile client's footer
 _SIGNATURE = re.compile(r"^(--\s*|sent from my \w+.*|get outlook for \w+.*)$", re.IGNORECASE)
-_CONTRACTIONS = re.compile(r"\b(can|won|ain|shan)['’]t\b|n['’]t\b|['’](re|m|ll|ve|d|s)\b", re.IGNORECASE)
-_EXPANDED = {"can": "can not", "won": "will not", "ain": "is not", "shan": "shall not"}
+#: contractions that are not "<verb> + n't", then the rest; the text is lower-case with straight quotes by then
+_IRREGULAR = (("can't", "can not"), ("won't", "will not"), ("ain't", "is not"), ("shan't", "shall not"))
+#: "n't" and "'re", "'m"…: each starts with a literal character, so the engine finds them quickly
+_CONTRACTIONS = re.compile(r"n't\b|'(re|m|ll|ve|d|s)\b")
 _ENDINGS = {"re": " are", "m": " am", "ll": " will", "ve": " have", "d": " would", "s": " is"}
 _GROUPED = re.compile(r"(\d)[,.](?=\d{3}\b)")
 _CLAUSE = re.compile(r"[.!?;\n]+(?:\s|$)|[!?]+")
-_NOT_WORD = re.compile(r"[^\w:.,]+|(?<!\d)[:.]|[:.](?!\d)")
-#: a comma between words is kept as its own token: it bounds a negation ("no errors, just slow")
-_COMMA = re.compile(r" *, *")
+_NOT_WORD = re.compile(r"[^\w:.,\x00]+|(?<!\d)[:.]|[:.](?!\d)")
+#: sentence markers and commas with the spaces around them: a sentence end wins over a comma, and a
+#: comma is kept as its own token (it bounds a negation: "no errors, just slow")
+_BREAKS = re.compile(r"[ \x00,]*[\x00,][ \x00,]*")
 _SPACES = re.compile(r" {2,}")
 _CAPS = re.compile(r"\b[A-Z]{3,}\b")
 _BANGS = re.compile(r"!!|\?!|!\?")
 
 
 def _contraction(m: re.Match[str]) -> str:
-    if m.group(1):
-        return _EXPANDED[m.group(1).lower()]
-    if m.group(2):
-        return _ENDINGS[m.group(2).lower()]
-    return " not"
+    ending = m.group(1)
+    return _ENDINGS[ending] if ending else " not"
+
+
+def _break(m: re.Match[str]) -> str:
+    return " . " if "\x00" in m.group(0) else " , "
 
 
 def _strip_accents(text: str) -> str:
@@ -81,13 +85,17 @@ class Reader:
 
     def normalise(self, text: str) -> str:
         """Lower-case words and numbers separated by single spaces; sentences end in " . ", commas stand alone."""
-        text = _strip_accents(text)
+        text = _strip_accents(text).lower()
         if "'" in text or "’" in text or "‘" in text:  # most messages have no apostrophe: skip the scan
-            text = _CONTRACTIONS.sub(_contraction, text.replace("’", "'").replace("‘", "'"))
-        text = _GROUPED.sub(r"\1", text.lower())
-        text = " . ".join(clean for clause in _CLAUSE.split(text) if (clean := _NOT_WORD.sub(" ", clause).strip(" ,")))
-        text = _COMMA.sub(" , ", text)
-        text = " " + _SPACES.sub(" ", text).strip() + " "
+            text = text.replace("’", "'").replace("‘", "'")
+            for short, long in _IRREGULAR:
+                text = text.replace(short, long)
+            text = _CONTRACTIONS.sub(_contraction, text)
+        text = _GROUPED.sub(r"\1", text)
+        # sentence ends become a marker that survives the clean-up, then " . " (runs of them, one)
+        text = _NOT_WORD.sub(" ", _CLAUSE.sub(" \x00 ", text))
+        text = _BREAKS.sub(_break, text)
+        text = " " + _SPACES.sub(" ", text).strip(" .,") + " "
         if self._spelled is not None:
             text = self._spelled.sub(lambda m: " " + self.spellings[m.group(1)], text)
         return text

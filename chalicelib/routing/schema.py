@@ -321,6 +321,13 @@ class Hedges(_Strict):
     words: Words = Field(min_length=1)
 
 
+class Personal(_Strict):
+    """Concepts that, with no scope, are one person's problem: the level is at most ``cap``."""
+
+    cap: Literal["normal", "high"] = "high"
+    concepts: list[Name] = Field(min_length=1)
+
+
 class Urgency(_Strict):
     channel_priors: dict[str, int] = Field(default_factory=dict)
     reading: Reading = Field(default_factory=Reading)
@@ -330,6 +337,7 @@ class Urgency(_Strict):
     time_pressure: TimePressure | None = None
     emphasis: Emphasis | None = None
     hedges: Hedges | None = None
+    personal: Personal | None = None
     #: automatic replies (out of office): no urgency, no intent
     automatic: Words = Field(default_factory=list)
     #: urgency points for a message that shows an intent ({buying: 15, churn: 20})

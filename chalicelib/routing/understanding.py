@@ -47,20 +47,29 @@ _LEVELS = ("low", "normal", "high", "critical")
 class Understood(Record):
     """What the model made of one message: urgency points and their reasons, the intent facts and theirs."""
 
-    _fields = ("points", "parts", "cap", "buying", "churn", "intent_parts")
+    _fields = ("points", "parts", "cap", "buying", "churn", "intent_parts", "personal")
     __slots__ = _fields
     points: int
     parts: list[str]
-    #: the highest level a hedge allows ("not urgent": normal), or None
+    #: the highest level the words allow ("not urgent": normal; one person's lock-out: high), or None
     cap: str | None
     buying: bool
     churn: bool
     intent_parts: list[str]
+    #: the cap is one person's problem's, which repeated contact lifts (the third message in an hour)
+    personal: bool
 
     def __init__(
-        self, points: int, parts: list[str], cap: str | None, buying: bool, churn: bool, intent_parts: list[str]
+        self,
+        points: int,
+        parts: list[str],
+        cap: str | None,
+        buying: bool,
+        churn: bool,
+        intent_parts: list[str],
+        personal: bool = False,
     ) -> None:
-        super().__init__(points, parts, cap, buying, churn, intent_parts)
+        super().__init__(points, parts, cap, buying, churn, intent_parts, personal)
 
 
 class _Family(Record):
@@ -101,22 +110,28 @@ class Model:
         self.narrow = compile_words(scope.get("narrow", ()), vocabulary)
         pressure = urgency.get("time_pressure") or {}
         self.within = sorted((_duration_minutes(k), int(v)) for k, v in pressure.get("within", {}).items())
-        self.cues = tuple(pressure.get("cues", ()))
-        self.cue_words = compile_words(self.cues, vocabulary)
+        self.cue_words = compile_words(pressure.get("cues", ()), vocabulary)
         emphasis = urgency.get("emphasis") or {}
         self.emphasis_points = int(emphasis.get("points", 0))
         self.emphasis = compile_words(emphasis.get("words", ()), vocabulary)
         self.shouting_points = int(emphasis.get("shouting", 0))
         hedges = urgency.get("hedges") or {}
         self.hedge_cap = hedges.get("cap", "normal")
+        personal = urgency.get("personal") or {}
+        #: concepts that, with no scope, are one person's problem: the level is at most `cap`
+        self.personal = frozenset(personal.get("concepts", ()))
+        self.personal_cap = personal.get("cap")
         self.hedges = compile_words(hedges.get("words", ()), vocabulary)
         self.automatic = compile_words(urgency.get("automatic", ()), vocabulary)
         self.intent_points = dict(urgency.get("intents", {}))
         self.intent_at_least = int(intent.get("at_least", 1))
         self.buying = _families(intent.get("buying", {}), vocabulary)
         self.buying_not_with = frozenset(intent.get("buying_not_with", ()))
-        if unknown := sorted(self.buying_not_with - {f.name for f in self.concepts}):
+        names = {f.name for f in self.concepts}
+        if unknown := sorted(self.buying_not_with - names):
             raise PatternError(f"intent.buying_not_with names no concept: {', '.join(unknown)}")
+        if unknown := sorted(self.personal - names):
+            raise PatternError(f"urgency.personal names no concept: {', '.join(unknown)}")
         self.churn = _families(intent.get("churn", {}), vocabulary)
 
     def _negated(self, text: str, start: int, window: int = _NEGATION_WINDOW) -> str | None:
@@ -185,8 +200,10 @@ class Model:
             if shown and (extra := self.intent_points.get(name, 0)):
                 points += extra
                 parts.append(f"{name} intent {extra:+d}")
+        scoped = 0
         if problem and self.scope_points:
-            points += self._scope(norm, parts)
+            scoped = self._scope(norm, parts)
+            points += scoped
         cue = self.cue_words.search(norm)
         if problem or buying or churn or cue:
             points += self._pressure(norm, now, parts, notes)
@@ -195,11 +212,17 @@ class Model:
                 points += self.shouting(raw, parts)
         elif self.within or self.emphasis_points:
             notes.append("no problem, intent or need: deadlines and emphasis do not count")
-        cap = None
+        cap, personal = None, False
         if hedge := self.hedges.search(norm):
             cap = self.hedge_cap
             parts.append(f"hedge ({hedge.group(0).strip()!r}): at most {cap}")
-        return Understood(points, parts + notes, cap, buying, churn, intent_parts)
+        elif (
+            problem and not scoped and self.personal_cap and {f.name for f, _ in found if f.points > 0} <= self.personal
+        ):
+            # one person's lock-out or broken feature, however pressing, is high; many people make it critical
+            cap, personal = self.personal_cap, True
+            parts.append(f"one person's problem, nobody else affected: at most {cap}")
+        return Understood(points, parts + notes, cap, buying, churn, intent_parts, personal)
 
     def _scope(self, norm: str, parts: list[str]) -> int:
         if narrow := self.narrow.search(norm):
@@ -220,7 +243,7 @@ class Model:
 
     def _pressure(self, norm: str, now: datetime, parts: list[str], notes: list[str]) -> int:
         points = 0
-        found = deadlines(norm, now, self.cues) if self.within else []
+        found = deadlines(norm, now, self.cue_words) if self.within else []
         if found:
             minutes, words = found[0]
             weight = next((p for limit, p in self.within if minutes <= limit), 0)

@@ -16,6 +16,7 @@ from chalicelib.routing.understanding import Model, level_at_most
 NY = ZoneInfo("America/New_York")
 TUE_1000 = datetime(2026, 11, 24, 10, 0, tzinfo=NY)
 TUE_2200 = datetime(2026, 11, 24, 22, 0, tzinfo=NY)
+CUES = compile_words(["need", "by"])
 
 
 @pytest.mark.parametrize(
@@ -114,7 +115,7 @@ def test_shouting_is_capitals_that_are_not_acronyms():
     ],
 )
 def test_deadlines_become_minutes_until(text, now, first):
-    assert deadlines(text, now, ["need", "by"])[0] == first
+    assert deadlines(text, now, CUES)[0] == first
 
 
 @pytest.mark.parametrize(
@@ -128,7 +129,7 @@ def test_deadlines_become_minutes_until(text, now, first):
     ],
 )
 def test_words_that_are_not_deadlines(text):
-    assert deadlines(text, TUE_1000, ["need", "by"]) == []
+    assert deadlines(text, TUE_1000, CUES) == []
 
 
 MODEL: Model = load_rules().model
