@@ -169,6 +169,22 @@ def test_a_hedge_caps_the_level():
     assert level_at_most("low", understood.cap) == "low"
 
 
+@pytest.mark.parametrize(
+    ("text", "cap"),
+    [
+        # one person locked out with a deadline in an hour: high at most, however it adds up
+        ("URGENT I can't log in and I present to the board in 45 minutes", "high"),
+        # the same lock-out for the whole team is not capped
+        ("URGENT the whole team can't log in and we present to the board in 45 minutes", None),
+        # an outage is not a personal problem
+        ("the app is down and I present to the board in 45 minutes", None),
+    ],
+)
+def test_one_persons_problem_is_at_most_high(text, cap):
+    understood = MODEL.read("widget", "", text, TUE_1000)
+    assert (understood.cap, understood.personal) == (cap, cap is not None)
+
+
 def test_an_automatic_reply_scores_nothing():
     understood = MODEL.read(
         "email", "Out of office", "For urgent matters call my colleague. Pricing: ask Dana.", TUE_1000
