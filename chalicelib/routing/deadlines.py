@@ -37,6 +37,8 @@ _CLOCK = re.compile(
     r"(?:[:.](?P<m>\d{2})| (?P<mw>fifteen|thirty|forty five))? ?(?P<ap>am|pm|a m|p m|h|uhr|o clock|oclock)?(?= )"
 )
 #: "from 1pm": a time something starts, only with am/pm ("from 9" is as often a past start)
+#: "courier comes half 3": British half past, 3:30 (the next one)
+_HALF_PAST = re.compile(r" half (?:past )?(?P<h>\d{1,2})(?= )")
 _FROM_CLOCK = re.compile(r" from (?P<h>\d{1,2})(?::(?P<m>\d{2}))? ?(?P<ap>am|pm)(?= )")
 _NAMED_TIME = re.compile(r" (?:at|by|before|until|till) (?P<w>noon|midday|midnight)(?= )")
 _DAYPART = re.compile(
@@ -140,6 +142,8 @@ def deadlines(text: str, now: datetime, cues: re.Pattern[str]) -> list[tuple[int
         hour = int(h) if h.isdigit() else _HOUR_WORDS.index(h) + 1
         minute = int(m.group("m") or 0) if not m.group("mw") else _MINUTE_WORDS[m.group("mw")]
         add(_clock(now, hour, minute, m.group("ap"), tomorrow), m.group(0))
+    for m in _HALF_PAST.finditer(text):
+        add(_clock(now, int(m.group("h")), 30, None, False), m.group(0))
     for m in _FROM_CLOCK.finditer(text):
         add(_clock(now, int(m.group("h")), int(m.group("m") or 0), m.group("ap"), False), m.group(0))
     for m in _NAMED_TIME.finditer(text):

@@ -4,7 +4,7 @@ Issue 11's goals are `switchboard rules eval --split held-out --goals`; the mode
 all of them yet. This floor is what it does reach, so a change to the rules' words that makes
 judgement worse fails `make test`; raise it as the model improves, never lower it to let a change
 through. (A new blind batch in the corpus is not a change to the rules: the floor is re-measured
-then, as it was when batch3.yaml and batch4.yaml joined.)
+then, as it was when each blind batch joined.)
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ from cli.evaluate import MOMENT, predict
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 #: the held-out figures the model reached when it shipped: (value, at_most)
 FLOOR = {
-    "critical recall": 0.92,
-    "high-or-above recall for high messages": 0.96,
+    "critical recall": 0.85,
+    "high-or-above recall for high messages": 0.91,
     "critical given to normal or low": 0.03,
-    "buying intent recall": 0.89,
+    "buying intent recall": 0.87,
     "buying intent false-positive rate": 0.05,
 }
 
