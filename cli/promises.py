@@ -16,7 +16,6 @@ build-time check (`rules validate`, `rules compile`, so `make test`): the Lambda
 from __future__ import annotations
 
 import re
-import string
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -25,6 +24,7 @@ from zoneinfo import ZoneInfo
 from chalicelib.model.customer import Customer
 from chalicelib.model.decision import Decision
 from chalicelib.model.event import Channel, Sender, SupportEvent
+from chalicelib.routing.checks import template_fields
 from chalicelib.routing.conditions import AllOf, AnyOf, Condition, Fact, Not
 from chalicelib.routing.decide import decide
 from chalicelib.routing.engine import CompiledRules, Problem
@@ -149,7 +149,7 @@ def _facts(cond: Condition) -> Iterator[Fact]:
 
 def _fields(template: str) -> set[str]:
     try:
-        return {f for _, f, _, _ in string.Formatter().parse(template) if f is not None}
+        return template_fields(template)
     except ValueError:  # check_names reports it
         return set()
 

@@ -16,6 +16,11 @@ Path = tuple[str | int, ...]
 TEMPLATE_FIELDS = frozenset({"first_name", "name", "reply_by", "team", "ticket_ref"})
 
 
+def template_fields(template: str) -> set[str]:
+    """The placeholders an auto-reply template names; ValueError if it is not a template."""
+    return {f for _, f, _, _ in string.Formatter().parse(template) if f is not None}
+
+
 class Problem(Record):
     _fields = ("path", "message")
     __slots__ = _fields
@@ -73,7 +78,7 @@ def check_names(doc: Document) -> list[Problem]:
             need("channel", channel, channels, ("urgency", "sentiment", "channels", i))
     for name, template in doc.auto_replies.items():
         try:
-            fields = {f for _, f, _, _ in string.Formatter().parse(template) if f is not None}
+            fields = template_fields(template)
         except ValueError as exc:
             problems.append(Problem(("auto_replies", name), f"not a template: {exc}"))
             continue

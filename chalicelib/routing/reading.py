@@ -14,7 +14,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 
-from chalicelib.channels.email_text import trim_quoted
+from chalicelib.channels.quotes import trim_quoted
 
 #: a signature's conventional first line ("-- "), or a mobile client's footer
 _SIGNATURE = re.compile(r"^(--\s*|sent from my \w+.*|get outlook for \w+.*)$", re.IGNORECASE)

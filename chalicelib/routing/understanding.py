@@ -27,6 +27,7 @@ from typing import Any
 
 from chalicelib.routing.deadlines import deadlines
 from chalicelib.routing.patterns import PatternError, compile_words
+from chalicelib.routing.reader import duration
 from chalicelib.routing.reading import Reader
 from chalicelib.routing.record import Record
 
@@ -89,11 +90,6 @@ def _families(spec: Mapping[str, Any], vocabulary: Mapping[str, Sequence[str]]) 
     return tuple(_Family(name, int(s["points"]), compile_words(s["words"], vocabulary)) for name, s in spec.items())
 
 
-def _duration_minutes(text: str) -> int:
-    number, unit = int(text[:-1]), text[-1]
-    return number * {"m": 1, "h": 60, "d": 1440}[unit]
-
-
 class Model:
     """The ``urgency`` and ``intent`` sections of one rules file, compiled (once per container)."""
 
@@ -109,7 +105,9 @@ class Model:
         self.scope_at_least = int(scope.get("at_least", 0))
         self.narrow = compile_words(scope.get("narrow", ()), vocabulary)
         pressure = urgency.get("time_pressure") or {}
-        self.within = sorted((_duration_minutes(k), int(v)) for k, v in pressure.get("within", {}).items())
+        self.within = sorted(
+            (int(duration(k).total_seconds()) // 60, int(v)) for k, v in pressure.get("within", {}).items()
+        )
         self.cue_words = compile_words(pressure.get("cues", ()), vocabulary)
         emphasis = urgency.get("emphasis") or {}
         self.emphasis_points = int(emphasis.get("points", 0))
@@ -269,7 +267,7 @@ class Model:
 
 
 def level_at_most(level: str, cap: str | None) -> str:
-    """``level``, lowered to ``cap`` if a hedge capped it."""
+    """``level``, lowered to ``cap`` if the words capped it (a hedge, one person's problem)."""
     if cap is None or _LEVELS.index(level) <= _LEVELS.index(cap):
         return level
     return cap

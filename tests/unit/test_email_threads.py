@@ -16,9 +16,9 @@ from chalicelib.channels.email_text import (
     html_to_text,
     parse_mime,
     to_event,
-    trim_quoted,
 )
 from chalicelib.channels.email_threads import automated_reason, bounded_key, message_ids, thread_key, ticket_tag
+from chalicelib.channels.quotes import trim_quoted
 from chalicelib.errors import PayloadError
 
 NOW = datetime(2026, 11, 20, 8, 5, tzinfo=UTC)
