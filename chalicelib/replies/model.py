@@ -1,0 +1,110 @@
+"""A reply in the outbox, and what a provider made of an attempt to send it.
+
+A reply is recorded before it is attempted and marked after (ARCHITECTURE: the second half of the
+flow): the record is what the sender and the sweep work from, so a fault means "sent late", never
+"never sent", and its key keeps a retry from sending twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from chalicelib.model.event import SupportEvent
+
+SYSTEM = "switchboard"
+
+
+class ReplyKind(StrEnum):
+    AUTO = "auto"  # the rules' auto-reply to a ticket or follow-up
+    PERSON = "person"  # typed by the person who was paged (ack page, SMS "R <code> <text>")
+
+
+class ReplyState(StrEnum):
+    PENDING = "pending"  # recorded; not yet confirmed sent
+    SENT = "sent"
+    FAILED = "failed"  # a permanent refusal (the provider's reason), or given up after every retry
+    SKIPPED = "skipped"  # deliberately not sent: an auto-submitted email, an opted-out number, a thread answered today
+
+
+class Reply(BaseModel):
+    """One message to one customer, answering ``event`` (whose channel, sender and thread say where it goes)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
+
+    reply_id: str = Field(min_length=1, max_length=200)
+    ticket_id: str
+    kind: ReplyKind
+    event: SupportEvent
+    text: str = Field(min_length=1, max_length=4000)
+    #: a person's key for a person's reply; "switchboard" for an automatic one
+    author: str = SYSTEM
+    author_name: str | None = None
+    created_at: AwareDatetime
+    state: ReplyState = ReplyState.PENDING
+    attempts: int = 0
+    provider_message_id: str | None = None
+    reason: str | None = None
+    sent_at: AwareDatetime | None = None
+
+    @property
+    def automatic(self) -> bool:
+        return self.kind is ReplyKind.AUTO
+
+
+def auto_reply_id(ticket_id: str, event_id: str) -> str:
+    """The one automatic reply an event can have: stable across redeliveries of that event."""
+    return f"{ticket_id}.auto.{_digest(event_id)}"
+
+
+def person_reply_id(ticket_id: str, token: str) -> str:
+    """A person's reply, keyed by the form's token (or the SMS's id): a double submit sends once."""
+    return f"{ticket_id}.person.{_digest(token)}"
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class HttpRequest:
+    """What a sender adapter builds: the provider's request, exactly as it goes on the wire."""
+
+    method: str
+    url: str
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+
+
+class Outcome(StrEnum):
+    SENT = "sent"
+    TRANSIENT = "transient"  # 429, 5xx, a timeout: try again later
+    PERMANENT = "permanent"  # the provider will never accept this one: record why, do not retry
+
+
+@dataclass(frozen=True)
+class SendResult:
+    outcome: Outcome
+    #: the provider's id for the sent message (Twilio's SM…, Slack's ts, SES's MessageId, …)
+    message_id: str | None = None
+    #: the provider's reason, in its words ("21610: Attempt to send to unsubscribed recipient")
+    reason: str | None = None
+    #: seconds the provider asked us to wait (Retry-After); None: our own backoff
+    retry_after: float | None = None
+    #: the request may have reached the provider (a timeout after sending): a retry may duplicate it
+    uncertain: bool = False
+
+    @classmethod
+    def sent(cls, message_id: str | None) -> SendResult:
+        return cls(Outcome.SENT, message_id=message_id)
+
+    @classmethod
+    def transient(cls, reason: str, retry_after: float | None = None, uncertain: bool = False) -> SendResult:
+        return cls(Outcome.TRANSIENT, reason=reason, retry_after=retry_after, uncertain=uncertain)
+
+    @classmethod
+    def permanent(cls, reason: str) -> SendResult:
+        return cls(Outcome.PERMANENT, reason=reason)
