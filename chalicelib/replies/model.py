@@ -108,3 +108,21 @@ class SendResult:
     @classmethod
     def permanent(cls, reason: str) -> SendResult:
         return cls(Outcome.PERMANENT, reason=reason)
+
+
+@dataclass(frozen=True)
+class HttpAnswer:
+    """A provider's HTTP answer, as the transport read it."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+class TransportError(Exception):
+    """The request got no answer. ``sent``: it may have reached the provider (a timeout after sending)."""
+
+    def __init__(self, reason: str, sent: bool) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.sent = sent
