@@ -41,6 +41,15 @@ def triage(event: SQSEvent) -> dict[str, Any]:
         return handle_batch(event.to_dict(), event.context)
 
 
+# Replies to customers: the placeholder queue is pointed at the stack's replies queue by infra/template.yaml.
+@app.on_sqs_message(queue="switchboard-replies", batch_size=10)
+def send_replies(event: SQSEvent) -> dict[str, Any]:
+    from chalicelib.api.replies_handler import handle_batch
+
+    with bootstrap.serving("send_replies"):
+        return handle_batch(event.to_dict(), event.context)
+
+
 # The topic name is a placeholder too: infra/template.yaml subscribes this function to the stack's
 # inbound-email topic, where an SES receipt rule publishes each email.
 @app.on_sns_message(topic="switchboard-inbound-email")

@@ -163,7 +163,54 @@ class Container:
             ),
             clock=self.clock,
             dedup_ttl_seconds=s.dedup_ttl_seconds,
+            replies=self.replies if s.replies_queue_url else None,
         )
+
+    @cached_property
+    def reply_queue(self) -> Any:
+        from chalicelib.adapters.reply_queue import SqsReplyQueue
+        from chalicelib.errors import ConfigError
+
+        if not self.settings.replies_queue_url:
+            raise ConfigError("missing environment variable REPLIES_QUEUE_URL: replies cannot be queued")
+        return SqsReplyQueue(self.sqs, self.settings.replies_queue_url)
+
+    @cached_property
+    def reply_outbox(self) -> Any:
+        from chalicelib.adapters.replies_table import DynamoReplyOutbox
+
+        return DynamoReplyOutbox(self.dynamodb, self.settings.tickets_table)
+
+    @cached_property
+    def reply_sender(self) -> Any:
+        raise NotImplementedError("the provider senders are wired when they land")
+
+    @cached_property
+    def replies(self) -> Any:
+        """The reply outbox's service: record, queue, send once, retry, sweep."""
+        from chalicelib.services.replies import ReplyService
+
+        pages = self.pages
+        return ReplyService(
+            outbox=self.reply_outbox,
+            queue=self.reply_queue,
+            # built on first send: triage records and queues replies, and never loads the senders
+            sender=_Lazy(lambda: self.reply_sender),
+            timeline=pages.record,
+            disarm_sla=pages.disarm_sla,
+            ticket=self.tickets.get,
+            clock=self.clock,
+        )
+
+
+class _Lazy:
+    """A ReplySender built on its first send: the triage function records replies and never sends one."""
+
+    def __init__(self, build: Callable[[], Any]) -> None:
+        self._build = build
+
+    def send(self, reply: Any, now: datetime) -> Any:
+        return self._build().send(reply, now)
 
 
 #: function name -> its container; None: the default, what every function uses in Lambda (one

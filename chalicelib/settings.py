@@ -55,6 +55,8 @@ class Settings:
     page_rate_window_seconds: int = 600
     #: who is told, once, that a page's whole ladder ran out with nobody answering (a rules target)
     page_last_resort: str = "team:founders"
+    #: the replies queue (the outbox's sender reads it); None: replies are decided but nothing is sent
+    replies_queue_url: str | None = None
 
     def secret(self, name: str) -> tuple[str | None, str | None]:
         """(value, SSM parameter name) for a secret; ConfigError when neither is configured."""
@@ -101,6 +103,7 @@ class Settings:
             page_rate_limit=_positive_int(env, "PAGE_RATE_LIMIT") or 5,
             page_rate_window_seconds=_positive_int(env, "PAGE_RATE_WINDOW_SECONDS") or 600,
             page_last_resort=env.get("PAGE_LAST_RESORT") or "team:founders",
+            replies_queue_url=env.get("REPLIES_QUEUE_URL") or None,
         )
 
 

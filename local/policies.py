@@ -17,7 +17,7 @@ from typing import Any
 from local.samples import CHALICE_CONFIG, ROOT
 
 #: Chalice's function names: the API handler serves every route; the others are app.py's handlers
-FUNCTIONS = ("api_handler", "triage", "inbound_email", "escalate")
+FUNCTIONS = ("api_handler", "triage", "inbound_email", "escalate", "send_replies")
 #: the stage whose policy files the tests run under (prod's must grant the same, for its own names)
 POLICY_STAGE = "dev"
 #: TransactWriteItems has no IAM action of its own: AWS checks each item's action on its table

@@ -66,6 +66,7 @@ class LocalStack:
             "TICKETS_TABLE": o["TicketsTableName"],
             "CUSTOMERS_TABLE": o["CustomersTableName"],
             "EVENTS_QUEUE_URL": o["EventsQueueUrl"],
+            "REPLIES_QUEUE_URL": o["RepliesQueueUrl"],
             "PAGER_TOPICS": json.dumps(topics),
         }
 

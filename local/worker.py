@@ -110,7 +110,9 @@ class QueueWorker(BackgroundLoop):
     Deletes follow ReportBatchItemFailures (the template turns it on for the triage function):
     records listed in ``batchItemFailures`` stay on the queue, the rest are deleted; a handler
     that raises fails the whole batch. Failed records come back after ``retry_delay`` seconds
-    instead of the queue's visibility timeout, so the redrive to the DLQ shows within seconds.
+    instead of the queue's visibility timeout, so the redrive to the DLQ shows within seconds;
+    ``retry_delay=None`` leaves them as Lambda does, visible again when their visibility timeout
+    ends (the replies handler sets it to the backoff the provider asked for).
     """
 
     thread_name = "sqs-worker"
@@ -122,7 +124,7 @@ class QueueWorker(BackgroundLoop):
         handler: Handler,
         function_name: str,
         region: str = "us-east-1",
-        retry_delay: int = 2,
+        retry_delay: int | None = 2,
         memory_limit_in_mb: int = 128,
         timeout_seconds: int = 60,
         log: Log | None = None,
@@ -177,7 +179,7 @@ class QueueWorker(BackgroundLoop):
                 QueueUrl=self.queue_url,
                 Entries=[{"Id": f"m{i}", "ReceiptHandle": r["receiptHandle"]} for i, r in enumerate(done)],
             )
-        if failed:
+        if failed and self.retry_delay is not None:
             self.sqs.change_message_visibility_batch(
                 QueueUrl=self.queue_url,
                 Entries=[
@@ -195,11 +197,12 @@ class QueueWorker(BackgroundLoop):
     def _failure_line(self, record: dict[str, Any]) -> str:
         count = int(record["attributes"].get("ApproximateReceiveCount", "1"))
         line = f"⚠  record {record['messageId'][:8]}… failed (receive {count}"
+        retry = f"retrying in {self.retry_delay}s" if self.retry_delay is not None else "retrying after its backoff"
         if self.max_receives is None:
-            return line + f"); retrying in {self.retry_delay}s"
+            return line + f"); {retry}"
         if count >= self.max_receives:
             return line + f" of {self.max_receives}); the next receive moves it to the dead-letter queue"
-        return line + f" of {self.max_receives}); retrying in {self.retry_delay}s"
+        return line + f" of {self.max_receives}); {retry}"
 
     def depth(self) -> int:
         """Messages visible, in flight or delayed: zero means every accepted event was handled."""

@@ -12,6 +12,7 @@ from chalicelib.model.customer import Customer
 from chalicelib.model.event import Sender, SupportEvent
 from chalicelib.model.ticket import Delivery, FollowUp, PageStatus, Ticket
 from chalicelib.model.ticket import sender_key as ticket_sender_key
+from chalicelib.replies.model import Reply
 from chalicelib.services.ports import CustomerDirectory, Write
 from chalicelib.services.triage import TriageService
 
@@ -45,8 +46,12 @@ class FakeTickets:
     follow_ups: dict[str, FollowUp] = field(default_factory=dict)  # event id → follow-up
     #: simulate a concurrent delivery winning the conditional write
     lose_next_create: bool = False
+    #: replies recorded with their ticket or follow-up, by reply id
+    replies: dict[str, Reply] = field(default_factory=dict)
 
-    def create(self, ticket: Ticket, dedup_ttl_seconds: int | None, closed: str | None = None) -> Write:
+    def create(
+        self, ticket: Ticket, dedup_ttl_seconds: int | None, closed: str | None = None, reply: Reply | None = None
+    ) -> Write:
         if self.lose_next_create:
             self.lose_next_create = False
             self.by_event[ticket.event.event_id] = ticket.ticket_id
@@ -61,6 +66,8 @@ class FakeTickets:
             self.threads[thread] = ticket.ticket_id
         self.by_event[ticket.event.event_id] = ticket.ticket_id
         self.tickets[ticket.ticket_id] = ticket
+        if reply is not None:
+            self.replies[reply.reply_id] = reply
         return Write.STORED
 
     def thread_ticket(self, thread_key: str) -> str | None:
@@ -69,7 +76,7 @@ class FakeTickets:
             return ticket_id if ticket_id in self.tickets else None
         return self.threads.get(thread_key) or self.by_event.get(thread_key)
 
-    def append(self, follow_up: FollowUp, dedup_ttl_seconds: int | None) -> Write:
+    def append(self, follow_up: FollowUp, dedup_ttl_seconds: int | None, reply: Reply | None = None) -> Write:
         if follow_up.event.event_id in self.by_event:
             return Write.DUPLICATE
         ticket = self.tickets.get(follow_up.ticket_id)
@@ -77,6 +84,8 @@ class FakeTickets:
             return Write.CONFLICT
         self.by_event[follow_up.event.event_id] = follow_up.ticket_id
         self.follow_ups[follow_up.event.event_id] = follow_up
+        if reply is not None:
+            self.replies[reply.reply_id] = reply
         self.tickets[ticket.ticket_id] = ticket.model_copy(
             update={"messages": ticket.messages + 1, "last_message_at": follow_up.received_at}
         )

@@ -8,8 +8,10 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.adapters.dynamo import get_item, transact, utc
+from chalicelib.adapters.reply_items import reply_item
 from chalicelib.errors import DependencyError
 from chalicelib.model.ticket import Delivery, FollowUp, PageStatus, Ticket, sender_key
+from chalicelib.replies.model import GRACE, Reply
 from chalicelib.services.ports import Write
 
 #: a thread stays joinable this long after its ticket opened (a reply months later is a new conversation)
@@ -41,7 +43,9 @@ class DynamoTicketRepository:
         self._client = client
         self._table = table
 
-    def create(self, ticket: Ticket, dedup_ttl_seconds: int | None, closed: str | None = None) -> Write:
+    def create(
+        self, ticket: Ticket, dedup_ttl_seconds: int | None, closed: str | None = None, reply: Reply | None = None
+    ) -> Write:
         """Write the event marker and the ticket in one transaction.
 
         Both puts are conditional on the key not existing: the marker makes a provider's
@@ -81,6 +85,8 @@ class DynamoTicketRepository:
             {"Put": {"TableName": self._table, "Item": marker, "ConditionExpression": not_exists}},
             {"Put": {"TableName": self._table, "Item": item, "ConditionExpression": not_exists}},
         ]
+        if reply is not None:
+            items.append(self._reply_put(reply))
         thread = ticket.event.thread_key
         if thread and not thread.startswith(TICKET_THREAD_PREFIX):
             pointer = {
@@ -115,7 +121,7 @@ class DynamoTicketRepository:
                 return str(item["ticket_id"]["S"])
         return None
 
-    def append(self, follow_up: FollowUp, dedup_ttl_seconds: int | None) -> Write:
+    def append(self, follow_up: FollowUp, dedup_ttl_seconds: int | None, reply: Reply | None = None) -> Write:
         """The marker, the follow-up and the ticket's counters in one transaction, only while it is open."""
         at = follow_up.received_at
         message = {
@@ -135,10 +141,12 @@ class DynamoTicketRepository:
             **_expiry(at, dedup_ttl_seconds),
         }
         not_exists = "attribute_not_exists(pk)"
+        replies = [self._reply_put(reply)] if reply is not None else []
         return self._transact(
             [
                 {"Put": {"TableName": self._table, "Item": marker, "ConditionExpression": not_exists}},
                 {"Put": {"TableName": self._table, "Item": message, "ConditionExpression": not_exists}},
+                *replies,
                 {
                     "Update": {
                         "TableName": self._table,
@@ -156,6 +164,12 @@ class DynamoTicketRepository:
             ],
             f"could not add {follow_up.event.event_id} to {follow_up.ticket_id}",
         )
+
+    def _reply_put(self, reply: Reply) -> dict[str, Any]:
+        # its key is derived from the event id, so it exists only if the marker does: it fails with the
+        # marker (DUPLICATE), never on its own; a pending reply is due for the sweep after its grace
+        item = reply_item(reply, reply.created_at + GRACE)
+        return {"Put": {"TableName": self._table, "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}}
 
     def _transact(self, items: list[dict[str, Any]], failure: str) -> Write:
         """One transaction whose first two items are the event marker and the new item.

@@ -10,7 +10,13 @@ from chalicelib.observability import logger
 
 def sweep() -> dict[str, Any]:
     c = container()
-    notified = c.paging.sweep(c.clock())
-    if notified:
-        logger.info("escalation sweep", extra={"notified": notified})
-    return {"notified": notified}
+    now = c.clock()
+    try:
+        notified = c.paging.sweep(now)
+    finally:
+        # replies a lost queue message or a crashed attempt left pending: one scheduled function does
+        # both, and a page's fault (which fails this run, for the Errors alarm) must not hold replies up
+        requeued = c.replies.sweep(now) if c.settings.replies_queue_url else 0
+    if notified or requeued:
+        logger.info("escalation sweep", extra={"notified": notified, "replies_requeued": requeued})
+    return {"notified": notified, "replies_requeued": requeued}

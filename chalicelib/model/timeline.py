@@ -22,6 +22,7 @@ class Kind(StrEnum):
     REFUSED = "refused"  # an acknowledgement that was not accepted (wrong number, closed page)
     SLA_BREACHED = "sla-breached"
     DIGEST = "digest"
+    REPLIED = "replied"  # a reply to the customer went out, or was refused (with why)
 
 
 class Entry(BaseModel):

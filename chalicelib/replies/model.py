@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from datetime import timedelta
 from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -16,6 +17,8 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from chalicelib.model.event import SupportEvent
 
 SYSTEM = "switchboard"
+#: a pending reply is due for the sweep this long after it was recorded or retried: past the queue's own delivery
+GRACE = timedelta(seconds=120)
 
 
 class ReplyKind(StrEnum):
@@ -49,6 +52,8 @@ class Reply(BaseModel):
     provider_message_id: str | None = None
     reason: str | None = None
     sent_at: AwareDatetime | None = None
+    #: attempts cut off after the request may have reached the provider: the customer may have it twice
+    possible_duplicates: int = 0
 
     @property
     def automatic(self) -> bool:
@@ -126,3 +131,12 @@ class TransportError(Exception):
         super().__init__(reason)
         self.reason = reason
         self.sent = sent
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A reply taken for one attempt."""
+
+    reply: Reply
+    #: an earlier attempt was claimed and never settled: it may have reached the provider
+    interrupted: bool

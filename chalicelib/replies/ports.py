@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from chalicelib.replies.model import HttpAnswer, HttpRequest, Reply, SendResult
+    from chalicelib.replies.model import Claim, HttpAnswer, HttpRequest, Reply, ReplyState, SendResult
 
 
 class ReplySender(Protocol):
@@ -17,3 +17,25 @@ class ReplySender(Protocol):
 class HttpTransport(Protocol):
     def send(self, request: HttpRequest) -> HttpAnswer:
         """One HTTP exchange, no retries (the outbox owns them); TransportError when no answer came."""
+
+
+class ReplyQueue(Protocol):
+    def enqueue(self, reply_id: str) -> None:
+        """Ask the sender to send one reply; DependencyError when the queue is unavailable."""
+
+
+class Outbox(Protocol):
+    """The reply outbox (chalicelib.adapters.replies_table implements it over DynamoDB)."""
+
+    def record(self, reply: Reply, retry_at: datetime) -> bool: ...
+    def get(self, reply_id: str) -> Reply | None: ...
+    def claim(self, reply_id: str, now: datetime, lease_until: datetime) -> Claim | None: ...
+    def settle(
+        self, reply: Reply, state: ReplyState, now: datetime, message_id: str | None = None, reason: str | None = None
+    ) -> None: ...
+    def release(self, reply_id: str, now: datetime, retry_at: datetime, reason: str, uncertain: bool) -> None: ...
+    def due(self, now: datetime, limit: int = 100) -> list[str]: ...
+    def snooze(self, reply_id: str, now: datetime, until: datetime) -> bool: ...
+    def for_ticket(self, ticket_id: str) -> list[Reply]: ...
+    def claim_thread(self, thread_key: str, reply_id: str, now: datetime, window: timedelta) -> bool: ...
+    def mark_replied(self, ticket_id: str, now: datetime, by: str) -> None: ...

@@ -10,6 +10,7 @@ if TYPE_CHECKING:  # annotations only: the ingest path must not build the triage
     from chalicelib.model.customer import Customer
     from chalicelib.model.event import Sender, SupportEvent
     from chalicelib.model.ticket import Delivery, FollowUp, Ticket
+    from chalicelib.replies.model import Reply
 
 
 class Write(StrEnum):
@@ -26,8 +27,12 @@ class EventQueue(Protocol):
 
 
 class TicketRepository(Protocol):
-    def create(self, ticket: Ticket, dedup_ttl_seconds: int | None, closed: str | None = None) -> Write:
+    def create(
+        self, ticket: Ticket, dedup_ttl_seconds: int | None, closed: str | None = None, reply: Reply | None = None
+    ) -> Write:
         """Store the ticket once per event id and claim its thread (CONFLICT: another ticket holds it).
+
+        ``reply``, the message's automatic reply, is recorded in the same write: a stored ticket has its reply.
 
         ``dedup_ttl_seconds`` None: the event's marker never expires (a provider that signs no time).
 
@@ -37,8 +42,8 @@ class TicketRepository(Protocol):
     def thread_ticket(self, thread_key: str) -> str | None:
         """The ticket id a thread key leads to, if any (it may have been resolved since)."""
 
-    def append(self, follow_up: FollowUp, dedup_ttl_seconds: int | None) -> Write:
-        """Add a follow-up to its open ticket once per event id (CONFLICT: the ticket is not open)."""
+    def append(self, follow_up: FollowUp, dedup_ttl_seconds: int | None, reply: Reply | None = None) -> Write:
+        """Add a follow-up to its open ticket once per event id (CONFLICT: the ticket is not open), with its reply."""
 
     def for_event(self, event_id: str) -> Delivery | None:
         """What an event id already produced, if anything."""

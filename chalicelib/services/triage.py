@@ -6,6 +6,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from chalicelib.errors import DependencyError
 from chalicelib.model.customer import Customer
@@ -13,6 +14,10 @@ from chalicelib.model.decision import Decision
 from chalicelib.model.event import ALWAYS, HOLD, PAGE_HINT, SupportEvent
 from chalicelib.model.ticket import Delivery, FollowUp, PageStatus, Ticket, sender_key
 from chalicelib.services.ports import CustomerDirectory, Pager, TicketRepository, Write
+
+if TYPE_CHECKING:
+    from chalicelib.replies.model import Reply
+    from chalicelib.services.replies import ReplyService
 
 #: "the Nth message from this customer in the last hour"
 REPEAT_WINDOW = timedelta(hours=1)
@@ -66,11 +71,15 @@ class TriageService:
     decide: Callable[[SupportEvent, Customer, datetime, int], Decision]
     clock: Callable[[], datetime]
     dedup_ttl_seconds: int = 14 * 24 * 3600
+    #: the reply outbox; None: nothing is said to the customer (the decision's auto-reply stays on the ticket)
+    replies: ReplyService | None = None
+    #: why an automatic reply must not go to this message (an out-of-office, a list, our own number), or None
+    reply_refusal: Callable[[SupportEvent], str | None] = lambda event: None
 
     def handle(self, event: SupportEvent) -> TriageOutcome:
         existing = self.tickets.for_event(event.event_id)
         if existing is not None:
-            return self._finish(existing, created=False)
+            return self._answered(existing, created=False)
         now = self.clock()
         customer = self.customers.find(event.sender) or Customer.unknown(
             event.sender.name or event.sender.email or event.sender.phone or "unknown sender"
@@ -98,13 +107,14 @@ class TriageService:
                 page_status=page_status(decision),
                 last_message_at=now,
             )
-            write = self.tickets.create(ticket, self._marker_ttl(event), closed)
+            reply = self._auto_reply(ticket.ticket_id, event, decision, now)
+            write = self.tickets.create(ticket, self._marker_ttl(event), closed, reply)
             if write is Write.STORED:
-                return self._finish(Delivery(ticket=ticket), created=True)
+                return self._answered(Delivery(ticket=ticket), created=True)
             if write is Write.DUPLICATE:
                 # a concurrent delivery of the same event won the conditional write
                 stored = self.tickets.for_event(event.event_id)
-                return self._finish(stored or Delivery(ticket=ticket), created=False)
+                return self._answered(stored or Delivery(ticket=ticket), created=False)
         raise DependencyError(f"thread {event.thread_key} kept changing while {event.event_id} was stored")
 
     def _marker_ttl(self, event: SupportEvent) -> int | None:
@@ -123,14 +133,35 @@ class TriageService:
         follow_up = FollowUp(
             ticket_id=ticket_id, event=event, decision=decision, received_at=now, page_status=page_status(decision)
         )
-        write = self.tickets.append(follow_up, self._marker_ttl(event))
+        reply = self._auto_reply(ticket_id, event, decision, now)
+        write = self.tickets.append(follow_up, self._marker_ttl(event), reply)
         if write is Write.CONFLICT:  # resolved: the message opens a new ticket, which takes the thread over
             return None, ticket_id
         stored = self.tickets.for_event(event.event_id)
         if stored is None:  # the write said the event is stored; a missing record is a table fault
             raise DependencyError(f"follow-up {event.event_id} on {ticket_id} is not readable after its write")
-        outcome = self._finish(stored, created=False)
+        outcome = self._answered(stored, created=False)
         return TriageOutcome(outcome.ticket, created=False, paged=outcome.paged, joined=write is Write.STORED), None
+
+    def _auto_reply(self, ticket_id: str, event: SupportEvent, decision: Decision, now: datetime) -> Reply | None:
+        """The reply the decision asks for, recorded with the message (skipped, with why, when it must not go)."""
+        if self.replies is None or not decision.auto_reply:
+            return None
+        from chalicelib.services.replies import auto_reply
+
+        return auto_reply(ticket_id, event, decision.auto_reply, now, self.reply_refusal(event))
+
+    def _answered(self, delivery: Delivery, created: bool) -> TriageOutcome:
+        """Page, then queue the message's auto-reply. Queued again on a redelivery: the outbox sends it once,
+        and a message lost between the write and here is the replies sweep's to find."""
+        outcome = self._finish(delivery, created)
+        decision = delivery.follow_up.decision if delivery.follow_up else delivery.ticket.decision
+        event = delivery.follow_up.event if delivery.follow_up else delivery.ticket.event
+        if self.replies is not None and decision.auto_reply and self.reply_refusal(event) is None:
+            from chalicelib.replies.model import auto_reply_id
+
+            self.replies.queue_reply(auto_reply_id(delivery.ticket.ticket_id, event.event_id))
+        return outcome
 
     def _finish(self, delivery: Delivery, created: bool) -> TriageOutcome:
         """Publish the page if it is still pending.

@@ -50,6 +50,13 @@ def test_the_packaged_triage_function_reports_partial_batch_failures_from_the_st
     assert source["BatchSize"] == 10
 
 
+def test_the_packaged_replies_function_reads_the_stacks_replies_queue_with_partial_batch_failures():
+    sender = _packaged()["Resources"]["SendReplies"]["Properties"]
+    source = sender["Events"]["SendRepliesSqsEventSource"]["Properties"]
+    assert source["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert source["Queue"] == {"Fn::Sub": "${RepliesQueue.Arn}"}
+
+
 def test_the_packaged_functions_get_every_resource_name_from_the_stack():
     variables = _packaged()["Globals"]["Function"]["Environment"]["Variables"]
     assert variables["EVENTS_QUEUE_URL"] == {"Ref": "EventsQueue"}
@@ -64,7 +71,7 @@ def _listed(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-ROLES = ("ApiHandlerRole", "TriageRole", "InboundEmailRole", "EscalateRole")
+ROLES = ("ApiHandlerRole", "TriageRole", "InboundEmailRole", "EscalateRole", "SendRepliesRole")
 
 
 def test_iam_is_least_privilege_per_function():
@@ -88,13 +95,28 @@ def test_iam_is_least_privilege_per_function():
         "sns:Publish",
     }
     # the sweep reads the ByDue index, claims with conditional updates and publishes; it reads no
-    # customers and consumes no queue
+    # customers and consumes no queue: it only queues again the replies a fault left pending
     sweep = _statements(resources, "EscalateRole")
     assert {
         "Fn::Sub": "arn:aws:dynamodb:${AWS::Region}:${AWS::AccountId}:table/switchboard-dev-tickets/index/ByDue"
     } in [r for s in sweep for r in _listed(s["Resource"])]
     assert "dynamodb:UpdateItem" in {a for s in sweep for a in s["Action"]}
-    assert not [a for s in sweep for a in s["Action"] if a.startswith("sqs:")]
+    assert [a for s in sweep for a in s["Action"] if a.startswith("sqs:")] == ["sqs:SendMessage"]
+    # the reply sender consumes its own queue, works the outbox, reads provider tokens and sends email;
+    # it publishes no pages, reads no customers and queues nothing
+    sender = {a for s in _statements(resources, "SendRepliesRole") for a in s["Action"]}
+    assert {a for a in sender if a.startswith(("dynamodb:", "sns:", "sqs:", "ses:"))} == {
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sqs:GetQueueAttributes",
+        "sqs:ChangeMessageVisibility",
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:Query",
+        "ses:SendEmail",
+        "ses:SendRawEmail",
+    }
 
 
 def test_every_policy_arn_names_the_stacks_region_and_account():
@@ -121,5 +143,5 @@ def test_template_overrides_only_resources_chalice_generates():
     # an entry without a Type is a partial override; it must name a resource Chalice emits
     packaged = _packaged()["Resources"]
     partial = [k for k, v in load_template()["Resources"].items() if "Type" not in v]
-    assert partial == ["Triage", "InboundEmail"]
+    assert partial == ["Triage", "SendReplies", "InboundEmail"]
     assert all(packaged[k]["Type"] == "AWS::Serverless::Function" for k in partial)

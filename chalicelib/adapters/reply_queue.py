@@ -1,0 +1,37 @@
+"""The replies queue (SQS): one small message per reply to send; the reply itself is in the outbox."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from chalicelib.errors import DependencyError
+
+#: SQS's longest visibility timeout: a provider asking for more is asked again after this
+MAX_DELAY_SECONDS = 12 * 3600
+
+
+class SqsReplyQueue:
+    def __init__(self, client: Any, queue_url: str) -> None:
+        self._client = client
+        self._url = queue_url
+
+    def enqueue(self, reply_id: str) -> None:
+        """Ask the sender to send one reply; a duplicate message is harmless (the outbox claim decides)."""
+        try:
+            self._client.send_message(QueueUrl=self._url, MessageBody=json.dumps({"reply_id": reply_id}))
+        except (ClientError, BotoCoreError) as exc:
+            raise DependencyError(f"could not queue reply {reply_id}: {exc}") from exc
+
+    def retry_later(self, receipt_handle: str, delay_seconds: float) -> None:
+        """Hide the received message for the backoff: it comes back then, and its receive count goes up."""
+        seconds = max(0, min(MAX_DELAY_SECONDS, round(delay_seconds)))
+        try:
+            self._client.change_message_visibility(
+                QueueUrl=self._url, ReceiptHandle=receipt_handle, VisibilityTimeout=seconds
+            )
+        except (ClientError, BotoCoreError) as exc:
+            # the message still comes back, after the queue's own visibility timeout: a retry, only sooner
+            raise DependencyError(f"could not delay the reply's retry: {exc}") from exc

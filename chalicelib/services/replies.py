@@ -1,0 +1,253 @@
+"""Replies: each recorded once, sent once, retried while a provider says "later", settled with its reason.
+
+A reply is recorded in the outbox before anything is attempted (with its ticket, in the same
+transaction, or alone for a person's reply), then handed to the replies queue. The sender claims it
+for one attempt, sends, and settles it: sent (with the provider's id), failed (the provider's reason),
+or skipped (why it must not go). A "later" (429, 5xx, a timeout) releases it with a backoff the queue
+honours; the last allowed delivery settles it failed and leaves the message to the dead-letter queue,
+whose alarm says so. A queue message lost on the way is found by the sweep, which queues it again.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from chalicelib.errors import NotFoundError, PayloadError, SwitchboardError
+from chalicelib.model.event import Channel, SupportEvent
+from chalicelib.model.ticket import Ticket
+from chalicelib.model.timeline import Entry, Kind
+from chalicelib.observability import logger
+from chalicelib.replies.model import (
+    GRACE,
+    SYSTEM,
+    Outcome,
+    Reply,
+    ReplyKind,
+    ReplyState,
+    SendResult,
+    auto_reply_id,
+    person_reply_id,
+)
+from chalicelib.replies.ports import Outbox, ReplyQueue, ReplySender
+
+#: the replies queue's maxReceiveCount (infra/template.yaml): the last delivery settles the reply failed
+MAX_DELIVERIES = 5
+#: one attempt's hold on a reply: longer than the replies function's timeout, so a live attempt keeps it
+LEASE = timedelta(seconds=60)
+#: backoff before retry n (1, 2, …): BASE·2^(n-1), capped, with full jitter in its upper half
+BACKOFF_BASE = timedelta(seconds=15)
+BACKOFF_CAP = timedelta(minutes=15)
+#: a provider's limits on one message's text (Twilio: 1,600 characters; the others take more)
+TEXT_LIMITS = {Channel.SMS: 1600, Channel.VOICE: 1600}
+DEFAULT_TEXT_LIMIT = 4000
+
+CHANNEL_WORDS = {
+    Channel.SMS: "by SMS",
+    Channel.VOICE: "by SMS (they called)",
+    Channel.EMAIL: "by email",
+    Channel.SLACK: "in Slack",
+    Channel.X: "on X",
+    Channel.META: "on Messenger",
+    Channel.WIDGET: "in the website chat",
+}
+
+
+class RetryLaterError(SwitchboardError):
+    """The provider said "later": the queue should deliver this reply again after ``delay_seconds``."""
+
+    retryable = True
+    http_status = 503
+    code = "retry_later"
+
+    def __init__(self, reason: str, delay_seconds: float) -> None:
+        super().__init__(reason)
+        self.delay_seconds = delay_seconds
+
+
+class GaveUpError(SwitchboardError):
+    """Every allowed delivery failed: the reply is settled failed; the message goes on to the dead-letter queue."""
+
+    code = "reply_failed"
+
+
+class ReplyRefusedError(SwitchboardError):
+    """A person's reply that cannot be taken (the ticket is closed)."""
+
+    http_status = 409
+    code = "reply_refused"
+
+
+def backoff(attempt: int, retry_after: float | None, draw: Callable[[], float]) -> float:
+    """Seconds before the next try: exponential with jitter, never sooner than the provider asked."""
+    ceiling = min(BACKOFF_CAP.total_seconds(), BACKOFF_BASE.total_seconds() * 2 ** max(0, attempt - 1))
+    delay = ceiling / 2 + draw() * ceiling / 2  # jitter spreads a burst of 429s over the window
+    return float(max(delay, retry_after or 0.0))
+
+
+def auto_reply(ticket_id: str, event: SupportEvent, text: str, now: datetime, refusal: str | None) -> Reply:
+    """The automatic reply a decision asked for, recorded skipped when it must not go (``refusal`` says why)."""
+    state = ReplyState.SKIPPED if refusal else ReplyState.PENDING
+    return Reply(
+        reply_id=auto_reply_id(ticket_id, event.event_id),
+        ticket_id=ticket_id,
+        kind=ReplyKind.AUTO,
+        event=event,
+        text=text,
+        created_at=now,
+        state=state,
+        reason=refusal,
+    )
+
+
+def describe(reply: Reply) -> str:
+    """'Dana Whitfield by SMS': who the reply reaches, and how."""
+    sender = reply.event.sender
+    who = sender.name or sender.email or sender.phone or (sender.handle or "the customer").split(":", 1)[-1]
+    return f"{who} {CHANNEL_WORDS.get(reply.event.channel, 'on ' + reply.event.channel.value)}"
+
+
+@dataclass
+class ReplyService:
+    outbox: Outbox
+    queue: ReplyQueue
+    sender: ReplySender
+    #: the ticket's timeline (the pages repository's ``record``)
+    timeline: Callable[[str, list[Entry]], None]
+    #: stops the ticket's first-response timer (a person answered)
+    disarm_sla: Callable[[str, datetime], None]
+    ticket: Callable[[str], Ticket | None]
+    clock: Callable[[], datetime]
+    #: at most one automatic reply per thread in this window (the rules' ``replies.once_per_thread``)
+    thread_window: timedelta = timedelta(hours=24)
+    #: whether a number has opted out of SMS (STOP)
+    opted_out: Callable[[str], bool] = lambda phone: False
+    draw: Callable[[], float] = field(default=random.random)
+
+    def queue_reply(self, reply_id: str) -> None:
+        """Hand a recorded reply to the sender; a failure leaves it to the sweep (it is recorded, so never lost)."""
+        try:
+            self.queue.enqueue(reply_id)
+        except SwitchboardError as exc:
+            logger.warning(
+                "reply recorded, not queued; the sweep queues it", extra={"reply_id": reply_id, "error": str(exc)}
+            )
+
+    def deliver(self, reply_id: str, delivery: int, now: datetime) -> str:
+        """One queue delivery of a reply (``delivery``: its receive count); what happened, in a word.
+
+        RetryLaterError: the provider said "later"; GaveUpError: this was the last allowed delivery.
+        """
+        claim = self.outbox.claim(reply_id, now, now + LEASE)
+        if claim is None:
+            return "settled"  # sent, failed or skipped already, or another delivery is sending it now
+        reply = claim.reply
+        if claim.interrupted:
+            logger.warning(
+                "possible duplicate reply: an earlier attempt was cut off after sending",
+                extra={"reply_id": reply_id, "possible_duplicates": reply.possible_duplicates},
+            )
+        if (reason := self._must_not_send(reply, now)) is not None:
+            self.outbox.settle(reply, ReplyState.SKIPPED, now, reason=reason)
+            self._record(reply, now, f"{self._label(reply)} to {describe(reply)} not sent: {reason}")
+            return "skipped"
+        result = self.sender.send(reply, now)
+        if result.outcome is Outcome.SENT:
+            return self._sent(reply, result, now)
+        if result.outcome is Outcome.PERMANENT or delivery >= MAX_DELIVERIES:
+            return self._failed(reply, result, delivery, now)
+        delay = backoff(reply.attempts, result.retry_after, self.draw)
+        self.outbox.release(
+            reply_id, now, now + timedelta(seconds=delay) + GRACE, result.reason or "no reason given", result.uncertain
+        )
+        raise RetryLaterError(f"{reply_id}: {result.reason}; retry in {delay:.0f} s", delay)
+
+    def reply_as_person(
+        self, ticket_id: str, person: str, person_name: str, text: str, token: str, now: datetime
+    ) -> Reply:
+        """A paged person's reply: recorded, queued, and the ticket's first response (its SLA timer stops)."""
+        ticket = self.ticket(ticket_id)
+        if ticket is None:
+            raise NotFoundError(f"there is no ticket {ticket_id}")
+        if not ticket.is_open:
+            raise ReplyRefusedError(f"ticket {ticket_id} is {ticket.status}: reopen it to reply")
+        body = text.strip()
+        limit = TEXT_LIMITS.get(ticket.event.channel, DEFAULT_TEXT_LIMIT)
+        if not body:
+            raise PayloadError("the reply is empty", field="text")
+        if len(body) > limit:
+            channel = ticket.event.channel.value
+            raise PayloadError(
+                f"the reply is {len(body):,} characters; a {channel} reply takes {limit:,} at most", "text"
+            )
+        # the customer's last message opens the provider's window (Meta's 24 hours), not their first
+        event = ticket.event.model_copy(update={"received_at": ticket.last_message_at or ticket.created_at})
+        reply = Reply(
+            reply_id=person_reply_id(ticket_id, token),
+            ticket_id=ticket_id,
+            kind=ReplyKind.PERSON,
+            event=event,
+            text=body,
+            author=person,
+            author_name=person_name,
+            created_at=now,
+        )
+        if self.outbox.record(reply, now + GRACE):
+            self.disarm_sla(ticket_id, now)
+            self.queue_reply(reply.reply_id)
+            return reply
+        return self.outbox.get(reply.reply_id) or reply  # a double submit: the first one stands
+
+    def sweep(self, now: datetime) -> int:
+        """Queue again every pending reply past its retry time (a lost message, a crashed attempt)."""
+        queued = 0
+        for reply_id in self.outbox.due(now):
+            if self.outbox.snooze(reply_id, now, now + GRACE):  # one sweep queues it, once per grace
+                self.queue_reply(reply_id)
+                queued += 1
+        return queued
+
+    def _must_not_send(self, reply: Reply, now: datetime) -> str | None:
+        """Why an automatic reply must not go now (a person's reply always goes: they chose to write)."""
+        if not reply.automatic:
+            return None
+        phone = reply.event.sender.phone
+        if reply.event.channel in (Channel.SMS, Channel.VOICE) and phone and self.opted_out(phone):
+            return "the customer opted out of SMS (STOP)"
+        thread = reply.event.thread_key
+        if thread and not self.outbox.claim_thread(thread, reply.reply_id, now, self.thread_window):
+            hours = self.thread_window.total_seconds() / 3600
+            return f"this conversation had an automatic reply in the last {hours:g} hours"
+        return None
+
+    def _sent(self, reply: Reply, result: SendResult, now: datetime) -> str:
+        self.outbox.settle(reply, ReplyState.SENT, now, message_id=result.message_id)
+        by = reply.author_name or reply.author
+        self.outbox.mark_replied(reply.ticket_id, now, by)
+        ref = f" ({result.message_id})" if result.message_id else ""
+        self._record(reply, now, f"{self._label(reply)} sent to {describe(reply)}{ref}")
+        return "sent"
+
+    def _failed(self, reply: Reply, result: SendResult, delivery: int, now: datetime) -> str:
+        given_up = result.outcome is not Outcome.PERMANENT
+        reason = result.reason or "no reason given"
+        if given_up:
+            reason = f"gave up after {delivery} deliveries: {reason}"
+        self.outbox.settle(reply, ReplyState.FAILED, now, reason=reason)
+        self._record(reply, now, f"{self._label(reply)} to {describe(reply)} not sent: {reason}")
+        if given_up:
+            raise GaveUpError(f"{reply.reply_id}: {reason}")
+        return "failed"
+
+    @staticmethod
+    def _label(reply: Reply) -> str:
+        return "auto-reply" if reply.automatic else f"reply from {reply.author_name or reply.author}"
+
+    def _record(self, reply: Reply, now: datetime, text: str) -> None:
+        actor = SYSTEM if reply.automatic else reply.author
+        try:
+            self.timeline(reply.ticket_id, [Entry(at=now, kind=Kind.REPLIED, actor=actor, text=text)])
+        except SwitchboardError:  # the reply's own record says what happened; the timeline line is a convenience
+            logger.warning("reply settled; its timeline entry was not written", extra={"reply_id": reply.reply_id})

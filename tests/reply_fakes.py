@@ -1,0 +1,116 @@
+"""In-memory stand-ins for the reply outbox, its queue and a provider, for the reply service's tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from chalicelib.errors import DependencyError
+from chalicelib.replies.model import Claim, Reply, ReplyState, SendResult
+
+
+@dataclass
+class FakeOutbox:
+    """The outbox's contract (chalicelib.adapters.replies_table) over a dict: leases, settles, thread claims."""
+
+    replies: dict[str, Reply] = field(default_factory=dict)
+    due_at: dict[str, datetime] = field(default_factory=dict)
+    leases: dict[str, datetime] = field(default_factory=dict)
+    in_flight: set[str] = field(default_factory=set)
+    threads: dict[str, tuple[str, datetime]] = field(default_factory=dict)
+    replied: dict[str, tuple[datetime, str]] = field(default_factory=dict)
+
+    def record(self, reply: Reply, retry_at: datetime) -> bool:
+        if reply.reply_id in self.replies:
+            return False
+        self.replies[reply.reply_id] = reply
+        if reply.state is ReplyState.PENDING:
+            self.due_at[reply.reply_id] = retry_at
+        return True
+
+    def get(self, reply_id: str) -> Reply | None:
+        return self.replies.get(reply_id)
+
+    def claim(self, reply_id: str, now: datetime, lease_until: datetime) -> Claim | None:
+        reply = self.replies.get(reply_id)
+        if reply is None or reply.state is not ReplyState.PENDING:
+            return None
+        if reply_id in self.leases and self.leases[reply_id] > now:
+            return None
+        interrupted = reply_id in self.in_flight
+        self.leases[reply_id] = lease_until
+        self.due_at[reply_id] = lease_until
+        self.in_flight.add(reply_id)
+        reply = reply.model_copy(
+            update={"attempts": reply.attempts + 1, "possible_duplicates": reply.possible_duplicates + interrupted}
+        )
+        self.replies[reply_id] = reply
+        return Claim(reply, interrupted)
+
+    def settle(
+        self, reply: Reply, state: ReplyState, now: datetime, message_id: str | None = None, reason: str | None = None
+    ) -> None:
+        if self.replies[reply.reply_id].state is not ReplyState.PENDING:
+            return
+        sent_at = now if state is ReplyState.SENT else None
+        self.replies[reply.reply_id] = reply.model_copy(
+            update={"state": state, "provider_message_id": message_id, "reason": reason, "sent_at": sent_at}
+        )
+        for held in (self.due_at, self.leases):
+            held.pop(reply.reply_id, None)
+        self.in_flight.discard(reply.reply_id)
+
+    def release(self, reply_id: str, now: datetime, retry_at: datetime, reason: str, uncertain: bool) -> None:
+        self.leases.pop(reply_id, None)
+        if not uncertain:
+            self.in_flight.discard(reply_id)
+        self.due_at[reply_id] = retry_at
+
+    def due(self, now: datetime, limit: int = 100) -> list[str]:
+        return sorted((r for r, at in self.due_at.items() if at <= now), key=self.due_at.__getitem__)[:limit]
+
+    def snooze(self, reply_id: str, now: datetime, until: datetime) -> bool:
+        if reply_id not in self.due_at or self.due_at[reply_id] > now:
+            return False
+        self.due_at[reply_id] = until
+        return True
+
+    def for_ticket(self, ticket_id: str) -> list[Reply]:
+        return sorted((r for r in self.replies.values() if r.ticket_id == ticket_id), key=lambda r: r.created_at)
+
+    def claim_thread(self, thread_key: str, reply_id: str, now: datetime, window: timedelta) -> bool:
+        held = self.threads.get(thread_key)
+        if held is not None and held[1] > now and held[0] != reply_id:
+            return False
+        self.threads[thread_key] = (reply_id, now + window)
+        return True
+
+    def mark_replied(self, ticket_id: str, now: datetime, by: str) -> None:
+        self.replied.setdefault(ticket_id, (now, by))
+
+
+@dataclass
+class FakeReplyQueue:
+    queued: list[str] = field(default_factory=list)
+    fail: bool = False
+
+    def enqueue(self, reply_id: str) -> None:
+        if self.fail:
+            raise DependencyError("replies queue down")
+        self.queued.append(reply_id)
+
+
+@dataclass
+class ScriptedSender:
+    """A provider that answers from a script (then "sent"), and remembers what it was asked to send."""
+
+    script: list[SendResult] = field(default_factory=list)
+    sent: list[Reply] = field(default_factory=list)
+    counter: Iterator[int] = field(default_factory=lambda: iter(range(1, 1_000_000)))
+
+    def send(self, reply: Reply, now: datetime) -> SendResult:
+        self.sent.append(reply)
+        if self.script:
+            return self.script.pop(0)
+        return SendResult.sent(f"SM{next(self.counter):032x}")

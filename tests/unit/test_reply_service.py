@@ -1,0 +1,283 @@
+"""ReplyService with fakes: a reply is recorded with its ticket, sent once, retried on "later", settled with why."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from chalicelib.errors import PayloadError
+from chalicelib.model.customer import Customer
+from chalicelib.model.event import Channel, Sender, SupportEvent
+from chalicelib.model.timeline import Entry, Kind
+from chalicelib.replies.model import GRACE, Reply, ReplyState, SendResult, auto_reply_id
+from chalicelib.services.replies import (
+    BACKOFF_CAP,
+    MAX_DELIVERIES,
+    GaveUpError,
+    ReplyRefusedError,
+    ReplyService,
+    RetryLaterError,
+    auto_reply,
+    backoff,
+)
+from tests.fakes import FakeCustomers, FakeTickets, triage_with_fakes
+from tests.reply_fakes import FakeOutbox, FakeReplyQueue, ScriptedSender
+
+NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)  # Tue 03:00 in New York
+DANA = Customer(customer_id="c1", name="Northwind", plan="enterprise", flags=("vip",), email="dana@northwind.example")
+
+
+def sms(
+    event_id: str = "twilio:SM1", text: str = "is the app down? nothing loads", thread: str = "twilio:pair"
+) -> SupportEvent:
+    return SupportEvent(
+        event_id=event_id,
+        channel=Channel.SMS,
+        provider="twilio",
+        received_at=NOW,
+        sender=Sender(name="Dana Whitfield", phone="+15551230001"),
+        text=text,
+        thread_key=thread,
+        metadata={"to": "+15559870000"},
+    )
+
+
+@dataclass
+class Parts:
+    service: ReplyService
+    outbox: FakeOutbox
+    queue: FakeReplyQueue
+    sender: ScriptedSender
+    tickets: FakeTickets
+    timeline: list[tuple[str, Entry]] = field(default_factory=list)
+    disarmed: list[str] = field(default_factory=list)
+    opted_out: set[str] = field(default_factory=set)
+
+
+@pytest.fixture
+def parts() -> Parts:
+    outbox, queue, sender, tickets = FakeOutbox(), FakeReplyQueue(), ScriptedSender(), FakeTickets()
+    made = Parts(None, outbox, queue, sender, tickets)  # type: ignore[arg-type]
+    made.service = ReplyService(
+        outbox=outbox,
+        queue=queue,
+        sender=sender,
+        timeline=lambda ticket_id, entries: made.timeline.extend((ticket_id, e) for e in entries),
+        disarm_sla=lambda ticket_id, now: made.disarmed.append(ticket_id),
+        ticket=tickets.tickets.get,
+        clock=lambda: NOW,
+        opted_out=made.opted_out.__contains__,
+        draw=lambda: 1.0,  # the top of the jitter: the backoff's ceiling, so delays are exact here
+    )
+    return made
+
+
+def recorded(parts: Parts, event: SupportEvent | None = None, refusal: str | None = None) -> Reply:
+    reply = auto_reply("T-1", event or sms(), "Hi Dana, we have paged our on-call engineer.", NOW, refusal)
+    parts.outbox.record(reply, NOW + GRACE)
+    return reply
+
+
+def test_a_reply_is_sent_once_however_often_its_message_is_delivered(parts):
+    # GIVEN a recorded auto-reply
+    reply = recorded(parts)
+    # WHEN the queue delivers its message three times
+    outcomes = [parts.service.deliver(reply.reply_id, n, NOW) for n in (1, 2, 3)]
+    # THEN the provider was asked once; it is sent, the ticket is marked replied, the timeline says so
+    assert outcomes == ["sent", "settled", "settled"]
+    assert len(parts.sender.sent) == 1
+    stored = parts.outbox.replies[reply.reply_id]
+    assert stored.state is ReplyState.SENT and stored.provider_message_id and stored.sent_at == NOW
+    assert parts.outbox.replied["T-1"] == (NOW, "switchboard")
+    [(ticket_id, entry)] = parts.timeline
+    assert (ticket_id, entry.kind) == ("T-1", Kind.REPLIED)
+    assert entry.text.startswith("auto-reply sent to Dana Whitfield by SMS (SM")
+
+
+@pytest.mark.parametrize(
+    ("answer", "delay"),
+    [
+        (SendResult.transient("429 Too Many Requests", retry_after=120), 120),  # the provider's wait, not ours
+        (SendResult.transient("503 Service Unavailable"), 15),  # our backoff's first step
+        (SendResult.transient("read timed out", uncertain=True), 15),
+    ],
+    ids=["429-retry-after", "5xx", "timeout"],
+)
+def test_a_provider_saying_later_is_retried_after_the_wait_then_sent(parts, answer, delay):
+    # GIVEN a provider that answers "later" once
+    reply = recorded(parts)
+    parts.sender.script = [answer]
+    # WHEN the first delivery tries
+    with pytest.raises(RetryLaterError) as later:
+        parts.service.deliver(reply.reply_id, 1, NOW)
+    # THEN the queue is told to bring it back after the wait; the reply stays pending, out of the sweep till then
+    assert later.value.delay_seconds == delay
+    assert parts.outbox.replies[reply.reply_id].state is ReplyState.PENDING
+    assert parts.outbox.due(NOW + timedelta(seconds=delay)) == []
+    # WHEN the queue brings it back
+    assert parts.service.deliver(reply.reply_id, 2, NOW + timedelta(seconds=delay)) == "sent"
+    # THEN it went out on the second try; a timeout may have sent it before, and that is counted
+    assert len(parts.sender.sent) == 2
+    assert parts.outbox.replies[reply.reply_id].possible_duplicates == int(answer.uncertain)
+
+
+def test_a_permanent_refusal_is_recorded_with_the_providers_reason_and_never_retried(parts):
+    reply = recorded(parts)
+    parts.sender.script = [SendResult.permanent("21610: Attempt to send to unsubscribed recipient")]
+    # WHEN it is delivered, and delivered again
+    assert parts.service.deliver(reply.reply_id, 1, NOW) == "failed"
+    assert parts.service.deliver(reply.reply_id, 2, NOW) == "settled"
+    # THEN the provider was asked once, and the ticket says why the customer did not hear from us
+    assert len(parts.sender.sent) == 1
+    stored = parts.outbox.replies[reply.reply_id]
+    assert (stored.state, stored.reason) == (ReplyState.FAILED, "21610: Attempt to send to unsubscribed recipient")
+    assert "not sent: 21610" in parts.timeline[0][1].text
+    assert "T-1" not in parts.outbox.replied
+
+
+def test_the_last_allowed_delivery_settles_it_failed_and_leaves_the_message_to_the_dead_letter_queue(parts):
+    reply = recorded(parts)
+    parts.sender.script = [SendResult.transient("500 Internal Server Error")]
+    # WHEN the last delivery the queue allows fails too
+    with pytest.raises(GaveUpError):
+        parts.service.deliver(reply.reply_id, MAX_DELIVERIES, NOW)
+    # THEN it is failed with why, never silently pending
+    stored = parts.outbox.replies[reply.reply_id]
+    assert stored.state is ReplyState.FAILED
+    assert stored.reason == f"gave up after {MAX_DELIVERIES} deliveries: 500 Internal Server Error"
+
+
+@pytest.mark.parametrize(
+    ("later", "second"),
+    [(timedelta(hours=2), "skipped"), (timedelta(hours=25), "sent")],
+    ids=["same-day", "next-day"],
+)
+def test_one_automatic_reply_per_conversation_per_day(parts, later, second):
+    # GIVEN a conversation that had its auto-reply
+    first = recorded(parts)
+    parts.service.deliver(first.reply_id, 1, NOW)
+    # WHEN a follow-up in the same thread asks for one
+    follow = auto_reply("T-1", sms("twilio:SM2", "hello??"), "Hi again", NOW + later, None)
+    parts.outbox.record(follow, NOW + later)
+    # THEN within the day it is skipped with why; the next day it goes
+    assert parts.service.deliver(follow.reply_id, 1, NOW + later) == second
+    if second == "skipped":
+        assert (
+            parts.outbox.replies[follow.reply_id].reason
+            == "this conversation had an automatic reply in the last 24 hours"
+        )
+    assert len(parts.sender.sent) == (1 if second == "skipped" else 2)
+
+
+def test_a_retried_reply_keeps_its_conversations_one_reply(parts):
+    reply = recorded(parts)
+    parts.sender.script = [SendResult.transient("429", retry_after=30)]
+    with pytest.raises(RetryLaterError):
+        parts.service.deliver(reply.reply_id, 1, NOW)
+    # THEN its own retry is not mistaken for a second reply in the thread
+    assert parts.service.deliver(reply.reply_id, 2, NOW + timedelta(minutes=3)) == "sent"
+
+
+def test_an_opted_out_number_gets_no_automatic_reply(parts):
+    parts.opted_out.add("+15551230001")
+    reply = recorded(parts)
+    assert parts.service.deliver(reply.reply_id, 1, NOW) == "skipped"
+    assert parts.sender.sent == []
+    assert parts.outbox.replies[reply.reply_id].reason == "the customer opted out of SMS (STOP)"
+
+
+def test_the_sweep_queues_what_a_lost_message_left_pending_once_per_grace(parts):
+    # GIVEN a reply recorded, whose queue message never arrived
+    reply = recorded(parts)
+    # WHEN sweeps run before, at and just after its grace
+    counts = [parts.service.sweep(NOW + d) for d in (timedelta(0), GRACE, GRACE + timedelta(seconds=60))]
+    # THEN it is queued once (the next sweep waits another grace), and not again once sent
+    assert counts == [0, 1, 0]
+    assert parts.queue.queued == [reply.reply_id]
+    parts.service.deliver(reply.reply_id, 1, NOW + GRACE)
+    assert parts.service.sweep(NOW + 10 * GRACE) == 0
+
+
+def test_a_person_reply_is_recorded_once_queued_and_stops_the_sla_timer(parts):
+    # GIVEN an open ticket
+    service, tickets, *_ = triage_with_fakes(FakeCustomers([DANA]), NOW)
+    outcome = service.handle(sms())
+    parts.tickets.tickets.update(tickets.tickets)
+    ticket_id = outcome.ticket.ticket_id
+    # WHEN the paged person submits the same reply form twice
+    first = parts.service.reply_as_person(
+        ticket_id, "maya", "Maya Chen", "  On it, Dana. Call you in 5.  ", "tok1", NOW
+    )
+    again = parts.service.reply_as_person(ticket_id, "maya", "Maya Chen", "On it, Dana. Call you in 5.", "tok1", NOW)
+    # THEN one reply, queued once, the SLA stopped, the text trimmed; it goes whatever the thread's auto-replies
+    assert first.reply_id == again.reply_id and first.text == "On it, Dana. Call you in 5."
+    assert parts.queue.queued == [first.reply_id]
+    assert parts.disarmed == [ticket_id]
+    assert parts.service.deliver(first.reply_id, 1, NOW) == "sent"
+    assert parts.outbox.replied[ticket_id] == (NOW, "Maya Chen")
+    assert parts.timeline[-1][1].actor == "maya"
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [("   ", PayloadError), ("x" * 1601, PayloadError)],
+    ids=["empty", "longer-than-an-sms-takes"],
+)
+def test_a_person_reply_that_cannot_go_is_refused_with_why(parts, text, error):
+    service, tickets, *_ = triage_with_fakes(FakeCustomers([DANA]), NOW)
+    ticket_id = service.handle(sms()).ticket.ticket_id
+    parts.tickets.tickets.update(tickets.tickets)
+    with pytest.raises(error):
+        parts.service.reply_as_person(ticket_id, "maya", "Maya Chen", text, "tok", NOW)
+    assert parts.outbox.replies == {}
+
+
+def test_a_closed_ticket_takes_no_reply(parts):
+    service, *_ = triage_with_fakes(FakeCustomers([DANA]), NOW)
+    ticket = service.handle(sms()).ticket
+    parts.tickets.tickets[ticket.ticket_id] = ticket.model_copy(update={"status": "resolved"})
+    with pytest.raises(ReplyRefusedError):
+        parts.service.reply_as_person(ticket.ticket_id, "maya", "Maya Chen", "hi", "tok", NOW)
+
+
+@pytest.mark.parametrize("attempt", [1, 2, 3, 5, 10, 30])
+def test_backoff_grows_stays_under_its_cap_and_never_comes_before_retry_after(attempt):
+    low, high = backoff(attempt, None, lambda: 0.0), backoff(attempt, None, lambda: 1.0)
+    assert 0 < low <= high <= BACKOFF_CAP.total_seconds()
+    assert low == high / 2  # the jitter spans the ceiling's upper half
+    assert backoff(attempt, 3600.0, lambda: 0.5) >= 3600.0
+
+
+def test_triage_records_the_auto_reply_with_the_ticket_and_queues_it_every_delivery():
+    # GIVEN triage with the outbox wired
+    parts = triage_with_fakes(FakeCustomers([DANA]), NOW)
+    queue = FakeReplyQueue()
+    parts.service.replies = ReplyService(
+        outbox=FakeOutbox(), queue=queue, sender=ScriptedSender(), timeline=lambda t, e: None,
+        disarm_sla=lambda t, n: None, ticket=parts.tickets.tickets.get, clock=lambda: NOW,
+    )  # fmt: skip
+    # WHEN a message whose decision has an auto-reply is delivered three times
+    e = sms(text="how do I export my invoices to csv?")
+    outcomes = [parts.service.handle(e) for _ in range(3)]
+    # THEN the reply was stored with the ticket once, and queued each time (the outbox sends it once)
+    ticket = outcomes[0].ticket
+    assert ticket.decision.auto_reply
+    assert list(parts.tickets.replies) == [auto_reply_id(ticket.ticket_id, e.event_id)]
+    assert queue.queued == [auto_reply_id(ticket.ticket_id, e.event_id)] * 3
+
+
+def test_triage_records_a_refused_auto_reply_as_skipped_and_does_not_queue_it():
+    parts = triage_with_fakes(FakeCustomers([DANA]), NOW)
+    queue = FakeReplyQueue()
+    parts.service.replies = ReplyService(
+        outbox=FakeOutbox(), queue=queue, sender=ScriptedSender(), timeline=lambda t, e: None,
+        disarm_sla=lambda t, n: None, ticket=parts.tickets.tickets.get, clock=lambda: NOW,
+    )  # fmt: skip
+    parts.service.reply_refusal = lambda event: "not answered: an automatic email (Auto-Submitted: auto-replied)"
+    parts.service.handle(sms(text="how do I export my invoices to csv?"))
+    [reply] = parts.tickets.replies.values()
+    assert reply.state is ReplyState.SKIPPED
+    assert (reply.reason or "").startswith("not answered: an automatic email")
+    assert queue.queued == []
