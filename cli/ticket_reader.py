@@ -13,10 +13,12 @@ from cli.aws import CliError, dynamodb_table
 
 if TYPE_CHECKING:
     from chalicelib.adapters.pages_table import DynamoPageRepository
+    from chalicelib.adapters.replies_table import DynamoReplyOutbox
     from chalicelib.adapters.tickets_table import DynamoTicketRepository
     from chalicelib.model.page import Page
     from chalicelib.model.ticket import FollowUp, Ticket
     from chalicelib.model.timeline import Entry
+    from chalicelib.replies.model import Reply
 
 #: timeline entries that share a second are shown in the order they happen in (the table sorts them by a hash)
 _KIND_ORDER = (
@@ -32,6 +34,7 @@ _KIND_ORDER = (
     "resolved",
     "sla-breached",
     "digest",
+    "replied",
 )
 
 #: a follow-up's own page status, in words
@@ -44,14 +47,22 @@ class Tables:
     name: str
     tickets: DynamoTicketRepository
     pages: DynamoPageRepository
+    replies: DynamoReplyOutbox
 
 
 def tables_for(args: argparse.Namespace) -> Tables:
     from chalicelib.adapters.pages_table import DynamoPageRepository
+    from chalicelib.adapters.replies_table import DynamoReplyOutbox
     from chalicelib.adapters.tickets_table import DynamoTicketRepository
 
     client, table = dynamodb_table(args, "tickets", "TICKETS_TABLE")
-    return Tables(client, table, DynamoTicketRepository(client, table), DynamoPageRepository(client, table))
+    return Tables(
+        client,
+        table,
+        DynamoTicketRepository(client, table),
+        DynamoPageRepository(client, table),
+        DynamoReplyOutbox(client, table),
+    )
 
 
 @dataclass(frozen=True)
@@ -130,6 +141,7 @@ class TicketView:
     follow_ups: list[FollowUp]
     pages: list[Page]
     timeline: list[Entry]  # the recorded entries and the messages, in time order
+    replies: list[Reply]
 
 
 def gather(tables: Tables, text: str) -> TicketView:
@@ -140,7 +152,8 @@ def gather(tables: Tables, text: str) -> TicketView:
     # a ticket's pages are the ones its timeline names: a page opened for it, or one it was folded into
     page_ids = dict.fromkeys(e.page_id for e in recorded if e.page_id)
     pages = [page for page_id in page_ids if (page := tables.pages.get(page_id)) is not None]
-    return TicketView(ticket, found.found_by, follow_ups, pages, merge(ticket, follow_ups, recorded))
+    timeline = merge(ticket, follow_ups, recorded)
+    return TicketView(ticket, found.found_by, follow_ups, pages, timeline, tables.replies.for_ticket(ticket.ticket_id))
 
 
 def merge(ticket: Ticket, follow_ups: Sequence[FollowUp], recorded: Iterable[Entry]) -> list[Entry]:

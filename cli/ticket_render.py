@@ -80,6 +80,7 @@ def render(view: TicketView) -> str:
         ("messages", f"{ticket.messages}{last}"),
         ("page", page),
         ("first reply", due),
+        ("replied", f"{stamp(ticket.replied_at)} by {ticket.replied_by}" if ticket.replied_at else "not yet"),
         ("rules", decision.rules_version),
     ]
     if view.found_by != "ticket id":
@@ -106,6 +107,15 @@ def render(view: TicketView) -> str:
         lines.extend(textwrap.wrap(state, WIDTH, initial_indent=lead, subsequent_indent=" " * len(lead)))
     if not view.pages:
         lines.append("  none")
+    lines += ["", "replies"]
+    for reply in view.replies:
+        who = reply.author_name or reply.author
+        state = reply.state.value + (f": {reply.reason}" if reply.reason else "")
+        lead = f"  {stamp(reply.created_at)}  {reply.kind.value:<6}  {_clip(who, 20):<20}  "
+        text = f"{state} · {' '.join(reply.text.split())}"
+        lines.append(lead + _clip(text, max(20, WIDTH - len(lead))))
+    if not view.replies:
+        lines.append("  none")
     lines += ["", "timeline"]
     kind = max((len(e.kind.value) for e in view.timeline), default=0)
     day = None
@@ -126,4 +136,5 @@ def as_json(view: TicketView) -> dict[str, Any]:
         "follow_ups": [f.model_dump(mode="json") for f in view.follow_ups],
         "pages": [p.model_dump(mode="json") for p in view.pages],
         "timeline": [e.model_dump(mode="json") for e in view.timeline],
+        "replies": [r.model_dump(mode="json") for r in view.replies],
     }

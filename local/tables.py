@@ -43,9 +43,13 @@ class TicketRow:
     created_at: str
     reasons: tuple[str, ...]
     messages: int = 1  # the first message and the follow-ups that joined its thread
+    #: whether the customer heard back: "auto 03:02", "Maya 03:05", or the outbox's state ("pending", "skipped")
+    replied: str = "—"
 
     @classmethod
-    def from_item(cls, item: dict[str, Any], follow_ups: Sequence[dict[str, Any]] = ()) -> TicketRow:
+    def from_item(
+        cls, item: dict[str, Any], follow_ups: Sequence[dict[str, Any]] = (), replies: Sequence[dict[str, Any]] = ()
+    ) -> TicketRow:
         """The ticket as its messages leave it: the most urgent priority and every page any of them sent.
 
         A reply that says "it is completely down now" pages on its own decision; the row shows that,
@@ -81,6 +85,7 @@ class TicketRow:
             created_at=item["created_at"]["S"],
             reasons=tuple(r["S"] for r in item.get("reasons", {}).get("L", [])),
             messages=int(item.get("messages", {}).get("N", "1")),
+            replied=_replied(item, replies),
         )
 
     def line(self) -> str:
@@ -91,16 +96,33 @@ class TicketRow:
         )
 
 
-def ticket_items(dynamodb: Any, table: str) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
-    """Every ticket item (sk = TICKET) with its follow-ups (sk = MSG#…), from one scan of the table."""
-    items: list[dict[str, Any]] = []
+def _replied(item: dict[str, Any], replies: Sequence[dict[str, Any]]) -> str:
+    """The REPLIED cell: who answered first and when (UTC), else what the outbox holds for the ticket."""
+    if "replied_at" in item:
+        by = item.get("replied_by", {}).get("S", "")
+        who = "auto" if by in ("", "switchboard") else by.split()[0]
+        return f"{who} {datetime.fromisoformat(item['replied_at']['S']):%H:%M}"
+    states = {r["state"]["S"] for r in replies}
+    return next((state for state in ("pending", "failed", "skipped") if state in states), "—")
+
+
+Items = list[dict[str, Any]]
+
+
+def ticket_items(dynamodb: Any, table: str) -> list[tuple[dict[str, Any], Items, Items]]:
+    """Every ticket item (sk = TICKET) with its follow-ups (MSG#…) and replies (REPLY#…), from one scan."""
+    items: Items = []
     for page in dynamodb.get_paginator("scan").paginate(TableName=table):
         items.extend(page["Items"])
-    follow_ups: dict[str, list[dict[str, Any]]] = {}
+    follow_ups: dict[str, Items] = {}
+    replies: dict[str, Items] = {}
     for item in items:
         if item["sk"]["S"].startswith("MSG#"):
             follow_ups.setdefault(item["pk"]["S"], []).append(item)
-    return [(i, follow_ups.get(i["pk"]["S"], [])) for i in items if i["sk"]["S"] == "TICKET"]
+        elif item["sk"]["S"].startswith("REPLY#"):
+            replies.setdefault(item["pk"]["S"], []).append(item)
+    tickets = [i for i in items if i["sk"]["S"] == "TICKET"]
+    return [(i, follow_ups.get(i["pk"]["S"], []), replies.get(i["pk"]["S"], [])) for i in tickets]
 
 
 def ticket_for_event(dynamodb: Any, table: str, event_id: str) -> TicketRow | None:
@@ -114,17 +136,18 @@ def ticket_for_event(dynamodb: Any, table: str, event_id: str) -> TicketRow | No
 
 
 def tickets(dynamodb: Any, table: str) -> list[TicketRow]:
-    rows = (TicketRow.from_item(item, follow_ups) for item, follow_ups in ticket_items(dynamodb, table))
+    rows = (TicketRow.from_item(*parts) for parts in ticket_items(dynamodb, table))
     return sorted(rows, key=lambda r: r.created_at)
 
 
-HEADERS = ("TICKET", "CHANNEL", "MSGS", "CUSTOMER", "PRI", "TEAM", "ROUTE", "PAGED")
+HEADERS = ("TICKET", "CHANNEL", "MSGS", "CUSTOMER", "PRI", "TEAM", "ROUTE", "PAGED", "REPLIED")
 # the columns that give up width first when the table would not fit, most compressible first
 _SHRINKABLE = (6, 3, 7)
 
 
 def _cells(row: TicketRow) -> tuple[str, ...]:
-    return (row.ticket_id, row.channel, str(row.messages), row.customer, row.priority, row.team, row.route, row.paged)
+    cells = (row.ticket_id, row.channel, str(row.messages), row.customer, row.priority, row.team, row.route, row.paged)
+    return (*cells, row.replied)
 
 
 def _columns(text: str) -> int:
@@ -147,7 +170,7 @@ def render(rows: Sequence[TicketRow], width: int = 100, gap: int = 2) -> str:
     widths = [max(_columns(c[i]) for c in cells) for i in range(len(HEADERS))]
     while sum(widths) + gap * (len(widths) - 1) > width:
         # take one character from the widest shrinkable column that still has room to give
-        candidates = [i for i in _SHRINKABLE if widths[i] > max(len(HEADERS[i]), 12)]
+        candidates = [i for i in _SHRINKABLE if widths[i] > max(len(HEADERS[i]), 8)]
         if not candidates:
             break
         widths[max(candidates, key=lambda i: widths[i])] -= 1

@@ -212,6 +212,8 @@ class DynamoTicketRepository:
                 "last_message_at": datetime.fromisoformat(item["last_message_at"]["S"])
                 if "last_message_at" in item
                 else ticket.last_message_at,
+                "replied_at": datetime.fromisoformat(item["replied_at"]["S"]) if "replied_at" in item else None,
+                "replied_by": item.get("replied_by", {}).get("S"),
             }
         )
 

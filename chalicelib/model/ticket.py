@@ -32,6 +32,9 @@ class Ticket(BaseModel):
     #: messages on the ticket: the one that opened it plus the follow-ups that joined its thread
     messages: int = 1
     last_message_at: AwareDatetime | None = None
+    #: when the customer first heard back (an auto-reply or a person's), and from whom
+    replied_at: AwareDatetime | None = None
+    replied_by: str | None = None
 
     @property
     def is_open(self) -> bool:

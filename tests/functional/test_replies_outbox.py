@@ -12,6 +12,7 @@ from chalice.test import Client
 import app as app_module
 from chalicelib import bootstrap
 from chalicelib.replies.model import GRACE, ReplyState, SendResult, auto_reply_id
+from cli.main import main
 from local.samples import all_samples, local_secrets, signed
 from local.worker import QueueWorker
 from tests.functional.conftest import Aws
@@ -83,6 +84,24 @@ def test_a_tickets_auto_reply_is_stored_with_it_and_sent_once_under_three_delive
     assert ticket["replied_by"]["S"] == "switchboard"
     timeline = bootstrap.container().pages.timeline(ticket["ticket_id"]["S"])
     assert [e.kind.value for e in timeline if e.kind.value == "replied"] == ["replied"]
+
+
+def test_tickets_show_says_who_replied_when_and_lists_each_reply(aws, sender, capsys):
+    # GIVEN a ticket whose auto-reply went out
+    triage, replies = workers(aws)
+    deliver("vip-outage")
+    triage.run_once(wait_seconds=0)
+    replies.run_once(wait_seconds=0)
+    [ticket] = aws.tickets()
+    # WHEN an operator shows it
+    capsys.readouterr()
+    assert main(["tickets", "show", ticket["ticket_id"]["S"], "--table", aws.settings.tickets_table]) == 0
+    out = capsys.readouterr().out
+    # THEN the header says when the customer heard back, and the replies section what was sent
+    assert "  replied      2026-11-17 08:00:00 by switchboard" in out
+    lines = out.splitlines()
+    [line] = lines[lines.index("replies") + 1 : lines.index("replies") + 2]
+    assert line.startswith("  2026-11-17 08:00:00  auto    switchboard") and "sent · Hi Dana" in line
 
 
 def test_a_provider_429_hides_the_message_for_its_retry_after_and_keeps_the_reply_pending(aws, sender):

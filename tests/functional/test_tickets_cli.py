@@ -229,13 +229,13 @@ def test_no_table_named_is_exit_2_with_how_to_name_one(aws, capsys, monkeypatch)
     assert "pass --table NAME, --stage STAGE or --local" in capsys.readouterr().err
 
 
-def test_json_is_one_object_with_the_ticket_follow_ups_pages_and_timeline(aws, capsys, acked_call):
+def test_json_is_one_object_with_the_ticket_follow_ups_pages_timeline_and_replies(aws, capsys, acked_call):
     # GIVEN the paged, escalated, acknowledged call  WHEN it is shown as JSON
     code, out, _ = show(aws, capsys, acked_call, "--json")
     # THEN it parses, and holds the same facts the person sees
     assert code == 0
     shown = json.loads(out)
-    assert set(shown) == {"ticket", "found_by", "follow_ups", "pages", "timeline"}
+    assert set(shown) == {"ticket", "found_by", "follow_ups", "pages", "timeline", "replies"}
     assert shown["ticket"]["ticket_id"] == TICKET
     assert shown["found_by"] == f"page {acked_call}"
     assert shown["follow_ups"] == []
