@@ -61,6 +61,7 @@ EXPECTED: dict[str, Events | Handshake | TwiML] = {
     "meta/messenger-message": Events(queued=1),
     "meta/subscribe": Handshake("meta"),
     "sendgrid/free-howto": Events(queued=1),
+    "sendgrid/newsletter": Events(queued=1),
     "sendgrid/non-ascii": Events(queued=1),
     "sendgrid/out-of-office": Events(queued=0, skipped=1),
     "sendgrid/raw-mime": Events(queued=1),
