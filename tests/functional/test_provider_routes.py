@@ -88,6 +88,7 @@ EXPECTED: dict[str, Events | Handshake | TwiML] = {
     "twilio/sms-01-urgent": TwiML(None, queues="MessageSid"),
     "twilio/sms-02-mms-screenshot": TwiML(None, queues="MessageSid"),
     "twilio/sms-03-non-ascii": TwiML(None, queues="MessageSid"),
+    "twilio/sms-04-stop": TwiML(None, queues="MessageSid"),
     "x/crc": Handshake("x"),
     "x/dm-pricing": Events(queued=1),
     "x/own-reply": Events(queued=0, skipped=1),
