@@ -17,7 +17,7 @@ from email.utils import parseaddr
 from html.parser import HTMLParser
 
 from chalicelib.channels.bounds import clean_text, clip
-from chalicelib.channels.email_threads import message_ids, thread_key
+from chalicelib.channels.email_threads import message_ids, reply_signals, thread_key
 from chalicelib.channels.quotes import tidy, trim_quoted
 from chalicelib.errors import PayloadError
 from chalicelib.model.event import Channel, Sender, SupportEvent
@@ -224,6 +224,8 @@ def to_event(
     meta = {key: clean_text(value) for key, value in (metadata or {}).items() if value}
     if own := message_ids(headers.get("message-id")):
         meta["message_id"] = clip(clean_text(own[0]), 998) or ""  # RFC 5322's line limit
+    # whether to answer (auto-replies, lists) and how to thread the answer: read by the reply guard and sender
+    meta |= {key: clean_text(value) for key, value in reply_signals(headers).items()}
     if mail.attachments:
         listed = [{"name": a.name, "type": a.content_type, "size": a.size} for a in mail.attachments]
         listing = json.dumps(listed[:MAX_LISTED_ATTACHMENTS], ensure_ascii=False, separators=(",", ":"))

@@ -106,3 +106,65 @@ def automated_reason(headers: HeaderLookup, sender: str | None, envelope_sender:
     if envelope_sender is not None and envelope_sender.strip() in ("", "<>"):
         return "bounce: empty envelope sender"  # RFC 5321: the null reverse-path is for notifications only
     return None
+
+
+#: RFC 5322's line limit: a References value longer than this is cut to whole ids (see ``reply_references``)
+MAX_REFERENCES = 998
+
+
+def reply_references(references: str | None, in_reply_to: str | None = None, limit: int = MAX_REFERENCES) -> str:
+    """The ids a reply's References starts with (the sender appends the message's own id); "" when none.
+
+    RFC 5322 3.6.4: the parent's References, else its In-Reply-To when that names one message. A long
+    thread is shortened to whole ids, keeping the first (the thread's root, which RFC 5322 asks
+    shorteners to keep and which ``thread_key`` reads) and then as many of the latest as fit.
+    """
+    ids = message_ids(references)
+    if not ids:
+        parents = message_ids(in_reply_to)
+        ids = parents if len(parents) == 1 else []
+    ids = [f"<{i}>" for i in ids if len(i) + 2 <= limit]
+    if not ids or len(" ".join(ids)) <= limit:
+        return " ".join(ids)
+    kept: list[str] = []
+    room = limit - len(ids[0])
+    for item in reversed(ids[1:]):
+        if len(item) + 1 > room:
+            break
+        kept.append(item)
+        room -= len(item) + 1
+    return " ".join([ids[0], *reversed(kept)])
+
+
+def reply_signals(headers: HeaderLookup) -> dict[str, str]:
+    """What an email says about answering it, as flat metadata for the reply guard (replies/guard.py).
+
+    RFC 3834's ``Auto-Submitted`` and ``Precedence``, a mailing list's ``List-Id``/``List-Unsubscribe``,
+    Microsoft's ``X-Auto-Response-Suppress`` and the older ``X-Autoreply``/``X-Autorespond``; and the
+    References a reply threads under. Only signals that are there are set; values are cut to a size
+    a timeline line can quote.
+    """
+    signals: dict[str, str] = {}
+    auto = (headers.get("auto-submitted") or "").split(";")[0].strip().lower()
+    if auto and auto != "no":
+        signals["auto_submitted"] = auto[:60]
+    precedence = (headers.get("precedence") or "").strip().lower()
+    if precedence in _BULK:
+        signals["precedence"] = precedence
+    list_id = (headers.get("list-id") or "").strip()
+    if list_id:
+        signals["list_id"] = list_id[:200]
+    elif headers.get("list-unsubscribe") is not None:
+        # no List-Id, but an unsubscribe link is a list all the same (newsletters often send only this)
+        signals["list_id"] = "List-Unsubscribe"
+    suppress = (headers.get("x-auto-response-suppress") or "").strip()
+    if suppress:
+        signals["auto_response_suppress"] = suppress[:100]
+    for name in ("X-Autoreply", "X-Autorespond"):
+        value = headers.get(name)
+        if value is not None and value.strip().lower() != "no":
+            signals["x_autoreply"] = name
+            break
+    if references := reply_references(headers.get("references"), headers.get("in-reply-to")):
+        signals["references"] = references
+    return signals

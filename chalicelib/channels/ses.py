@@ -113,6 +113,7 @@ def handle_notification(message: str, received_at: datetime, *, support_domains:
         display, address = sender_of(common[0]) if common else (None, None)
         mail = replace(mail, sender_name=display, sender_email=address or note.mail.source or None)
     verdicts = {"spf": receipt.spf_verdict, "dkim": receipt.dkim_verdict, "spam": receipt.spam_verdict}
+    verdicts["virus"] = receipt.virus_verdict  # FAIL was skipped above; GRAY and the rest reach the guard
     if receipt.dmarc_verdict:
         verdicts["dmarc"] = receipt.dmarc_verdict
     metadata = {name: verdict.status for name, verdict in verdicts.items()}

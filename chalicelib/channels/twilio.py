@@ -79,8 +79,33 @@ def call_event(call: IncomingCall, received_at: datetime) -> SupportEvent:
     )
 
 
+#: Twilio's default opt-out and opt-in keywords: it blocks (or unblocks) the number and still forwards the text
+OPT_OUT_KEYWORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"})
+OPT_IN_KEYWORDS = frozenset({"START", "YES", "UNSTOP"})
+#: ``metadata[OPT_OUT]``: the text opted the number out of our texts ("stop") or back in ("start")
+OPT_OUT = "opt_out"
+
+
+def opt_out(message: IncomingMessage) -> str | None:
+    """ "stop" or "start" when the text is an opt-out or opt-in keyword; None for anything else (HELP too).
+
+    Advanced Opt-Out's ``OptOutType`` wins: it knows the Messaging Service's own keywords ("ARRET").
+    Without it, Twilio's rule: the whole body is the keyword, in any case ("Stop" counts, "stop please"
+    does not), so a customer writing "please don't stop the import" is not opted out.
+    """
+    kind = (message.opt_out_type or "").strip().upper()
+    if kind in ("STOP", "START"):
+        return kind.lower()
+    word = message.body.strip().upper()
+    if word in OPT_OUT_KEYWORDS:
+        return "stop"
+    return "start" if word in OPT_IN_KEYWORDS else None
+
+
 def sms_event(message: IncomingMessage, received_at: datetime) -> SupportEvent:
     metadata = {"message_sid": message.message_sid, "to": message.to, "num_media": str(len(message.media))}
+    if keyword := opt_out(message):
+        metadata[OPT_OUT] = keyword
     for i, item in enumerate(message.media):
         metadata |= {f"media_url_{i}": item.url} | ({f"media_type_{i}": item.content_type} if item.content_type else {})
     return SupportEvent(

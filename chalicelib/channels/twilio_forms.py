@@ -69,6 +69,9 @@ class IncomingMessage(_Form):
     body: str = Field(default="", max_length=20_000)
     num_media: int = Field(default=0, ge=0, le=_MAX_MEDIA)
     media: tuple[Media, ...] = ()
+    #: Advanced Opt-Out (a Messaging Service) names the keyword's kind: STOP, START or HELP; a string, so a
+    #: kind Twilio adds later is ignored rather than rejected
+    opt_out_type: str | None = Field(default=None, max_length=16)
 
     @model_validator(mode="before")
     @classmethod

@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from chalicelib.model.decision import Priority
+from chalicelib.replies.policy import ReplyPolicy
 from chalicelib.routing.conditions import Condition
 from chalicelib.routing.record import Record
 
@@ -235,7 +236,7 @@ class Document(Record):
 
     _fields = (
         "version", "default_calendar", "people", "teams", "calendars", "rotations", "escalation_policies",
-        "tiers", "urgency", "intent", "auto_replies", "routes", "default",
+        "tiers", "urgency", "intent", "auto_replies", "routes", "default", "replies",
     )  # fmt: skip
     __slots__ = _fields
     version: int
@@ -251,6 +252,8 @@ class Document(Record):
     auto_replies: dict[str, str]
     routes: tuple[Route, ...]
     default: DefaultRoute
+    #: how automatic replies behave (the guard's policy); the defaults when the section is absent
+    replies: ReplyPolicy
 
     def __init__(
         self,
@@ -267,8 +270,9 @@ class Document(Record):
         auto_replies: dict[str, str],
         routes: tuple[Route, ...],
         default: DefaultRoute,
+        replies: ReplyPolicy | None = None,
     ) -> None:
         super().__init__(
             version, default_calendar, people, teams, calendars, rotations, escalation_policies, tiers, urgency,
-            intent, auto_replies, routes, default,
+            intent, auto_replies, routes, default, replies or ReplyPolicy(),
         )  # fmt: skip

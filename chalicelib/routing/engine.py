@@ -150,6 +150,8 @@ class CompiledRules:
         #: each score's level, 0 to 100: the first threshold it reaches
         self.level_of = tuple(next((name for at, name in self.levels if score >= at), "low") for score in range(101))
         self.default_calendar = self.calendars[document.default_calendar]
+        #: how automatic replies behave: how often per thread, on which channels, never to whom (replies/guard.py)
+        self.replies = document.replies
         #: decide()'s plans by route path (see plans.py)
         self.plans: dict[tuple[int, ...], Any] = {}
         #: a matched route's reason, prepared on its first match (most routes never match)

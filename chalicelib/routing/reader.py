@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from chalicelib.model.decision import Priority
+from chalicelib.replies.policy import DEFAULT_WINDOW, ReplyPolicy
 from chalicelib.routing.conditions import condition
 from chalicelib.routing.document import (
     Actions,
@@ -73,6 +74,19 @@ def _urgency(data: dict[str, Any]) -> Urgency:
     )
 
 
+def _replies(data: dict[str, Any] | None) -> ReplyPolicy:
+    """The ``replies`` section; absent (rules compiled before it existed, a hand-made document): the defaults."""
+    if not data:
+        return ReplyPolicy()
+    window = data.get("once_per_thread")
+    return ReplyPolicy.build(
+        once_per_thread=DEFAULT_WINDOW if window is None else duration(window),
+        channels=data.get("channels"),
+        x_mentions=data.get("x_mentions", "dm_invitation"),
+        never_answer=data.get("never_answer", ()),
+    )
+
+
 def parse(data: dict[str, Any]) -> Document:
     """The compiled JSON's ``rules`` section (schema.RulesDocument dumped by alias) → Document.
 
@@ -128,4 +142,5 @@ def parse(data: dict[str, Any]) -> Document:
             for r in data["routes"]
         ),
         default=DefaultRoute(_actions(data["default"]["then"])),
+        replies=_replies(data.get("replies")),
     )

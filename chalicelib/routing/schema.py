@@ -21,6 +21,8 @@ from pydantic import (
 )
 
 from chalicelib.model.decision import Priority
+from chalicelib.model.directory import HANDLE_NETWORKS
+from chalicelib.model.event import Channel
 from chalicelib.routing import dates, patterns
 
 Name = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)]
@@ -391,6 +393,45 @@ class DefaultRoute(_Strict):
     then: Actions
 
 
+# ---- replies ----------------------------------------------------------------------------------
+
+_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+_EMAIL = re.compile(r"^[^@\s:]+@[^@\s]+\.[^@\s]+$")
+_HANDLE = re.compile(rf"^({'|'.join(HANDLE_NETWORKS)}):@?[A-Za-z0-9_.-]{{1,64}}$")
+
+
+def _own_address(value: str) -> str:
+    if _E164.match(value) or _EMAIL.match(value) or _HANDLE.match(value):
+        return value
+    raise ValueError(
+        f"{value!r} is not a phone number in E.164 (+16465550123), an email address (support@example.com)"
+        f" or a handle as <network>:<handle> ({', '.join(HANDLE_NETWORKS)}; e.g. x:our_account, slack:U07SWBBOT1)"
+    )
+
+
+def _positive(value: timedelta) -> timedelta:
+    if value <= timedelta(0):
+        raise ValueError("must be longer than 0m (one automatic reply per thread within this long)")
+    return value
+
+
+#: one of our own numbers, addresses or handles
+OwnAddress = Annotated[str, AfterValidator(_own_address)]
+
+
+class Replies(_Strict):
+    """How automatic replies behave; the guard (replies/guard.py) refuses any reply these forbid."""
+
+    #: at most one automatic reply per thread within this long, however many follow-ups arrive
+    once_per_thread: Annotated[Duration, AfterValidator(_positive)] = timedelta(hours=24)
+    #: automatic replies on (true) or off (false) per channel; a channel not listed is on
+    channels: dict[Channel, bool] = Field(default_factory=dict)
+    #: a public mention on X is answered in public, or with an invitation to continue by DM
+    x_mentions: Literal["public", "dm_invitation"] = "dm_invitation"
+    #: our own numbers (E.164), addresses and handles (network:handle): never answered, so we never loop
+    never_answer: list[OwnAddress] = Field(default_factory=list)
+
+
 class RulesDocument(_Strict):
     """The whole routing policy. ``switchboard rules validate`` checks it; ``make schema`` exports it."""
 
@@ -408,6 +449,7 @@ class RulesDocument(_Strict):
     auto_replies: dict[Name, str] = Field(default_factory=dict)
     routes: list[Route]
     default: DefaultRoute
+    replies: Replies = Field(default_factory=Replies)
 
 
 def rules_json_schema() -> dict[str, Any]:

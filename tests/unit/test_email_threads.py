@@ -17,7 +17,15 @@ from chalicelib.channels.email_text import (
     parse_mime,
     to_event,
 )
-from chalicelib.channels.email_threads import automated_reason, bounded_key, message_ids, thread_key, ticket_tag
+from chalicelib.channels.email_threads import (
+    automated_reason,
+    bounded_key,
+    message_ids,
+    reply_references,
+    reply_signals,
+    thread_key,
+    ticket_tag,
+)
 from chalicelib.channels.quotes import trim_quoted
 from chalicelib.errors import PayloadError
 
@@ -278,6 +286,51 @@ def _headers(**values: str) -> Headers:
 def test_machine_mail_is_recognized(headers, sender, envelope, expected):
     # WHEN an email's headers and senders are checked THEN auto-replies, bulk mail and bounces are named
     assert automated_reason(headers, sender, envelope) == expected
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        pytest.param(_headers(Auto_Submitted="Auto-Replied; owner=x"), {"auto_submitted": "auto-replied"}, id="auto"),
+        pytest.param(_headers(Auto_Submitted="no"), {}, id="auto-submitted-no"),
+        pytest.param(_headers(Precedence="Bulk"), {"precedence": "bulk"}, id="bulk"),
+        pytest.param(_headers(Precedence="first-class"), {}, id="precedence-not-bulk"),
+        pytest.param(_headers(List_Id="News <n.list.example>"), {"list_id": "News <n.list.example>"}, id="list-id"),
+        pytest.param(
+            _headers(List_Unsubscribe="<https://x.example/u?1>"), {"list_id": "List-Unsubscribe"}, id="unsubscribe-only"
+        ),
+        pytest.param(
+            _headers(X_Auto_Response_Suppress="OOF, AutoReply"),
+            {"auto_response_suppress": "OOF, AutoReply"},
+            id="auto-response-suppress",
+        ),
+        pytest.param(_headers(X_Autorespond="vacation"), {"x_autoreply": "X-Autorespond"}, id="x-autorespond"),
+        pytest.param(_headers(X_Autoreply="no"), {}, id="x-autoreply-no"),
+        pytest.param(_headers(References="<a@x> <b@y>"), {"references": "<a@x> <b@y>"}, id="references"),
+        pytest.param(_headers(In_Reply_To="<a@x>"), {"references": "<a@x>"}, id="in-reply-to-only"),
+        pytest.param(_headers(Subject="Hello", From="dana@northwind.example"), {}, id="a-person"),
+    ],
+)
+def test_what_an_email_says_about_answering_it(headers, expected):
+    # WHEN a header block is read for the reply guard THEN only the signals it has are set
+    assert reply_signals(headers) == expected
+
+
+@pytest.mark.parametrize(
+    ("references", "in_reply_to", "limit", "expected"),
+    [
+        pytest.param("<a@x> <b@x>", None, 998, "<a@x> <b@x>", id="kept"),
+        pytest.param(None, "<p@x>", 998, "<p@x>", id="in-reply-to"),
+        pytest.param(None, "<p@x> <q@x>", 998, "", id="in-reply-to-naming-two-is-ambiguous"),
+        pytest.param(None, None, 998, "", id="none"),
+        # the root and then the latest that fit, whole: <r@x> <4@x> <5@x> is 17 characters
+        pytest.param("<r@x> <1@x> <2@x> <3@x> <4@x> <5@x>", None, 17, "<r@x> <4@x> <5@x>", id="root-and-latest"),
+        pytest.param(f"<{'x' * 1000}@y> <b@x>", None, 998, "<b@x>", id="an-id-too-long-for-any-line"),
+    ],
+)
+def test_references_for_a_reply_are_bounded_to_whole_ids(references, in_reply_to, limit, expected):
+    # WHEN the References a reply threads under are worked out THEN RFC 5322's choice, cut to whole ids
+    assert reply_references(references, in_reply_to, limit) == expected
 
 
 @pytest.mark.parametrize(

@@ -91,6 +91,15 @@ EXPECTED = {
         None,
     ),
     "out-of-office": (None, None, None, None, None, "auto-reply: Auto-Submitted: auto-replied"),
+    # a ticket (no Precedence, so not skipped here); its List-Id keeps it from being answered (replies/guard.py)
+    "newsletter": (
+        "sendgrid:a41f0c9be7d2f3a8c6e1b5d9.7c3e2f1a0b@mail181-7.suw21.mcsv.example",
+        ("CloudMetrics", "news@cloudmetrics.example"),
+        "November product news: faster dashboards 🚀",
+        "email:a41f0c9be7d2f3a8c6e1b5d9.7c3e2f1a0b@mail181-7.suw21.mcsv.example",
+        "November product news\n\nDashboards now load",
+        None,
+    ),
 }
 
 

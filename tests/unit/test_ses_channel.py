@@ -28,6 +28,13 @@ EXPECTED = {
         f"email:{MARCO}",
         "Hi,\n\nI can't log in since this morning",
     ),
+    "mailing-list": (
+        "ses:h6j2k8l4z0x5c1v7b3n9m2q6w0e4r8t1y5u3i7o9",
+        ("Kim Schmidt", "kim@fabrikam.example"),
+        "[vendors] Planned network maintenance Sunday 22 November, 02:00-04:00 CET",
+        "email:20261120100227.GA4711@fabrikam.example",
+        "Hello all,\n\nour data centre network will be down",
+    ),
     "reply-base64": (
         "ses:k7p2m9q4r1s8t3u6v0w5x2y7z4a1b8c3d6e9f0g2",
         ("Marco Rossi", "marco@trattoria.example"),
@@ -35,6 +42,16 @@ EXPECTED = {
         f"email:{MARCO}",
         "Grazie! The reset email arrived and I'm back in. Menu aggiornato ✓\n\nMarco",
     ),
+}
+#: samples an SES notification carries that make no event: sample → the skip's reason
+SKIPPED = {"out-of-office": "auto-reply: Auto-Submitted: auto-replied"}
+#: samples that make an event but say something about answering it: sample → the signals in metadata
+SIGNALS = {
+    "mailing-list": {"list_id": "Fabrikam vendor announcements <vendors.lists.fabrikam.example>"},
+    "reply-base64": {
+        "references": f"<{MARCO}> <ticket-reply.9K3L5M7N@help.example.com>",
+        "message_id": "CAK4f9Hm5TrW8yZ2bN6mQ1sD4fG7hJ0kL3zX6cV9bN2mQ5wE8rT@mail.trattoria.example",
+    },
 }
 
 
@@ -52,7 +69,27 @@ def handled(note: dict[str, Any]):
 
 
 def test_every_sample_has_an_expectation():
-    assert sorted(SAMPLES) == sorted(EXPECTED)
+    assert sorted(SAMPLES) == sorted({**EXPECTED, **SKIPPED})
+
+
+@pytest.mark.parametrize("name", sorted(SKIPPED))
+def test_automatic_samples_make_no_event(name):
+    # WHEN an out-of-office's notification is handled
+    inbound = ses.handle_notification(message(name), NOW)
+    # THEN no event (no ticket, no page, nothing to answer), and the reason is said
+    assert (inbound.events, inbound.skipped) == ((), (SKIPPED[name],))
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_what_a_sample_says_about_answering_it_is_in_metadata(name):
+    # GIVEN a sample (a list's announcement, a reply in a thread, a plain new email)
+    # WHEN it is handled
+    (event,) = ses.handle_notification(message(name), NOW).events
+    # THEN its reply signals, and only those it has, are in the flat metadata beside the verdicts
+    signals = {"auto_submitted", "precedence", "list_id", "auto_response_suppress", "x_autoreply", "references"}
+    expected = SIGNALS.get(name, {})
+    assert {k: v for k, v in event.metadata.items() if k in signals | set(expected)} == expected
+    assert event.metadata["virus"] == "PASS" and event.metadata["spam"] == "PASS"
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))

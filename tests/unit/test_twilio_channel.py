@@ -49,6 +49,12 @@ EXPECTED: dict[str, tuple[Kind, str | None, str | None, str | None]] = {
     "sms-01-urgent-retry": (Kind.SMS, URGENT_SMS, DANA_PAIR, DANA),
     "sms-02-mms-screenshot": (Kind.SMS, "twilio:sms:MMf03cfa10d18049c7dff13b150f4e8d5f", DANA_PAIR, DANA),
     "sms-03-non-ascii": (Kind.SMS, "twilio:sms:SM7e8f6a8d237fa58c68af40a15e166b5f", MARCO_PAIR, MARCO),
+    "sms-04-stop": (
+        Kind.SMS,
+        "twilio:sms:SM5d0e9a7c41b2f83e6a9c0d1b2e3f4a5b",
+        "twilio:+13125550188|+16465550123",
+        "+13125550188",
+    ),
 }
 CHANNELS = {Kind.VOICE: Channel.VOICE, Kind.RECORDING: Channel.VOICE, Kind.TRANSCRIPTION: Channel.VOICE}
 
@@ -363,3 +369,28 @@ def test_a_failed_transcription_still_pages_with_a_pointer_to_the_recording():
     (event,) = twilio.handle(request, NOW).events
     assert event.text == "Voicemail with no transcript (transcription failed)"
     assert event.metadata["recording_url"].startswith("https://")
+
+
+@pytest.mark.parametrize(
+    ("request_", "expected"),
+    [
+        pytest.param(_signed("sms-04-stop"), "stop", id="stop-sample-with-OptOutType"),
+        pytest.param(_form("sms-04-stop", drop=("OptOutType", "MessagingServiceSid")), "stop", id="stop-keyword-only"),
+        pytest.param(_form("sms-01-urgent", Body="  unsubscribe "), "stop", id="unsubscribe-any-case"),
+        pytest.param(_form("sms-01-urgent", Body="STOPALL"), "stop", id="stopall"),
+        pytest.param(_form("sms-01-urgent", Body="quit"), "stop", id="quit"),
+        pytest.param(_form("sms-01-urgent", Body="Arret", OptOutType="STOP"), "stop", id="service-keyword"),
+        pytest.param(_form("sms-01-urgent", Body="START"), "start", id="start"),
+        pytest.param(_form("sms-01-urgent", Body="unstop"), "start", id="unstop"),
+        pytest.param(_form("sms-01-urgent", Body="Yes"), "start", id="yes"),
+        pytest.param(_form("sms-01-urgent", Body="HELP", OptOutType="HELP"), None, id="help-is-not-an-opt-out"),
+        pytest.param(_form("sms-01-urgent", Body="stop please"), None, id="not-the-whole-body"),
+        pytest.param(_form("sms-01-urgent", Body="please don't stop the import"), None, id="a-sentence"),
+        pytest.param(_signed("sms-01-urgent"), None, id="a-customer-message"),
+    ],
+)
+def test_an_opt_out_or_opt_in_text_is_marked(request_, expected):
+    # WHEN an SMS is mapped
+    (event,) = twilio.handle(request_, NOW).events
+    # THEN Twilio's keywords (the whole text) or Advanced Opt-Out's OptOutType mark it; anything else does not
+    assert event.metadata.get("opt_out") == expected
