@@ -148,6 +148,7 @@ class Container:
 
     @cached_property
     def triage(self) -> Any:
+        from chalicelib.replies.guard import refusal
         from chalicelib.routing.decide import decide
         from chalicelib.routing.sentiment import signals_for
         from chalicelib.services.triage import TriageService
@@ -164,7 +165,15 @@ class Container:
             clock=self.clock,
             dedup_ttl_seconds=s.dedup_ttl_seconds,
             replies=self.replies if s.replies_queue_url else None,
+            reply_refusal=lambda event: refusal(event, rules.replies),
+            record_opt_out=self.opt_outs.record,
         )
+
+    @cached_property
+    def opt_outs(self) -> Any:
+        from chalicelib.adapters.opt_outs import DynamoOptOuts
+
+        return DynamoOptOuts(self.dynamodb, self.settings.tickets_table)
 
     @cached_property
     def reply_queue(self) -> Any:
@@ -200,6 +209,8 @@ class Container:
             disarm_sla=pages.disarm_sla,
             ticket=self.tickets.get,
             clock=self.clock,
+            thread_window=self.rules.replies.once_per_thread,
+            opted_out=self.opt_outs.is_opted_out,
         )
 
 

@@ -75,6 +75,8 @@ class TriageService:
     replies: ReplyService | None = None
     #: why an automatic reply must not go to this message (an out-of-office, a list, our own number), or None
     reply_refusal: Callable[[SupportEvent], str | None] = lambda event: None
+    #: records an SMS STOP (True) or START (False) for a number, as of when it was sent
+    record_opt_out: Callable[[str, bool, datetime], object] | None = None
 
     def handle(self, event: SupportEvent) -> TriageOutcome:
         existing = self.tickets.for_event(event.event_id)
@@ -87,6 +89,8 @@ class TriageService:
         sender = sender_key(event)
         recent = self.tickets.count_recent(sender, now - REPEAT_WINDOW) if sender else 0
         decision = self.decide(event, customer, now, recent)
+        if (keyword := event.metadata.get("opt_out")) and event.sender.phone:
+            decision = self._opt_out(event, keyword, decision)
         if not pages_itself(event):
             decision = decision.model_copy(
                 update={"page_targets": (), "reasons": (*decision.reasons, "no page: a later message carries the news")}
@@ -116,6 +120,17 @@ class TriageService:
                 stored = self.tickets.for_event(event.event_id)
                 return self._answered(stored or Delivery(ticket=ticket), created=False)
         raise DependencyError(f"thread {event.thread_key} kept changing while {event.event_id} was stored")
+
+    def _opt_out(self, event: SupportEvent, keyword: str, decision: Decision) -> Decision:
+        """An SMS STOP or START: recorded for the number (replies honour it), kept as a ticket, paging nobody."""
+        assert event.sender.phone is not None
+        if self.record_opt_out is not None:
+            # before the ticket: a redelivery records it again (idempotent), a failure retries the message
+            self.record_opt_out(event.sender.phone, keyword == "stop", event.received_at)
+        words = "opted out of SMS (STOP)" if keyword == "stop" else "opted back in to SMS (START)"
+        return decision.model_copy(
+            update={"page_targets": (), "dial": (), "reasons": (*decision.reasons, f"no page: the customer {words}")}
+        )
 
     def _marker_ttl(self, event: SupportEvent) -> int | None:
         """Seconds the event's dedup marker lives; None: for good (see PERMANENT_MARKERS)."""

@@ -281,3 +281,29 @@ def test_triage_records_a_refused_auto_reply_as_skipped_and_does_not_queue_it():
     assert reply.state is ReplyState.SKIPPED
     assert (reply.reason or "").startswith("not answered: an automatic email")
     assert queue.queued == []
+
+
+def test_a_stop_text_is_recorded_kept_as_a_ticket_pages_nobody_and_gets_no_auto_reply():
+    # GIVEN triage wired with the outbox, the rules' guard and an opt-out record
+    from chalicelib.replies.guard import refusal
+    from chalicelib.routing.loader import load_rules
+
+    parts = triage_with_fakes(FakeCustomers([DANA]), NOW)
+    recorded_opt_outs: list[tuple[str, bool, datetime]] = []
+    parts.service.replies = ReplyService(
+        outbox=FakeOutbox(), queue=FakeReplyQueue(), sender=ScriptedSender(), timeline=lambda t, e: None,
+        disarm_sla=lambda t, n: None, ticket=parts.tickets.tickets.get, clock=lambda: NOW,
+    )  # fmt: skip
+    rules = load_rules()
+    parts.service.reply_refusal = lambda event: refusal(event, rules.replies)
+    parts.service.record_opt_out = lambda phone, out, at: recorded_opt_outs.append((phone, out, at))
+    stop = sms(text="STOP the app is down and nobody answers").model_copy(
+        update={"metadata": {"to": "+15559870000", "opt_out": "stop"}}
+    )
+    # WHEN the customer texts STOP (even in words that would otherwise page)
+    outcome = parts.service.handle(stop)
+    # THEN the number is opted out, the ticket pages nobody, and its auto-reply is recorded skipped
+    assert recorded_opt_outs == [("+15551230001", True, NOW)]
+    assert not outcome.paged and outcome.ticket.decision.page_targets == ()
+    assert "no page: the customer opted out of SMS (STOP)" in outcome.ticket.decision.reasons
+    assert [r.state for r in parts.tickets.replies.values()] == [ReplyState.SKIPPED]
