@@ -115,7 +115,8 @@ def message(reply: Reply, config: Config, now: datetime) -> bytes:
     if reply.automatic:
         mail["Auto-Submitted"] = "auto-replied"  # RFC 3834: only on what a machine wrote
         mail["X-Auto-Response-Suppress"] = "All"  # Exchange's out-of-office would otherwise answer it
-    mail.set_content(reply.text, charset="utf-8")
+    # quoted-printable, not 8bit: SES asks for 7-bit content, and every relay on the way passes it untouched
+    mail.set_content(reply.text, charset="utf-8", cte="quoted-printable")
     return mail.as_bytes()
 
 
