@@ -59,8 +59,9 @@ def _phone(value: str | None) -> str | None:
     return value if value and _E164.match(value) else None
 
 
-def messages_url(config: Config) -> str:
-    return f"{config.base_url.rstrip('/')}/2010-04-01/Accounts/{quote(config.account_sid, safe='')}/Messages.json"
+def resource_url(config: Config, resource: str) -> str:
+    """``…/2010-04-01/Accounts/{sid}/{resource}.json``: Messages here, Calls for the call-back bridge."""
+    return f"{config.base_url.rstrip('/')}/2010-04-01/Accounts/{quote(config.account_sid, safe='')}/{resource}.json"
 
 
 def form_request(url: str, config: Config, fields: Mapping[str, str]) -> HttpRequest:
@@ -83,7 +84,9 @@ def request(reply: Reply, config: Config, now: datetime) -> HttpRequest:
     del now
     to, from_ = addresses(reply.event)
     return form_request(
-        messages_url(config), config, {"To": to, "From": from_, "Body": reply_wire.clip(reply.text, MAX_BODY)}
+        resource_url(config, "Messages"),
+        config,
+        {"To": to, "From": from_, "Body": reply_wire.clip(reply.text, MAX_BODY)},
     )
 
 
