@@ -45,11 +45,11 @@ class Container:
     def settings(self) -> Settings:
         return self._settings or Settings.from_env()
 
-    def client(self, service: str) -> Any:
+    def client(self, service: str, **options: Any) -> Any:
         import boto3  # the Lambda runtime provides boto3; imported on first AWS use, not at import time
 
         factory = self._session.client if self._session is not None else boto3.client
-        return factory(service, region_name=self.settings.region, endpoint_url=self.settings.endpoint_url)
+        return factory(service, region_name=self.settings.region, endpoint_url=self.settings.endpoint_url, **options)
 
     @cached_property
     def sqs(self) -> Any:
@@ -191,8 +191,58 @@ class Container:
         return DynamoReplyOutbox(self.dynamodb, self.settings.tickets_table)
 
     @cached_property
+    def provider_http(self) -> Any:
+        """The HTTP transport to providers' APIs (urllib3 ships with botocore in the Lambda runtime)."""
+        import urllib3
+
+        from chalicelib.adapters.provider_http import UrllibTransport
+
+        return UrllibTransport(urllib3.PoolManager())
+
+    @cached_property
     def reply_sender(self) -> Any:
-        raise NotImplementedError("the provider senders are wired when they land")
+        """Each reply to its channel's adapter; credentials read from SSM on a channel's first send."""
+        from chalicelib.adapters.reply_senders import HttpReplySender, SenderConfigs, SesReplySender
+        from chalicelib.channels import email_reply, meta_reply, slack_reply, twilio_reply, widget_reply, x_reply
+        from chalicelib.errors import ConfigError
+
+        out = self.settings.outbound
+        mentions = self.rules.replies.x_mentions
+
+        def twilio() -> twilio_reply.Config:
+            if not out.twilio_account_sid:
+                raise ConfigError("TWILIO_ACCOUNT_SID is not set: SMS replies are not configured")
+            return twilio_reply.Config(out.twilio_account_sid, self.secret("twilio").get(), out.twilio_api)
+
+        def widget() -> widget_reply.Config:
+            if not out.widget_reply_url:
+                raise ConfigError("WIDGET_REPLY_URL is not set: widget replies are not configured")
+            return widget_reply.Config(out.widget_reply_url, self.secret("widget_reply").get())
+
+        configs = SenderConfigs(
+            twilio=twilio,
+            slack=lambda: slack_reply.Config(self.secret("slack_bot").get(), out.slack_api),
+            x=lambda: x_reply.Config(self.secret("x_access").get(), out.x_api, mentions=mentions),
+            meta=lambda: meta_reply.Config(
+                self.secret("meta_page").get(), self.secret("meta").get(), out.meta_graph, out.meta_graph_version
+            ),
+            widget=widget,
+        )
+        email = None
+        if out.reply_from_address and out.support_address:
+            # no botocore retries behind the outbox's back: it owns retries, and counts what may be duplicated
+            import boto3
+            from botocore.config import Config as BotoConfig
+
+            factory = self._session.client if self._session is not None else boto3.client
+            client = factory(
+                "sesv2",
+                region_name=self.settings.region,
+                endpoint_url=self.settings.endpoint_url,
+                config=BotoConfig(retries={"max_attempts": 1}),
+            )
+            email = SesReplySender(client, email_reply.Config(out.reply_from_address, out.support_address))
+        return HttpReplySender(self.provider_http, configs, email)
 
     @cached_property
     def replies(self) -> Any:

@@ -21,7 +21,47 @@ SECRET_VARIABLES = {
     "meta_verify": "META_VERIFY_TOKEN",
     "sendgrid": "SENDGRID_INBOUND_TOKEN",
     "ack": "ACK_LINK_SECRET",  # signs the acknowledgement links in pages
+    # what replies send with (chalicelib/adapters/reply_senders.py); Twilio's auth token serves both ways
+    "slack_bot": "SLACK_BOT_TOKEN",
+    "x_access": "X_ACCESS_TOKEN",  # an OAuth 2.0 user-context token of our X account
+    "meta_page": "META_PAGE_TOKEN",
+    "widget_reply": "WIDGET_REPLY_SECRET",  # signs the Standard Webhooks we send the widget backend
 }
+
+
+@dataclass(frozen=True)
+class Outbound:
+    """Where replies go: each provider's API base (settings, so tests and `make run` point them at loopback)."""
+
+    twilio_api: str = "https://api.twilio.com"
+    slack_api: str = "https://slack.com/api"
+    x_api: str = "https://api.x.com"
+    meta_graph: str = "https://graph.facebook.com"
+    meta_graph_version: str = "v21.0"
+    #: the widget backend's endpoint for replies; None: widget replies are not configured
+    widget_reply_url: str | None = None
+    #: our Twilio account (not a secret: it names the account, the auth token proves it)
+    twilio_account_sid: str | None = None
+    #: what a customer sees in From, an identity verified in SES; None: email replies are not configured
+    reply_from_address: str | None = None
+    #: the support mailbox whose plus addresses name tickets (support+T-…@…), the Reply-To of every email reply
+    support_address: str | None = None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Outbound:
+        base = cls()
+        return cls(
+            twilio_api=_url(env, "TWILIO_API_BASE") or base.twilio_api,
+            slack_api=_url(env, "SLACK_API_BASE") or base.slack_api,
+            x_api=_url(env, "X_API_BASE") or base.x_api,
+            meta_graph=_url(env, "META_GRAPH_BASE") or base.meta_graph,
+            meta_graph_version=env.get("META_GRAPH_VERSION") or base.meta_graph_version,
+            widget_reply_url=_url(env, "WIDGET_REPLY_URL"),
+            twilio_account_sid=env.get("TWILIO_ACCOUNT_SID") or None,
+            reply_from_address=env.get("REPLY_FROM_ADDRESS") or None,
+            support_address=env.get("SUPPORT_ADDRESS") or None,
+        )
+
 
 #: the compiled rules (`make rules` writes it from config/routing.yaml)
 DEFAULT_RULES_FILE = Path(__file__).parent / "config" / "routing.json"
@@ -57,6 +97,7 @@ class Settings:
     page_last_resort: str = "team:founders"
     #: the replies queue (the outbox's sender reads it); None: replies are decided but nothing is sent
     replies_queue_url: str | None = None
+    outbound: Outbound = field(default_factory=Outbound)
 
     def secret(self, name: str) -> tuple[str | None, str | None]:
         """(value, SSM parameter name) for a secret; ConfigError when neither is configured."""
@@ -104,7 +145,15 @@ class Settings:
             page_rate_window_seconds=_positive_int(env, "PAGE_RATE_WINDOW_SECONDS") or 600,
             page_last_resort=env.get("PAGE_LAST_RESORT") or "team:founders",
             replies_queue_url=env.get("REPLIES_QUEUE_URL") or None,
+            outbound=Outbound.from_env(env),
         )
+
+
+def _url(env: Mapping[str, str], name: str) -> str | None:
+    text = (env.get(name) or "").rstrip("/")
+    if text and not text.startswith(("https://", "http://")):
+        raise ConfigError(f"{name} must be an http(s) URL, not {text!r}")
+    return text or None
 
 
 def _seconds(env: Mapping[str, str], name: str, default: int) -> int:

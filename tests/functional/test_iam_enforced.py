@@ -132,7 +132,7 @@ def test_with_every_action_the_same_paths_work():
             "webhook answered 202",
             "inbound email queued",
         ]
-        assert [u.denied for u in aws.users.values()] == [[], [], [], []]
+        assert [u.denied for u in aws.users.values()] == [[]] * len(aws.users)
 
 
 def test_the_sweep_escalates_under_its_own_full_policy():
@@ -144,7 +144,7 @@ def test_the_sweep_escalates_under_its_own_full_policy():
         outcome = escalate_a_page(aws, clock)
         # THEN the founders are paged once and nothing was refused
         assert outcome == "the sweeps ran then ran, 1 paged"
-        assert [u.denied for u in aws.users.values()] == [[], [], [], []]
+        assert [u.denied for u in aws.users.values()] == [[]] * len(aws.users)
 
 
 def test_moto_itself_refuses_an_action_the_users_policy_lacks():
@@ -175,7 +175,7 @@ def test_secrets_from_ssm_are_read_under_each_functions_policy():
         outcome = acknowledge_by_link(aws, clock)
         # THEN both read what their policies grant
         assert outcome == "ack answered 200, 1 told to stand down"
-        assert [u.denied for u in aws.users.values()] == [[], [], [], []]
+        assert [u.denied for u in aws.users.values()] == [[]] * len(aws.users)
         # AND the sweep, which signs ack links only, cannot read a provider's secret
         with pytest.raises(DependencyError, match="AccessDenied"):
             bootstrap.container("escalate").secret("twilio").get()
