@@ -165,6 +165,38 @@ class Container:
             dedup_ttl_seconds=s.dedup_ttl_seconds,
         )
 
+    @cached_property
+    def replies(self) -> Any:
+        raise NotImplementedError("the reply outbox service is wired by the replies work")
+
+    @cached_property
+    def provider_http(self) -> Any:
+        raise NotImplementedError("the providers' HTTP transport is wired by the replies work")
+
+    @cached_property
+    def page_replies(self) -> Any:
+        """A paged person's reply from the ack page or by SMS "R <code> <text>", through the outbox."""
+        from chalicelib.services.page_replies import PageReplyService
+
+        return PageReplyService(
+            pages=self.pages, replies=self.replies, tickets=self.tickets.get, acknowledge=self.paging.acknowledge
+        )
+
+    @cached_property
+    def callbacks(self) -> Any:
+        """Call-backs through the company line (Twilio Calls API over the providers' HTTP transport)."""
+        from chalicelib.channels.twilio_calls import TwilioAccount
+        from chalicelib.services.callback import CallbackService
+
+        s = self.settings
+        return CallbackService(
+            pages=self.pages,
+            tickets=self.tickets.get,
+            transport=self.provider_http,
+            account=lambda: TwilioAccount(s.twilio_account_sid or "", self.secret("twilio").get(), s.twilio_api_base),
+            support_phone=s.support_phone,
+        )
+
 
 #: function name -> its container; None: the default, what every function uses in Lambda (one
 #: function per process there). Tests and the local platform run all functions in one process, each

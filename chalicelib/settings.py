@@ -55,6 +55,11 @@ class Settings:
     page_rate_window_seconds: int = 600
     #: who is told, once, that a page's whole ladder ran out with nobody answering (a rules target)
     page_last_resort: str = "team:founders"
+    #: the company line a call-back shows customers who did not text or call us (E.164); None: none
+    support_phone: str | None = None
+    #: the Twilio account that places call-backs (and sends SMS replies), and its API's base URL
+    twilio_account_sid: str | None = None
+    twilio_api_base: str = "https://api.twilio.com"
 
     def secret(self, name: str) -> tuple[str | None, str | None]:
         """(value, SSM parameter name) for a secret; ConfigError when neither is configured."""
@@ -101,6 +106,9 @@ class Settings:
             page_rate_limit=_positive_int(env, "PAGE_RATE_LIMIT") or 5,
             page_rate_window_seconds=_positive_int(env, "PAGE_RATE_WINDOW_SECONDS") or 600,
             page_last_resort=env.get("PAGE_LAST_RESORT") or "team:founders",
+            support_phone=env.get("SUPPORT_PHONE") or None,
+            twilio_account_sid=env.get("TWILIO_ACCOUNT_SID") or None,
+            twilio_api_base=(env.get("TWILIO_API_BASE") or "").rstrip("/") or "https://api.twilio.com",
         )
 
 
