@@ -56,7 +56,7 @@ def contact_rows(page: Page, ticket: Ticket, now: datetime) -> list[tuple[str, s
         rows.append(("Account", customer.name))
     rows.append(("Tier", page.tier))
     zone, label = _zone(customer.timezone)
-    rows.append(("Their local time", f"{_clock(now, zone)} ({label})"))
+    rows.append(("Their local time", f"{_clock(now, zone)} ({label}, {_offset(now, zone)})"))
     rows.append(("Time now (UTC)", describe_time(now)))
     received = ticket.event.received_at
     rows.append(("Received", f"{_clock(received, zone)} their time; {describe_time(received)}"))
@@ -109,3 +109,9 @@ def _clock(moment: datetime, zone: tzinfo) -> str:
     """'03:12 on Tue 17 Nov': a weekday, because 'their 03:12' on a different date from yours misleads."""
     local = moment.astimezone(zone)
     return f"{local:%H:%M} on {local:%a} {local.day} {local:%b}"
+
+
+def _offset(moment: datetime, zone: tzinfo) -> str:
+    """'UTC-05:00': tells the two 01:30s of a night the clocks go back apart."""
+    text = moment.astimezone(zone).strftime("%z") or "+0000"
+    return f"UTC{text[:3]}:{text[3:]}"
