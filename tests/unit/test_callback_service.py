@@ -168,3 +168,34 @@ def test_a_call_twilio_did_not_place_is_not_logged_as_placed(transport, error, r
         service.call("P-0a1b2c3d4e", "priya", NOW)
     assert isinstance(raised.value, error)
     assert service.pages.timeline("T-20261124-0001") == []  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        pytest.param({}, (None, None, "https://api.twilio.com"), id="defaults"),
+        pytest.param(
+            {
+                "SUPPORT_PHONE": SUPPORT,
+                "TWILIO_ACCOUNT_SID": ACCOUNT.account_sid,
+                "TWILIO_API_BASE": "http://127.0.0.1:9/",
+            },
+            (SUPPORT, ACCOUNT.account_sid, "http://127.0.0.1:9"),
+            id="local-stand-in",
+        ),
+    ],
+)
+def test_the_call_back_settings_come_from_the_environment(env, expected):
+    from chalicelib.settings import Settings
+
+    # GIVEN the variables a deployment (or the local platform) sets; WHEN settings are read
+    base = {
+        "TICKETS_TABLE": "t",
+        "CUSTOMERS_TABLE": "c",
+        "EVENTS_QUEUE_URL": "q",
+        "PAGER_TOPICS": "{}",
+        "WIDGET_SIGNING_SECRET": "s",
+    }
+    s = Settings.from_env({**base, **env})
+    # THEN the company line, the account and the API's base (no trailing slash) are what they say
+    assert (s.support_phone, s.twilio_account_sid, s.twilio_api_base) == expected
