@@ -143,7 +143,7 @@ def reply(page_id: str) -> Response:
     except SwitchboardError as exc:
         return _refusal(exc, "Not sent")
     took = " You have the ticket now: escalation stopped." if answered.took else ""
-    message = f"Sent to {answered.to}. It is on its way, and counts as the ticket's first response.{took}"
+    message = f"Sent to {answered.to}. The ticket shows your reply, and its first-response timer has stopped.{took}"
     return _html(result_page("Reply sent", message, "ok"))
 
 

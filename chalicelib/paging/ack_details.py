@@ -10,6 +10,7 @@ from datetime import datetime, tzinfo
 from html import escape
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from chalicelib.model.event import Channel
 from chalicelib.model.page import Page
 from chalicelib.model.ticket import Ticket
 from chalicelib.paging.contact import channel_words, customer_name
@@ -17,6 +18,8 @@ from chalicelib.paging.escalation import describe_time
 
 #: what a reply may hold (the outbox's limit on a reply's text)
 REPLY_MAX_CHARS = 4000
+#: Twilio's limit on a message's Body: an SMS reply longer than this could not be sent at all
+SMS_MAX_CHARS = 1600
 
 
 @dataclass(frozen=True)
@@ -69,11 +72,12 @@ def reply_form(action: str, hidden: Mapping[str, str], conversation: Conversatio
     if not ticket.is_open:
         return f'<p class="state">The ticket is {escape(ticket.status)}: replies from here are off.</p>'
     to = f"{customer_name(ticket)} by {channel_words(ticket.event)}"
+    limit = SMS_MAX_CHARS if ticket.event.channel in (Channel.SMS, Channel.VOICE) else REPLY_MAX_CHARS
     fields = _hidden({**hidden, "token": conversation.token})
     return (
         f'<form method="post" action="{escape(action)}">{fields}'
         f'<label for="reply">Reply to {escape(to)}</label>'
-        f'<textarea id="reply" name="text" rows="5" maxlength="{REPLY_MAX_CHARS}" required></textarea>'
+        f'<textarea id="reply" name="text" rows="5" maxlength="{limit}" required></textarea>'
         '<button type="submit">Send reply</button></form>'
     )
 

@@ -157,6 +157,12 @@ def test_the_reply_box_posts_the_signed_fields_a_one_time_token_and_the_text():
     assert "Reply to Dana Whitfield by the website widget" in form
 
 
+def test_an_sms_reply_box_holds_what_one_twilio_message_can():
+    # GIVEN Dana texted; THEN the box stops at Twilio's 1,600 characters, not the outbox's 4,000
+    html = _html(_ticket(channel=Channel.SMS, sender=Sender(phone="+12125550100"), metadata={"to": "+16465550123"}))
+    assert 'maxlength="1600"' in html and "Reply to Dana Whitfield by SMS" in html
+
+
 def test_a_closed_ticket_has_no_reply_box():
     html = _html(_ticket().model_copy(update={"status": "closed"}))
     assert "/reply" not in html and "replies from here are off" in html
