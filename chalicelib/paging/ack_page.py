@@ -93,7 +93,8 @@ def confirm_page(
             f'<button type="submit">Acknowledge</button></form>'
         )
     else:
-        action = f'<p class="state">{escape(_closed_line(page))}</p>'
+        # with a reply box below, there is still something to do here: answer the customer
+        action = f'<p class="state">{escape(_closed_line(page, final=conversation is None))}</p>'
     if conversation is None:
         message, answer = f'<p class="summary">{escape(page.summary)}</p>', ""
     else:
@@ -113,12 +114,13 @@ def result_page(title: str, message: str, status: str) -> str:
     return _document(title, f'<p class="state {css}">{escape(message)}</p>')
 
 
-def _closed_line(page: Page) -> str:
+def _closed_line(page: Page, final: bool = True) -> str:
+    end = " Nothing more to do here." if final else ""
     if page.acked_by is not None:
         when = f" at {describe_time(page.acked_at)}" if page.acked_at is not None else ""
         done = "; the ticket is resolved" if page.state is PageState.RESOLVED else ""
-        return f"Acknowledged by {name_of(page, page.acked_by)}{when}{done}. Nothing more to do here."
-    return f"This page is {page.state.value}. Nothing more to do here."
+        return f"Acknowledged by {name_of(page, page.acked_by)}{when}{done}.{end}"
+    return f"This page is {page.state.value}.{end}"
 
 
 def _document(title: str, body: str) -> str:

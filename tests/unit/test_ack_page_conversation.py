@@ -12,6 +12,7 @@ import pytest
 from chalicelib.model.customer import Customer
 from chalicelib.model.decision import Priority
 from chalicelib.model.event import Channel, Sender
+from chalicelib.model.page import PageState
 from chalicelib.model.ticket import Ticket
 from chalicelib.paging.ack_details import Conversation
 from chalicelib.paging.ack_page import confirm_page
@@ -202,3 +203,14 @@ def test_the_call_button_is_there_only_with_a_number_on_each_end(numbers, shown)
         assert re.findall(r'name="(\w+)"', form) == ["p", "e", "s"]
         assert ">Call the customer</button>" in form
         assert "from the company line +16465550123" in form and "who sees the company line" in form
+
+
+def test_a_page_someone_took_still_lets_others_answer_the_customer():
+    # GIVEN Tom took the page; WHEN Priya opens her link
+    page = make_page(level=1, step=2, state=PageState.ACKED, acked_by="tom", acked_at=OPENED)
+    c = Conversation(ticket=_ticket(), now=OPENED, token=TOKEN)
+    html = confirm_page(page, "Priya Nair", ACTION, HIDDEN, c)
+    # THEN she reads who has it, no Acknowledge button, and the reply box (not "nothing more to do")
+    assert "Acknowledged by Tom Okafor at 08:00 UTC on 24 Nov 2026." in html
+    assert ">Acknowledge</button>" not in html and "Nothing more to do" not in html
+    assert f'action="{ACTION}/reply"' in html
