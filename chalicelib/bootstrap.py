@@ -231,16 +231,9 @@ class Container:
         email = None
         if out.reply_from_address and out.support_address:
             # no botocore retries behind the outbox's back: it owns retries, and counts what may be duplicated
-            import boto3
             from botocore.config import Config as BotoConfig
 
-            factory = self._session.client if self._session is not None else boto3.client
-            client = factory(
-                "sesv2",
-                region_name=self.settings.region,
-                endpoint_url=self.settings.endpoint_url,
-                config=BotoConfig(retries={"max_attempts": 1}),
-            )
+            client = self.client("sesv2", config=BotoConfig(retries={"max_attempts": 1}))
             email = SesReplySender(client, email_reply.Config(out.reply_from_address, out.support_address))
         return HttpReplySender(self.provider_http, configs, email)
 
@@ -261,6 +254,32 @@ class Container:
             clock=self.clock,
             thread_window=self.rules.replies.once_per_thread,
             opted_out=self.opt_outs.is_opted_out,
+        )
+
+    @cached_property
+    def page_replies(self) -> Any:
+        """A paged person's reply from the ack page or by SMS "R <code> <text>", through the outbox."""
+        from chalicelib.services.page_replies import PageReplyService
+
+        return PageReplyService(
+            pages=self.pages, replies=self.replies, tickets=self.tickets.get, acknowledge=self.paging.acknowledge
+        )
+
+    @cached_property
+    def callbacks(self) -> Any:
+        """Call-backs through the company line (Twilio Calls API over the providers' HTTP transport)."""
+        from chalicelib.channels.twilio_calls import TwilioAccount
+        from chalicelib.services.callback import CallbackService
+
+        s = self.settings
+        return CallbackService(
+            pages=self.pages,
+            tickets=self.tickets.get,
+            transport=self.provider_http,
+            account=lambda: TwilioAccount(
+                s.outbound.twilio_account_sid or "", self.secret("twilio").get(), s.outbound.twilio_api
+            ),
+            support_phone=s.support_phone,
         )
 
 

@@ -98,6 +98,8 @@ class Settings:
     #: the replies queue (the outbox's sender reads it); None: replies are decided but nothing is sent
     replies_queue_url: str | None = None
     outbound: Outbound = field(default_factory=Outbound)
+    #: the company line a call-back shows customers who did not text or call us (E.164); None: none
+    support_phone: str | None = None
 
     def secret(self, name: str) -> tuple[str | None, str | None]:
         """(value, SSM parameter name) for a secret; ConfigError when neither is configured."""
@@ -146,6 +148,7 @@ class Settings:
             page_last_resort=env.get("PAGE_LAST_RESORT") or "team:founders",
             replies_queue_url=env.get("REPLIES_QUEUE_URL") or None,
             outbound=Outbound.from_env(env),
+            support_phone=env.get("SUPPORT_PHONE") or None,
         )
 
 

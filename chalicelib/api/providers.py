@@ -155,14 +155,19 @@ def twilio_sms() -> Response:
 
 
 def _sms_ack(request: RawRequest) -> Response | None:
-    """An on-call person's "ACK 482913" answers the page inline (None: an ordinary text, for a ticket)."""
+    """An on-call person's "ACK 482913" or "R 482913 <text>" is answered inline (None: an ordinary text, for a ticket)."""
     from chalicelib.channels import twilio, twiml
 
     message = twilio.parse_sms(request)
+    c = container()
+    if (command := twilio.reply_command(message.body)) is not None:
+        # "R <code> <text>": the paged person answers the customer; the MessageSid keys it (a retry sends once)
+        answer = c.page_replies.by_sms(command[0], message.from_, command[1], message.message_sid, c.clock())
+        logger.info("sms reply", extra={"code": command[0], "reply_chars": len(answer)})
+        return as_response(twiml.message(answer))
     code = twilio.ack_code(message.body)
     if code is None:
         return None
-    c = container()
     reply = c.paging.acknowledge_by_sms(code, message.from_, c.clock())
     # the reply names the person and the customer: logged by its length only (no names at INFO)
     logger.info("sms ack", extra={"code": code, "reply_chars": len(reply)})

@@ -24,6 +24,7 @@ from chalicelib.channels.twilio_forms import ack_code as ack_code
 from chalicelib.channels.twilio_forms import parse_dial_result as parse_dial_result
 from chalicelib.channels.twilio_forms import parse_sms as parse_sms
 from chalicelib.channels.twilio_forms import parse_voice as parse_voice
+from chalicelib.channels.twilio_forms import reply_command as reply_command
 from chalicelib.channels.twilio_signature import verify as verify
 from chalicelib.model.event import ALWAYS, HOLD, PAGE_HINT, Channel, Sender, SupportEvent
 

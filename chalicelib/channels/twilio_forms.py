@@ -178,6 +178,20 @@ def ack_code(body: str | None) -> str | None:
     return match.group(1) if match else None
 
 
+# "R 482913 On it, calling you in 5 minutes": the text runs to the end, line breaks included
+_REPLY = re.compile(r"^\s*r\s+(\d{6})(?:\s+(.*?))?\s*$", re.IGNORECASE | re.DOTALL)
+
+
+def reply_command(body: str | None) -> tuple[str, str] | None:
+    """(code, text) of an on-call person's "R 482913 <text>": a reply to the customer from a phone with no data.
+
+    The text may be empty ("R 482913" alone): the caller answers that with how to use it, rather
+    than letting it become a ticket of its own.
+    """
+    match = _REPLY.match(body or "")
+    return (match.group(1), match.group(2) or "") if match else None
+
+
 def parse_voice(request: RawRequest) -> IncomingCall:
     return _validate(IncomingCall, _fields(request))
 

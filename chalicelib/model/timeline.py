@@ -22,7 +22,9 @@ class Kind(StrEnum):
     REFUSED = "refused"  # an acknowledgement that was not accepted (wrong number, closed page)
     SLA_BREACHED = "sla-breached"
     DIGEST = "digest"
-    REPLIED = "replied"  # a reply to the customer went out, or was refused (with why)
+    # appended, not inserted: a kind's position is part of stored timeline keys (pages_table._ORDER)
+    REPLIED = "replied"  # a reply went to the customer (the outbox's, or a person's from the page)
+    CALLED_BACK = "called-back"  # a person rang the customer back through the company line
 
 
 class Entry(BaseModel):

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from html import escape
 
 from chalicelib.model.page import Page, PageState
+from chalicelib.paging.ack_details import Conversation, call_form, contact_rows, message_block, reply_form
 from chalicelib.paging.escalation import describe_time, name_of
 
 # Inline and small: no external assets, so the page loads on a poor connection and leaks nothing.
@@ -25,6 +26,12 @@ dt{color:#666}dd{margin:0;overflow-wrap:anywhere}
 button{width:100%;font-size:1.1rem;padding:.9rem;border:0;border-radius:6px;background:#1f6feb;color:#fff}
 .state{padding:.75rem;border-radius:6px;background:#eee}
 .ok{border-left:6px solid #2da44e}.error{border-left:6px solid #cf222e}.info{border-left:6px solid #1f6feb}
+.subject{font-weight:600;margin:0 0 .25rem;overflow-wrap:anywhere}
+.message{white-space:pre-wrap;overflow-wrap:anywhere;background:#f6f6f4;border-radius:6px;padding:.75rem;margin:0 0 1rem}
+.note{color:#666;font-size:.9rem;margin:.25rem 0 1rem}
+form{margin:0 0 1rem}label{display:block;margin:0 0 .25rem;color:#444}
+textarea{box-sizing:border-box;width:100%;font:inherit;padding:.5rem;border:1px solid #bbb;border-radius:6px;margin:0 0 .5rem}
+button.secondary{background:#fff;color:#1f6feb;border:2px solid #1f6feb}
 """
 _STATUSES = frozenset({"ok", "error", "info"})
 
@@ -54,8 +61,19 @@ _STATE_WORDS = {
 }
 
 
-def confirm_page(page: Page, person_name: str, form_action: str, hidden: Mapping[str, str]) -> str:
-    """What the link shows: the page's context, and a button to acknowledge while it is still open."""
+def confirm_page(
+    page: Page,
+    person_name: str,
+    form_action: str,
+    hidden: Mapping[str, str],
+    conversation: Conversation | None = None,
+) -> str:
+    """What the link shows: the page's context, and a button to acknowledge while it is still open.
+
+    With the ``conversation`` (the ticket could be read): the customer's whole message, their contact
+    and local time, a reply box posting to ``<form_action>/reply`` and a call-back button posting to
+    ``<form_action>/call``.
+    """
     paged = ", ".join(r.name for r in page.paged_people()) or "nobody yet"
     rows = [
         ("Priority", page.priority),
@@ -64,6 +82,8 @@ def confirm_page(page: Page, person_name: str, form_action: str, hidden: Mapping
         ("Paged", paged),
         ("State", _STATE_WORDS.get(page.state, page.state.value)),
     ]
+    if conversation is not None:
+        rows[1:2] = contact_rows(page, conversation.ticket, conversation.now)
     details = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in rows)
     # an exhausted page is still open to a taker: nobody answered, so whoever opens the link now should
     if page.state in (PageState.OPEN, PageState.EXHAUSTED):
@@ -73,11 +93,17 @@ def confirm_page(page: Page, person_name: str, form_action: str, hidden: Mapping
             f'<button type="submit">Acknowledge</button></form>'
         )
     else:
-        action = f'<p class="state">{escape(_closed_line(page))}</p>'
+        # with a reply box below, there is still something to do here: answer the customer
+        action = f'<p class="state">{escape(_closed_line(page, final=conversation is None))}</p>'
+    if conversation is None:
+        message, answer = f'<p class="summary">{escape(page.summary)}</p>', ""
+    else:
+        message = message_block(page, conversation.ticket)
+        answer = reply_form(f"{form_action}/reply", hidden, conversation) + call_form(
+            f"{form_action}/call", hidden, conversation
+        )
     body = (
-        f"<p>Hi {escape(person_name)}, you were paged for this ticket.</p>"
-        f'<p class="summary">{escape(page.summary)}</p>'
-        f"<dl>{details}</dl>{action}"
+        f"<p>Hi {escape(person_name)}, you were paged for this ticket.</p>{message}<dl>{details}</dl>{action}{answer}"
     )
     return _document(f"[{page.priority}] {page.customer}", body)
 
@@ -88,12 +114,13 @@ def result_page(title: str, message: str, status: str) -> str:
     return _document(title, f'<p class="state {css}">{escape(message)}</p>')
 
 
-def _closed_line(page: Page) -> str:
+def _closed_line(page: Page, final: bool = True) -> str:
+    end = " Nothing more to do here." if final else ""
     if page.acked_by is not None:
         when = f" at {describe_time(page.acked_at)}" if page.acked_at is not None else ""
         done = "; the ticket is resolved" if page.state is PageState.RESOLVED else ""
-        return f"Acknowledged by {name_of(page, page.acked_by)}{when}{done}. Nothing more to do here."
-    return f"This page is {page.state.value}. Nothing more to do here."
+        return f"Acknowledged by {name_of(page, page.acked_by)}{when}{done}.{end}"
+    return f"This page is {page.state.value}.{end}"
 
 
 def _document(title: str, body: str) -> str:
