@@ -18,8 +18,8 @@ from local.standin.twilio import TwilioApi
 from local.standin.widget import WidgetBackend
 from local.standin.wire import Accepted, Answer, Ids, Provider, Received, Request
 from local.standin.x import XApi
+from local.worker import Log
 
-Log = Callable[[str], None]
 CONTROL = "/_standin"
 
 
