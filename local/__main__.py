@@ -47,6 +47,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--port", type=int, default=8000, help="the API's port on 127.0.0.1 (default: 8000)")
     parser.add_argument("--moto-port", type=int, default=5001, help="the moto server's port (default: 5001)")
     parser.add_argument(
+        "--standin-port",
+        type=int,
+        default=5002,
+        help="the providers' stand-in (Twilio, Slack, X, Meta, the widget backend) on 127.0.0.1 (default: 5002)",
+    )
+    parser.add_argument(
         "--exit-after-replay",
         "--once",
         action="store_true",
@@ -76,6 +82,10 @@ def _banner(p: Platform, say: Any) -> None:
     say(f"  worker        {p.worker.queue_url.rsplit('/', 1)[-1]} → app.triage, as Lambda's SQS event source")
     if p.email_worker is not None:
         say("  email         the inbound-email topic → app.inbound_email, as SES → SNS → Lambda")
+    if p.replies_worker is not None:
+        say(f"  replies       {p.replies_worker.queue_url.rsplit('/', 1)[-1]} → app.send_replies")
+    if p.standin is not None:
+        say(f"  providers     {p.standin.base_url}  (stand-in: Twilio, Slack, X, Meta, widget backend; SES is moto's)")
     for line in p.scheduler.describe():
         say(f"  schedules     {line}")
     say(f"  pager inbox   subscribed to {', '.join(sorted(p.pager_topics))}")
@@ -109,8 +119,10 @@ def _report(p: Platform, deliveries: list[Delivery], emails: int, say: Any) -> b
     from local.tables import render, tickets
 
     assert p.worker is not None and p.email_worker is not None and p.inbox is not None and p.stack is not None
-    # emails first: the inbound-email function queues them for triage
+    assert p.replies_worker is not None
+    # emails first: the inbound-email function queues them for triage, and triage queues the replies
     handled = p.email_worker.drain(DRAIN_TIMEOUT) and p.worker.drain(DRAIN_TIMEOUT)
+    handled = p.replies_worker.drain(DRAIN_TIMEOUT) and handled
     p.inbox.drain()
     if not handled:
         say(f"⚠  the events queue is not empty after {DRAIN_TIMEOUT:.0f}s: the table may be incomplete")
@@ -185,7 +197,10 @@ def run(args: argparse.Namespace, console: Console) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    platform = Platform(PlatformOptions(port=args.port, moto_port=args.moto_port, show=say, clock=clock))
+    options = PlatformOptions(
+        port=args.port, moto_port=args.moto_port, standin_port=args.standin_port, show=say, clock=clock
+    )
+    platform = Platform(options)
     try:
         platform.check_ports()
     except PortInUseError as exc:

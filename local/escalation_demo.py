@@ -1,4 +1,5 @@
-"""`make run`'s escalation walk-through: one page, nobody answers, it escalates, a founder acknowledges by link.
+"""`make run`'s escalation walk-through: one page, nobody answers, it escalates, a founder acknowledges by link
+and answers the caller from the same page.
 
 The page is the demo's own: a live call it places (signed as Twilio signs) after the replay, so the
 walk-through is the same at any hour. Nothing else is staged: the scheduler's sweep escalates the page (the local stage caps every
@@ -33,6 +34,18 @@ def _fetch(url: str, data: bytes | None = None) -> tuple[int, str]:
             return response.status, response.read().decode("utf-8", "replace")
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read().decode("utf-8", "replace")
+
+
+def _hidden(html: str, name: str) -> str:
+    """A hidden field's value in the page's reply form (the one-time token)."""
+    import re
+
+    found = re.search(rf'name="{name}" value="([^"]*)"', html)
+    return found.group(1) if found else ""
+
+
+#: what the founder types into the reply box
+REPLY_TEXT = "Hi Alex, this is Maya from Switchboard. Sorry we missed your call: I'll ring you back in 5 minutes."
 
 
 def _title(html: str) -> str:
@@ -131,11 +144,25 @@ class EscalationDemo:
         say(
             f"Later sweeps change nothing: step {after.step if after else '?'}, state {after.state.value if after else '?'}."
         )
+        replied = self._reply(url, founder.name, timeout)
         say(f"\nTimeline of {row.ticket_id} (UTC):")
         for entry in c.pages.timeline(row.ticket_id):
             say(f"  {entry.at:%H:%M:%S}  {entry.kind.value:<13} {entry.text}")
         say(f"(all of it: .venv/bin/switchboard tickets show {row.ticket_id} --local)")
-        return status == 200 and quiet and after is not None and after.state is PageState.ACKED
+        return status == 200 and quiet and after is not None and after.state is PageState.ACKED and replied
+
+    def _reply(self, url: str, name: str, timeout: float) -> bool:
+        """The founder answers the caller from the page's reply box; the stand-in shows the customer's SMS."""
+        p, say = self.platform, self.say
+        assert p.standin is not None and p.replies_worker is not None
+        shown, html = _fetch(url)
+        fields = dict(parse_qsl(urlsplit(url).query)) | {"token": _hidden(html, "token"), "text": REPLY_TEXT}
+        before = len(p.standin.received)
+        status, answer = _fetch(url.split("?", 1)[0] + "/reply", urlencode(fields).encode())
+        say(f"\n{name} types a reply on the same page: POST …/reply → {status} {_title(answer)}")
+        p.replies_worker.drain(min(20.0, timeout))
+        received = p.standin.wait_for(before + 1, timeout=min(20.0, timeout))
+        return shown == 200 and status == 200 and len(received) > before
 
     def _sweep_seconds(self) -> float:
         scheduler = self.platform.scheduler

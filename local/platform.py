@@ -24,7 +24,8 @@ from local.iam import Identity
 from local.inbox import Inbox
 from local.samples import CHALICE_CONFIG, ROOT
 from local.scheduler import Scheduler, find_schedules
-from local.stack import LocalStack, create_stack
+from local.stack import LocalStack, create_stack, verify_reply_sender
+from local.standin import StandIn
 from local.worker import Log, QueueWorker
 
 REGION = "us-east-1"
@@ -133,6 +134,7 @@ class PlatformOptions:
     clock: Callable[[], datetime] | None = None  # triage's clock (tests pin it); None: the real time
     #: rate() schedules run at least this often locally (the escalation sweep: every 5 s, not every minute)
     schedule_every: timedelta | None = timedelta(seconds=5)
+    standin_port: int = 0  # the providers' stand-in (Twilio, Slack, X, Meta, widget backend); 0: a free port
 
 
 class Platform:
@@ -151,6 +153,8 @@ class Platform:
         self.app_module: ModuleType | None = None
         self.worker: QueueWorker | None = None
         self.email_worker: QueueWorker | None = None  # SES → SNS → app.inbound_email
+        self.replies_worker: QueueWorker | None = None  # the replies queue → app.send_replies
+        self.standin: StandIn | None = None  # the providers' outbound APIs, on loopback
         self.scheduler: Scheduler | None = None
         self.inbox: Inbox | None = None
         self.moto_url = ""
@@ -165,6 +169,7 @@ class Platform:
         o = self.options
         ensure_port_free(o.host, o.moto_port, "--moto-port")
         ensure_port_free(o.host, o.port, "--port")
+        ensure_port_free(o.host, o.standin_port, "--standin-port")
 
     def start(self) -> Platform:
         self.check_ports()
@@ -175,6 +180,7 @@ class Platform:
         os.environ.pop("AWS_PROFILE", None)
         os.environ.pop("AWS_SESSION_TOKEN", None)
         self._start_moto()
+        self._start_standin()
         self._create_stack()
         self._start_app()
         self._start_consumers()
@@ -193,6 +199,19 @@ class Platform:
         no_proxy = ",".join(filter(None, [os.environ.get("NO_PROXY", ""), "127.0.0.1", "localhost"]))
         os.environ["NO_PROXY"] = os.environ["no_proxy"] = no_proxy
 
+    def _start_standin(self) -> None:
+        """The providers' outbound APIs on loopback: the app's replies go there and nowhere else."""
+        from local.standin import Credentials, local_environment
+        from local.standin.names import directory
+
+        o = self.options
+        credentials = Credentials.from_env(local_environment(o.stage))
+        self.standin = StandIn(
+            credentials, host=o.host, port=o.standin_port, show=o.show, clock=self.now, names=directory()
+        ).start()
+        # before `import app` and the containers: Settings reads the base URLs and secrets once
+        os.environ.update(self.standin.environment())
+
     def _create_stack(self) -> None:
         import boto3
 
@@ -207,6 +226,9 @@ class Platform:
         signed = operator.session(REGION, guard=False)
         self.clients = {s: signed.client(s, endpoint_url=self.moto_url) for s in (*SERVICES, "iam")}
         self.stack = create_stack(self.clients, stage=self.options.stage)
+        config = chalice_config(stage=self.options.stage).environment_variables
+        if config.get("REPLY_FROM_ADDRESS"):
+            verify_reply_sender(signed.client("ses", endpoint_url=self.moto_url), config["REPLY_FROM_ADDRESS"])
         self.users = iam.create_function_users(self.clients["iam"], stage=self.options.stage, region=REGION)
         directory = DynamoCustomerDirectory(self.clients["dynamodb"], self.stack.outputs["CustomersTableName"])
         self.customers = seed_customers(directory)
@@ -257,6 +279,19 @@ class Platform:
             log=o.show,
         )
         self.email_worker = self._email_bridge()
+        sender = chalice_config(function_name="send_replies", stage=o.stage)
+        self.replies_worker = QueueWorker(
+            self.clients["sqs"],
+            self.stack.outputs["RepliesQueueUrl"],
+            self.app_module.send_replies,
+            function_name=f"{app.app_name}-{o.stage}-send_replies",
+            region=REGION,
+            retry_delay=None,  # as in Lambda: a "later" returns when the handler's visibility timeout ends
+            memory_limit_in_mb=sender.lambda_memory_size or 128,
+            timeout_seconds=sender.lambda_timeout or 60,
+            log=o.show,
+            on_success=self._show_emails,
+        )
         self.scheduler = Scheduler(
             find_schedules(app, o.schedule_every), prefix=f"{app.app_name}-{o.stage}", region=REGION, log=o.show
         )
@@ -267,7 +302,24 @@ class Platform:
         if o.background:
             self.worker.start()
             self.email_worker.start()
+            self.replies_worker.start()
             self.scheduler.start()
+
+    def _show_emails(self, records: list[dict[str, Any]]) -> None:
+        """Email replies go to moto's SES, not the stand-in: print them from the outbox, as the stand-in prints the rest."""
+        from chalicelib.adapters.replies_table import DynamoReplyOutbox
+        from chalicelib.model.event import Channel
+        from chalicelib.replies.model import ReplyState
+        from local.standin.show import clip
+
+        assert self.stack is not None
+        outbox = DynamoReplyOutbox(self.clients["dynamodb"], self.stack.outputs["TicketsTableName"])
+        for record in records:
+            reply = outbox.get(json.loads(record["body"]).get("reply_id", ""))
+            if reply is None or reply.state is not ReplyState.SENT or reply.event.channel is not Channel.EMAIL:
+                continue
+            sender = reply.event.sender
+            self.options.show(f'✉ → {sender.name or sender.email} via email (SES): "{clip(reply.text)}"')
 
     def _email_bridge(self) -> QueueWorker:
         """The inbound-email topic's Lambda subscription, locally: a queue on the topic feeds the SNS handler."""
@@ -312,11 +364,15 @@ class Platform:
 
     def stop(self) -> None:
         """Stop what started, consumers first so nothing calls a server that is gone; safe after a partial start."""
-        parts = [part for part in (self.worker, self.email_worker, self.scheduler, self.inbox) if part is not None]
+        consumers = (self.worker, self.email_worker, self.replies_worker, self.scheduler, self.inbox)
+        parts = [part for part in consumers if part is not None]
         for part in parts:  # all at once: each may be in a one-second long poll
             part.request_stop()
         for part in parts:
             part.stop()
+        if self.standin is not None:  # after the consumers: nothing sends to it any more
+            self.standin.stop()
+            self.standin = None
         if self._api is not None:
             # shutdown() waits for serve_forever to notice; if it never ran (a failed start), it would wait forever
             if self._api_thread is not None:

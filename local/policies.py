@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from email.utils import parseaddr
 from fnmatch import fnmatchcase
 from typing import Any
 
@@ -64,7 +65,8 @@ def for_moto(document: dict[str, Any]) -> dict[str, Any]:
     the table or topic), so a statement naming ARNs would deny them all: those statements name "*"
     here, and ``denied_by`` checks their resources instead. moto also asks for
     dynamodb:TransactWriteItems, which AWS does not (it checks each item's action), so a policy
-    granting an item write is given it here.
+    granting an item write is given it here; and it names SES v2's actions by the API's endpoint
+    prefix ("email:SendEmail"), where AWS's IAM says "ses:SendEmail".
     """
     statements = []
     for statement in document["Statement"]:
@@ -74,6 +76,7 @@ def for_moto(document: dict[str, Any]) -> dict[str, Any]:
             continue
         if any(a in actions for a in ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem")):
             actions = [*actions, "dynamodb:TransactWriteItems"]
+        actions = [*actions, *(f"email:{a.removeprefix('ses:')}" for a in actions if a.startswith("ses:"))]
         statements.append({**statement, "Action": actions, "Resource": "*"})
     return {**document, "Statement": statements}
 
@@ -111,6 +114,10 @@ def requests(service: str, operation: str, params: dict[str, Any], region: str, 
     if service == "ssm":
         names = params.get("Names") or [params.get("Name", "")]
         return [(f"ssm:{operation}", f"{arn}:parameter/{str(n).lstrip('/')}") for n in names]
+    if service == "email":  # SES v2's endpoint prefix; IAM names its actions and identities "ses"
+        sender = parseaddr(str(params.get("FromEmailAddress", "")))[1]
+        domain = sender.rpartition("@")[2] or "*"
+        return [(f"ses:{operation}", f"arn:aws:ses:{region}:{account}:identity/{domain}")]
     return [(f"{service}:{operation}", "*")]
 
 

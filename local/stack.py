@@ -161,3 +161,15 @@ def create_stack(
         elif kind == "AWS::CloudWatch::Alarm":
             _put_alarm(clients["cloudwatch"], resolve(props))
     return LocalStack(name=name, stage=stage, outputs=outputs, physical_ids=physical)
+
+
+def verify_reply_sender(ses: Any, from_address: str) -> str:
+    """Verify the domain email replies are sent from, as an operator does once in SES (moto refuses others).
+
+    The template cannot declare it: a real domain's verification needs its DNS records.
+    """
+    from email.utils import parseaddr
+
+    domain = parseaddr(from_address)[1].rpartition("@")[2]
+    ses.verify_domain_identity(Domain=domain)
+    return domain

@@ -118,8 +118,8 @@ class StandIn:
             "TWILIO_ACCOUNT_SID": c.twilio_account_sid,
             "TWILIO_AUTH_TOKEN": c.twilio_auth_token,
             "SLACK_BOT_TOKEN": c.slack_bot_token,
-            "X_USER_ACCESS_TOKEN": c.x_user_access_token,
-            "META_PAGE_ACCESS_TOKEN": c.meta_page_access_token,
+            "X_ACCESS_TOKEN": c.x_user_access_token,
+            "META_PAGE_TOKEN": c.meta_page_access_token,
             "META_APP_SECRET": c.meta_app_secret,
             "WIDGET_REPLY_SECRET": c.widget_reply_secret,
         }

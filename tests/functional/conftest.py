@@ -25,7 +25,7 @@ from chalicelib.adapters.customers_table import DynamoCustomerDirectory
 from chalicelib.settings import Settings
 from local import iam
 from local.samples import ROOT
-from local.stack import LocalStack, create_stack
+from local.stack import LocalStack, create_stack, verify_reply_sender
 from local.tables import seed_customers
 
 #: the API's public URL in these tests (Twilio signs the full URL it calls)
@@ -114,6 +114,8 @@ def _stack(admin: Any, documents: Mapping[str, dict[str, Any]] | None) -> Aws:
         "PUBLIC_BASE_URL": PUBLIC_URL,
     }
     settings = Settings.from_env(env)
+    if settings.outbound.reply_from_address:
+        verify_reply_sender(admin.client("ses"), settings.outbound.reply_from_address)
     inbox = clients["sqs"].create_queue(QueueName="pager-inbox")["QueueUrl"]
     inbox_arn = clients["sqs"].get_queue_attributes(QueueUrl=inbox, AttributeNames=["QueueArn"])["Attributes"][
         "QueueArn"
