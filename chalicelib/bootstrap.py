@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from typing import Any
 
@@ -120,8 +120,6 @@ class Container:
     @cached_property
     def paging(self) -> Any:
         """Pages: open or fold, escalate on the sweep, acknowledge by link or SMS."""
-        from datetime import timedelta
-
         from chalicelib.adapters.pager_topics import SnsPagePublisher
         from chalicelib.paging import links
         from chalicelib.paging.ladder import ladder, last_resort
@@ -254,6 +252,7 @@ class Container:
             clock=self.clock,
             thread_window=self.rules.replies.once_per_thread,
             opted_out=self.opt_outs.is_opted_out,
+            backoff_base=timedelta(seconds=self.settings.reply_backoff_seconds),
         )
 
     @cached_property

@@ -98,6 +98,8 @@ class Settings:
     #: the replies queue (the outbox's sender reads it); None: replies are decided but nothing is sent
     replies_queue_url: str | None = None
     outbound: Outbound = field(default_factory=Outbound)
+    #: the first retry's wait after a provider's "later" (doubling after that); the local stage shortens it
+    reply_backoff_seconds: int = 15
     #: the company line a call-back shows customers who did not text or call us (E.164); None: none
     support_phone: str | None = None
 
@@ -149,6 +151,7 @@ class Settings:
             replies_queue_url=env.get("REPLIES_QUEUE_URL") or None,
             outbound=Outbound.from_env(env),
             support_phone=env.get("SUPPORT_PHONE") or None,
+            reply_backoff_seconds=_positive_int(env, "REPLY_BACKOFF_SECONDS") or 15,
         )
 
 

@@ -80,9 +80,11 @@ class ReplyRefusedError(SwitchboardError):
     code = "reply_refused"
 
 
-def backoff(attempt: int, retry_after: float | None, draw: Callable[[], float]) -> float:
+def backoff(
+    attempt: int, retry_after: float | None, draw: Callable[[], float], base: timedelta = BACKOFF_BASE
+) -> float:
     """Seconds before the next try: exponential with jitter, never sooner than the provider asked."""
-    ceiling = min(BACKOFF_CAP.total_seconds(), BACKOFF_BASE.total_seconds() * 2 ** max(0, attempt - 1))
+    ceiling = min(BACKOFF_CAP.total_seconds(), base.total_seconds() * 2 ** max(0, attempt - 1))
     delay = ceiling / 2 + draw() * ceiling / 2  # jitter spreads a burst of 429s over the window
     return float(max(delay, retry_after or 0.0))
 
@@ -125,6 +127,8 @@ class ReplyService:
     #: whether a number has opted out of SMS (STOP)
     opted_out: Callable[[str], bool] = lambda phone: False
     draw: Callable[[], float] = field(default=random.random)
+    #: the first retry's wait (the local stage shortens it, to show a retry in seconds)
+    backoff_base: timedelta = BACKOFF_BASE
 
     def queue_reply(self, reply_id: str) -> None:
         """Hand a recorded reply to the sender; a failure leaves it to the sweep (it is recorded, so never lost)."""
@@ -158,7 +162,7 @@ class ReplyService:
             return self._sent(reply, result, now)
         if result.outcome is Outcome.PERMANENT or delivery >= MAX_DELIVERIES:
             return self._failed(reply, result, delivery, now)
-        delay = backoff(reply.attempts, result.retry_after, self.draw)
+        delay = backoff(reply.attempts, result.retry_after, self.draw, self.backoff_base)
         self.outbox.release(
             reply_id, now, now + timedelta(seconds=delay) + GRACE, result.reason or "no reason given", result.uncertain
         )
