@@ -88,6 +88,17 @@ def email_arrives(aws: Aws, clock: FakeClock) -> str:
     return "inbound email queued"
 
 
+def reply_by_email(aws: Aws, clock: FakeClock) -> str:
+    deliver(aws, "sendgrid/free-howto")
+    url = aws.stack.outputs["RepliesQueueUrl"]
+    worker = QueueWorker(aws.clients["sqs"], url, app_module.send_replies, "send_replies", retry_delay=None)
+    worker.run_once(wait_seconds=0)
+    outbox = bootstrap.container().reply_outbox
+    emails = [t for t in aws.tickets() if t["channel"]["S"] == "email"]
+    states = [r.state.value for t in emails for r in outbox.for_ticket(t["ticket_id"]["S"])]
+    return f"email reply {', '.join(sorted(set(states))) or 'not recorded'}"
+
+
 Scenario = Callable[[Aws, FakeClock], str]
 
 # (function, the action taken out, what the function does, what it does without the action)
@@ -99,6 +110,10 @@ CASES: list[tuple[str, str, Scenario, str]] = [
     ("escalate", "dynamodb:UpdateItem", escalate_a_page, "the sweeps ran then failed, 1 paged"),
     ("escalate", "sns:Publish", escalate_a_page, "the sweeps ran then failed, 0 paged"),
     ("inbound_email", "sqs:SendMessage", email_arrives, "inbound email failed"),
+    # the reply is recorded with the ticket either way: unqueued, the sweep finds it; unsent, it stays pending
+    ("triage", "sqs:SendMessage", reply_by_email, "email reply pending"),
+    ("send_replies", "dynamodb:UpdateItem", reply_by_email, "email reply pending"),
+    ("send_replies", "ses:SendEmail", reply_by_email, "email reply failed"),
 ]
 
 
@@ -125,12 +140,14 @@ def test_with_every_action_the_same_paths_work():
             acknowledge_by_link(aws, clock),
             widget_webhook(aws, clock),
             email_arrives(aws, clock),
+            reply_by_email(aws, clock),
         ]
         # THEN each works, and nothing was refused
         assert outcomes == [
             "ack answered 200, 1 told to stand down",
             "webhook answered 202",
             "inbound email queued",
+            "email reply sent",
         ]
         assert [u.denied for u in aws.users.values()] == [[]] * len(aws.users)
 
