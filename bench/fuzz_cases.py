@@ -44,6 +44,8 @@ ROUTES = (
     "POST /webhooks/twilio/transcription",
     "GET /ack/{page_id}",
     "POST /ack/{page_id}",
+    "POST /ack/{page_id}/reply",
+    "POST /ack/{page_id}/call",
     "GET /health",
 )
 SHAPES = (
@@ -112,7 +114,9 @@ class Generator:
         shape = shape or rng.choice(SHAPES)
         signing = signing or rng.choice(SIGNINGS)
         if route.startswith(("GET /ack/", "POST /ack/")):
-            return FuzzRequest(route, shape, signing, self._ack(rng, route.split()[0], shape, signing))
+            method, path = route.split()
+            action = path.removeprefix("/ack/{page_id}")
+            return FuzzRequest(route, shape, signing, self._ack(rng, method, shape, signing, action))
         if route == "GET /health":
             return FuzzRequest(route, shape, "unsigned", SampleRequest("health", "", "GET", "/health", {}, b""))
         base = rng.choice(self.samples[route])
@@ -144,7 +148,7 @@ class Generator:
             path=f"{path}?{urlencode(mutate_pairs(rng, pairs, shape), quote_via=quote, errors='surrogateescape')}",
         )
 
-    def _ack(self, rng: random.Random, method: str, shape: str, signing: str) -> SampleRequest:
+    def _ack(self, rng: random.Random, method: str, shape: str, signing: str, action: str = "") -> SampleRequest:
         from chalicelib.paging.links import expiry, sign
 
         # the real page (when there is one) half the time, and a real person on it: some links acknowledge
@@ -161,10 +165,12 @@ class Generator:
         fields: list[tuple[str, str]] = [("p", person), ("e", str(expires))]
         if signing != "unsigned":
             fields.append(("s", sign(page_id, person, expires, secret)))
+        if action == "/reply":  # the reply box's own fields: the form's one-time token and the text
+            fields += [("token", f"t{rng.getrandbits(64):x}"), ("text", rng.choice(ODD_TEXT) or "On it.")]
         if shape not in ("sample", "long_id", "odd_unicode", "surrogate"):
             fields = mutate_pairs(rng, fields, shape)
         encoded = urlencode(fields, quote_via=quote, errors="surrogateescape")
-        path = f"/ack/{quote(page_id, safe='')}"
+        path = f"/ack/{quote(page_id, safe='')}{action}"
         if method == "GET":
             return SampleRequest("ack", "", "GET", f"{path}?{encoded}", {}, b"")
         body = encoded.encode("ascii")

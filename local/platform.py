@@ -239,7 +239,9 @@ class Platform:
         assert self.stack is not None
         config = chalice_config(stage=self.options.stage)
         # before `import app`: Powertools reads its level and service name at import time
-        os.environ.update({**self.stack.environment(), **config.environment_variables})
+        # the stand-in's own addresses last: the stage's defaults name its default port, not the one it took
+        standin = self.standin.environment() if self.standin is not None else {}
+        os.environ.update({**self.stack.environment(), **config.environment_variables, **standin})
         if str(ROOT) not in sys.path:
             sys.path.insert(0, str(ROOT))
         self.app_module = importlib.import_module("app")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import random
 from collections import Counter
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -21,8 +22,10 @@ from hypothesis import strategies as st
 import app as app_module
 from bench.fuzz_cases import ROUTES, SHAPES, SIGNINGS, Generator, outcome, send, sqs_refuses
 from bench.fuzz_cases import drain as queue_drain
+from chalicelib import bootstrap
 from chalicelib.api.triage_handler import triage_record
 from chalicelib.bootstrap import container
+from tests.ack_reply_fakes import FakeTransport
 from tests.functional.conftest import NIGHT, PUBLIC_URL
 from tests.functional.signed_requests import sample
 from tests.functional.signed_requests import send as send_sample
@@ -36,6 +39,7 @@ GROUPS = {
     "email": ("POST /webhooks/sendgrid",),
     "twilio": tuple(r for r in ROUTES if r.startswith("POST /webhooks/twilio/")),
     "acks": ("GET /ack/{page_id}", "POST /ack/{page_id}"),
+    "answers": ("POST /ack/{page_id}/reply", "POST /ack/{page_id}/call"),
 }
 
 
@@ -61,7 +65,13 @@ def open_page(aws: Any) -> tuple[str, tuple[str, ...]]:
 
 @pytest.mark.parametrize("group", list(GROUPS), ids=str)
 def test_no_route_answers_5xx_and_nothing_rejected_is_queued(aws, group):
-    page_id, people = open_page(aws) if group == "acks" else ("", ())
+    if group == "answers":
+        # a call-back's Twilio answers "queued" here: the fuzz is about our routes, not Twilio's reachability
+        # and a company line, so a widget customer's call-back can be placed
+        api = bootstrap.container("api_handler")
+        api.__dict__["provider_http"] = FakeTransport()
+        api.__dict__["settings"] = replace(api.settings, support_phone="+16465550123")
+    page_id, people = open_page(aws) if group in ("acks", "answers") else ("", ())
     generator = Generator(NIGHT, PUBLIC_URL, page_ids=(page_id,) if page_id else (), people=people)
     routes = GROUPS[group]
     seen: Counter[tuple[str, str]] = Counter()
