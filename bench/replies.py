@@ -28,6 +28,7 @@ from bench.reliability_world import QueuePolicy as EventsPolicy
 from bench.reliability_world import deliveries as event_deliveries
 from bench.reliability_world import record as event_record
 from bench.replies_cost import Bill, bill
+from bench.replies_meter import item_size
 from bench.replies_provider import Provider
 from bench.replies_world import START, QueuePolicy, World, record, ticket_events, world
 
@@ -61,6 +62,8 @@ class Outcomes:
     provider: dict[str, int]
     early_retries: int  # attempts sooner than the provider's Retry-After
     most_attempts: int
+    reply_item_bytes: int  # mean, as DynamoDB sizes it: what each claim, release and settle bills by
+    ticket_item_bytes: int  # mean: what marking the ticket replied bills by
 
 
 @dataclass(frozen=True)
@@ -207,10 +210,12 @@ def _deliver_and_sweep(w: World, messages: list[Any], rng: random.Random, say: P
 def _observe(w: World) -> Outcomes:
     """The outbox's records (read without the meter) against what the provider stand-in delivered."""
     items: list[dict[str, Any]] = []
+    tickets: list[dict[str, Any]] = []
     kwargs: dict[str, Any] = {}
     while True:
         page = w.meter.reader.scan(TableName=w.container.settings.tickets_table, **kwargs)
         items.extend(i for i in page["Items"] if i["sk"]["S"].startswith("REPLY#"))
+        tickets.extend(i for i in page["Items"] if i["sk"]["S"] == "TICKET" and "replied_at" in i)
         if "LastEvaluatedKey" not in page:
             break
         kwargs = {"ExclusiveStartKey": page["LastEvaluatedKey"]}
@@ -234,6 +239,8 @@ def _observe(w: World) -> Outcomes:
         provider=dict(sorted(p.outcomes.items())),
         early_retries=p.early,
         most_attempts=max(p.attempts.values(), default=0),
+        reply_item_bytes=sum(map(item_size, items)) // max(1, len(items)),
+        ticket_item_bytes=sum(map(item_size, tickets)) // max(1, len(tickets)),
     )
 
 

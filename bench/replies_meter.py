@@ -47,15 +47,25 @@ def item_size(item: dict[str, Any] | None) -> int:
     return sum(len(name.encode("utf-8")) + value_size(v) for name, v in (item or {}).items())
 
 
-def write_units(before: dict[str, Any] | None, after: dict[str, Any] | None) -> int:
-    """A standard write of one item, with the index entries it adds, moves or removes."""
-    units = max(1, math.ceil(max(item_size(before), item_size(after)) / KB))
+def index_writes(before: dict[str, Any] | None, after: dict[str, Any] | None) -> int:
+    """Index entries a write adds or removes (one each) or moves (two: a delete and a put); KEYS_ONLY, so < 1 KB."""
+    writes = 0
     for keys in INDEXES.values():
         old = tuple(str(before.get(k)) for k in keys) if before and all(k in before for k in keys) else None
         new = tuple(str(after.get(k)) for k in keys) if after and all(k in after for k in keys) else None
         if old != new:
-            units += 2 if old is not None and new is not None else 1
-    return units
+            writes += 2 if old is not None and new is not None else 1
+    return writes
+
+
+def write_units(before: dict[str, Any] | None, after: dict[str, Any] | None) -> int:
+    """A standard write of one item, with the index entries it adds, moves or removes."""
+    return max(1, math.ceil(max(item_size(before), item_size(after)) / KB)) + index_writes(before, after)
+
+
+def transaction_units(item: dict[str, Any]) -> int:
+    """A new item Put inside TransactWriteItems: twice a standard write; its index entry at the standard rate."""
+    return 2 * max(1, math.ceil(item_size(item) / KB)) + index_writes(None, item)
 
 
 def read_units(items: list[dict[str, Any]], consistent: bool) -> float:
@@ -123,8 +133,7 @@ class Meter:
             for entry in params.get("TransactItems", []) if ok else []:
                 item = entry.get("Put", {}).get("Item", {})
                 if str(item.get("sk", {}).get("S", "")).startswith("REPLY#"):
-                    # transactional: twice the item's units; its ByDue entry a standard index write
-                    units = 2 * max(1, math.ceil(item_size(item) / KB)) + (write_units(None, item) - 1)
+                    units = transaction_units(item)
                     self._count(phase, "reply item in the ticket's transaction", units, 0.0, requests=0)
             return
         if phase == "triage":

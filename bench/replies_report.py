@@ -31,7 +31,8 @@ def format_report(result: RepliesResult) -> str:
         f"  queue:               {q.messages} messages, {q.receives} receives in {q.batches} batches; "
         f"DLQ {q.dlq_messages} messages of {q.dlq_replies} replies; {q.sweeps} sweeps queued {q.requeued} again",
         "",
-        f"  Extra AWS requests the reply path adds, per reply recorded ({o.replies}):",
+        f"  Extra AWS requests the reply path adds, per reply recorded ({o.replies}); a reply item is "
+        f"{o.reply_item_bytes:,} bytes on average, a replied ticket {o.ticket_item_bytes:,} (a write bills per KB):",
         f"    {'where':<22}{'request':<40}{'requests':>10}{'WRU':>9}{'RRU':>9}",
     ]
     totals: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])

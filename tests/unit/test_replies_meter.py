@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from bench.replies_meter import item_size, purpose, read_units, write_units
+from bench.replies_meter import item_size, purpose, read_units, transaction_units, write_units
 
 KEYS = {"pk": {"S": "TICKET#T-1"}, "sk": {"S": "REPLY#T-1.auto.x"}}  # 2 + 10 + 2 + 16 = 30 bytes
 DUE = {"due": {"S": "reply"}, "due_at": {"S": "2026-11-17T03:00:00Z"}}
@@ -46,6 +46,18 @@ def test_item_size_follows_dynamodbs_rules(item, size) -> None:
 )
 def test_write_units_bill_the_larger_image_and_each_index_change(before, after, units) -> None:
     assert write_units(before, after) == units
+
+
+@pytest.mark.parametrize(
+    ("item", "units"),
+    [
+        pytest.param({**KEYS, **DUE}, 2 + 1, id="a small pending reply: 2 units, and 1 for its ByDue entry"),
+        pytest.param({**big(2.5), **DUE}, 2 * 3 + 1, id="a 2.5 KB one: twice 3 units, the index entry once"),
+        pytest.param(KEYS, 2, id="not indexed: twice 1 unit"),
+    ],
+)
+def test_a_put_in_a_transaction_bills_twice_its_size_and_its_index_entry_once(item, units) -> None:
+    assert transaction_units(item) == units
 
 
 @pytest.mark.parametrize(
