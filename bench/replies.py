@@ -51,6 +51,8 @@ class Outcomes:
     replies: int
     follow_up_replies: int
     states: dict[str, int]
+    #: why the skipped ones were not sent, most common first (the outbox's own words)
+    skipped_because: dict[str, int]
     received: int  # replies the customer got at least once
     duplicates: int  # extra copies customers got
     duplicates_after_lost_answer: int  # of those, on a reply whose provider answer was lost after sending
@@ -228,6 +230,9 @@ def _observe(w: World) -> Outcomes:
         replies=len(items),
         follow_up_replies=sum("/follow-up-" in json.loads(i["doc"]["S"])["event"]["event_id"] for i in items),
         states={s: states[s] for s in ("sent", "failed", "skipped", "pending")},
+        skipped_because=dict(
+            Counter(i.get("reason", {}).get("S", "?") for i in items if i["state"]["S"] == "skipped").most_common()
+        ),
         received=len(p.delivered),
         duplicates=p.duplicates,
         duplicates_after_lost_answer=sum(n for rid, n in extra.items() if p.lost_answers[rid]),

@@ -19,7 +19,8 @@ def format_report(result: RepliesResult) -> str:
         f"  replies recorded:    {o.replies} ({o.follow_up_replies} on follow-ups)",
         f"  sent:                {st['sent']}",
         f"  permanent failures:  {st['failed']}",
-        f"  skipped:             {st['skipped']} (a thread already answered within its window)",
+        f"  skipped:             {st['skipped']}",
+        *(f"    {n:>5}  {reason}" for reason, n in o.skipped_because.items()),
         f"  still pending:       {st['pending']}",
         f"  provider attempts:   {o.attempts} ({_outcomes(o.provider)}); at most {o.most_attempts} on one reply",
         f"  customers reached:   {o.received} replies received; sent but never received: {o.sent_not_received}; "

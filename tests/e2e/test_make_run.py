@@ -60,7 +60,7 @@ def test_python_m_local_replays_the_samples_prints_the_tickets_and_exits_0(local
     assert "acknowledged by Maya Chen via the page's link" in out
     # AND the customers hear back: auto-replies on their channels, and Maya's reply from the page to the caller
     assert '✉ → Dana Whitfield via widget: "Hi Dana, we have paged our on-call engineer' in out
-    assert "✉ → Sam Lee via email (SES): " in out
+    assert "✉ → Dana Whitfield via email (SES): " in out
     assert "types a reply on the same page: POST …/reply → 200 Reply sent" in out
     assert '✉ → +13125550199 via SMS: "Hi Alex, this is Maya' in out
     assert "REPLIED" in out and "reply from Maya Chen sent to Alex Kim by SMS" in out
