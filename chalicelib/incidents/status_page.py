@@ -23,13 +23,13 @@ from chalicelib.incidents.status_view import StatusView, describe, iso
 # Inline and small, like the ack page: no external assets, nothing to load on a poor connection.
 STYLE = """
 :root{color-scheme:light dark;--fg:#1a1a1a;--muted:#5c5c5c;--bg:#f6f6f4;--card:#fff;--line:#ddd;
---ok:#1a7f37;--minor:#9a6700;--major:#bc4c00;--critical:#cf222e;--maintenance:#0969da}
-@media (prefers-color-scheme:dark){:root{--fg:#e6e6e6;--muted:#a0a0a0;--bg:#111318;--card:#1c1f26;--line:#333;
+--on:#fff;--ok:#1a7f37;--minor:#9a6700;--major:#bc4c00;--critical:#cf222e;--maintenance:#0969da}
+@media (prefers-color-scheme:dark){:root{--on:#111318;--fg:#e6e6e6;--muted:#a0a0a0;--bg:#111318;--card:#1c1f26;--line:#333;
 --ok:#3fb950;--minor:#d29922;--major:#f0883e;--critical:#f85149;--maintenance:#58a6ff}}
 body{font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;padding:1rem;color:var(--fg);background:var(--bg)}
 main{max-width:44rem;margin:0 auto}
 h1{font-size:1.5rem;margin:.25rem 0 1rem}h2{font-size:1.15rem;margin:1.5rem 0 .5rem}h3{font-size:1.05rem;margin:0 0 .25rem}
-.banner{padding:1rem;border-radius:8px;color:#fff;font-size:1.2rem;font-weight:600;background:var(--ok)}
+.banner{padding:1rem;border-radius:8px;color:var(--on);font-size:1.2rem;font-weight:600;background:var(--ok)}
 .banner.minor{background:var(--minor)}.banner.major{background:var(--major)}
 .banner.critical{background:var(--critical)}.banner.maintenance{background:var(--maintenance)}
 .card{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:1rem;margin:0 0 .75rem}
