@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 from collections.abc import Iterator
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -99,3 +100,31 @@ def test_importing_the_app_does_not_load_jinja2() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT, env=env)
     # THEN neither Jinja2 nor the page's renderer is loaded: only the status routes pay for them
     assert done.stdout.split() == ["False", "False"]
+
+
+@pytest.mark.parametrize(("title", "shown"), [("Acme Inc", "Acme Inc"), ("", "Switchboard")], ids=["set", "default"])
+def test_the_title_is_a_setting(title: str, shown: str) -> None:
+    # GIVEN STATUS_PAGE_TITLE set or not, WHEN the settings are read
+    env = {
+        "TICKETS_TABLE": "t",
+        "CUSTOMERS_TABLE": "c",
+        "EVENTS_QUEUE_URL": "https://sqs.invalid/q",
+        "PAGER_TOPICS": "{}",
+        "WIDGET_SIGNING_SECRET": "s",
+        "STATUS_PAGE_TITLE": title,
+    }
+    # THEN the page is titled with it, or with the product's name
+    assert Settings.from_env(env).status_page_title == shown
+
+
+def test_the_components_come_from_the_rules_incidents_section() -> None:
+    # GIVEN rules whose incidents section lists components (the shape the rules file gives them)
+    listed = [SimpleNamespace(name="API", description="The public API"), SimpleNamespace(name="Dashboard")]
+    rules = SimpleNamespace(incidents=SimpleNamespace(components=listed))
+    # WHEN the container builds the page's identity
+    config = bootstrap.Container(SETTINGS, rules=rules).status_page
+    # THEN each component is on the page in the rules' order, with the settings' title and URL
+    assert [(c.name, c.description) for c in config.components] == [("API", "The public API"), ("Dashboard", "")]
+    assert (config.title, config.url) == ("Acme", "https://status.acme.test/status")
+    # and rules without an incidents section give a page without components
+    assert bootstrap.Container(SETTINGS, rules=SimpleNamespace()).status_page.components == ()
