@@ -96,8 +96,8 @@ def build(incidents: list[Incident], now: datetime, config: PageConfig) -> Statu
     )
     active = [i for i in planned if i.status is Status.IN_PROGRESS]
     # the worst open incident sets the page's colour; maintenance in progress only when nothing is broken
-    worst = max((_RANK[i.impact] for i in open_), default=-1)
-    indicator = [*_RANK][worst].value if open_ else "maintenance" if active else "none"
+    worst = max((i.impact for i in open_), key=_RANK.__getitem__, default=Impact.NONE)
+    indicator = worst.value if worst is not Impact.NONE else "maintenance" if active else "none"
     return StatusView(
         config=config,
         now=now,

@@ -39,6 +39,10 @@ RESOLVED = outage("I-00000000r1", status=Status.RESOLVED, opened_at=NOW - timede
             [outage(impact=Impact.MINOR), maintenance(status=Status.IN_PROGRESS)], "minor", "Minor Service Outage",
             ["degraded_performance", "under_maintenance"], id="an-outage-outranks-maintenance",
         ),
+        pytest.param(
+            [outage(impact=Impact.NONE), maintenance(status=Status.IN_PROGRESS)], "maintenance",
+            "Service Under Maintenance", ["operational", "under_maintenance"], id="a-no-impact-incident-does-not",
+        ),
         pytest.param([RESOLVED], "none", "All Systems Operational", ["operational", "operational"], id="resolved"),
         pytest.param(
             [outage(status=Status.SUSPECTED), outage("I-0000000003", status=Status.DISMISSED)],
