@@ -163,7 +163,9 @@ def test_main_adds_decisions_to_the_report_and_json(
     monkeypatch.setattr(decisions, "run", canned_run)
     out = tmp_path / "bench.json"
 
-    assert main(["--quick", "--json", str(out), "--zip", str(tmp_path / "missing.zip")]) == 0
+    # the other benchmarks have tests of their own (tests/*/test_bench_*.py): run here, they took minutes
+    others = ["--skip-voice", "--skip-fuzz", "--skip-reliability", "--skip-replies"]
+    assert main(["--quick", *others, "--json", str(out), "--zip", str(tmp_path / "missing.zip")]) == 0
 
     assert asked["decisions"] == decisions.QUICK_DECISIONS
     figures = json.loads(out.read_text(encoding="utf-8"))
@@ -181,7 +183,8 @@ def test_main_can_skip_decisions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(decisions, "run", refuse)
     out = tmp_path / "bench.json"
 
-    assert main(["--runs", "2", "--skip-decisions", "--json", str(out), "--zip", str(tmp_path / "x.zip")]) == 0
+    others = ["--skip-voice", "--skip-fuzz", "--skip-reliability", "--skip-replies"]
+    assert main(["--runs", "2", "--skip-decisions", *others, "--json", str(out), "--zip", str(tmp_path / "x.zip")]) == 0
 
     figures = json.loads(out.read_text(encoding="utf-8"))
     assert figures["cold_start"]["runs"] == 2
