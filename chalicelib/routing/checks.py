@@ -89,6 +89,9 @@ def check_names(doc: Document) -> list[Problem]:
                     f"unknown placeholder {{{unknown}}} (use {', '.join(sorted(TEMPLATE_FIELDS))})",
                 )
             )
+    concepts = set(doc.urgency.model.get("concepts") or {})
+    for i, concept in enumerate(doc.incidents.concepts):
+        need("concept", concept, concepts, ("incidents", "concepts", i))
     seen: dict[str, int] = {}
     for i, route in enumerate(doc.routes):
         if route.name in seen:
