@@ -165,7 +165,28 @@ class Container:
             replies=self.replies if s.replies_queue_url else None,
             reply_refusal=lambda event: refusal(event, rules.replies),
             record_opt_out=self.opt_outs.record,
+            incidents=self.incident_intake,
         )
+
+    @cached_property
+    def incidents_table(self) -> Any:
+        from chalicelib.adapters.incidents_table import DynamoIncidentRepository
+
+        return DynamoIncidentRepository(self.dynamodb, self.settings.tickets_table)
+
+    @cached_property
+    def incident_intake(self) -> Any:
+        """Triage's burst counting: one suspected incident per burst of outage reports, one page."""
+        from chalicelib.services.incident_intake import IncidentIntake
+
+        return IncidentIntake(self.incidents_table, self.rules.incidents)
+
+    @cached_property
+    def incidents(self) -> Any:
+        """Incidents by hand: open, schedule maintenance, confirm, update, resolve, dismiss."""
+        from chalicelib.services.incidents import IncidentService
+
+        return IncidentService(self.incidents_table, self.clock, self.rules.incidents.component_names())
 
     @cached_property
     def opt_outs(self) -> Any:

@@ -1,0 +1,144 @@
+"""Triage's side of incidents: count an outage report, open the suspected incident once, link the rest.
+
+The report whose count crosses the threshold opens the incident and pages, once, in the incident's words;
+every later outage report while it is open links to it and pages nobody; a report inside announced
+maintenance pages nobody either. A dismissed or resolved incident frees the way: reports page one by one again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from chalicelib.incidents.detect import buckets, crosses, outage_concepts, weight
+from chalicelib.incidents.model import Incident, Report, Status
+from chalicelib.incidents.policy import IncidentPolicy
+from chalicelib.model.customer import Customer
+from chalicelib.model.decision import Decision
+from chalicelib.model.event import SupportEvent
+from chalicelib.model.ticket import sender_key
+from chalicelib.services.incidents import incident_id_for
+from chalicelib.services.paging_ports import page_id_for
+
+#: how a page names each channel
+CHANNEL_WORDS = {"x": "X", "email": "email", "widget": "chat", "slack": "Slack", "sms": "SMS", "meta": "Facebook",
+                 "voice": "phone"}  # fmt: skip
+
+
+class BurstRepository(Protocol):
+    def count(self, bucket: str, sender_key: str, weight: int, report: Report) -> int: ...
+    def counted(self, bucket: str) -> list[Report]: ...
+    def open(self, incident: Incident, bucket: str | None = None) -> Incident: ...
+    def active(self) -> Incident | None: ...
+    def open_incidents(self) -> list[Incident]: ...
+    def link(self, incident_id: str, report: Report) -> bool: ...
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the incident side made of one report: the decision to carry out, and the page's words if it opened one."""
+
+    decision: Decision
+    incident: Incident | None = None
+    #: this report opened the incident: its page says this instead of the message's own summary
+    page_summary: str | None = None
+
+
+def _words(channels: list[str]) -> str:
+    named = list(dict.fromkeys(CHANNEL_WORDS.get(c, c) for c in channels))
+    return named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
+
+
+def summary_of(reports: list[Report], count: int, concepts: tuple[str, ...]) -> str:
+    """ "Possible incident: 7 customers on X, email and chat report an outage in 10 minutes"."""
+    minutes = max(1, round((reports[-1].at - reports[0].at).total_seconds() / 60)) if reports else 1
+    what = "server errors" if concepts == ("server_errors",) else "an outage"
+    channels = _words([r.channel for r in reports])
+    return f"Possible incident: {count} customers on {channels} report {what} in {minutes} minutes"
+
+
+@dataclass
+class IncidentIntake:
+    repository: BurstRepository
+    policy: IncidentPolicy
+
+    def on_report(
+        self, event: SupportEvent, customer: Customer, decision: Decision, ticket_id: str, now: datetime
+    ) -> Verdict:
+        concepts = outage_concepts(decision, self.policy)
+        if not concepts:
+            return Verdict(decision)
+        report = Report(
+            ticket_id=ticket_id,
+            sender_key=sender_key(event) or f"event#{event.event_id}",
+            channel=event.channel.value,
+            customer=customer.name,
+            at=now,
+            summary=event.summary(80),
+        )
+        if (window := self._maintenance(event, now)) is not None:
+            until = window.ends_at.isoformat() if window.ends_at else "its end"
+            return Verdict(self._quiet(decision, f"no page: within scheduled maintenance {window.incident_id} "
+                                                  f"({window.title!r}) until {until}"), window)  # fmt: skip
+        page_id = page_id_for(ticket_id, event.event_id)
+        active = self.repository.active()
+        if active is not None:
+            self.repository.link(active.incident_id, report)
+            if active.page_id == page_id:  # the report that opened it, delivered again: its page is still its own
+                return Verdict(decision, active, active.title)
+            return Verdict(self._linked(decision, active), active)
+        for bucket in buckets(now, self.policy.window):
+            w = weight(decision, self.policy)
+            after = self.repository.count(bucket.key, report.sender_key, w, report)
+            if not after or not crosses(after - w, after, self.policy):
+                continue
+            counted = self.repository.counted(bucket.key)
+            title = summary_of(counted or [report], after, concepts)
+            incident = Incident(
+                incident_id=incident_id_for(f"burst|{bucket.key}"),
+                title=title,
+                status=Status.SUSPECTED,
+                opened_at=now,
+                status_times={Status.SUSPECTED.value: now},
+                source="burst",
+                page_id=page_id,
+            )
+            stored = self.repository.open(incident, bucket.key)
+            for earlier in counted:
+                self.repository.link(stored.incident_id, earlier)
+            self.repository.link(stored.incident_id, report)
+            if stored.incident_id != incident.incident_id:  # another triage opened one first
+                return Verdict(self._linked(decision, stored), stored)
+            samples = "; ".join(f"{r.summary!r} ({CHANNEL_WORDS.get(r.channel, r.channel)})" for r in counted[-3:])
+            why = (f"incident {stored.incident_id} suspected: {after} distinct senders reported "
+                   f"{', '.join(concepts)} within {self.policy.window}; samples: {samples}; "
+                   "this is its one page, later reports link to it")  # fmt: skip
+            return Verdict(decision.model_copy(update={"reasons": (*decision.reasons, why)}), stored, title)
+        return Verdict(decision)
+
+    def _maintenance(self, event: SupportEvent, now: datetime) -> Incident | None:
+        text = f"{event.subject or ''} {event.text}".lower()
+        for incident in self.repository.open_incidents():
+            if not incident.maintenance or incident.status not in (Status.SCHEDULED, Status.IN_PROGRESS):
+                continue
+            if (
+                incident.starts_at is None
+                or incident.ends_at is None
+                or not incident.starts_at <= now < incident.ends_at
+            ):
+                continue
+            # a window for named components covers reports that name one; a window for none covers all
+            if not incident.components or any(name.lower() in text for name in incident.components):
+                return incident
+        return None
+
+    def _linked(self, decision: Decision, incident: Incident) -> Decision:
+        return self._quiet(decision, f"no page: linked to incident {incident.incident_id} ({incident.status.value}),"
+                                     " which paged once for the burst")  # fmt: skip
+
+    @staticmethod
+    def _quiet(decision: Decision, why: str) -> Decision:
+        if not decision.page_targets:
+            return decision.model_copy(update={"reasons": (*decision.reasons, why.replace("no page: ", ""))})
+        return decision.model_copy(update={"page_targets": (), "reasons": (*decision.reasons, why)})
