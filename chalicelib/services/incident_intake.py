@@ -19,7 +19,7 @@ from chalicelib.model.decision import Decision
 from chalicelib.model.event import SupportEvent
 from chalicelib.model.ticket import sender_key
 from chalicelib.services.incidents import incident_id_for
-from chalicelib.services.paging_ports import page_id_for
+from chalicelib.services.paging_ports import BURST_FACT, page_id_for
 
 #: how a page names each channel
 CHANNEL_WORDS = {"x": "X", "email": "email", "widget": "chat", "slack": "Slack", "sms": "SMS", "meta": "Facebook",
@@ -88,7 +88,12 @@ class IncidentIntake:
             if active.page_id == page_id:  # the report that opened it, delivered again: its page is still its own
                 return Verdict(decision, active, active.title)
             return Verdict(self._linked(decision, active), active)
-        for bucket in buckets(now, self.policy.window):
+        series = buckets(now, self.policy.window)
+        # the reports of one burst page once: each before the crossing folds into the first one's page
+        decision = decision.model_copy(
+            update={"facts": {**decision.facts, BURST_FACT: "|".join(b.key for b in series)}}
+        )
+        for bucket in series:
             w = weight(decision, self.policy)
             after = self.repository.count(bucket.key, report.sender_key, w, report)
             if not after or not crosses(after - w, after, self.policy):
