@@ -177,9 +177,13 @@ class Container:
     @cached_property
     def incident_intake(self) -> Any:
         """Triage's burst counting: one suspected incident per burst of outage reports, one page."""
+        from chalicelib.incidents.page import incident_decision
         from chalicelib.services.incident_intake import IncidentIntake
 
-        return IncidentIntake(self.incidents_table, self.rules.incidents)
+        rules = self.rules
+        return IncidentIntake(
+            self.incidents_table, rules.incidents, lambda decision, now: incident_decision(rules, decision, now)
+        )
 
     @cached_property
     def incidents(self) -> Any:

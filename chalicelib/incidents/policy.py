@@ -31,7 +31,7 @@ class Component(Record):
 
 
 class IncidentPolicy(Record):
-    _fields = ("distinct_senders", "window", "vip_weight", "concepts", "components")
+    _fields = ("distinct_senders", "window", "vip_weight", "concepts", "components", "page")
     __slots__ = _fields
     #: this many distinct senders reporting an outage-class concept within ``window`` open a suspected incident
     distinct_senders: int
@@ -41,6 +41,8 @@ class IncidentPolicy(Record):
     #: the urgency concepts that make a message an outage report, as the rules list them
     concepts: tuple[str, ...]
     components: tuple[Component, ...]
+    #: (team, priority, escalation) the suspected incident pages; None: the opening report's own decision
+    page: tuple[str, str, str | None] | None
 
     def __init__(
         self,
@@ -49,8 +51,9 @@ class IncidentPolicy(Record):
         vip_weight: int = DEFAULT_VIP_WEIGHT,
         concepts: Iterable[str] = DEFAULT_CONCEPTS,
         components: Iterable[Component] = (),
+        page: tuple[str, str, str | None] | None = None,
     ) -> None:
-        super().__init__(distinct_senders, window, vip_weight, tuple(concepts), tuple(components))
+        super().__init__(distinct_senders, window, vip_weight, tuple(concepts), tuple(components), page)
 
     def component_names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.components)

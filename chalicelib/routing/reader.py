@@ -103,6 +103,7 @@ def _incidents(data: dict[str, Any] | None, defined: Any) -> IncidentPolicy:
         vip_weight=data.get("vip_weight", defaults.vip_weight),
         concepts=[c for c in defaults.concepts if c in (defined or {})] if concepts is None else concepts,
         components=[Component(c["name"], c.get("description", "")) for c in data.get("components", ())],
+        page=(page["team"], page.get("priority", "P1"), page.get("escalation")) if (page := data.get("page")) else None,
     )
 
 

@@ -455,6 +455,14 @@ class Component(_Strict):
     description: str = Field(default="", max_length=500)
 
 
+class IncidentPage(_Strict):
+    """Who a suspected incident's one page goes to, as a route's ``then`` would say it."""
+
+    team: Name
+    priority: Priority = Priority.P1
+    escalation: Name | None = None
+
+
 class Incidents(_Strict):
     """What opens a suspected incident: distinct senders reporting an outage-class concept within a window."""
 
@@ -469,6 +477,9 @@ class Incidents(_Strict):
     concepts: list[Name] | None = Field(default=None, min_length=1)
     #: the parts of the product an incident or maintenance can name
     components: Annotated[list[Component], AfterValidator(_unique_components)] = Field(default_factory=list)
+    #: who the suspected incident pages, whatever the report that opened it would have paged; absent:
+    #: that report's own decision
+    page: IncidentPage | None = None
 
 
 class RulesDocument(_Strict):

@@ -7,6 +7,7 @@ maintenance pages nobody either. A dismissed or resolved incident frees the way:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -55,13 +56,15 @@ def summary_of(reports: list[Report], count: int, concepts: tuple[str, ...]) -> 
     minutes = max(1, round((reports[-1].at - reports[0].at).total_seconds() / 60)) if reports else 1
     what = "server errors" if concepts == ("server_errors",) else "an outage"
     channels = _words([r.channel for r in reports])
-    return f"Possible incident: {count} customers on {channels} report {what} in {minutes} minutes"
+    return f"Possible incident: {count} customers on {channels} report {what} in {minutes} minute{'s' * (minutes != 1)}"
 
 
 @dataclass
 class IncidentIntake:
     repository: BurstRepository
     policy: IncidentPolicy
+    #: (the opening report's decision, now) → the decision its one page is made on (incidents/page.py)
+    page_decision: Callable[[Decision, datetime], Decision] = lambda decision, _now: decision
 
     def on_report(
         self, event: SupportEvent, customer: Customer, decision: Decision, ticket_id: str, now: datetime
@@ -119,7 +122,8 @@ class IncidentIntake:
             why = (f"incident {stored.incident_id} suspected: {after} distinct senders reported "
                    f"{', '.join(concepts)} within {self.policy.window}; samples: {samples}; "
                    "this is its one page, later reports link to it")  # fmt: skip
-            return Verdict(decision.model_copy(update={"reasons": (*decision.reasons, why)}), stored, title)
+            paging = self.page_decision(decision, now)
+            return Verdict(paging.model_copy(update={"reasons": (*paging.reasons, why)}), stored, title)
         return Verdict(decision)
 
     def _maintenance(self, event: SupportEvent, now: datetime) -> Incident | None:
