@@ -14,9 +14,12 @@ from chalicelib.routing.plans import targets
 
 
 def incident_decision(rules: CompiledRules, decision: Decision, now: datetime) -> Decision:
-    """The decision, paging whom the rules' incidents section names, now (never deferred); as is without one."""
+    """The decision, paging whom the rules' incidents section names, now (never deferred).
+
+    As is when the section names nobody, or when the decision pages someone now already.
+    """
     page = rules.incidents.page
-    if page is None:
+    if page is None or decision.pages:  # a report that pages now on its own (a VIP's) keeps its own, stronger ladder
         return decision
     team, priority_name, escalation = page
     priority = Priority(priority_name)

@@ -74,7 +74,10 @@ class IncidentIntake:
             return Verdict(decision)
         report = Report(
             ticket_id=ticket_id,
-            sender_key=sender_key(event) or f"event#{event.event_id}",
+            # a known customer is one sender on every channel (Dana's email and her tweet are one report)
+            sender_key=f"customer#{customer.customer_id}"
+            if customer.known
+            else sender_key(event) or f"event#{event.event_id}",
             channel=event.channel.value,
             customer=customer.name,
             at=now,
