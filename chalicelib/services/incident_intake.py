@@ -51,12 +51,15 @@ def _words(channels: list[str]) -> str:
     return named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
 
 
-def summary_of(reports: list[Report], count: int, concepts: tuple[str, ...]) -> str:
+def summary_of(reports: list[Report], concepts: tuple[str, ...]) -> str:
     """ "Possible incident: 7 customers on X, email and chat report an outage in 10 minutes"."""
     minutes = max(1, round((reports[-1].at - reports[0].at).total_seconds() / 60)) if reports else 1
     what = "server errors" if concepts == ("server_errors",) else "an outage"
     channels = _words([r.channel for r in reports])
-    return f"Possible incident: {count} customers on {channels} report {what} in {minutes} minute{'s' * (minutes != 1)}"
+    count = len(reports)  # people, not their weight: a VIP is one customer
+    people = "1 customer" if count == 1 else f"{count} customers"
+    verb = "reports" if count == 1 else "report"
+    return f"Possible incident: {people} on {channels} {verb} {what} in {minutes} minute{'s' * (minutes != 1)}"
 
 
 @dataclass
@@ -105,7 +108,7 @@ class IncidentIntake:
             if not after or not crosses(after - w, after, self.policy):
                 continue
             counted = self.repository.counted(bucket.key)
-            title = summary_of(counted or [report], after, concepts)
+            title = summary_of(counted or [report], concepts)
             incident = Incident(
                 incident_id=incident_id_for(f"burst|{bucket.key}"),
                 title=title,
