@@ -18,6 +18,7 @@ and every read the status page makes is a single Query with no second lookup.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -84,10 +85,11 @@ class DynamoIncidentRepository:
 
     # ---- opening ----------------------------------------------------------------------------
 
-    def open(self, incident: Incident, bucket: str | None = None) -> Incident:
+    def open(self, incident: Incident, buckets: Sequence[str] = ()) -> Incident | None:
         """Open ``incident`` as the active one; if another is active, that one (nothing written).
 
-        ``bucket``: the burst bucket whose crossing opened it, pointed at once.
+        ``buckets``: the burst's buckets, each pointed at the incident once: a burst whose incident was
+        dismissed or resolved opens no second one (None), however its other buckets count on.
         """
         items = [
             self._put(
@@ -99,7 +101,7 @@ class DynamoIncidentRepository:
             self._put(self._item(incident), "attribute_not_exists(pk)"),
             *self._listings(incident),
         ]
-        if bucket is not None:
+        for bucket in buckets:
             pointer = {
                 "pk": {"S": f"BURST#{bucket}"},
                 "sk": {"S": "INCIDENT"},
@@ -110,7 +112,8 @@ class DynamoIncidentRepository:
         if not failed:
             return incident
         active = self.active()
-        if active is None:
+        burst_had_one = any(failed[len(items) - len(buckets) :])
+        if active is None and not burst_had_one:
             raise DependencyError(f"incident {incident.incident_id} lost a race to one that is gone; retrying")
         return active
 

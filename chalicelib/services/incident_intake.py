@@ -7,7 +7,7 @@ maintenance pages nobody either. A dismissed or resolved incident frees the way:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -30,7 +30,7 @@ CHANNEL_WORDS = {"x": "X", "email": "email", "widget": "chat", "slack": "Slack",
 class BurstRepository(Protocol):
     def count(self, bucket: str, sender_key: str, weight: int, report: Report) -> int: ...
     def counted(self, bucket: str) -> list[Report]: ...
-    def open(self, incident: Incident, bucket: str | None = None) -> Incident: ...
+    def open(self, incident: Incident, buckets: Sequence[str] = ()) -> Incident | None: ...
     def active(self) -> Incident | None: ...
     def open_incidents(self) -> list[Incident]: ...
     def link(self, incident_id: str, report: Report) -> bool: ...
@@ -118,7 +118,9 @@ class IncidentIntake:
                 source="burst",
                 page_id=page_id,
             )
-            stored = self.repository.open(incident, bucket.key)
+            stored = self.repository.open(incident, [b.key for b in series])
+            if stored is None:  # this burst's incident was dismissed or resolved: the report pages on its own
+                return Verdict(decision)
             for earlier in counted:
                 self.repository.link(stored.incident_id, earlier)
             self.repository.link(stored.incident_id, report)

@@ -19,7 +19,7 @@ from chalicelib.incidents.model import Impact, Incident, Report, Status
 
 
 class IncidentRepository(Protocol):
-    def open(self, incident: Incident, bucket: str | None = None) -> Incident: ...
+    def open(self, incident: Incident, buckets: Sequence[str] = ()) -> Incident | None: ...
     def add(self, incident: Incident) -> None: ...
     def get(self, incident_id: str) -> Incident | None: ...
     def active(self) -> Incident | None: ...
@@ -74,7 +74,7 @@ class IncidentService:
         )
         incident = lifecycle.move(incident, Status.INVESTIGATING, body, by, now)
         stored = self.repository.open(incident)
-        if stored.incident_id != incident.incident_id:
+        if stored is None or stored.incident_id != incident.incident_id:
             # another incident is open: this one is stored too, but reports keep linking to that one
             self.repository.add(incident)
         return incident

@@ -64,8 +64,9 @@ def test_a_sender_counts_once_per_bucket(triage_repo):
 
 def test_opening_twice_gives_the_first_incident(triage_repo):
     # GIVEN one incident opened WHEN another tries to open THEN the first is answered, and only it is open
-    first = triage_repo.open(suspected("I-00000000aa"), "a15m#x")
-    second = triage_repo.open(suspected("I-00000000bb"), "b15m#x")
+    first = triage_repo.open(suspected("I-00000000aa"), ["a15m#x"])
+    second = triage_repo.open(suspected("I-00000000bb"), ["b15m#x"])
+    assert first is not None and second is not None
     assert first.incident_id == second.incident_id == "I-00000000aa"
     assert [i.incident_id for i in triage_repo.open_incidents()] == ["I-00000000aa"]
     assert triage_repo.get("I-00000000bb") is None
@@ -164,10 +165,10 @@ def test_crossing_together_in_both_bucket_series_still_opens_one(aws):
     repos = [
         DynamoIncidentRepository(aws.session("triage").client("dynamodb"), aws.settings.tickets_table) for _ in range(2)
     ]
-    a = repos[0].open(suspected("I-00000000aa"), "a15m#2026-12-06T05:30:00Z")
-    b = repos[1].open(suspected("I-00000000bb"), "b15m#2026-12-06T05:37:30Z")
+    a = repos[0].open(suspected("I-00000000aa"), ["a15m#2026-12-06T05:30:00Z"])
+    b = repos[1].open(suspected("I-00000000bb"), ["b15m#2026-12-06T05:37:30Z"])
     # THEN the second finds the first active and answers it
-    assert a.incident_id == b.incident_id == "I-00000000aa"
+    assert a is not None and b is not None and a.incident_id == b.incident_id == "I-00000000aa"
 
 
 def test_reports_inside_maintenance_page_nobody(triage_repo, operator_repo):
@@ -185,3 +186,19 @@ def test_reports_inside_maintenance_page_nobody(triage_repo, operator_repo):
     assert intake.on_report(other, Customer.unknown("u"), decided(), "T-2", AT).decision.page_targets
     later = intake.on_report(event(3), Customer.unknown("u"), decided(), "T-3", AT + timedelta(hours=2))
     assert later.decision.page_targets
+
+
+def test_after_a_dismissal_reports_page_on_their_own_again_and_stay_linked(triage_repo, operator_repo):
+    # GIVEN a burst that opened an incident, then dismissed as a false alarm
+    intake = IncidentIntake(triage_repo, POLICY)
+    for n in range(4):
+        verdict = intake.on_report(event(n), Customer.unknown("u"), decided(), f"T-{n}", AT + timedelta(seconds=n))
+    incident = verdict.incident
+    assert incident is not None
+    operator_repo.save(
+        move(operator_repo.get(incident.incident_id), Status.DISMISSED, "False alarm.", "dana", AT), Status.SUSPECTED
+    )
+    # WHEN more reports arrive in the same burst THEN each keeps its own page, nothing opens, nothing is unlinked
+    later = intake.on_report(event(9), Customer.unknown("u"), decided(), "T-9", AT + timedelta(minutes=1))
+    assert later.decision.page_targets == ("team",) and later.incident is None and later.page_summary is None
+    assert len(operator_repo.reports(incident.incident_id)) == 4
