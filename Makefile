@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed
 STAGE ?= dev
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: help venv run test lint typecheck unit functional e2e pytest package bench clean rules schema rules-check
+.PHONY: help venv browser run test lint typecheck unit functional e2e pytest package bench clean rules schema rules-check
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -29,10 +29,23 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 
 venv: $(STAMP) ## create .venv from requirements*.txt
 
+# The status page's browser test drives Debian's Chromium (never a browser Playwright downloads itself).
+# Installed with apt-get when missing; where it cannot be (no apt-get, not root and no sudo, no network),
+# this says so and the test skips with the same reason, rather than failing the whole run.
+CHROMIUM := /usr/bin/chromium
+browser: ## Debian's chromium for the status page's browser test (apt-get, only when missing)
+	@test -x $(CHROMIUM) && exit 0; \
+	if [ "$$(id -u)" = 0 ]; then SUDO=""; elif sudo -n true 2>/dev/null; then SUDO="sudo -n"; else SUDO=none; fi; \
+	if [ "$$SUDO" = none ] || ! command -v apt-get >/dev/null; then \
+		echo "==> cannot install chromium here (needs apt-get as root): the browser test will skip" >&2; exit 0; fi; \
+	echo "==> installing Debian's chromium for the browser test"; \
+	{ $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; } \
+		|| echo "==> chromium could not be installed: the browser test will skip" >&2
+
 run: $(STAMP) ## start the whole platform locally (moto) and replay the sample events
 	$(BIN)/python -m local $(RUN_ARGS)
 
-test: lint typecheck rules-check package pytest ## ruff, mypy, rules, package + cfn-lint, then every test
+test: lint typecheck rules-check package browser pytest ## ruff, mypy, rules, package + cfn-lint, then every test
 
 lint: $(STAMP) ## ruff
 	$(BIN)/ruff check .
@@ -50,7 +63,7 @@ unit: $(STAMP) ## pure tests
 functional: $(STAMP) ## moto in-process tests
 	$(BIN)/pytest tests/functional
 
-e2e: $(STAMP) ## moto server over HTTP, end to end
+e2e: $(STAMP) browser ## moto server over HTTP, end to end (and the status page in headless Chromium)
 	$(BIN)/pytest tests/e2e
 
 rules: $(STAMP) ## compile routing.yaml into routing.json (what the Lambda loads) and test it

@@ -11,7 +11,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import cold_start, decisions, fuzz, package_size, reliability, rulesets, voice, voice_report, webhooks
+from bench import (
+    cold_start,
+    decisions,
+    fuzz,
+    package_size,
+    reliability,
+    replies,
+    replies_report,
+    rulesets,
+    voice,
+    voice_report,
+    webhooks,
+)
 from bench.cold_start import ColdStartResult
 from bench.decisions import DecisionsResult
 from bench.package_size import MB, PackageSizeResult
@@ -50,6 +62,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--skip-reliability",
         action="store_true",
         help="leave out the reliability benchmark (events under injected DynamoDB/SNS faults)",
+    )
+    parser.add_argument(
+        "--skip-replies",
+        action="store_true",
+        help="leave out the replies benchmark (auto-replies under injected provider failures, their AWS cost)",
     )
     args = parser.parse_args(argv)
     if args.quick:
@@ -129,6 +146,11 @@ def main(argv: list[str] | None = None) -> int:
         reliable = reliability.run(events, progress=reliability.tell)
         print(reliability.format_report(reliable), end="\n\n")
 
+    answered = None
+    if not args.skip_replies:
+        answered = replies.run(replies.QUICK_TICKETS if args.quick else replies.DEFAULT_TICKETS, progress=replies.tell)
+        print(replies_report.format_report(answered), end="\n\n")
+
     line = summary(cold, package, decided)
     if live is not None:
         line += f" {voice_report.summary(live)}"
@@ -136,6 +158,8 @@ def main(argv: list[str] | None = None) -> int:
         line += f" {fuzz.summary(fuzzed)}"
     if reliable is not None:
         line += f" {reliability.summary(reliable)}"
+    if answered is not None:
+        line += f" {replies_report.summary(answered)}"
     if args.json:
         figures: dict[str, Any] = {
             "command": command,
@@ -149,6 +173,7 @@ def main(argv: list[str] | None = None) -> int:
             "voice": live.to_dict() if live else None,
             "fuzz": fuzzed.to_dict() if fuzzed else None,
             "reliability": reliable.to_dict() if reliable else None,
+            "replies": answered.to_dict() if answered else None,
             "summary": line,
         }
         args.json.write_text(json.dumps(figures, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

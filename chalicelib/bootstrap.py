@@ -306,6 +306,29 @@ class Container:
             support_phone=s.support_phone,
         )
 
+    @cached_property
+    def incident_reader(self) -> Any:
+        """The public incidents the status page shows (chalicelib.incidents.ports.IncidentReader)."""
+        from chalicelib.errors import ConfigError
+
+        # wired to the incidents table adapter when it lands; until then the page says it cannot answer
+        # rather than claim "All Systems Operational" without having looked
+        raise ConfigError("no incident reader is configured: the status page cannot read incidents")
+
+    @cached_property
+    def status_page(self) -> Any:
+        """The status page's identity: the company's name, the rules' components, the public URL."""
+        from chalicelib.incidents.status_view import Component, PageConfig
+
+        # the rules' incidents.components ([{name, description}]), when the rules file has them
+        listed = getattr(getattr(self.rules, "incidents", None), "components", None) or ()
+        s = self.settings
+        return PageConfig(
+            title=s.status_page_title,
+            components=tuple(Component(c.name, getattr(c, "description", "") or "") for c in listed),
+            base_url=s.public_base_url or "",
+        )
+
 
 class _Lazy:
     """A ReplySender built on its first send: the triage function records replies and never sends one."""

@@ -102,6 +102,8 @@ class Settings:
     reply_backoff_seconds: int = 15
     #: the company line a call-back shows customers who did not text or call us (E.164); None: none
     support_phone: str | None = None
+    #: the company's name as the public status page shows it ("Acme status")
+    status_page_title: str = "Switchboard"
 
     def secret(self, name: str) -> tuple[str | None, str | None]:
         """(value, SSM parameter name) for a secret; ConfigError when neither is configured."""
@@ -152,6 +154,7 @@ class Settings:
             outbound=Outbound.from_env(env),
             support_phone=env.get("SUPPORT_PHONE") or None,
             reply_backoff_seconds=_positive_int(env, "REPLY_BACKOFF_SECONDS") or 15,
+            status_page_title=env.get("STATUS_PAGE_TITLE") or "Switchboard",
         )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import signal
 import sys
 import threading
@@ -135,7 +136,8 @@ def _report(p: Platform, deliveries: list[Delivery], emails: int, say: Any) -> b
     summary += f" thread's ticket; {retries} retries made no second ticket"
     summary += "; handshakes, echoes, bots and dial callbacks make none"
     say(f"\nTickets ({summary})")
-    say(render(rows))
+    # as wide as the terminal (120 columns when the output is not one), so routes and pages clip less
+    say(render(rows, width=max(80, shutil.get_terminal_size((120, 24)).columns)))
     return handled and all(d.ok for d in deliveries)
 
 

@@ -41,6 +41,27 @@ FAKE_AWS_ENV = {
 SERVICES = ("cloudformation", "dynamodb", "sqs", "sns", "cloudwatch")
 
 
+class DynamoSerialized:
+    """The moto server's WSGI app with its DynamoDB requests taken one at a time.
+
+    moto's DynamoDB is not thread-safe: TransactWriteItems deep-copies each table it touches (to roll
+    back) while another request thread writes to it, and fails with "dictionary changed size during
+    iteration". AWS has no such limit, and our code's races are tested in-process (conditional writes
+    from concurrent containers), so locally the workers' DynamoDB calls queue up instead. Only DynamoDB:
+    an SQS long poll holds its request for a second, and must not hold everyone else's.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self._app = app
+        self._lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        if not str(environ.get("HTTP_X_AMZ_TARGET", "")).startswith("DynamoDB"):
+            return self._app(environ, start_response)
+        with self._lock:
+            return list(self._app(environ, start_response))
+
+
 class PortInUseError(Exception):
     def __init__(self, host: str, port: int, flag: str) -> None:
         super().__init__(
@@ -192,6 +213,9 @@ class Platform:
         o = self.options
         self._moto = ThreadedMotoServer(ip_address=o.host, port=o.moto_port, verbose=False)
         self._moto.start()
+        server = self._moto._server
+        assert server is not None
+        server.app = DynamoSerialized(server.app)
         host, port = self._moto.get_host_and_port()
         self.moto_url = f"http://{host}:{port}"
         os.environ["AWS_ENDPOINT_URL"] = self.moto_url

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from chalicelib.errors import DependencyError
-from chalicelib.replies.model import Claim, Reply, ReplyState, SendResult
+from chalicelib.replies.model import GRACE, Claim, Reply, ReplyState, SendResult
 
 
 @dataclass
@@ -18,6 +18,7 @@ class FakeOutbox:
     due_at: dict[str, datetime] = field(default_factory=dict)
     leases: dict[str, datetime] = field(default_factory=dict)
     in_flight: set[str] = field(default_factory=set)
+    not_before: dict[str, datetime] = field(default_factory=dict)
     threads: dict[str, tuple[str, datetime]] = field(default_factory=dict)
     replied: dict[str, tuple[datetime, str]] = field(default_factory=dict)
 
@@ -38,6 +39,8 @@ class FakeOutbox:
             return None
         if reply_id in self.leases and self.leases[reply_id] > now:
             return None
+        if reply_id in self.not_before and self.not_before[reply_id] > now:
+            return None
         interrupted = reply_id in self.in_flight
         self.leases[reply_id] = lease_until
         self.due_at[reply_id] = lease_until
@@ -57,15 +60,16 @@ class FakeOutbox:
         self.replies[reply.reply_id] = reply.model_copy(
             update={"state": state, "provider_message_id": message_id, "reason": reason, "sent_at": sent_at}
         )
-        for held in (self.due_at, self.leases):
+        for held in (self.due_at, self.leases, self.not_before):
             held.pop(reply.reply_id, None)
         self.in_flight.discard(reply.reply_id)
 
-    def release(self, reply_id: str, now: datetime, retry_at: datetime, reason: str, uncertain: bool) -> None:
+    def release(self, reply_id: str, now: datetime, not_before: datetime, reason: str, uncertain: bool) -> None:
         self.leases.pop(reply_id, None)
         if not uncertain:
             self.in_flight.discard(reply_id)
-        self.due_at[reply_id] = retry_at
+        self.not_before[reply_id] = not_before
+        self.due_at[reply_id] = not_before + GRACE
 
     def due(self, now: datetime, limit: int = 100) -> list[str]:
         return sorted((r for r, at in self.due_at.items() if at <= now), key=self.due_at.__getitem__)[:limit]

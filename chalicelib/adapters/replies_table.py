@@ -20,7 +20,7 @@ from chalicelib.adapters.dynamo import conditional_update, get_item, utc
 from chalicelib.adapters.reply_items import DUE_PARTITION, REPLY_PREFIX, reply_item, reply_key
 from chalicelib.adapters.tickets_table import ticket_key
 from chalicelib.errors import DependencyError
-from chalicelib.replies.model import Claim, Reply, ReplyState
+from chalicelib.replies.model import GRACE, Claim, Reply, ReplyState
 
 
 class DynamoReplyOutbox:
@@ -63,7 +63,10 @@ class DynamoReplyOutbox:
             TableName=self._table,
             Key=reply_key(reply_id),
             UpdateExpression="SET lease_until = :lease, in_flight = :now, due_at = :lease ADD attempts :one",
-            ConditionExpression="#state = :pending AND (attribute_not_exists(lease_until) OR lease_until <= :now)",
+            # not_before: a provider's Retry-After holds for every queue message of the reply, not only the one
+            # that was told to wait (triage queues one per delivery of the event)
+            ConditionExpression="#state = :pending AND (attribute_not_exists(lease_until) OR lease_until <= :now) "
+            "AND (attribute_not_exists(not_before) OR not_before <= :now)",
             ExpressionAttributeNames={"#state": "state"},
             ExpressionAttributeValues={
                 ":pending": {"S": ReplyState.PENDING.value},
@@ -119,14 +122,15 @@ class DynamoReplyOutbox:
             TableName=self._table,
             Key=reply_key(reply.reply_id),
             UpdateExpression=f"SET #state = :state, doc = :doc, settled_at = :now{extra} "
-            "REMOVE #due, due_at, lease_until, in_flight",
+            "REMOVE #due, due_at, lease_until, in_flight, not_before",
             ConditionExpression="#state = :pending",
             ExpressionAttributeNames={"#state": "state", "#due": "due"},
             ExpressionAttributeValues=values,
         )
 
-    def release(self, reply_id: str, now: datetime, retry_at: datetime, reason: str, uncertain: bool) -> None:
-        """A transient failure: the reply stays pending, leased to nobody, due for the sweep at ``retry_at``."""
+    def release(self, reply_id: str, now: datetime, not_before: datetime, reason: str, uncertain: bool) -> None:
+        """A transient failure: the reply stays pending, leased to nobody, claimable again from ``not_before``
+        and due for the sweep a grace after it."""
         # an uncertain attempt (a timeout after sending) keeps in_flight, so the next claim counts it
         drop = "REMOVE lease_until" if uncertain else "REMOVE lease_until, in_flight"
         conditional_update(
@@ -134,13 +138,14 @@ class DynamoReplyOutbox:
             f"could not release reply {reply_id}",
             TableName=self._table,
             Key=reply_key(reply_id),
-            UpdateExpression=f"SET last_error = :reason, last_error_at = :now, due_at = :retry {drop}",
+            UpdateExpression=f"SET last_error = :reason, last_error_at = :now, not_before = :after, due_at = :retry {drop}",
             ConditionExpression="#state = :pending",
             ExpressionAttributeNames={"#state": "state"},
             ExpressionAttributeValues={
                 ":reason": {"S": reason[:500]},
                 ":now": {"S": utc(now)},
-                ":retry": {"S": utc(retry_at)},
+                ":after": {"S": utc(not_before)},
+                ":retry": {"S": utc(not_before + GRACE)},
                 ":pending": {"S": ReplyState.PENDING.value},
             },
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -27,7 +28,9 @@ class SqsReplyQueue:
 
     def retry_later(self, receipt_handle: str, delay_seconds: float) -> None:
         """Hide the received message for the backoff: it comes back then, and its receive count goes up."""
-        seconds = max(0, min(MAX_DELAY_SECONDS, round(delay_seconds)))
+        # rounded up, and a second more: back before the reply's not_before, the claim would turn it away
+        # (another Lambda's clock may be a little behind this one's)
+        seconds = max(0, min(MAX_DELAY_SECONDS, math.ceil(delay_seconds) + 1))
         try:
             self._client.change_message_visibility(
                 QueueUrl=self._url, ReceiptHandle=receipt_handle, VisibilityTimeout=seconds

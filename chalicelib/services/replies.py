@@ -164,7 +164,7 @@ class ReplyService:
             return self._failed(reply, result, delivery, now)
         delay = backoff(reply.attempts, result.retry_after, self.draw, self.backoff_base)
         self.outbox.release(
-            reply_id, now, now + timedelta(seconds=delay) + GRACE, result.reason or "no reason given", result.uncertain
+            reply_id, now, now + timedelta(seconds=delay), result.reason or "no reason given", result.uncertain
         )
         raise RetryLaterError(f"{reply_id}: {result.reason}; retry in {delay:.0f} s", delay)
 

@@ -17,6 +17,7 @@ from local.platform import Platform, PlatformOptions
 from local.replay import Delivery, fresh_id, send
 from local.samples import EVENTS_DIR, SampleRequest, load, local_secrets, signed
 from local.worker import QueueWorker
+from tests.fakes import FakeClock
 
 # A Tuesday 03:00 in New York, as in the functional tests: outside business hours, so routes do not
 # depend on when the suite runs. The app's clock is pinned to it, so requests are signed at NIGHT too.
@@ -84,7 +85,7 @@ def platform() -> Iterator[Platform]:
     """
     # retry_delay 0: a failed record is visible again at once, so five receives take no waiting
     options = PlatformOptions(
-        port=0, moto_port=0, retry_delay=0, background=False, clock=lambda: NIGHT, show=lambda _line: None
+        port=0, moto_port=0, retry_delay=0, background=False, clock=FakeClock(NIGHT), show=lambda _line: None
     )
     running = Platform(options)
     # every test here runs at NIGHT on one platform: folding would merge one test's page into another's

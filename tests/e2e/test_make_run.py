@@ -30,6 +30,7 @@ def test_python_m_local_replays_the_samples_prints_the_tickets_and_exits_0(local
     env["PYTHONIOENCODING"] = "utf-8"
     env[CLOCK_ENV] = local_now
     args = ["--exit-after-replay", "--port", str(free_port()), "--moto-port", str(free_port())]
+    args += ["--standin-port", str(free_port())]
     # WHEN the platform starts, replays events/ and exits
     done = subprocess.run(
         [sys.executable, "-m", "local", *args],
@@ -58,6 +59,12 @@ def test_python_m_local_replays_the_samples_prints_the_tickets_and_exits_0(local
     assert "presses Acknowledge: POST → 200 Acknowledged — escalation stopped" in out
     assert "Later sweeps change nothing" in out and "state acked" in out
     assert "acknowledged by Maya Chen via the page's link" in out
+    # AND the customers hear back: auto-replies on their channels, and Maya's reply from the page to the caller
+    assert '✉ → Dana Whitfield via widget: "Hi Dana, we have paged our on-call engineer' in out
+    assert "✉ → Dana Whitfield via email (SES): " in out
+    assert "types a reply on the same page: POST …/reply → 200 Reply sent" in out
+    assert '✉ → +13125550199 via SMS: "Hi Alex, this is Maya' in out
+    assert "REPLIED" in out and "reply from Maya Chen sent to Alex Kim by SMS" in out
     # AND the page followed is the demo's own live call, whatever else opened a page first
     assert "Escalation: Alex Kim's voice message" in out, out
     assert f"clock         started at {local_now[:10]}" in out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -16,6 +17,7 @@ from local.samples import EVENTS_DIR, SampleRequest, load, local_secrets, signed
 from local.standin import StandIn
 from local.worker import QueueWorker
 from tests.e2e.conftest import E2E, NIGHT, fresh, sign
+from tests.fakes import FakeClock
 
 
 def replies_worker(platform: Platform) -> QueueWorker:
@@ -64,8 +66,17 @@ def test_a_429_is_retried_after_the_providers_wait_and_then_delivered(e2e):
     standin(e2e.platform).fail("widget", status=429, retry_after=0, times=1)
     sample = sign(fresh("free-howto"))
     conversation = json.loads(sample.body)["data"]["conversation_id"]
-    # WHEN the message is triaged and the replies worker runs until the queue is empty
+    # WHEN the message is triaged, and the replies worker runs again once the platform's clock has moved on
     triaged(e2e, sample)
+    assert sent_to(e2e.platform, conversation) == []
+    clock = e2e.platform.options.clock
+    assert isinstance(clock, FakeClock)
+    try:
+        clock.now += timedelta(seconds=30)
+        e2e.post(sample)  # the widget's retry of the same message: its reply is queued again, and sent once
+        assert e2e.worker.drain(timeout=20) and replies_worker(e2e.platform).drain(timeout=20)
+    finally:
+        clock.now = NIGHT
     # THEN the reply went out on the retry, once
     assert len(sent_to(e2e.platform, conversation)) == 1
 

@@ -83,7 +83,8 @@ def test_iam_is_least_privilege_per_function():
     api_actions = {a for s in _statements(resources, "ApiHandlerRole") for a in s["Action"]}
     # the API queues, reads customers to decide a live call inline, and writes pages only to acknowledge
     # them (a link, an SMS "ACK"): the acknowledgement stops the SLA timer (UpdateItem) and tells the
-    # others to stand down (Publish); it never queries indexes or consumes the queue
+    # others to stand down (Publish); it queries the table only to list incidents for the status page,
+    # never an index, and never consumes the queue
     assert "sqs:SendMessage" in api_actions
     assert {a for a in api_actions if a.startswith(("dynamodb:", "sns:", "sqs:"))} == {
         "sqs:SendMessage",
@@ -92,6 +93,8 @@ def test_iam_is_least_privilege_per_function():
         "dynamodb:PutItem",
         "dynamodb:UpdateItem",
         "dynamodb:ConditionCheckItem",
+        # the public status page lists incidents (open, announced, closed within 90 days) from the tickets table
+        "dynamodb:Query",
         "sns:Publish",
     }
     # the sweep reads the ByDue index, claims with conditional updates and publishes; it reads no

@@ -48,12 +48,14 @@ def sent_messages() -> list[Any]:
             "sendgrid/reply-in-thread",
             ReplyKind.AUTO,
             "<CAJ7xq3N5m0pL8bV2tR4kW9yZfQ1sD6hG0cE3aU8iO2nX5vB7wQ@mail.gmail.example>"
+            " <ticket-reply.7Q2M4KX9@help.example.com>"  # their References, kept whole
             " <CAJ7xq3Pq8Rv2nT5mW0yZ4cX1bL6sD9hF3gK7eU2iO5aN8vB0wQ@mail.gmail.example>",
         ),
         (
             "ses/reply-base64",
             ReplyKind.PERSON,
             "<CAK4f9Hm2QpL7vN1xR5tB8wZ3cE6yU0iO9aS2dF4gH7jK1lP3nQ@mail.trattoria.example>"
+            " <ticket-reply.9K3L5M7N@help.example.com>"
             " <CAK4f9Hm5TrW8yZ2bN6mQ1sD4fG7hJ0kL3zX6cV9bN2mQ5wE8rT@mail.trattoria.example>",
         ),
     ],

@@ -43,6 +43,7 @@ def mime(name: str, kind: ReplyKind = ReplyKind.AUTO, text: str = AUTO_TEXT) -> 
             "Re: How do I export reports to CSV?",  # already a reply: no "Re: Re:"
             "<CAJ7xq3Pq8Rv2nT5mW0yZ4cX1bL6sD9hF3gK7eU2iO5aN8vB0wQ@mail.gmail.example>",
             "<CAJ7xq3N5m0pL8bV2tR4kW9yZfQ1sD6hG0cE3aU8iO2nX5vB7wQ@mail.gmail.example>"
+            " <ticket-reply.7Q2M4KX9@help.example.com>"  # their References, kept whole
             " <CAJ7xq3Pq8Rv2nT5mW0yZ4cX1bL6sD9hF3gK7eU2iO5aN8vB0wQ@mail.gmail.example>",
             id="reply-in-thread",
         ),
@@ -51,6 +52,7 @@ def mime(name: str, kind: ReplyKind = ReplyKind.AUTO, text: str = AUTO_TEXT) -> 
             "Re: Can’t log in — password reset emails never arrive",
             "<CAK4f9Hm5TrW8yZ2bN6mQ1sD4fG7hJ0kL3zX6cV9bN2mQ5wE8rT@mail.trattoria.example>",
             "<CAK4f9Hm2QpL7vN1xR5tB8wZ3cE6yU0iO9aS2dF4gH7jK1lP3nQ@mail.trattoria.example>"
+            " <ticket-reply.9K3L5M7N@help.example.com>"
             " <CAK4f9Hm5TrW8yZ2bN6mQ1sD4fG7hJ0kL3zX6cV9bN2mQ5wE8rT@mail.trattoria.example>",
             id="ses-non-ascii-subject",
         ),
@@ -59,7 +61,7 @@ def mime(name: str, kind: ReplyKind = ReplyKind.AUTO, text: str = AUTO_TEXT) -> 
 def test_the_reply_threads_into_the_customers_conversation(name, subject, in_reply_to, references):
     # GIVEN a real inbound email / WHEN answered
     mail = mime(name)
-    # THEN "Re:" once, In-Reply-To the message answered, References the thread's root then that message
+    # THEN "Re:" once, In-Reply-To the message answered, References theirs (or the thread's root) then that message
     assert str(mail["Subject"]) == subject
     assert str(mail["In-Reply-To"]).strip() == in_reply_to  # folded onto its own line when long (RFC 5322 FWS)
     assert " ".join(str(mail["References"]).split()) == references

@@ -123,6 +123,19 @@ def test_a_provider_saying_later_is_retried_after_the_wait_then_sent(parts, answ
     assert parts.outbox.replies[reply.reply_id].possible_duplicates == int(answer.uncertain)
 
 
+def test_a_second_message_of_the_same_reply_waits_for_the_providers_retry_after(parts):
+    # GIVEN a reply whose first delivery got a 429 asking for 60 s
+    reply = recorded(parts)
+    parts.sender.script = [SendResult.transient("429 Too Many Requests", retry_after=60)]
+    with pytest.raises(RetryLaterError):
+        parts.service.deliver(reply.reply_id, 1, NOW)
+    # WHEN another queue message of the same reply (triage queues one per delivery) arrives 5 s later
+    outcome = parts.service.deliver(reply.reply_id, 1, NOW + timedelta(seconds=5))
+    # THEN the provider is not asked again before its Retry-After; after it, the reply goes
+    assert outcome == "settled" and len(parts.sender.sent) == 1
+    assert parts.service.deliver(reply.reply_id, 2, NOW + timedelta(seconds=60)) == "sent"
+
+
 def test_a_permanent_refusal_is_recorded_with_the_providers_reason_and_never_retried(parts):
     reply = recorded(parts)
     parts.sender.script = [SendResult.permanent("21610: Attempt to send to unsubscribed recipient")]
