@@ -309,11 +309,7 @@ class Container:
     @cached_property
     def incident_reader(self) -> Any:
         """The public incidents the status page shows (chalicelib.incidents.ports.IncidentReader)."""
-        from chalicelib.errors import ConfigError
-
-        # wired to the incidents table adapter when it lands; until then the page says it cannot answer
-        # rather than claim "All Systems Operational" without having looked
-        raise ConfigError("no incident reader is configured: the status page cannot read incidents")
+        return self.incidents_table
 
     @cached_property
     def status_page(self) -> Any:

@@ -147,6 +147,12 @@ class DynamoIncidentRepository:
         items = self._query(HISTORY_PK, condition=(">=", utc(start)))
         return [Incident.model_validate_json(i["doc"]["S"]) for i in items]
 
+    def public(self, now: datetime, days: int = 90) -> list[Incident]:
+        """What the status page shows (chalicelib.incidents.ports.IncidentReader): every open public incident
+        and maintenance, and those opened in the last ``days``; never a suspected or dismissed one."""
+        found = {i.incident_id: i for i in (*self.open_incidents(), *self.since(now - timedelta(days=days)))}
+        return [i for i in found.values() if i.status.public]
+
     def reports(self, incident_id: str) -> list[Report]:
         """The reports linked to the incident, in arrival order: each customer an update goes to."""
         found = [Report.model_validate_json(i["doc"]["S"]) for i in self._query(f"INCIDENT#{incident_id}", "REPORT#")]
