@@ -165,7 +165,32 @@ class Container:
             replies=self.replies if s.replies_queue_url else None,
             reply_refusal=lambda event: refusal(event, rules.replies),
             record_opt_out=self.opt_outs.record,
+            incidents=self.incident_intake,
         )
+
+    @cached_property
+    def incidents_table(self) -> Any:
+        from chalicelib.adapters.incidents_table import DynamoIncidentRepository
+
+        return DynamoIncidentRepository(self.dynamodb, self.settings.tickets_table)
+
+    @cached_property
+    def incident_intake(self) -> Any:
+        """Triage's burst counting: one suspected incident per burst of outage reports, one page."""
+        from chalicelib.incidents.page import incident_decision
+        from chalicelib.services.incident_intake import IncidentIntake
+
+        rules = self.rules
+        return IncidentIntake(
+            self.incidents_table, rules.incidents, lambda decision, now: incident_decision(rules, decision, now)
+        )
+
+    @cached_property
+    def incidents(self) -> Any:
+        """Incidents by hand: open, schedule maintenance, confirm, update, resolve, dismiss."""
+        from chalicelib.services.incidents import IncidentService
+
+        return IncidentService(self.incidents_table, self.clock, self.rules.incidents.component_names())
 
     @cached_property
     def opt_outs(self) -> Any:
@@ -284,11 +309,7 @@ class Container:
     @cached_property
     def incident_reader(self) -> Any:
         """The public incidents the status page shows (chalicelib.incidents.ports.IncidentReader)."""
-        from chalicelib.errors import ConfigError
-
-        # wired to the incidents table adapter when it lands; until then the page says it cannot answer
-        # rather than claim "All Systems Operational" without having looked
-        raise ConfigError("no incident reader is configured: the status page cannot read incidents")
+        return self.incidents_table
 
     @cached_property
     def status_page(self) -> Any:

@@ -6,18 +6,19 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from cli import customers, pager, rules, tickets
+from cli import customers, incident, pager, rules, tickets
 
 
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="switchboard",
-        description="Operate Switchboard: test and explain the routing rules, manage the customers, show a ticket, subscribe the pager.",
+        description="Operate Switchboard: test and explain the routing rules, manage the customers, show a ticket, run incidents, subscribe the pager.",
     )
-    areas = top.add_subparsers(dest="area", metavar="{rules,customers,tickets,pager}", required=True)
+    areas = top.add_subparsers(dest="area", metavar="{rules,customers,tickets,incident,pager}", required=True)
     rules.register(areas)
     customers.register(areas)
     tickets.register(areas)
+    incident.register(areas)
     pager.register(areas)
     return top
 

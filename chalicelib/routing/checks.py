@@ -89,6 +89,14 @@ def check_names(doc: Document) -> list[Problem]:
                     f"unknown placeholder {{{unknown}}} (use {', '.join(sorted(TEMPLATE_FIELDS))})",
                 )
             )
+    concepts = set(doc.urgency.model.get("concepts") or {})
+    for i, concept in enumerate(doc.incidents.concepts):
+        need("concept", concept, concepts, ("incidents", "concepts", i))
+    if doc.incidents.page is not None:
+        page_team, _, page_escalation = doc.incidents.page
+        need("team", page_team, doc.teams, ("incidents", "page", "team"))
+        if page_escalation is not None:
+            need("escalation policy", page_escalation, doc.escalation_policies, ("incidents", "page", "escalation"))
     seen: dict[str, int] = {}
     for i, route in enumerate(doc.routes):
         if route.name in seen:

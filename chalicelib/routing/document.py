@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from chalicelib.incidents.policy import IncidentPolicy
 from chalicelib.model.decision import Priority
 from chalicelib.replies.policy import ReplyPolicy
 from chalicelib.routing.conditions import Condition
@@ -237,6 +238,7 @@ class Document(Record):
     _fields = (
         "version", "default_calendar", "people", "teams", "calendars", "rotations", "escalation_policies",
         "tiers", "urgency", "intent", "auto_replies", "routes", "default", "replies",
+        "incidents",
     )  # fmt: skip
     __slots__ = _fields
     version: int
@@ -254,6 +256,8 @@ class Document(Record):
     default: DefaultRoute
     #: how automatic replies behave (the guard's policy); the defaults when the section is absent
     replies: ReplyPolicy
+    #: what opens a suspected incident (detection's policy); the defaults when the section is absent
+    incidents: IncidentPolicy
 
     def __init__(
         self,
@@ -271,8 +275,9 @@ class Document(Record):
         routes: tuple[Route, ...],
         default: DefaultRoute,
         replies: ReplyPolicy | None = None,
+        incidents: IncidentPolicy | None = None,
     ) -> None:
         super().__init__(
             version, default_calendar, people, teams, calendars, rotations, escalation_policies, tiers, urgency,
-            intent, auto_replies, routes, default, replies or ReplyPolicy(),
+            intent, auto_replies, routes, default, replies or ReplyPolicy(), incidents or IncidentPolicy(),
         )  # fmt: skip

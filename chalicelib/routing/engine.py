@@ -152,6 +152,8 @@ class CompiledRules:
         self.default_calendar = self.calendars[document.default_calendar]
         #: how automatic replies behave: how often per thread, on which channels, never to whom (replies/guard.py)
         self.replies = document.replies
+        #: what opens a suspected incident: how many senders, how fast, which concepts (incidents/detect.py)
+        self.incidents = document.incidents
         #: decide()'s plans by route path (see plans.py)
         self.plans: dict[tuple[int, ...], Any] = {}
         #: a matched route's reason, prepared on its first match (most routes never match)

@@ -149,6 +149,8 @@ def gather(
     published = facts.copy()  # in the same order, less the text
     del published["text"], published["subject"]
     published["customer.flags"] = ", ".join(sorted(flags)) if flags else ""
+    # which problems the words said: incident detection counts outage-class reports by these names
+    published["urgency.concepts"] = ", ".join(understood.concepts)
     intent = "; ".join(understood.intent_parts)
     if known:
         how = _FOUND.get(matched_by) or f"by {matched_by}"

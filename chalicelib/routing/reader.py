@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from chalicelib.incidents.policy import Component, IncidentPolicy
 from chalicelib.model.decision import Priority
 from chalicelib.replies.policy import DEFAULT_WINDOW, ReplyPolicy
 from chalicelib.routing.conditions import condition
@@ -87,6 +88,25 @@ def _replies(data: dict[str, Any] | None) -> ReplyPolicy:
     )
 
 
+def _incidents(data: dict[str, Any] | None, defined: Any) -> IncidentPolicy:
+    """The ``incidents`` section; absent (rules compiled before it existed, a hand-made document): the defaults.
+
+    Unnamed concepts default to the outage-class ones the urgency section defines (``defined``).
+    """
+    data = data or {}
+    defaults = IncidentPolicy()
+    window = data.get("window")
+    concepts = data.get("concepts")
+    return IncidentPolicy(
+        distinct_senders=data.get("distinct_senders", defaults.distinct_senders),
+        window=defaults.window if window is None else duration(window),
+        vip_weight=data.get("vip_weight", defaults.vip_weight),
+        concepts=[c for c in defaults.concepts if c in (defined or {})] if concepts is None else concepts,
+        components=[Component(c["name"], c.get("description", "")) for c in data.get("components", ())],
+        page=(page["team"], page.get("priority", "P1"), page.get("escalation")) if (page := data.get("page")) else None,
+    )
+
+
 def parse(data: dict[str, Any]) -> Document:
     """The compiled JSON's ``rules`` section (schema.RulesDocument dumped by alias) → Document.
 
@@ -143,4 +163,5 @@ def parse(data: dict[str, Any]) -> Document:
         ),
         default=DefaultRoute(_actions(data["default"]["then"])),
         replies=_replies(data.get("replies")),
+        incidents=_incidents(data.get("incidents"), data["urgency"].get("concepts")),
     )

@@ -432,6 +432,56 @@ class Replies(_Strict):
     never_answer: list[OwnAddress] = Field(default_factory=list)
 
 
+# ---- incidents --------------------------------------------------------------------------------
+
+
+def _window(value: timedelta) -> timedelta:
+    if value < timedelta(minutes=1):
+        raise ValueError("must be at least 1m (reports are counted per window of this length)")
+    return value
+
+
+def _unique_components(components: list[Component]) -> list[Component]:
+    names = [c.name for c in components]
+    if dupes := sorted({n for n in names if names.count(n) > 1}):
+        raise ValueError(f"duplicate component name(s): {', '.join(dupes)}")
+    return components
+
+
+class Component(_Strict):
+    """A part of the product that incidents and maintenance name (the status page lists them)."""
+
+    name: Name
+    description: str = Field(default="", max_length=500)
+
+
+class IncidentPage(_Strict):
+    """Who a suspected incident's one page goes to, as a route's ``then`` would say it."""
+
+    team: Name
+    priority: Priority = Priority.P1
+    escalation: Name | None = None
+
+
+class Incidents(_Strict):
+    """What opens a suspected incident: distinct senders reporting an outage-class concept within a window."""
+
+    #: this many distinct senders (not messages) within the window open a suspected incident
+    distinct_senders: int = Field(default=3, ge=2, le=1000)
+    #: counted per window of this length, aligned on UTC (reports in one window count together)
+    window: Annotated[Duration, AfterValidator(_window)] = timedelta(minutes=15)
+    #: a VIP's critical report counts as this many senders
+    vip_weight: int = Field(default=3, ge=1, le=1000)
+    #: the urgency concepts (urgency.concepts) that make a message an outage report; absent: outage and
+    #: server_errors, those of them the urgency section defines
+    concepts: list[Name] | None = Field(default=None, min_length=1)
+    #: the parts of the product an incident or maintenance can name
+    components: Annotated[list[Component], AfterValidator(_unique_components)] = Field(default_factory=list)
+    #: who the suspected incident pages, whatever the report that opened it would have paged; absent:
+    #: that report's own decision
+    page: IncidentPage | None = None
+
+
 class RulesDocument(_Strict):
     """The whole routing policy. ``switchboard rules validate`` checks it; ``make schema`` exports it."""
 
@@ -450,6 +500,7 @@ class RulesDocument(_Strict):
     routes: list[Route]
     default: DefaultRoute
     replies: Replies = Field(default_factory=Replies)
+    incidents: Incidents = Field(default_factory=Incidents)
 
 
 def rules_json_schema() -> dict[str, Any]:

@@ -48,7 +48,7 @@ _LEVELS = ("low", "normal", "high", "critical")
 class Understood(Record):
     """What the model made of one message: urgency points and their reasons, the intent facts and theirs."""
 
-    _fields = ("points", "parts", "cap", "buying", "churn", "intent_parts", "personal")
+    _fields = ("points", "parts", "cap", "buying", "churn", "intent_parts", "personal", "concepts")
     __slots__ = _fields
     points: int
     parts: list[str]
@@ -59,6 +59,8 @@ class Understood(Record):
     intent_parts: list[str]
     #: the cap is one person's problem's, which repeated contact lifts (the third message in an hour)
     personal: bool
+    #: the problem concepts the words said (positive points only), in the order the rules list them
+    concepts: tuple[str, ...]
 
     def __init__(
         self,
@@ -69,8 +71,9 @@ class Understood(Record):
         churn: bool,
         intent_parts: list[str],
         personal: bool = False,
+        concepts: tuple[str, ...] = (),
     ) -> None:
-        super().__init__(points, parts, cap, buying, churn, intent_parts, personal)
+        super().__init__(points, parts, cap, buying, churn, intent_parts, personal, concepts)
 
 
 class _Family(Record):
@@ -220,7 +223,8 @@ class Model:
             # one person's lock-out or broken feature, however pressing, is high; many people make it critical
             cap, personal = self.personal_cap, True
             parts.append(f"one person's problem, nobody else affected: at most {cap}")
-        return Understood(points, parts + notes, cap, buying, churn, intent_parts, personal)
+        concepts = tuple(family.name for family, _ in found if family.points > 0)
+        return Understood(points, parts + notes, cap, buying, churn, intent_parts, personal, concepts)
 
     def _scope(self, norm: str, parts: list[str]) -> int:
         if narrow := self.narrow.search(norm):

@@ -71,11 +71,18 @@ def ack_code_for(page_id: str, attempt: int = 0) -> str:
     return f"{int(digest, 16) % 1_000_000:06d}"
 
 
+#: the decision fact naming the burst buckets ("a…|b…") an outage report was counted in: their pages fold into one
+BURST_FACT = "incident.burst"
+
+
 def fold_keys(ticket: Ticket) -> list[str]:
     """A burst folds per thread (its ticket) and per known customer (an outage told on three channels)."""
     keys = [f"ticket:{ticket.ticket_id}"]
     if ticket.customer.known:
         keys.append(f"customer:{ticket.customer.customer_id}")
+    # outage reports from different people, counted towards one burst (services/incident_intake.py)
+    if isinstance(burst := ticket.decision.facts.get(BURST_FACT), str) and burst:
+        keys.extend(f"burst:{key}" for key in burst.split("|"))
     return keys
 
 

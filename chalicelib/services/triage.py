@@ -17,6 +17,7 @@ from chalicelib.services.ports import CustomerDirectory, Pager, TicketRepository
 
 if TYPE_CHECKING:
     from chalicelib.replies.model import Reply
+    from chalicelib.services.incident_intake import IncidentIntake
     from chalicelib.services.replies import ReplyService
 
 #: "the Nth message from this customer in the last hour"
@@ -77,6 +78,8 @@ class TriageService:
     reply_refusal: Callable[[SupportEvent], str | None] = lambda event: None
     #: records an SMS STOP (True) or START (False) for a number, as of when it was sent
     record_opt_out: Callable[[str, bool, datetime], object] | None = None
+    #: counts outage reports into bursts, opens the suspected incident, links later reports (None: off)
+    incidents: IncidentIntake | None = None
 
     def handle(self, event: SupportEvent) -> TriageOutcome:
         existing = self.tickets.for_event(event.event_id)
@@ -95,11 +98,16 @@ class TriageService:
             decision = decision.model_copy(
                 update={"page_targets": (), "reasons": (*decision.reasons, "no page: a later message carries the news")}
             )
+        summary: str | None = None
+        if self.incidents is not None:
+            # before the ticket is stored: a linked report's page targets go with the decision it keeps
+            verdict = self.incidents.on_report(event, customer, decision, ticket_id_for(event.event_id), now)
+            decision, summary = verdict.decision, verdict.page_summary
         # Twice at most: a first message and its follow-up can race for a new thread; the loser joins
         closed: str | None = None
         for _ in range(2):
             if event.thread_key:
-                outcome, closed = self._join(event, decision, now)
+                outcome, closed = self._join(event, decision, now, summary)
                 if outcome is not None:
                     return outcome
             ticket = Ticket(
@@ -114,7 +122,7 @@ class TriageService:
             reply = self._auto_reply(ticket.ticket_id, event, decision, now)
             write = self.tickets.create(ticket, self._marker_ttl(event), closed, reply)
             if write is Write.STORED:
-                return self._answered(Delivery(ticket=ticket), created=True)
+                return self._answered(Delivery(ticket=ticket), created=True, page_summary=summary)
             if write is Write.DUPLICATE:
                 # a concurrent delivery of the same event won the conditional write
                 stored = self.tickets.for_event(event.event_id)
@@ -136,7 +144,9 @@ class TriageService:
         """Seconds the event's dedup marker lives; None: for good (see PERMANENT_MARKERS)."""
         return None if event.provider in PERMANENT_MARKERS else self.dedup_ttl_seconds
 
-    def _join(self, event: SupportEvent, decision: Decision, now: datetime) -> tuple[TriageOutcome | None, str | None]:
+    def _join(
+        self, event: SupportEvent, decision: Decision, now: datetime, page_summary: str | None = None
+    ) -> tuple[TriageOutcome | None, str | None]:
         """Add the event to its thread's open ticket.
 
         Returns the outcome, or None with the id of the thread's closed ticket (if it has one).
@@ -155,7 +165,7 @@ class TriageService:
         stored = self.tickets.for_event(event.event_id)
         if stored is None:  # the write said the event is stored; a missing record is a table fault
             raise DependencyError(f"follow-up {event.event_id} on {ticket_id} is not readable after its write")
-        outcome = self._answered(stored, created=False)
+        outcome = self._answered(stored, created=False, page_summary=page_summary)
         return TriageOutcome(outcome.ticket, created=False, paged=outcome.paged, joined=write is Write.STORED), None
 
     def _auto_reply(self, ticket_id: str, event: SupportEvent, decision: Decision, now: datetime) -> Reply | None:
@@ -166,10 +176,10 @@ class TriageService:
 
         return auto_reply(ticket_id, event, decision.auto_reply, now, self.reply_refusal(event))
 
-    def _answered(self, delivery: Delivery, created: bool) -> TriageOutcome:
+    def _answered(self, delivery: Delivery, created: bool, page_summary: str | None = None) -> TriageOutcome:
         """Page, then queue the message's auto-reply. Queued again on a redelivery: the outbox sends it once,
         and a message lost between the write and here is the replies sweep's to find."""
-        outcome = self._finish(delivery, created)
+        outcome = self._finish(delivery, created, page_summary)
         decision = delivery.follow_up.decision if delivery.follow_up else delivery.ticket.decision
         event = delivery.follow_up.event if delivery.follow_up else delivery.ticket.event
         if self.replies is not None and decision.auto_reply and self.reply_refusal(event) is None:
@@ -178,7 +188,7 @@ class TriageService:
             self.replies.queue_reply(auto_reply_id(delivery.ticket.ticket_id, event.event_id))
         return outcome
 
-    def _finish(self, delivery: Delivery, created: bool) -> TriageOutcome:
+    def _finish(self, delivery: Delivery, created: bool, page_summary: str | None = None) -> TriageOutcome:
         """Publish the page if it is still pending.
 
         A redelivery finds the page it opened and pages nobody twice; what a crash left unsent
@@ -194,6 +204,8 @@ class TriageService:
         if delivery.page_status is not PageStatus.PENDING:
             return TriageOutcome(ticket, created, paged=False, joined=follow_up is not None)
         paged = delivery.as_paged()
+        if page_summary:  # the report that opened an incident: its one page speaks for the burst
+            paged = paged.model_copy(update={"event": paged.event.model_copy(update={"subject": page_summary})})
         self.pager.page(paged, self.clock(), urgent_news=urgent_news(paged.event))
         self.tickets.mark_paged(ticket.ticket_id, follow_up.key if follow_up else None)
         if follow_up is None:

@@ -50,7 +50,8 @@ def test_python_m_local_replays_the_samples_prints_the_tickets_and_exits_0(local
     assert "ses/reply-base64" in out and "published to the inbound-email topic" in out
     assert "follow-ups joined their thread's ticket" in out and " 0 follow-ups" not in out
     assert "TICKET" in out and "ROUTE" in out and "PAGED" in out
-    assert "key-customer-crit" in out  # the table clips long route names
+    # the table clips long route names (how far depends on the other columns: an incident's pages widen PAGED)
+    assert "key-customer" in out
     assert "📟 PAGE → founders (maya, tom)  [P1] Dana Whitfield (Northwind)" in out
     assert "No Moto CloudFormation support" not in out + done.stderr
     # AND a live call's page escalates from the on-call person to the founders, and stops at Maya's ack link

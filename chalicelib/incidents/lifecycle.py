@@ -1,0 +1,80 @@
+"""The incident state machine: which status may follow which, each move an Update in the operator's words.
+
+Pure: the caller passes the time and the person. A refused move raises TransitionError saying why and
+what is allowed from where the incident stands.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from chalicelib.errors import SwitchboardError
+from chalicelib.incidents.model import Impact, Incident, Status, Update
+
+#: forward through the incident statuses; skipping ahead is allowed ("resolved" straight from investigating)
+_INCIDENT = (Status.INVESTIGATING, Status.IDENTIFIED, Status.MONITORING, Status.RESOLVED)
+_MAINTENANCE = (Status.SCHEDULED, Status.IN_PROGRESS, Status.COMPLETED)
+
+
+class TransitionError(SwitchboardError):
+    """The move is not allowed from the incident's status (never worth a retry)."""
+
+    retryable = False
+
+
+def allowed(current: Status) -> tuple[Status, ...]:
+    """The statuses an incident at ``current`` may move to."""
+    if current is Status.SUSPECTED:
+        return (Status.INVESTIGATING, Status.DISMISSED)
+    for chain in (_INCIDENT, _MAINTENANCE):
+        if current in chain:
+            index = chain.index(current)
+            # an update in the same status is allowed (a new message, "still investigating")
+            return chain[index:] if not current.closed else ()
+    return ()
+
+
+def move(
+    incident: Incident,
+    status: Status,
+    body: str,
+    by: str,
+    at: datetime,
+    impact: Impact | None = None,
+) -> Incident:
+    """The incident after ``by`` moves it to ``status`` with ``body``, with the Update appended."""
+    if status not in allowed(incident.status):
+        choices = ", ".join(s.value for s in allowed(incident.status)) or "nothing: it is closed"
+        raise TransitionError(
+            f"incident {incident.incident_id} is {incident.status.value}: cannot move to"
+            f" {status.value} (allowed: {choices})"
+        )
+    if not body.strip():
+        raise TransitionError("an update needs the operator's words (a message)")
+    update = Update(
+        update_id=f"U-{incident.incident_id}-{len(incident.updates) + 1:03d}",
+        status=status,
+        body=body.strip(),
+        at=at,
+        by=by,
+    )
+    times = dict(incident.status_times)
+    times.setdefault(status.value, at)
+    return incident.model_copy(
+        update={
+            "status": status,
+            "impact": incident.impact if impact is None else impact,
+            "status_times": times,
+            "updates": (*incident.updates, update),
+        }
+    )
+
+
+def confirm(incident: Incident, body: str, by: str, at: datetime, impact: Impact | None = None) -> Incident:
+    """A person confirms a suspected incident: it becomes public, investigating."""
+    if incident.status is not Status.SUSPECTED:
+        raise TransitionError(
+            f"incident {incident.incident_id} is {incident.status.value}, not suspected:"
+            " only a suspected incident is confirmed"
+        )
+    return move(incident, Status.INVESTIGATING, body, by, at, impact)

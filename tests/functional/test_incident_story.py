@@ -1,0 +1,114 @@
+"""The outage story on the app: 40 X mentions, 5 emails and 3 chats in 10 minutes → one incident, one page.
+
+Real sample requests from events/, each from a different sender, signed and sent through the API; triage
+runs from the queue as Lambda would, under its own IAM policy; the operator confirms, updates and resolves
+with the CLI.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import replace
+from datetime import timedelta
+from typing import Any
+
+from chalice.test import Client
+
+import app as app_module
+from chalicelib import bootstrap
+from chalicelib.incidents.model import Status
+from cli import incident as incident_cli
+from cli.main import main as switchboard
+from local.samples import local_secrets, signed
+from local.worker import QueueWorker
+from tests.functional.conftest import PUBLIC_URL
+from tests.functional.paging_helpers import paged
+from tests.functional.signed_requests import sample
+
+
+def x_mention(n: int) -> Any:
+    def change(body: dict[str, Any]) -> dict[str, Any]:
+        tweet = body["tweet_create_events"][0]
+        tweet["id"], tweet["id_str"] = 1991234567890100000 + n, str(1991234567890100000 + n)
+        tweet["text"] = f"@switchboard_app is the app down? nothing loads for me ({n})"
+        tweet["display_text_range"] = [0, len(tweet["text"])]
+        user = tweet["user"]
+        user["id"], user["id_str"] = 5550000 + n, str(5550000 + n)
+        user["screen_name"], user["name"] = f"customer_{n}", f"Customer {n}"
+        return body
+
+    request = sample("x/vip-angry-mention")
+    return replace(request, body=json.dumps(change(json.loads(request.body))).encode())
+
+
+def email(n: int) -> Any:
+    request = sample("sendgrid/vip-outage")
+    body = request.body.decode()
+    body = body.replace("dana@northwind.example", f"ops{n}@company{n}.example").replace("Dana Whitfield", f"Ops {n}")
+    body = body.replace("6C4D2E1A-9B7F-4C3E-A1D2-5F8E7B9C0A11", f"6C4D2E1A-9B7F-4C3E-A1D2-5F8E7B9C0A{n:02d}")
+    return replace(request, body=body.encode())
+
+
+def chat(n: int) -> Any:
+    request = sample("widget/highvalue-500s")
+    body = json.loads(request.body)
+    body["data"]["message_id"], body["data"]["conversation_id"] = f"wm_burst{n}", f"conv_burst{n}"
+    body["data"]["visitor"] = {"name": f"Visitor {n}", "email": f"visitor{n}@shop{n}.example"}
+    headers = {**request.headers, "webhook-id": f"msg_burst{n}"}
+    return replace(request, body=json.dumps(body).encode(), headers=headers)
+
+
+def test_a_burst_is_one_incident_one_page_and_the_operator_runs_it_from_the_cli(aws, clock, capsys):
+    # GIVEN 48 reports from 48 people on three channels, over 10 minutes
+    requests = [x_mention(n) for n in range(40)] + [email(n) for n in range(5)] + [chat(n) for n in range(3)]
+    start = clock.now
+    worker = QueueWorker(aws.clients["sqs"], aws.stack.outputs["EventsQueueUrl"], app_module.triage, "triage")
+    with Client(app_module.app) as client:
+        for n, request in enumerate(requests):
+            clock.now = start + timedelta(seconds=12 * n)
+            ready = signed(request, local_secrets(), clock.now, PUBLIC_URL)
+            assert client.http.post(ready.path, headers=ready.headers, body=ready.body).status_code in (200, 202)
+            while worker.run_once(wait_seconds=0).received:
+                pass
+    # THEN one incident, suspected, with every report linked
+    repo = bootstrap.container().incidents_table
+    (incident,) = repo.open_incidents()
+    assert incident.status is Status.SUSPECTED and incident.title.startswith("Possible incident: 3 customers on X")
+    reports = repo.reports(incident.incident_id)
+    assert len(reports) == len(aws.tickets()) == 48
+    assert Counter(r.channel for r in reports) == {"x": 40, "email": 5, "widget": 3}
+    # AND each person on the ladder was notified at most once (not 30 times)
+    pages = paged(aws)
+    notified = Counter(person for page in pages for person in page["people"])
+    assert notified and max(notified.values()) == 1
+    (page,) = pages
+    assert "Possible incident: 3 customers on X report an outage" in page["text"]
+    # WHEN the operator confirms, updates twice and resolves, from the CLI
+    incident_cli.clock = lambda: clock.now
+    table = ["--table", aws.settings.tickets_table]
+    steps = [
+        ["confirm", incident.incident_id, "--impact", "major", "-m", "The app does not load for many customers."],
+        ["update", incident.incident_id, "--status", "identified", "-m", "A bad deploy; rolling back."],
+        ["update", incident.incident_id, "--status", "monitoring", "-m", "Rolled back; watching."],
+        ["resolve", incident.incident_id, "-m", "The app loads again for everyone."],
+    ]
+    for step in steps:
+        clock.now += timedelta(minutes=5)
+        assert switchboard(["incident", *step, "--by", "dana", *table]) == 0
+    # THEN it is resolved with four updates in the operator's words, and no longer open
+    done = repo.get(incident.incident_id)
+    assert [u.status for u in done.updates] == [
+        Status.INVESTIGATING,
+        Status.IDENTIFIED,
+        Status.MONITORING,
+        Status.RESOLVED,
+    ]
+    assert done.impact.value == "major" and repo.open_incidents() == []
+    capsys.readouterr()
+    assert switchboard(["incident", "show", incident.incident_id, *table]) == 0
+    shown = capsys.readouterr().out
+    assert "reports (48):" in shown and "resolved" in shown and "UTC" in shown
+    # AND a move the lifecycle refuses exits 2 with one line
+    assert switchboard(["incident", "confirm", incident.incident_id, "-m", "again", *table]) == 2
+    assert "not suspected" in capsys.readouterr().err
