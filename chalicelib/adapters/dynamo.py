@@ -58,3 +58,20 @@ def transact(client: Any, items: list[dict[str, Any]], failure: str) -> list[boo
     except BotoCoreError as exc:
         raise DependencyError(f"{failure}: {exc}") from exc
     return []
+
+
+def due_items(client: Any, table: str, partition: str, now: datetime, limit: int, what: str) -> list[dict[str, Any]]:
+    """The keys of one partition of the sparse ByDue index whose ``due_at`` has passed, oldest first."""
+    try:
+        response = client.query(
+            TableName=table,
+            IndexName="ByDue",
+            KeyConditionExpression="#due = :p AND due_at <= :now",
+            ExpressionAttributeNames={"#due": "due"},
+            ExpressionAttributeValues={":p": {"S": partition}, ":now": {"S": utc(now)}},
+            Limit=limit,
+        )
+    except (ClientError, BotoCoreError) as exc:
+        raise DependencyError(f"could not read due {what}: {exc}") from exc
+    items: list[dict[str, Any]] = response.get("Items", [])
+    return items

@@ -23,7 +23,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from chalicelib.adapters.dynamo import conditional_update, get_item, transact, utc
+from chalicelib.adapters.dynamo import conditional_update, due_items, get_item, transact, utc
 from chalicelib.adapters.page_notes import DUE_PARTITION, NoteItems, note_item
 from chalicelib.errors import DependencyError
 from chalicelib.model.page import Notification, Page, PageState
@@ -164,18 +164,8 @@ class DynamoPageRepository(NoteItems):
 
     def due(self, now: datetime, limit: int = 100) -> list[str]:
         """Keys of what is due, oldest first: "PAGE#…", "DIGEST#…", "SLA#…", "NOTE#…" (one Query on the sparse ByDue index)."""
-        try:
-            response = self._client.query(
-                TableName=self._table,
-                IndexName="ByDue",
-                KeyConditionExpression="#due = :p AND due_at <= :now",
-                ExpressionAttributeNames={"#due": "due"},
-                ExpressionAttributeValues={":p": {"S": DUE_PARTITION}, ":now": {"S": utc(now)}},
-                Limit=limit,
-            )
-        except (ClientError, BotoCoreError) as exc:
-            raise DependencyError(f"could not read due pages: {exc}") from exc
-        return [item["pk"]["S"] for item in response.get("Items", [])]
+        items = due_items(self._client, self._table, DUE_PARTITION, now, limit, "pages")
+        return [item["pk"]["S"] for item in items]
 
     def hold(self, ticket_id: str, team: str, until: datetime, line: str, topics: Sequence[str], entry: Entry) -> bool:
         """Add a ticket to its team's digest for ``until``; False when that digest has already gone out."""

@@ -16,7 +16,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from chalicelib.adapters.dynamo import conditional_update, get_item, utc
+from chalicelib.adapters.dynamo import conditional_update, due_items, get_item, utc
 from chalicelib.adapters.reply_items import DUE_PARTITION, REPLY_PREFIX, reply_item, reply_key
 from chalicelib.adapters.tickets_table import ticket_key
 from chalicelib.errors import DependencyError
@@ -152,18 +152,8 @@ class DynamoReplyOutbox:
 
     def due(self, now: datetime, limit: int = 100) -> list[str]:
         """Ids of pending replies whose retry time has passed, oldest first (one Query on ByDue)."""
-        try:
-            response = self._client.query(
-                TableName=self._table,
-                IndexName="ByDue",
-                KeyConditionExpression="#due = :p AND due_at <= :now",
-                ExpressionAttributeNames={"#due": "due"},
-                ExpressionAttributeValues={":p": {"S": DUE_PARTITION}, ":now": {"S": utc(now)}},
-                Limit=limit,
-            )
-        except (ClientError, BotoCoreError) as exc:
-            raise DependencyError(f"could not read due replies: {exc}") from exc
-        return [str(i["sk"]["S"]).removeprefix(REPLY_PREFIX) for i in response.get("Items", [])]
+        items = due_items(self._client, self._table, DUE_PARTITION, now, limit, "replies")
+        return [str(i["sk"]["S"]).removeprefix(REPLY_PREFIX) for i in items]
 
     def snooze(self, reply_id: str, now: datetime, until: datetime) -> bool:
         """Move a due pending reply's retry time on; False when it is not due (another sweep took it, or it settled)."""
