@@ -45,14 +45,14 @@ class Clock:
 
 @dataclass(frozen=True)
 class QueuePolicy:
-    """The events queue's visibility timeout and redrive, read from infra/template.yaml."""
+    """A queue's visibility timeout and redrive, read from infra/template.yaml (the events queue by default)."""
 
     visibility: timedelta
     max_receives: int
 
     @classmethod
-    def from_template(cls) -> QueuePolicy:
-        queue = load_template()["Resources"]["EventsQueue"]["Properties"]
+    def from_template(cls, queue_name: str = "EventsQueue") -> QueuePolicy:
+        queue = load_template()["Resources"][queue_name]["Properties"]
         return cls(timedelta(seconds=int(queue["VisibilityTimeout"])), int(queue["RedrivePolicy"]["maxReceiveCount"]))
 
 

@@ -23,14 +23,13 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.reliability_world import BATCH, POLL, SWEEP_EVERY
-from bench.reliability_world import QueuePolicy as EventsPolicy
+from bench.reliability_world import BATCH, POLL, SWEEP_EVERY, QueuePolicy
 from bench.reliability_world import deliveries as event_deliveries
 from bench.reliability_world import record as event_record
 from bench.replies_cost import Bill, bill
 from bench.replies_meter import item_size
 from bench.replies_provider import Provider
-from bench.replies_world import START, QueuePolicy, World, record, ticket_events, world
+from bench.replies_world import START, World, record, ticket_events, world
 
 DEFAULT_TICKETS = 1000
 QUICK_TICKETS = 100  # `python -m bench --quick`
@@ -144,7 +143,7 @@ def _deliver_and_sweep(w: World, messages: list[Any], rng: random.Random, say: P
     from chalicelib.api.replies_handler import handle_batch as send_batch
     from chalicelib.api.triage_handler import handle_batch as triage_batch
 
-    events_policy, policy = EventsPolicy.from_template(), QueuePolicy.from_template()
+    events_policy, policy = QueuePolicy.from_template(), QueuePolicy.from_template("RepliesQueue")
     arn = "arn:aws:sqs:us-east-1:123456789012:switchboard-local-"
     inbound = {m.message_id: m for m in messages}
     q, dlq = w.queue, Counter[str]()

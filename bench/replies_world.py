@@ -27,25 +27,12 @@ from bench.workload import make_customers, sample_events
 from chalicelib.model.customer import Customer
 from chalicelib.model.event import ALWAYS, PAGE_HINT, Sender, SupportEvent
 from local.samples import ROOT
-from local.stack import LocalStack, create_stack, load_template
+from local.stack import LocalStack, create_stack
 
 #: Tue 17 Nov 2026, 03:00 UTC: 22:00 in New York, after the office closes, when the rules answer every message
 START = datetime(2026, 11, 17, 3, 0, tzinfo=UTC)
 #: a follow-up in a thread comes this long after the message that opened it, at most
 FOLLOW_UP_WITHIN = timedelta(minutes=20)
-
-
-@dataclass(frozen=True)
-class QueuePolicy:
-    """The replies queue's visibility timeout and redrive, read from infra/template.yaml."""
-
-    visibility: timedelta
-    max_receives: int
-
-    @classmethod
-    def from_template(cls) -> QueuePolicy:
-        queue = load_template()["Resources"]["RepliesQueue"]["Properties"]
-        return cls(timedelta(seconds=int(queue["VisibilityTimeout"])), int(queue["RedrivePolicy"]["maxReceiveCount"]))
 
 
 @dataclass

@@ -75,3 +75,30 @@ def due_items(client: Any, table: str, partition: str, now: datetime, limit: int
         raise DependencyError(f"could not read due {what}: {exc}") from exc
     items: list[dict[str, Any]] = response.get("Items", [])
     return items
+
+
+def conditional_put(client: Any, failure: str, **request: Any) -> bool:
+    """One PutItem with a condition; False when the condition failed (another writer got there first)."""
+    try:
+        client.put_item(**request)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            return False
+        raise DependencyError(f"{failure}: {exc}") from exc
+    except BotoCoreError as exc:
+        raise DependencyError(f"{failure}: {exc}") from exc
+    return True
+
+
+def query_all(client: Any, failure: str, **request: Any) -> list[dict[str, Any]]:
+    """Every item a Query matches, page after page; DependencyError saying ``failure`` when a page fails."""
+    items: list[dict[str, Any]] = []
+    try:
+        while True:
+            response = client.query(**request)
+            items.extend(response.get("Items", []))
+            if "LastEvaluatedKey" not in response:
+                return items
+            request = {**request, "ExclusiveStartKey": response["LastEvaluatedKey"]}
+    except (ClientError, BotoCoreError) as exc:
+        raise DependencyError(f"{failure}: {exc}") from exc

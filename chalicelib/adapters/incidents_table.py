@@ -22,9 +22,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
-from chalicelib.adapters.dynamo import conditional_update, get_item, transact, utc
+from chalicelib.adapters.dynamo import conditional_put, conditional_update, get_item, query_all, transact, utc
 from chalicelib.errors import DependencyError
 from chalicelib.incidents.model import Incident, Report, Status
 
@@ -231,15 +229,9 @@ class DynamoIncidentRepository:
         return {"Put": put}
 
     def _put_new(self, item: dict[str, Any], failure: str) -> bool:
-        try:
-            self._client.put_item(TableName=self._table, Item=item, ConditionExpression="attribute_not_exists(pk)")
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-                return False
-            raise DependencyError(f"{failure}: {exc}") from exc
-        except BotoCoreError as exc:
-            raise DependencyError(f"{failure}: {exc}") from exc
-        return True
+        return conditional_put(
+            self._client, failure, TableName=self._table, Item=item, ConditionExpression="attribute_not_exists(pk)"
+        )
 
     def _query(
         self, pk: str, prefix: str | None = None, condition: tuple[str, str] | None = None
@@ -251,19 +243,11 @@ class DynamoIncidentRepository:
         elif condition is not None:
             expression += f" AND sk {condition[0]} :c"
             values[":c"] = {"S": condition[1]}
-        request: dict[str, Any] = {
-            "TableName": self._table,
-            "KeyConditionExpression": expression,
-            "ExpressionAttributeValues": values,
-            "ConsistentRead": True,
-        }
-        items: list[dict[str, Any]] = []
-        try:
-            while True:
-                response = self._client.query(**request)
-                items.extend(response.get("Items", []))
-                if "LastEvaluatedKey" not in response:
-                    return items
-                request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
-        except (ClientError, BotoCoreError) as exc:
-            raise DependencyError(f"could not read {pk} from {self._table}: {exc}") from exc
+        return query_all(
+            self._client,
+            f"could not read {pk} from {self._table}",
+            TableName=self._table,
+            KeyConditionExpression=expression,
+            ExpressionAttributeValues=values,
+            ConsistentRead=True,
+        )

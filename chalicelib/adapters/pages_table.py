@@ -23,7 +23,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from chalicelib.adapters.dynamo import conditional_update, due_items, get_item, transact, utc
+from chalicelib.adapters.dynamo import conditional_update, due_items, get_item, query_all, transact, utc
 from chalicelib.adapters.page_notes import DUE_PARTITION, NoteItems, note_item
 from chalicelib.errors import DependencyError
 from chalicelib.model.page import Notification, Page, PageState
@@ -300,21 +300,14 @@ class DynamoPageRepository(NoteItems):
                 raise DependencyError(f"could not write the timeline of {ticket_id}: {exc}") from exc
 
     def timeline(self, ticket_id: str) -> list[Entry]:
-        entries: list[Entry] = []
-        kwargs: dict[str, Any] = {
-            "TableName": self._table,
-            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :log)",
-            "ExpressionAttributeValues": {":pk": {"S": f"TICKET#{ticket_id}"}, ":log": {"S": "LOG#"}},
-        }
-        try:
-            while True:
-                response = self._client.query(**kwargs)
-                entries.extend(Entry.model_validate_json(i["doc"]["S"]) for i in response.get("Items", []))
-                if "LastEvaluatedKey" not in response:
-                    return entries
-                kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
-        except (ClientError, BotoCoreError) as exc:
-            raise DependencyError(f"could not read the timeline of {ticket_id}: {exc}") from exc
+        items = query_all(
+            self._client,
+            f"could not read the timeline of {ticket_id}",
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :log)",
+            ExpressionAttributeValues={":pk": {"S": f"TICKET#{ticket_id}"}, ":log": {"S": "LOG#"}},
+        )
+        return [Entry.model_validate_json(i["doc"]["S"]) for i in items]
 
     def _put(
         self, item: dict[str, Any], condition: str | None = None, values: dict[str, Any] | None = None

@@ -14,12 +14,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
-from chalicelib.adapters.dynamo import conditional_update, due_items, get_item, utc
+from chalicelib.adapters.dynamo import conditional_put, conditional_update, due_items, get_item, query_all, utc
 from chalicelib.adapters.reply_items import DUE_PARTITION, REPLY_PREFIX, reply_item, reply_key
 from chalicelib.adapters.tickets_table import ticket_key
-from chalicelib.errors import DependencyError
 from chalicelib.replies.model import GRACE, Claim, Reply, ReplyState
 
 
@@ -36,15 +33,9 @@ class DynamoReplyOutbox:
 
     def record(self, reply: Reply, retry_at: datetime) -> bool:
         """Record a reply on its own (a person's); False when that key was recorded before (a double submit)."""
-        try:
-            self._client.put_item(**self.put(reply, retry_at)["Put"])
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-                return False
-            raise DependencyError(f"could not record reply {reply.reply_id}: {exc}") from exc
-        except BotoCoreError as exc:
-            raise DependencyError(f"could not record reply {reply.reply_id}: {exc}") from exc
-        return True
+        return conditional_put(
+            self._client, f"could not record reply {reply.reply_id}", **self.put(reply, retry_at)["Put"]
+        )
 
     def get(self, reply_id: str) -> Reply | None:
         item = get_item(self._client, self._table, reply_key(reply_id))
@@ -176,21 +167,14 @@ class DynamoReplyOutbox:
 
     def for_ticket(self, ticket_id: str) -> list[Reply]:
         """Every reply recorded on a ticket, in key order."""
-        replies: list[Reply] = []
-        kwargs: dict[str, Any] = {
-            "TableName": self._table,
-            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :reply)",
-            "ExpressionAttributeValues": {":pk": {"S": f"TICKET#{ticket_id}"}, ":reply": {"S": REPLY_PREFIX}},
-        }
-        try:
-            while True:
-                response = self._client.query(**kwargs)
-                replies.extend(_reply(item) for item in response.get("Items", []))
-                if "LastEvaluatedKey" not in response:
-                    return sorted(replies, key=lambda r: r.created_at)
-                kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
-        except (ClientError, BotoCoreError) as exc:
-            raise DependencyError(f"could not read the replies of {ticket_id}: {exc}") from exc
+        items = query_all(
+            self._client,
+            f"could not read the replies of {ticket_id}",
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :reply)",
+            ExpressionAttributeValues={":pk": {"S": f"TICKET#{ticket_id}"}, ":reply": {"S": REPLY_PREFIX}},
+        )
+        return sorted((_reply(item) for item in items), key=lambda r: r.created_at)
 
     def claim_thread(self, thread_key: str, reply_id: str, now: datetime, window: timedelta) -> bool:
         """Take the thread's one automatic reply for ``window``; False: another reply had it within the window.
@@ -205,21 +189,15 @@ class DynamoReplyOutbox:
             "until": {"S": utc(until)},
             "expires_at": {"N": str(int(until.timestamp()))},  # TTL tidies; the condition decides
         }
-        try:
-            self._client.put_item(
-                TableName=self._table,
-                Item=item,
-                ConditionExpression="attribute_not_exists(pk) OR #until <= :now OR reply_id = :me",
-                ExpressionAttributeNames={"#until": "until"},
-                ExpressionAttributeValues={":now": {"S": utc(now)}, ":me": {"S": reply_id}},
-            )
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-                return False
-            raise DependencyError(f"could not claim the thread's automatic reply: {exc}") from exc
-        except BotoCoreError as exc:
-            raise DependencyError(f"could not claim the thread's automatic reply: {exc}") from exc
-        return True
+        return conditional_put(
+            self._client,
+            "could not claim the thread's automatic reply",
+            TableName=self._table,
+            Item=item,
+            ConditionExpression="attribute_not_exists(pk) OR #until <= :now OR reply_id = :me",
+            ExpressionAttributeNames={"#until": "until"},
+            ExpressionAttributeValues={":now": {"S": utc(now)}, ":me": {"S": reply_id}},
+        )
 
     def mark_replied(self, ticket_id: str, now: datetime, by: str) -> None:
         """The ticket's first reply went out (the tickets table's REPLIED column; later replies keep the first)."""
