@@ -31,7 +31,7 @@ class Component(Record):
 
 
 class IncidentPolicy(Record):
-    _fields = ("distinct_senders", "window", "vip_weight", "concepts", "components", "page")
+    _fields = ("distinct_senders", "window", "vip_weight", "concepts", "components", "page", "post_to_x")
     __slots__ = _fields
     #: this many distinct senders reporting an outage-class concept within ``window`` open a suspected incident
     distinct_senders: int
@@ -43,6 +43,8 @@ class IncidentPolicy(Record):
     components: tuple[Component, ...]
     #: (team, priority, escalation) the suspected incident pages; None: the opening report's own decision
     page: tuple[str, str, str | None] | None
+    #: each public update is also posted on the company's X account (off unless the rules say so)
+    post_to_x: bool
 
     def __init__(
         self,
@@ -52,8 +54,9 @@ class IncidentPolicy(Record):
         concepts: Iterable[str] = DEFAULT_CONCEPTS,
         components: Iterable[Component] = (),
         page: tuple[str, str, str | None] | None = None,
+        post_to_x: bool = False,
     ) -> None:
-        super().__init__(distinct_senders, window, vip_weight, tuple(concepts), tuple(components), page)
+        super().__init__(distinct_senders, window, vip_weight, tuple(concepts), tuple(components), page, post_to_x)
 
     def component_names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.components)

@@ -24,6 +24,10 @@ GRACE = timedelta(seconds=120)
 class ReplyKind(StrEnum):
     AUTO = "auto"  # the rules' auto-reply to a ticket or follow-up
     PERSON = "person"  # typed by the person who was paged (ack page, SMS "R <code> <text>")
+    #: an incident's public update, sent to one customer who reported it, on their ticket and channel
+    INCIDENT = "incident"
+    #: an incident's update posted on our own account (X): no customer, no ticket; keyed under the incident
+    ANNOUNCEMENT = "announcement"
 
 
 class ReplyState(StrEnum):
@@ -59,6 +63,11 @@ class Reply(BaseModel):
     def automatic(self) -> bool:
         return self.kind is ReplyKind.AUTO
 
+    @property
+    def to_customer(self) -> bool:
+        """Whether it answers a customer's ticket (an announcement answers nobody: no timeline, no REPLIED)."""
+        return self.kind is not ReplyKind.ANNOUNCEMENT
+
 
 def auto_reply_id(ticket_id: str, event_id: str) -> str:
     """The one automatic reply an event can have: stable across redeliveries of that event."""
@@ -68,6 +77,16 @@ def auto_reply_id(ticket_id: str, event_id: str) -> str:
 def person_reply_id(ticket_id: str, token: str) -> str:
     """A person's reply, keyed by the form's token (or the SMS's id): a double submit sends once."""
     return f"{ticket_id}.person.{_digest(token)}"
+
+
+def incident_reply_id(ticket_id: str, update_id: str) -> str:
+    """An incident update's reply to one linked ticket: one per (update, ticket), so a re-run never double-texts."""
+    return f"{ticket_id}.incident.{_digest(update_id)}"
+
+
+def announcement_id(incident_id: str, update_id: str, channel: str) -> str:
+    """An incident update's post on our own account on ``channel``: once per update."""
+    return f"{incident_id}.announce.{channel}.{_digest(update_id)}"
 
 
 def _digest(text: str) -> str:

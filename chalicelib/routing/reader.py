@@ -104,6 +104,7 @@ def _incidents(data: dict[str, Any] | None, defined: Any) -> IncidentPolicy:
         concepts=[c for c in defaults.concepts if c in (defined or {})] if concepts is None else concepts,
         components=[Component(c["name"], c.get("description", "")) for c in data.get("components", ())],
         page=(page["team"], page.get("priority", "P1"), page.get("escalation")) if (page := data.get("page")) else None,
+        post_to_x=bool(data.get("post_to_x", False)),
     )
 
 

@@ -480,6 +480,8 @@ class Incidents(_Strict):
     #: who the suspected incident pages, whatever the report that opened it would have paged; absent:
     #: that report's own decision
     page: IncidentPage | None = None
+    #: post each public update on the company's own X account too, as one short post with the status link
+    post_to_x: bool = False
 
 
 class RulesDocument(_Strict):
