@@ -182,15 +182,44 @@ class Container:
 
         rules = self.rules
         return IncidentIntake(
-            self.incidents_table, rules.incidents, lambda decision, now: incident_decision(rules, decision, now)
+            self.incidents_table,
+            rules.incidents,
+            lambda decision, now: incident_decision(rules, decision, now),
+            status_url=self.status_url,
         )
+
+    @property
+    def status_url(self) -> str:
+        return f"{self.settings.public_base_url or ''}/status"
 
     @cached_property
     def incidents(self) -> Any:
-        """Incidents by hand: open, schedule maintenance, confirm, update, resolve, dismiss."""
+        """Incidents: open, schedule maintenance, confirm, update, resolve, dismiss; each public update told."""
         from chalicelib.services.incidents import IncidentService
 
-        return IncidentService(self.incidents_table, self.clock, self.rules.incidents.component_names())
+        return IncidentService(
+            self.incidents_table, self.clock, self.rules.incidents.component_names(), self.incident_notifier
+        )
+
+    @cached_property
+    def incident_notifier(self) -> Any:
+        """Each public update to every linked customer through the reply outbox (no queue: the sweep sends)."""
+        from chalicelib.replies.guard import refusal
+        from chalicelib.services.incident_updates import IncidentNotifier
+
+        rules = self.rules
+        outbox = self.reply_outbox
+        queue = self.replies.queue_reply if self.settings.replies_queue_url else (lambda reply_id: None)
+        return IncidentNotifier(
+            record=outbox.record,
+            queue=queue,
+            ticket=self.tickets.get,
+            refusal=lambda event: refusal(event, rules.replies),
+            close_ticket=self.tickets.close,
+            timeline=self.pages.record,
+            status_url=self.status_url,
+            post_to_x=rules.incidents.post_to_x,
+        )
 
     @cached_property
     def opt_outs(self) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -10,7 +11,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from cli.aws import LOCAL_ENDPOINT, CliError, dynamodb_table, table_options
+from cli.aws import LOCAL_ENDPOINT, CliError, client, dynamodb_table, table_options
+
+#: `make run`'s API, whose /status customers are sent to by --local
+LOCAL_API = "http://127.0.0.1:8000"
 
 #: the CLI's clock (tests replace it): the service stamps each update with it
 clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # noqa: E731
@@ -19,7 +23,10 @@ IMPACTS = ("none", "minor", "major", "critical")
 UPDATE_STATUSES = ("investigating", "identified", "monitoring", "resolved", "in_progress", "completed")
 
 EPILOG = f"""A burst of outage reports (the rules' incidents: section) opens a *suspected* incident and pages
-the on-call person once; nothing is public until a person confirms it. Statuses move
+the on-call person once; nothing is public until a person confirms it. Each public update (confirm,
+update, resolve, open) is also sent to every customer who reported the incident, on their own
+channel, with the status page link (by SMS only the confirmation and the resolution); resolving
+closes their tickets. Statuses move
 investigating → identified → monitoring → resolved (skipping ahead is fine); maintenance moves
 scheduled → in_progress → completed. Every change is an update in your words (-m). Times are UTC.
 
@@ -61,6 +68,7 @@ def register(areas: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
             name, help=help, description=help, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter
         )
         table_options(sub, "tickets", "TICKETS_TABLE")
+        _status_option(sub)
         return sub
 
     listing = command("list", "the open incidents and maintenance (--days N: every incident of the last N days)")
@@ -81,6 +89,9 @@ def register(areas: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         _words(sub)
         if name in ("confirm", "update"):
             sub.add_argument("--impact", choices=IMPACTS, help="none, minor, major or critical")
+        if name == "confirm":
+            sub.add_argument("--title", help='the public title (default: "Service disruption"; the suspected '
+                             "incident's own is the page's words for the on-call person)")  # fmt: skip
         if name == "update":
             sub.add_argument("--status", choices=UPDATE_STATUSES, help="the new status (default: unchanged)")
         sub.set_defaults(run=_run(_move), move=name)
@@ -97,6 +108,11 @@ def register(areas: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     maintenance.add_argument("--component", action="append", default=[], help="a component it affects (none: all)")
     _words(maintenance)
     maintenance.set_defaults(run=_run(_maintenance))
+
+
+def _status_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--status-url", metavar="URL", help="the public status page each customer is sent (default: "
+                        f"$SWITCHBOARD_STATUS_URL; with --local, {LOCAL_API}/status)")  # fmt: skip
 
 
 def _words(parser: argparse.ArgumentParser) -> None:
@@ -121,7 +137,72 @@ def _service(args: argparse.Namespace) -> Any:
     from chalicelib.services.incidents import IncidentService
 
     client, table = dynamodb_table(args, "tickets", "TICKETS_TABLE")
-    return IncidentService(DynamoIncidentRepository(client, table), clock, load_rules().incidents.component_names())
+    rules = load_rules()
+    tells = args.command in ("confirm", "update", "resolve", "open")
+    return IncidentService(
+        DynamoIncidentRepository(client, table),
+        clock,
+        rules.incidents.component_names(),
+        _notifier(args, client, table, rules) if tells else None,
+    )
+
+
+def _status_url(args: argparse.Namespace) -> str:
+    url = getattr(args, "status_url", None) or os.environ.get("SWITCHBOARD_STATUS_URL")
+    if url:
+        return str(url)
+    if args.local:
+        return f"{LOCAL_API}/status"
+    raise CliError(
+        "where is the status page? pass --status-url URL or set SWITCHBOARD_STATUS_URL (customers get the link)"
+    )
+
+
+def _notifier(args: argparse.Namespace, client: Any, table: str, rules: Any) -> Any:
+    """Tells each public update to the customers who reported it, through the stage's reply outbox and queue."""
+    from chalicelib.adapters.pages_table import DynamoPageRepository
+    from chalicelib.adapters.replies_table import DynamoReplyOutbox
+    from chalicelib.adapters.tickets_table import DynamoTicketRepository
+    from chalicelib.replies.guard import refusal
+    from chalicelib.services.incident_updates import IncidentNotifier
+
+    tickets = DynamoTicketRepository(client, table)
+    return IncidentNotifier(
+        record=DynamoReplyOutbox(client, table).record,
+        queue=_reply_queue(args),
+        ticket=tickets.get,
+        refusal=lambda event: refusal(event, rules.replies),
+        close_ticket=tickets.close,
+        timeline=DynamoPageRepository(client, table).record,
+        status_url=_status_url(args),
+        post_to_x=rules.incidents.post_to_x,
+    )
+
+
+def _reply_queue(args: argparse.Namespace) -> Callable[[str], None]:
+    """The stage's replies queue; without one, recorded replies wait for the every-minute sweep to queue them."""
+    from chalicelib.adapters.reply_queue import SqsReplyQueue
+    from chalicelib.errors import SwitchboardError
+
+    sqs = client("sqs", local=args.local, region=args.region)
+    name = f"switchboard-{args.stage}-replies" if args.stage else ("switchboard-local-replies" if args.local else None)
+    url = os.environ.get("REPLIES_QUEUE_URL")
+    if url is None and name is not None:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
+        except (BotoCoreError, ClientError):  # no queue reachable: the sweep queues the recorded replies
+            url = None
+    if url is None:
+        return lambda reply_id: None
+    queue = SqsReplyQueue(sqs, url)
+
+    def send(reply_id: str) -> None:
+        with contextlib.suppress(SwitchboardError):  # recorded: the sweep queues it
+            queue.enqueue(reply_id)
+
+    return send
 
 
 def _run(action: Callable[[argparse.Namespace, Any], str]) -> Callable[[argparse.Namespace], int]:
@@ -182,7 +263,7 @@ def _move(args: argparse.Namespace, service: Any) -> str:
 
     impact = Impact(args.impact) if getattr(args, "impact", None) else None
     if args.move == "confirm":
-        incident = service.confirm(args.incident_id, args.message, args.by, impact)
+        incident = service.confirm(args.incident_id, args.message, args.by, impact, args.title)
     elif args.move == "update":
         incident = service.update(
             args.incident_id, Status(args.status) if args.status else None, args.message, args.by, impact
@@ -191,7 +272,8 @@ def _move(args: argparse.Namespace, service: Any) -> str:
         incident = service.resolve(args.incident_id, args.message, args.by)
     else:
         incident = service.dismiss(args.incident_id, args.message, args.by)
-    return f"{incident.incident_id} is {incident.status.value} ({_at(incident.updates[-1].at)})"
+    told = f"; {service.told.words()}" if service.told is not None else ""
+    return f"{incident.incident_id} is {incident.status.value} ({_at(incident.updates[-1].at)}){told}"
 
 
 def _open(args: argparse.Namespace, service: Any) -> str:

@@ -48,6 +48,8 @@ class FakeTickets:
     lose_next_create: bool = False
     #: replies recorded with their ticket or follow-up, by reply id
     replies: dict[str, Reply] = field(default_factory=dict)
+    #: tickets an incident's resolution closed: a follow-up reopens them
+    reopenable: set[str] = field(default_factory=set)
 
     def create(
         self, ticket: Ticket, dedup_ttl_seconds: int | None, closed: str | None = None, reply: Reply | None = None
@@ -80,8 +82,10 @@ class FakeTickets:
         if follow_up.event.event_id in self.by_event:
             return Write.DUPLICATE
         ticket = self.tickets.get(follow_up.ticket_id)
-        if ticket is None or not ticket.is_open:
+        if ticket is None or not (ticket.is_open or follow_up.ticket_id in self.reopenable):
             return Write.CONFLICT
+        self.reopenable.discard(follow_up.ticket_id)  # an incident closed it: its customer writing reopens it
+        ticket = ticket.model_copy(update={"status": "open"})
         self.by_event[follow_up.event.event_id] = follow_up.ticket_id
         self.follow_ups[follow_up.event.event_id] = follow_up
         if reply is not None:
@@ -90,6 +94,14 @@ class FakeTickets:
             update={"messages": ticket.messages + 1, "last_message_at": follow_up.received_at}
         )
         return Write.STORED
+
+    def close(self, ticket_id: str, at: datetime, by: str) -> bool:
+        ticket = self.tickets.get(ticket_id)
+        if ticket is None or not ticket.is_open:
+            return False
+        self.tickets[ticket_id] = ticket.model_copy(update={"status": "resolved"})
+        self.reopenable.add(ticket_id)
+        return True
 
     def for_event(self, event_id: str) -> Delivery | None:
         ticket_id = self.by_event.get(event_id)

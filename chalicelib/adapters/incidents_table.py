@@ -167,9 +167,14 @@ class DynamoIncidentRepository:
         }
         return self._put_new(item, f"could not link {report.ticket_id} to {incident_id}")
 
-    def save(self, incident: Incident, read_status: Status) -> bool:
-        """Write a moved incident only if its status is still ``read_status``; False: someone moved it first."""
-        items = [self._put(self._item(incident), "#s = :read", {":read": {"S": read_status.value}}, {"#s": "status"})]
+    def save(self, incident: Incident, read_status: Status, read_updates: int | None = None) -> bool:
+        """Write a moved incident only if its status is still ``read_status`` (and, given ``read_updates``, it
+        still has that many updates: nobody posted one since); False: someone moved it first."""
+        condition, values = "#s = :read", {":read": {"S": read_status.value}}
+        if read_updates is not None:
+            condition += " AND (attribute_not_exists(updates_n) OR updates_n = :n)"
+            values[":n"] = {"N": str(read_updates)}
+        items = [self._put(self._item(incident), condition, values, {"#s": "status"})]
         items.append(self._put(self._history(incident)))
         open_key = {"pk": {"S": OPEN_PK}, "sk": {"S": incident.incident_id}}
         if incident.status.closed:
@@ -199,6 +204,7 @@ class DynamoIncidentRepository:
             "incident_id": {"S": incident.incident_id},
             "status": {"S": incident.status.value},
             "opened_at": {"S": utc(incident.opened_at)},
+            "updates_n": {"N": str(len(incident.updates))},
             "doc": {"S": incident.model_dump_json()},
         }
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from chalicelib.adapters.dynamo import get_item, transact, utc
+from chalicelib.adapters.dynamo import conditional_update, get_item, transact, utc
 from chalicelib.adapters.reply_items import reply_item
 from chalicelib.errors import DependencyError
 from chalicelib.model.ticket import Delivery, FollowUp, PageStatus, Ticket, sender_key
@@ -151,8 +151,12 @@ class DynamoTicketRepository:
                     "Update": {
                         "TableName": self._table,
                         "Key": ticket_key(follow_up.ticket_id),
-                        "UpdateExpression": "ADD messages :one SET last_message_at = :at",
-                        "ConditionExpression": "attribute_exists(pk) AND #status = :open",
+                        # a ticket an incident's resolution closed reopens when its customer writes again
+                        # (theirs only: the incident's other tickets stay closed)
+                        "UpdateExpression": "ADD messages :one SET last_message_at = :at, #status = :open "
+                        "REMOVE reopen_on_reply",
+                        "ConditionExpression": "attribute_exists(pk) AND (#status = :open OR "
+                        "attribute_exists(reopen_on_reply))",
                         "ExpressionAttributeNames": {"#status": "status"},
                         "ExpressionAttributeValues": {
                             ":one": {"N": "1"},
@@ -230,6 +234,27 @@ class DynamoTicketRepository:
             )
         except (ClientError, BotoCoreError) as exc:
             raise DependencyError(f"could not mark ticket {ticket_id} paged: {exc}") from exc
+
+    def close(self, ticket_id: str, at: datetime, by: str) -> bool:
+        """Resolve an open ticket for its incident; False when it was not open. Its customer writing again
+        reopens it (``append``), so an answer to the final update lands on the same ticket."""
+        closed = conditional_update(
+            self._client,
+            f"could not close ticket {ticket_id}",
+            TableName=self._table,
+            Key=ticket_key(ticket_id),
+            UpdateExpression="SET #status = :resolved, resolved_at = :at, resolved_by = :by, reopen_on_reply = :yes",
+            ConditionExpression="attribute_exists(pk) AND #status = :open",
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues={
+                ":resolved": {"S": "resolved"},
+                ":open": {"S": "open"},
+                ":at": {"S": utc(at)},
+                ":by": {"S": by},
+                ":yes": {"BOOL": True},
+            },
+        )
+        return closed is not None
 
     def count_recent(self, sender_key: str, since: datetime) -> int:
         """One COUNT query on the sparse BySender index (only tickets carry sender_key)."""

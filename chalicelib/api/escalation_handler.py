@@ -17,6 +17,8 @@ def sweep() -> dict[str, Any]:
         # replies a lost queue message or a crashed attempt left pending: one scheduled function does
         # both, and a page's fault (which fails this run, for the Errors alarm) must not hold replies up
         requeued = c.replies.sweep(now) if c.settings.replies_queue_url else 0
-    if notified or requeued:
-        logger.info("escalation sweep", extra={"notified": notified, "replies_requeued": requeued})
-    return {"notified": notified, "replies_requeued": requeued}
+    # incident updates a crashed command or page left untold: told now (their replies are queued as recorded)
+    told = c.incidents.tell_pending(now)
+    if notified or requeued or told:
+        logger.info("escalation sweep", extra={"notified": notified, "replies_requeued": requeued, "told": told})
+    return {"notified": notified, "replies_requeued": requeued, "incident_updates_told": told}

@@ -1,4 +1,5 @@
-"""Replies on X through API v2: a direct message for a DM; for a public mention a public reply or a DM invitation; pure."""
+"""Replies on X through API v2: a direct message for a DM; for a public mention a public reply or a DM invitation;
+our own post for an incident's update; pure."""
 
 from __future__ import annotations
 
@@ -51,7 +52,9 @@ def request(reply: Reply, config: Config, now: datetime) -> HttpRequest:
         text = reply.text if config.mentions == "public" else config.dm_invitation
         payload = {"text": text, "reply": {"in_reply_to_tweet_id": tweet_id}}
         return reply_wire.json_request(f"{base}/2/tweets", payload, auth)
-    raise UnsendableReplyError(f"X message of kind {kind!r}: neither a DM nor a tweet")
+    if kind == "post":  # an incident's update on our own account (services/incident_updates.py): nobody's reply
+        return reply_wire.json_request(f"{base}/2/tweets", {"text": reply.text}, auth)
+    raise UnsendableReplyError(f"X message of kind {kind!r}: neither a DM, a tweet nor our own post")
 
 
 def read(status: int, headers: Mapping[str, str], body: bytes, now: datetime | None = None) -> SendResult:

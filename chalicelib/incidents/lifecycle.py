@@ -14,6 +14,8 @@ from chalicelib.incidents.model import Impact, Incident, Status, Update
 #: forward through the incident statuses; skipping ahead is allowed ("resolved" straight from investigating)
 _INCIDENT = (Status.INVESTIGATING, Status.IDENTIFIED, Status.MONITORING, Status.RESOLVED)
 _MAINTENANCE = (Status.SCHEDULED, Status.IN_PROGRESS, Status.COMPLETED)
+#: a confirmed burst's public title when the operator gives none
+PUBLIC_TITLE = "Service disruption"
 
 
 class TransitionError(SwitchboardError):
@@ -70,11 +72,18 @@ def move(
     )
 
 
-def confirm(incident: Incident, body: str, by: str, at: datetime, impact: Impact | None = None) -> Incident:
-    """A person confirms a suspected incident: it becomes public, investigating."""
+def confirm(
+    incident: Incident, body: str, by: str, at: datetime, impact: Impact | None = None, title: str | None = None
+) -> Incident:
+    """A person confirms a suspected incident: it becomes public, investigating, under a public title.
+
+    The suspected incident's title is the page's ("Possible incident: 7 customers on X…"), written for the
+    on-call person: the public one is the operator's, else a plain "Service disruption".
+    """
     if incident.status is not Status.SUSPECTED:
         raise TransitionError(
             f"incident {incident.incident_id} is {incident.status.value}, not suspected:"
             " only a suspected incident is confirmed"
         )
-    return move(incident, Status.INVESTIGATING, body, by, at, impact)
+    public = (title or "").strip() or PUBLIC_TITLE
+    return move(incident.model_copy(update={"title": public[:255]}), Status.INVESTIGATING, body, by, at, impact)

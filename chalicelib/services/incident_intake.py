@@ -2,7 +2,8 @@
 
 The report whose count crosses the threshold opens the incident and pages, once, in the incident's words;
 every later outage report while it is open links to it and pages nobody; a report inside announced
-maintenance pages nobody either. A dismissed or resolved incident frees the way: reports page one by one again.
+maintenance pages nobody either. A linked report is answered with where the incident stands instead
+of the generic auto-reply. A dismissed or resolved incident frees the way: reports page one by one again.
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ from typing import Protocol
 
 from chalicelib.incidents.detect import buckets, crosses, outage_concepts, weight
 from chalicelib.incidents.model import Incident, Report, Status
+from chalicelib.incidents.notify import linked_text
 from chalicelib.incidents.policy import IncidentPolicy
 from chalicelib.model.customer import Customer
 from chalicelib.model.decision import Decision
 from chalicelib.model.event import SupportEvent
 from chalicelib.model.ticket import sender_key
+from chalicelib.routing.greeting import greeting
 from chalicelib.services.incidents import incident_id_for
 from chalicelib.services.paging_ports import BURST_FACT, page_id_for
 
@@ -68,6 +71,8 @@ class IncidentIntake:
     policy: IncidentPolicy
     #: (the opening report's decision, now) → the decision its one page is made on (incidents/page.py)
     page_decision: Callable[[Decision, datetime], Decision] = lambda decision, _now: decision
+    #: the public status page, which a linked report's answer points to
+    status_url: str = "/status"
 
     def on_report(
         self, event: SupportEvent, customer: Customer, decision: Decision, ticket_id: str, now: datetime
@@ -86,17 +91,19 @@ class IncidentIntake:
             at=now,
             summary=event.summary(80),
         )
+        name = greeting(event.sender.name, customer.contact_name if customer.known else None)
         if (window := self._maintenance(event, now)) is not None:
             until = window.ends_at.isoformat() if window.ends_at else "its end"
-            return Verdict(self._quiet(decision, f"no page: within scheduled maintenance {window.incident_id} "
-                                                  f"({window.title!r}) until {until}"), window)  # fmt: skip
+            quiet = self._quiet(decision, f"no page: within scheduled maintenance {window.incident_id} "
+                                          f"({window.title!r}) until {until}")  # fmt: skip
+            return Verdict(self._answer(quiet, window, name), window)
         page_id = page_id_for(ticket_id, event.event_id)
         active = self.repository.active()
         if active is not None:
             self.repository.link(active.incident_id, report)
             if active.page_id == page_id:  # the report that opened it, delivered again: its page is still its own
-                return Verdict(decision, active, active.title)
-            return Verdict(self._linked(decision, active), active)
+                return Verdict(self._answer(decision, active, name), active, active.title)
+            return Verdict(self._answer(self._linked(decision, active), active, name), active)
         series = buckets(now, self.policy.window)
         # the reports of one burst page once: each before the crossing folds into the first one's page
         decision = decision.model_copy(
@@ -125,13 +132,14 @@ class IncidentIntake:
                 self.repository.link(stored.incident_id, earlier)
             self.repository.link(stored.incident_id, report)
             if stored.incident_id != incident.incident_id:  # another triage opened one first
-                return Verdict(self._linked(decision, stored), stored)
+                return Verdict(self._answer(self._linked(decision, stored), stored, name), stored)
             samples = "; ".join(f"{r.summary!r} ({CHANNEL_WORDS.get(r.channel, r.channel)})" for r in counted[-3:])
             why = (f"incident {stored.incident_id} suspected: {after} distinct senders reported "
                    f"{', '.join(concepts)} within {self.policy.window}; samples: {samples}; "
                    "this is its one page, later reports link to it")  # fmt: skip
             paging = self.page_decision(decision, now)
-            return Verdict(paging.model_copy(update={"reasons": (*paging.reasons, why)}), stored, title)
+            paging = paging.model_copy(update={"reasons": (*paging.reasons, why)})
+            return Verdict(self._answer(paging, stored, name), stored, title)
         return Verdict(decision)
 
     def _maintenance(self, event: SupportEvent, now: datetime) -> Incident | None:
@@ -149,6 +157,11 @@ class IncidentIntake:
             if not incident.components or any(name.lower() in text for name in incident.components):
                 return incident
         return None
+
+    def _answer(self, decision: Decision, incident: Incident, first_name: str) -> Decision:
+        """A linked report is answered with where the incident stands, not the generic auto-reply."""
+        text = linked_text(incident, first_name, self.status_url)
+        return decision.model_copy(update={"auto_reply": text})
 
     def _linked(self, decision: Decision, incident: Incident) -> Decision:
         return self._quiet(decision, f"no page: linked to incident {incident.incident_id} ({incident.status.value}),"

@@ -104,6 +104,11 @@ def auto_reply(ticket_id: str, event: SupportEvent, text: str, now: datetime, re
     )
 
 
+def reply_event(ticket: Ticket) -> SupportEvent:
+    """The message a reply to ``ticket`` answers: its first, as of its last (whose time opens Meta's 24 hours)."""
+    return ticket.event.model_copy(update={"received_at": ticket.last_message_at or ticket.created_at})
+
+
 def describe(reply: Reply) -> str:
     """'Dana Whitfield by SMS': who the reply reaches, and how."""
     sender = reply.event.sender
@@ -186,8 +191,7 @@ class ReplyService:
             raise PayloadError(
                 f"the reply is {len(body):,} characters; a {channel} reply takes {limit:,} at most", "text"
             )
-        # the customer's last message opens the provider's window (Meta's 24 hours), not their first
-        event = ticket.event.model_copy(update={"received_at": ticket.last_message_at or ticket.created_at})
+        event = reply_event(ticket)
         reply = Reply(
             reply_id=person_reply_id(ticket_id, token),
             ticket_id=ticket_id,
@@ -214,12 +218,15 @@ class ReplyService:
         return queued
 
     def _must_not_send(self, reply: Reply, now: datetime) -> str | None:
-        """Why an automatic reply must not go now (a person's reply always goes: they chose to write)."""
-        if not reply.automatic:
+        """Why a reply must not go now: a person's always goes (they chose to write); an incident's update
+        respects STOP but not the once-per-thread window (each update is news)."""
+        if reply.kind in (ReplyKind.PERSON, ReplyKind.ANNOUNCEMENT):
             return None
         phone = reply.event.sender.phone
         if reply.event.channel in (Channel.SMS, Channel.VOICE) and phone and self.opted_out(phone):
             return "the customer opted out of SMS (STOP)"
+        if reply.kind is ReplyKind.INCIDENT:
+            return None
         thread = reply.event.thread_key
         if thread and not self.outbox.claim_thread(thread, reply.reply_id, now, self.thread_window):
             hours = self.thread_window.total_seconds() / 3600
@@ -229,7 +236,8 @@ class ReplyService:
     def _sent(self, reply: Reply, result: SendResult, now: datetime) -> str:
         self.outbox.settle(reply, ReplyState.SENT, now, message_id=result.message_id)
         by = reply.author_name or reply.author
-        self.outbox.mark_replied(reply.ticket_id, now, by)
+        if reply.to_customer:
+            self.outbox.mark_replied(reply.ticket_id, now, by)
         ref = f" ({result.message_id})" if result.message_id else ""
         self._record(reply, now, f"{self._label(reply)} sent to {describe(reply)}{ref}")
         return "sent"
@@ -247,9 +255,13 @@ class ReplyService:
 
     @staticmethod
     def _label(reply: Reply) -> str:
+        if reply.kind is ReplyKind.INCIDENT:
+            return "incident update"
         return "auto-reply" if reply.automatic else f"reply from {reply.author_name or reply.author}"
 
     def _record(self, reply: Reply, now: datetime, text: str) -> None:
+        if not reply.to_customer:  # a post on our own account: its record in the outbox is the whole story
+            return
         actor = SYSTEM if reply.automatic else reply.author
         try:
             self.timeline(reply.ticket_id, [Entry(at=now, kind=Kind.REPLIED, actor=actor, text=text)])

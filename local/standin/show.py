@@ -12,6 +12,7 @@ LABELS = {
     "slack.chat.postMessage": "Slack",
     "x.dm": "X DM",
     "x.tweets": "X reply",
+    "x.post": "X post (our account)",
     "meta.messages": "Messenger/Instagram",
     "widget.reply": "widget",
 }

@@ -1,4 +1,4 @@
-"""X API v2: a DM to a participant, a reply tweet; a user-context bearer token; errors as problem JSON."""
+"""X API v2: a DM to a participant, a reply tweet, our own post; a user-context bearer token; problem JSON errors."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ TWEETS = "/x/2/tweets"
 ID = re.compile(r"^\d{1,19}$")
 MAX_DM = 10_000
 MAX_TWEET = 280
+URL = re.compile(r"https?://\S+")
 
 TITLES = {
     400: "Invalid Request",
@@ -103,7 +104,13 @@ class XApi:
         if refusal is not None:
             return refusal
         reply = body.get("reply")
-        # a reply always answers the customer's tweet (replies wire format): never a standalone tweet
+        if reply is None:  # our own post (an incident's update): a standalone tweet on our account
+            tweet_id = f"19{self.ids.next():017d}"
+            received = Received(
+                self.name, "post", self.user_id, body["text"], None, tweet_id, None, self.clock(), request
+            )
+            return Accepted(received, Answer(201, {"data": {"id": tweet_id, "text": body["text"]}}))
+        # a reply answers the customer's tweet (replies wire format)
         if (
             not isinstance(reply, dict)
             or set(reply) != {"in_reply_to_tweet_id"}
@@ -134,6 +141,11 @@ def _text(body: dict[str, Any], allowed: set[str], limit: int) -> Answer | None:
     text = body.get("text")
     if not isinstance(text, str) or not text.strip():
         return invalid("`text` is required and must not be empty")
-    if len(text) > limit:
-        return invalid(f"`text` is {len(text)} characters; the limit is {limit}")
+    if (length := weighted(text)) > limit:
+        return invalid(f"`text` is {length} characters; the limit is {limit}")
     return None
+
+
+def weighted(text: str) -> int:
+    """X's count: every link is 23 characters, whatever its length (t.co wraps it)."""
+    return len(URL.sub("x" * 23, text))

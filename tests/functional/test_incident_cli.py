@@ -14,6 +14,7 @@ from tests.functional.conftest import NIGHT
 @pytest.fixture
 def table(aws, monkeypatch):
     monkeypatch.setattr(incident_cli, "clock", lambda: NIGHT)
+    monkeypatch.setenv("SWITCHBOARD_STATUS_URL", "https://api.example.com/prod/status")
     return ["--table", aws.settings.tickets_table]
 
 

@@ -13,18 +13,22 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from chalice.test import Client
 
 import app as app_module
 from chalicelib import bootstrap
+from chalicelib.errors import DependencyError
 from chalicelib.incidents.model import Status
+from chalicelib.replies.model import ReplyKind
 from cli import incident as incident_cli
 from cli.main import main as switchboard
 from local.samples import local_secrets, signed
 from local.worker import QueueWorker
 from tests.functional.conftest import PUBLIC_URL
-from tests.functional.paging_helpers import paged
+from tests.functional.paging_helpers import paged, sweep
 from tests.functional.signed_requests import sample
+from tests.reply_fakes import ScriptedSender
 
 
 def x_mention(n: int) -> Any:
@@ -59,7 +63,7 @@ def chat(n: int) -> Any:
     return replace(request, body=json.dumps(body).encode(), headers=headers)
 
 
-def test_a_burst_is_one_incident_one_page_and_the_operator_runs_it_from_the_cli(aws, clock, capsys):
+def test_a_burst_is_one_incident_one_page_and_the_operator_runs_it_from_the_cli(aws, clock, capsys, monkeypatch):
     # GIVEN 48 reports from 48 people on three channels, over 10 minutes
     requests = [x_mention(n) for n in range(40)] + [email(n) for n in range(5)] + [chat(n) for n in range(3)]
     start = clock.now
@@ -84,9 +88,16 @@ def test_a_burst_is_one_incident_one_page_and_the_operator_runs_it_from_the_cli(
     assert notified and max(notified.values()) == 1
     (page,) = pages
     assert "Possible incident: 3 customers on X report an outage" in page["text"]
+    # AND from the report that opened it on, each reporter heard where it stands, not the generic auto-reply
+    # (the first two wrote before there was an incident)
+    outbox = bootstrap.container().reply_outbox
+    linked_answers = [r for t in aws.tickets() for r in outbox.for_ticket(t["ticket_id"]["S"])
+                      if "Other customers report the same problem" in r.text]  # fmt: skip
+    assert len(linked_answers) == 48 - 2
     # WHEN the operator confirms, updates twice and resolves, from the CLI
-    incident_cli.clock = lambda: clock.now
-    table = ["--table", aws.settings.tickets_table]
+    monkeypatch.setattr(incident_cli, "clock", lambda: clock.now)
+    monkeypatch.setenv("REPLIES_QUEUE_URL", aws.stack.outputs["RepliesQueueUrl"])
+    table = ["--table", aws.settings.tickets_table, "--status-url", f"{PUBLIC_URL}/status"]
     steps = [
         ["confirm", incident.incident_id, "--impact", "major", "-m", "The app does not load for many customers."],
         ["update", incident.incident_id, "--status", "identified", "-m", "A bad deploy; rolling back."],
@@ -96,6 +107,16 @@ def test_a_burst_is_one_incident_one_page_and_the_operator_runs_it_from_the_cli(
     for step in steps:
         clock.now += timedelta(minutes=5)
         assert switchboard(["incident", *step, "--by", "dana", *table]) == 0
+        assert "48 customers told" in capsys.readouterr().out
+    # AND the replies function sends what the updates recorded (twice over: a redelivery sends nothing new)
+    sender = ScriptedSender()
+    bootstrap.use(bootstrap.Container(aws.settings, clock=clock, session=aws.session("send_replies"),
+                                      reply_sender=sender), "send_replies")  # fmt: skip
+    replies = QueueWorker(aws.clients["sqs"], aws.stack.outputs["RepliesQueueUrl"], app_module.send_replies,
+                          "send_replies", retry_delay=None)  # fmt: skip
+    while replies.run_once(wait_seconds=0).received:
+        pass
+    assert switchboard(["incident", "resolve", incident.incident_id, "-m", "again", *table]) == 2
     # THEN it is resolved with four updates in the operator's words, and no longer open
     done = repo.get(incident.incident_id)
     assert [u.status for u in done.updates] == [
@@ -112,3 +133,67 @@ def test_a_burst_is_one_incident_one_page_and_the_operator_runs_it_from_the_cli(
     # AND a move the lifecycle refuses exits 2 with one line
     assert switchboard(["incident", "confirm", incident.incident_id, "-m", "again", *table]) == 2
     assert "not suspected" in capsys.readouterr().err
+    # AND each of the 48 customers got each of the four updates once, in order, on their own channel, with
+    # the status link; and their tickets are closed
+    bodies = [step[-1] for step in steps]
+    by_ticket: dict[str, list[Any]] = {}
+    for reply in sender.sent:
+        by_ticket.setdefault(reply.ticket_id, []).append(reply)
+    assert {t["ticket_id"]["S"] for t in aws.tickets()} <= set(by_ticket)
+    for ticket in aws.tickets():
+        updates = [r for r in by_ticket[ticket["ticket_id"]["S"]] if r.kind is ReplyKind.INCIDENT]
+        assert [next(b for b in bodies if b in r.text) for r in updates] == bodies
+        assert all(r.event.channel.value == ticket["channel"]["S"] for r in updates)
+        assert f"{PUBLIC_URL}/status" in updates[0].text
+        assert ticket["status"]["S"] == "resolved"
+    # WHEN one chat customer writes again in the same conversation
+    later = chat(0)
+    body = json.loads(later.body)
+    body["data"]["message_id"], body["data"]["text"] = "wm_burst0_again", "Still blank for me, sorry!"
+    later = replace(later, body=json.dumps(body).encode(), headers={**later.headers, "webhook-id": "msg_again"})
+    clock.now += timedelta(minutes=5)
+    ready = signed(later, local_secrets(), clock.now, PUBLIC_URL)
+    with Client(app_module.app) as client:
+        assert client.http.post(ready.path, headers=ready.headers, body=ready.body).status_code in (200, 202)
+    worker.run_once(wait_seconds=0)
+    # THEN their own ticket reopens, with the message on it; the 47 others stay closed
+    statuses = Counter(t["status"]["S"] for t in aws.tickets())
+    assert statuses == {"resolved": 47, "open": 1} and len(aws.tickets()) == 48
+
+
+def test_an_update_a_crash_left_half_told_is_told_by_the_sweep_to_the_rest(aws, clock, capsys, monkeypatch):
+    # GIVEN a burst of three reports, a suspected incident
+    worker = QueueWorker(aws.clients["sqs"], aws.stack.outputs["EventsQueueUrl"], app_module.triage, "triage")
+    with Client(app_module.app) as client:
+        for n in range(3):
+            ready = signed(x_mention(n), local_secrets(), clock.now, PUBLIC_URL)
+            assert client.http.post(ready.path, headers=ready.headers, body=ready.body).status_code in (200, 202)
+    while worker.run_once(wait_seconds=0).received:
+        pass
+    c = bootstrap.container()
+    (incident,) = c.incidents_table.open_incidents()
+    # AND the outbox failing after its first write
+    record, calls = c.reply_outbox.record, []
+
+    def failing(reply: Any, retry_at: Any) -> bool:
+        calls.append(reply.reply_id)
+        if len(calls) > 1:
+            raise DependencyError("injected: DynamoDB unavailable")
+        return bool(record(reply, retry_at))
+
+    monkeypatch.setattr(c.incident_notifier, "record", failing)
+    # WHEN the operator confirms: the incident is public, the telling fails half-way
+    with pytest.raises(DependencyError):
+        c.incidents.confirm(incident.incident_id, "The app does not load.", "dana")
+    assert c.incidents_table.get(incident.incident_id).status is Status.INVESTIGATING
+    monkeypatch.setattr(c.incident_notifier, "record", record)
+    # THEN the sweep leaves it while the command may still be running, and tells the rest after
+    assert sweep()["incident_updates_told"] == 0
+    clock.now += timedelta(minutes=3)
+    assert sweep()["incident_updates_told"] == 1
+    told = [r for t in aws.tickets() for r in c.reply_outbox.for_ticket(t["ticket_id"]["S"])
+            if r.kind is ReplyKind.INCIDENT]  # fmt: skip
+    assert len(told) == 3 and len({r.ticket_id for r in told}) == 3
+    # AND the update is marked told: the next sweep tells nobody
+    assert c.incidents_table.get(incident.incident_id).updates[-1].notified
+    assert sweep()["incident_updates_told"] == 0

@@ -280,3 +280,13 @@ def test_a_reply_that_cannot_be_addressed_says_why(name, change, build, reason):
     # WHEN built / THEN an UnsendableReplyError names what is missing (the sender records it as permanent)
     with pytest.raises(UnsendableReplyError, match=reason):
         build(reply_to(event))
+
+
+def test_an_incident_update_on_our_own_x_account_is_a_plain_post():
+    # GIVEN an incident's update to be posted on our account (no customer's tweet to answer)
+    post = reply_to(sample("x/vip-angry-mention"), text="We're investigating: logins fail. https://s.example/status")
+    post = post.model_copy(update={"event": post.event.model_copy(update={"metadata": {"kind": "post"}})})
+    # WHEN built THEN POST /2/tweets with the text alone: a standalone post, not a reply
+    request = x_reply.request(post, X, NOW)
+    assert (request.method, request.url) == ("POST", "https://api.x.com/2/tweets")
+    assert json.loads(request.body) == {"text": "We're investigating: logins fail. https://s.example/status"}

@@ -49,6 +49,9 @@ ACCEPTED = [
     ("slack-thread", slack(), 200, ("slack", "chat.postMessage", "C04SHARED1", "We are on it.", "1700000000.000100")),
     ("x-dm", x_dm(), 201, ("x", "dm", "987654321012345678", "Hola Mateo, a founder will answer.", None)),
     ("x-reply", x_tweet(), 201, ("x", "tweets", "1991234567890100001", "Sorry to hear it: DM us?", "1991234567890100001")),
+    # our own post (an incident's update): a link counts 23 characters, so 256 + 1 + a long link fits in 280
+    ("x-post", x_tweet({"text": "z" * 256 + " https://status.example.com/prod/status"}), 201,
+     ("x", "post", "1590345678901234567", "z" * 256 + " https://status.example.com/prod/status", None)),
     ("meta-response", meta(), 200, ("meta", "messages", "4410227733", "Ciao Marco!", None)),
     (
         "meta-human-agent",
@@ -142,7 +145,8 @@ REFUSED = [
     ("x-wrong-token", x_dm(headers={"authorization": "Bearer nope"}), 401, {"title": "Unauthorized", "status": 401}),
     ("x-dm-no-text", x_dm({"text": ""}), 400, {"type": "https://api.twitter.com/2/problems/invalid-request"}),
     ("x-dm-bad-participant", x_dm(participant="mateo_builds"), 400, {"title": "Invalid Request"}),
-    ("x-tweet-not-a-reply", x_tweet({"text": "hello world"}), 400, {"title": "Invalid Request"}),
+    ("x-reply-without-a-tweet-id", x_tweet({"text": "hello", "reply": {}}), 400, {"title": "Invalid Request"}),
+    ("x-post-too-long", x_tweet({"text": "y" * 258 + " https://status.example.com/s"}), 400, {"title": "Invalid Request"}),
     ("x-tweet-too-long", x_tweet({"text": "x" * 281, "reply": {"in_reply_to_tweet_id": "1"}}), 400, {"title": "Invalid Request"}),
     ("x-get", x_tweet(method="GET"), 405, {"status": 405}),
     ("x-unknown-path", x_tweet(target="/x/1.1/direct_messages/events/new.json"), 404, {"status": 404}),
