@@ -252,10 +252,19 @@ def _show(args: argparse.Namespace, service: Any) -> str:
     if incident.maintenance:
         lines.append(f"  window: {_at(incident.starts_at)} → {_at(incident.ends_at)}")
     lines.append(f"updates ({len(incident.updates)}):")
-    lines += [f"  {_at(u.at)}  {u.status.value:<13} {u.by}: {u.body}" for u in incident.updates] or ["  none yet"]
+    lines += [f"  {_at(u.at)}  {u.status.value:<13} {u.by}: {u.body}{_told(u)}" for u in incident.updates] or [
+        "  none yet"
+    ]
     lines.append(f"reports ({len(reports)}):")
     lines += [f"  {_at(r.at)}  {r.ticket_id}  {r.channel:<6} {r.customer}: {r.summary}" for r in reports] or ["  none"]
     return "\n".join(lines)
+
+
+def _told(update: Any) -> str:
+    """Whether the reporters were sent it (a suspected incident's words are for nobody outside)."""
+    if not update.status.public:
+        return ""
+    return "  [told to the reporters]" if update.notified else "  [not yet told: the sweep tells it within a minute]"
 
 
 def _move(args: argparse.Namespace, service: Any) -> str:

@@ -7,9 +7,7 @@ with the CLI.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
-from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -23,49 +21,17 @@ from chalicelib.incidents.model import Status
 from chalicelib.replies.model import ReplyKind
 from cli import incident as incident_cli
 from cli.main import main as switchboard
+from local.burst import burst, chat, x_mention
 from local.samples import local_secrets, signed
 from local.worker import QueueWorker
 from tests.functional.conftest import PUBLIC_URL
 from tests.functional.paging_helpers import paged, sweep
-from tests.functional.signed_requests import sample
 from tests.reply_fakes import ScriptedSender
-
-
-def x_mention(n: int) -> Any:
-    def change(body: dict[str, Any]) -> dict[str, Any]:
-        tweet = body["tweet_create_events"][0]
-        tweet["id"], tweet["id_str"] = 1991234567890100000 + n, str(1991234567890100000 + n)
-        tweet["text"] = f"@switchboard_app is the app down? nothing loads for me ({n})"
-        tweet["display_text_range"] = [0, len(tweet["text"])]
-        user = tweet["user"]
-        user["id"], user["id_str"] = 5550000 + n, str(5550000 + n)
-        user["screen_name"], user["name"] = f"customer_{n}", f"Customer {n}"
-        return body
-
-    request = sample("x/vip-angry-mention")
-    return replace(request, body=json.dumps(change(json.loads(request.body))).encode())
-
-
-def email(n: int) -> Any:
-    request = sample("sendgrid/vip-outage")
-    body = request.body.decode()
-    body = body.replace("dana@northwind.example", f"ops{n}@company{n}.example").replace("Dana Whitfield", f"Ops {n}")
-    body = body.replace("6C4D2E1A-9B7F-4C3E-A1D2-5F8E7B9C0A11", f"6C4D2E1A-9B7F-4C3E-A1D2-5F8E7B9C0A{n:02d}")
-    return replace(request, body=body.encode())
-
-
-def chat(n: int) -> Any:
-    request = sample("widget/highvalue-500s")
-    body = json.loads(request.body)
-    body["data"]["message_id"], body["data"]["conversation_id"] = f"wm_burst{n}", f"conv_burst{n}"
-    body["data"]["visitor"] = {"name": f"Visitor {n}", "email": f"visitor{n}@shop{n}.example"}
-    headers = {**request.headers, "webhook-id": f"msg_burst{n}"}
-    return replace(request, body=json.dumps(body).encode(), headers=headers)
 
 
 def test_a_burst_is_one_incident_one_page_and_the_operator_runs_it_from_the_cli(aws, clock, capsys, monkeypatch):
     # GIVEN 48 reports from 48 people on three channels, over 10 minutes
-    requests = [x_mention(n) for n in range(40)] + [email(n) for n in range(5)] + [chat(n) for n in range(3)]
+    requests = burst(mentions=40, emails=5, chats=3)
     start = clock.now
     worker = QueueWorker(aws.clients["sqs"], aws.stack.outputs["EventsQueueUrl"], app_module.triage, "triage")
     with Client(app_module.app) as client:
@@ -147,10 +113,7 @@ def test_a_burst_is_one_incident_one_page_and_the_operator_runs_it_from_the_cli(
         assert f"{PUBLIC_URL}/status" in updates[0].text
         assert ticket["status"]["S"] == "resolved"
     # WHEN one chat customer writes again in the same conversation
-    later = chat(0)
-    body = json.loads(later.body)
-    body["data"]["message_id"], body["data"]["text"] = "wm_burst0_again", "Still blank for me, sorry!"
-    later = replace(later, body=json.dumps(body).encode(), headers={**later.headers, "webhook-id": "msg_again"})
+    later = chat(0, text="Still blank for me, sorry!", message_id="wm_burst0_again")
     clock.now += timedelta(minutes=5)
     ready = signed(later, local_secrets(), clock.now, PUBLIC_URL)
     with Client(app_module.app) as client:
