@@ -72,7 +72,7 @@ def _form(html: str, action: str) -> dict[str, str]:
 
 
 def _incident(incident_id: str) -> Incident:
-    found = bootstrap.container().incidents_table.get(incident_id)
+    found: Incident | None = bootstrap.container().incidents_table.get(incident_id)
     assert found is not None
     return found
 
