@@ -106,6 +106,9 @@ def test_the_burst_page_shows_the_incident_and_a_confirm_runs_it_from_the_phone(
     answer = confirmed.body.decode()
     assert f"Incident {incident.incident_id} is public: investigating, critical impact (app)" in answer
     assert f'href="{PUBLIC_URL}/status"' in answer and "You have the page: escalation stopped." in answer
+    # AND a way back to the page: its own signed link again
+    [back] = re.findall(r'<a href="([^"]*)">Back to the page</a>', answer)
+    assert urlsplit(unescape(back)).path == path and _signed(unescape(back)) == _signed(link)
     # AND the page is taken: escalation stopped, in their name
     page = bootstrap.container().pages.get(_page_id(link))
     assert page is not None and (page.state, page.acked_by) == (PageState.ACKED, person)
