@@ -222,6 +222,19 @@ class Container:
         )
 
     @cached_property
+    def ack_incidents(self) -> Any:
+        """The ack page's incident forms: the page's incident, confirmed (and the page taken), dismissed, updated."""
+        from chalicelib.services.ack_incidents import AckIncidentService
+
+        # the pager is built on a confirm only: showing a page reads incidents and never acknowledges
+        return AckIncidentService(
+            self.incidents,
+            self.incidents_table,
+            lambda page_id, person, now, via: self.paging.acknowledge(page_id, person, now, via),
+            self.clock,
+        )
+
+    @cached_property
     def opt_outs(self) -> Any:
         from chalicelib.adapters.opt_outs import DynamoOptOuts
 

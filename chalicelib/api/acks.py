@@ -1,6 +1,7 @@
 """Acknowledgement links: GET shows the page on a phone, POST acknowledges it (a link never acts on GET:
 mail scanners and link previews fetch URLs, and must not stop an escalation). The same signed fields
-let the person reply to the customer (POST …/reply) or call them back (POST …/call)."""
+let the person reply to the customer (POST …/reply) or call them back (POST …/call), and, on a suspected
+incident's page, confirm, dismiss or update the incident (POST …/incident/{confirm,dismiss,update})."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from chalicelib.observability import logger
 if TYPE_CHECKING:
     from chalicelib.model.page import Page
     from chalicelib.paging.ack_details import Conversation
+    from chalicelib.paging.ack_incident import IncidentPanel
 
 acks = Blueprint(__name__)
 
@@ -24,6 +26,10 @@ HTML: dict[str, str | list[str]] = {"Content-Type": "text/html; charset=utf-8", 
 ACK_BODY_LIMIT = 2048
 #: a reply's form: the signed fields, a token and up to 4,000 characters (percent-encoded, often 2-3x)
 REPLY_BODY_LIMIT = 16 * 1024
+#: an incident's update: the signed fields, a status or impact, components and up to 5,000 characters
+INCIDENT_BODY_LIMIT = 32 * 1024
+#: a dismissal: the signed fields and a reason of up to 300 characters
+DISMISS_BODY_LIMIT = 4 * 1024
 
 
 def _html(body: str, status: int = 200) -> Response:
@@ -50,11 +56,16 @@ def _refusal(exc: SwitchboardError, otherwise: str = "Not acknowledged") -> Resp
 
 def _form(limit: int, what: str) -> dict[str, str]:
     """The posted form's fields; TooLargeError (413) past ``limit`` bytes, before anything is parsed."""
+    return dict(_pairs(limit, what))
+
+
+def _pairs(limit: int, what: str) -> list[tuple[str, str]]:
+    """The posted form's fields in order, repeats kept (a multiple select sends one per choice)."""
     raw = acks.current_request.raw_body or b""
     body = raw if isinstance(raw, bytes) else raw.encode("utf-8")
     if len(body) > limit:
         raise TooLargeError(f"the form is {len(body):,} bytes; {what} is under {limit:,}")
-    return dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+    return parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
 
 
 def _conversation(page: Page, person: str) -> Conversation | None:
@@ -88,6 +99,7 @@ def _conversation(page: Page, person: str) -> Conversation | None:
 
 @acks.route("/ack/{page_id}", methods=["GET"])
 def show(page_id: str) -> Response:
+    from chalicelib.paging.ack_incident import incident_block
     from chalicelib.paging.ack_page import confirm_page
     from chalicelib.paging.escalation import name_of
 
@@ -102,9 +114,41 @@ def show(page_id: str) -> Response:
         return _refusal(NotFoundError(f"there is no page {page_id}"))
     hidden = {k: fields[k] for k in ("p", "e", "s")}
     conversation = _conversation(page, person)
-    return _html(
-        confirm_page(page, name_of(page, person), f"{request.context.get('path') or ''}", hidden, conversation)
+    path = f"{request.context.get('path') or ''}"
+    panel = _incident_panel(page, path)
+    incident = "" if panel is None else incident_block(panel, path, hidden)
+    return _html(confirm_page(page, name_of(page, person), path, hidden, conversation, incident))
+
+
+def _incident_panel(page: Page, path: str) -> IncidentPanel | None:
+    """The incident this page was sent for, with its reports; None for a ticket's page or if it cannot be read."""
+    from chalicelib.paging.ack_incident import IncidentPanel
+    from chalicelib.paging.escalation import name_of
+
+    c = container()
+    try:
+        incident = c.ack_incidents.for_page(page)
+        if incident is None:
+            return None
+        reports = c.ack_incidents.reports(incident)
+    except SwitchboardError:
+        # the page still shows its ticket and can be acknowledged; the CLI runs the incident meanwhile
+        logger.warning("ack page without its incident", extra={"page_id": page.page_id})
+        return None
+    return IncidentPanel(
+        incident=incident,
+        reports=reports,
+        status_url=_status_url(path),
+        product=c.settings.status_page_title,
+        components=tuple(c.incidents.components),
+        names={u.by: name_of(page, u.by) for u in incident.updates},
     )
+
+
+def _status_url(path: str) -> str:
+    from chalicelib.paging.ack_incident import status_url
+
+    return status_url(container().settings.public_base_url, path)
 
 
 @acks.route("/ack/{page_id}", methods=["POST"], content_types=["application/x-www-form-urlencoded"])
@@ -164,3 +208,97 @@ def call_back(page_id: str) -> Response:
         f"Answer it and you are connected to {placed.customer}, who sees the company line."
     )
     return _html(result_page("Calling you now", message, "ok"))
+
+
+# ---- a suspected incident's page: confirm, dismiss, update --------------------------------------
+
+
+def _page(page_id: str) -> Page:
+    page: Page | None = container().pages.get(page_id)
+    if page is None:
+        raise NotFoundError(f"there is no page {page_id}")
+    return page
+
+
+def _incident_answer(title: str, message: str, fields: dict[str, str], status_page: str | None = None) -> Response:
+    """The result page, with the status page's link and the way back to the page (its signed link again)."""
+    from urllib.parse import urlencode
+
+    from chalicelib.paging.ack_page import result_page
+
+    path = f"{acks.current_request.context.get('path') or ''}".rsplit("/incident/", 1)[0]
+    links = [("The status page", status_page)] if status_page else []
+    links.append(("Back to the page", f"{path}?{urlencode({k: fields.get(k, '') for k in ('p', 'e', 's')})}"))
+    return _html(result_page(title, message, "ok", links))
+
+
+def _incident_refusal(exc: SwitchboardError, otherwise: str) -> Response:
+    from chalicelib.paging.ack_page import result_page
+    from chalicelib.services.ack_incidents import IncidentStateError
+
+    if isinstance(exc, IncidentStateError):
+        # a repeat, or someone else was first: what already happened, not an error
+        return _html(result_page(exc.title, exc.reason, "info"), exc.http_status)
+    return _refusal(exc, otherwise)
+
+
+@acks.route("/ack/{page_id}/incident/confirm", methods=["POST"], content_types=["application/x-www-form-urlencoded"])
+def confirm_incident(page_id: str) -> Response:
+    """Confirm the page's suspected incident: public, investigating, in the person's words; the page is taken."""
+    from chalicelib.paging.ack_incident import confirmed_message
+
+    c = container()
+    try:
+        pairs = _pairs(INCIDENT_BODY_LIMIT, "an incident's confirmation")
+        fields = dict(pairs)
+        person = _verified(page_id, fields)
+        page = _page(page_id)
+        components = [v for k, v in pairs if k == "component"]
+        done = c.ack_incidents.confirm(page, person, fields.get("body", ""), fields.get("impact", ""), components)
+        linked = len(c.ack_incidents.reports(done.incident))
+    except SwitchboardError as exc:
+        return _incident_refusal(exc, "Not confirmed")
+    logger.info("incident confirmed from the page", extra={"page_id": page_id, "incident": done.incident.incident_id})
+    url = _status_url(f"{acks.current_request.context.get('path') or ''}")
+    return _incident_answer(
+        "Incident confirmed", confirmed_message(done.incident, linked, url, done.page_note), fields, url
+    )
+
+
+@acks.route("/ack/{page_id}/incident/dismiss", methods=["POST"], content_types=["application/x-www-form-urlencoded"])
+def dismiss_incident(page_id: str) -> Response:
+    """A false alarm: nothing is published or unlinked, and reports page one by one again."""
+    from chalicelib.paging.ack_incident import dismissed_message
+
+    c = container()
+    try:
+        fields = _form(DISMISS_BODY_LIMIT, "a dismissal")
+        person = _verified(page_id, fields)
+        page = _page(page_id)
+        dismissed = c.ack_incidents.dismiss(page, person, fields.get("reason", ""))
+        linked = len(c.ack_incidents.reports(dismissed))
+    except SwitchboardError as exc:
+        return _incident_refusal(exc, "Not dismissed")
+    logger.info("incident dismissed from the page", extra={"page_id": page_id, "incident": dismissed.incident_id})
+    return _incident_answer("Dismissed as a false alarm", dismissed_message(dismissed, linked), fields)
+
+
+@acks.route("/ack/{page_id}/incident/update", methods=["POST"], content_types=["application/x-www-form-urlencoded"])
+def update_incident(page_id: str) -> Response:
+    """A public update from the page; the status "resolved" resolves the incident."""
+    from chalicelib.paging.ack_incident import updated_message
+
+    c = container()
+    try:
+        fields = _form(INCIDENT_BODY_LIMIT, "an incident's update")
+        person = _verified(page_id, fields)
+        page = _page(page_id)
+        updated = c.ack_incidents.update(
+            page, person, fields.get("status", ""), fields.get("body", ""), fields.get("seen", "")
+        )
+    except SwitchboardError as exc:
+        return _incident_refusal(exc, "Not posted")
+    logger.info("incident updated from the page", extra={"page_id": page_id, "incident": updated.incident_id})
+    url = _status_url(f"{acks.current_request.context.get('path') or ''}")
+    title = "Incident resolved" if updated.status.closed else "Update posted"
+    return _incident_answer(title, updated_message(updated, url), fields, url)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from html import escape
 
 from chalicelib.model.page import Page, PageState
@@ -32,6 +32,9 @@ button{width:100%;font-size:1.1rem;padding:.9rem;border:0;border-radius:6px;back
 form{margin:0 0 1rem}label{display:block;margin:0 0 .25rem;color:#444}
 textarea{box-sizing:border-box;width:100%;font:inherit;padding:.5rem;border:1px solid #bbb;border-radius:6px;margin:0 0 .5rem}
 button.secondary{background:#fff;color:#1f6feb;border:2px solid #1f6feb}
+select,input[type=text]{box-sizing:border-box;width:100%;font:inherit;padding:.5rem;border:1px solid #bbb;border-radius:6px;margin:0 0 .5rem;background:#fff}
+.incident{border:2px solid #bf8700;border-radius:8px;padding:.75rem;margin:0 0 1rem}
+h2{font-size:1.1rem;margin:0 0 .5rem}ul.reports{padding-left:1.1rem;margin:0 0 .5rem;overflow-wrap:anywhere}a{color:#1f6feb;overflow-wrap:anywhere}
 """
 _STATUSES = frozenset({"ok", "error", "info"})
 
@@ -67,8 +70,12 @@ def confirm_page(
     form_action: str,
     hidden: Mapping[str, str],
     conversation: Conversation | None = None,
+    incident: str = "",
 ) -> str:
     """What the link shows: the page's context, and a button to acknowledge while it is still open.
+
+    ``incident``: the incident block (paging/ack_incident.py), already rendered, shown first when the page
+    was sent for a suspected incident.
 
     With the ``conversation`` (the ticket could be read): the customer's whole message, their contact
     and local time, a reply box posting to ``<form_action>/reply`` and a call-back button posting to
@@ -103,15 +110,20 @@ def confirm_page(
             f"{form_action}/call", hidden, conversation
         )
     body = (
-        f"<p>Hi {escape(person_name)}, you were paged for this ticket.</p>{message}<dl>{details}</dl>{action}{answer}"
+        f"<p>Hi {escape(person_name)}, you were paged for this ticket.</p>"
+        f"{incident}{message}<dl>{details}</dl>{action}{answer}"
     )
     return _document(f"[{page.priority}] {page.customer}", body)
 
 
-def result_page(title: str, message: str, status: str) -> str:
-    """The outcome of a POST or of a bad link; ``status`` is "ok", "error" or "info" (anything else: "info")."""
+def result_page(title: str, message: str, status: str, links: Sequence[tuple[str, str]] = ()) -> str:
+    """The outcome of a POST or of a bad link; ``status`` is "ok", "error" or "info" (anything else: "info").
+
+    ``links``: (text, URL) pairs shown below the message (the status page, back to the page).
+    """
     css = status if status in _STATUSES else "info"
-    return _document(title, f'<p class="state {css}">{escape(message)}</p>')
+    more = "".join(f'<p><a href="{escape(url)}">{escape(text)}</a></p>' for text, url in links)
+    return _document(title, f'<p class="state {css}">{escape(message)}</p>{more}')
 
 
 def _closed_line(page: Page, final: bool = True) -> str:

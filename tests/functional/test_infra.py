@@ -95,6 +95,8 @@ def test_iam_is_least_privilege_per_function():
         "dynamodb:ConditionCheckItem",
         # the public status page lists incidents (open, announced, closed within 90 days) from the tickets table
         "dynamodb:Query",
+        # the ack page dismisses or resolves its incident: the incident leaves the open listing
+        "dynamodb:DeleteItem",
         "sns:Publish",
     }
     # the sweep reads the ByDue index, claims with conditional updates and publishes; it reads no
