@@ -177,13 +177,16 @@ class DynamoIncidentRepository:
         items = [self._put(self._item(incident), condition, values, {"#s": "status"})]
         items.append(self._put(self._history(incident)))
         open_key = {"pk": {"S": OPEN_PK}, "sk": {"S": incident.incident_id}}
-        if incident.status.closed:
+        # only the move that closes it leaves the open listing and the pointer (marking a closed incident's
+        # update told, as the sweep does, is no move: the sweep's policy has no DeleteItem, and needs none)
+        closing = incident.status.closed and read_status is not incident.status
+        if closing:
             items.append({"Delete": {"TableName": self._table, "Key": open_key}})
-        else:
+        elif not incident.status.closed:
             items.append(self._put({**open_key, "doc": {"S": incident.model_dump_json()}}))
         if transact(self._client, items, f"could not save incident {incident.incident_id}"):
             return False
-        if incident.status.closed:
+        if closing:
             # frees the pointer if this was the active incident; any other holds it still
             conditional_update(
                 self._client,

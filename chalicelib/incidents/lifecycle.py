@@ -73,7 +73,13 @@ def move(
 
 
 def confirm(
-    incident: Incident, body: str, by: str, at: datetime, impact: Impact | None = None, title: str | None = None
+    incident: Incident,
+    body: str,
+    by: str,
+    at: datetime,
+    impact: Impact | None = None,
+    title: str | None = None,
+    components: tuple[str, ...] | None = None,
 ) -> Incident:
     """A person confirms a suspected incident: it becomes public, investigating, under a public title.
 
@@ -86,4 +92,5 @@ def confirm(
             " only a suspected incident is confirmed"
         )
     public = (title or "").strip() or PUBLIC_TITLE
-    return move(incident.model_copy(update={"title": public[:255]}), Status.INVESTIGATING, body, by, at, impact)
+    named = {"title": public[:255]} | ({} if components is None else {"components": components})
+    return move(incident.model_copy(update=named), Status.INVESTIGATING, body, by, at, impact)

@@ -17,7 +17,6 @@ from chalicelib.errors import NotFoundError, PayloadError, SwitchboardError
 from chalicelib.incidents.lifecycle import TransitionError
 from chalicelib.incidents.model import Impact, Incident, Report, Status
 from chalicelib.model.page import Page
-from chalicelib.observability import logger
 from chalicelib.paging.ack_incident import (
     BODY_MAX_CHARS,
     CONFIRM_IMPACTS,
@@ -50,7 +49,6 @@ class IncidentReads(Protocol):
     def get(self, incident_id: str) -> Incident | None: ...
     def since(self, start: datetime) -> list[Incident]: ...
     def reports(self, incident_id: str) -> list[Report]: ...
-    def save(self, incident: Incident, read_status: Status) -> bool: ...
 
 
 class IncidentMoves(Protocol):
@@ -58,7 +56,15 @@ class IncidentMoves(Protocol):
 
     components: Sequence[str]
 
-    def confirm(self, incident_id: str, body: str, by: str, impact: Impact | None = None) -> Incident: ...
+    def confirm(
+        self,
+        incident_id: str,
+        body: str,
+        by: str,
+        impact: Impact | None = None,
+        title: str | None = None,
+        components: Sequence[str] | None = None,
+    ) -> Incident: ...
     def update(
         self, incident_id: str, status: Status | None, body: str, by: str, impact: Impact | None = None
     ) -> Incident: ...
@@ -103,11 +109,11 @@ class AckIncidentService:
         if unknown:
             raise PayloadError(f"unknown component(s): {', '.join(unknown)}", "component")
         try:
-            confirmed = self.incidents.confirm(incident.incident_id, words, person, level)
+            confirmed = self.incidents.confirm(
+                incident.incident_id, words, person, level, components=tuple(components) if components else None
+            )
         except (TransitionError, ConflictError):
             raise self._already(page, self._incident(page), "Already confirmed") from None
-        if components:
-            confirmed = self._name_components(confirmed, tuple(dict.fromkeys(components)))
         return Confirmed(confirmed, self._take(page, person))
 
     def dismiss(self, page: Page, person: str, reason: str) -> Incident:
@@ -159,16 +165,6 @@ class AckIncidentService:
     def _already(self, page: Page, incident: Incident, title: str) -> IncidentStateError:
         names = {u.by: name_of(page, u.by) for u in incident.updates}
         return IncidentStateError(f"Nothing changed: {done_line(incident, names)}", title)
-
-    def _name_components(self, confirmed: Incident, components: tuple[str, ...]) -> Incident:
-        # IncidentService.confirm takes no components: name them on what the confirm stored (read again, so
-        # whatever the confirm wrote after its save is kept), on the status read
-        current = self.repository.get(confirmed.incident_id) or confirmed
-        named = current.model_copy(update={"components": components})
-        if not self.repository.save(named, current.status):
-            logger.warning("confirmed, but the components were not saved", extra={"incident": confirmed.incident_id})
-            return current
-        return named
 
     def _take(self, page: Page, person: str) -> str:
         """Acknowledge the page if nobody has; a page someone else took stays theirs."""

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Protocol
 from chalicelib.errors import NotFoundError, SwitchboardError
 from chalicelib.incidents import lifecycle
 from chalicelib.incidents.model import Impact, Incident, Report, Status, Update
+from chalicelib.observability import logger
 
 if TYPE_CHECKING:
     from chalicelib.services.incident_updates import Told
@@ -119,11 +120,18 @@ class IncidentService:
         return incident
 
     def confirm(
-        self, incident_id: str, body: str, by: str, impact: Impact | None = None, title: str | None = None
+        self,
+        incident_id: str,
+        body: str,
+        by: str,
+        impact: Impact | None = None,
+        title: str | None = None,
+        components: Sequence[str] | None = None,
     ) -> Incident:
         """Make a suspected incident public under ``title`` (else "Service disruption") and tell its reporters."""
         incident = self.get(incident_id)
-        return self._save(incident, lifecycle.confirm(incident, body, by, self.clock(), impact, title))
+        named = None if components is None else self._components(components)
+        return self._save(incident, lifecycle.confirm(incident, body, by, self.clock(), impact, title, named))
 
     def update(
         self, incident_id: str, status: Status | None, body: str, by: str, impact: Impact | None = None
@@ -163,7 +171,12 @@ class IncidentService:
         if not self.repository.save(after, before.status, len(before.updates)):
             raise ConflictError(f"incident {before.incident_id} changed while it was being updated: look again")
         if self.notifier is not None and after.updates and after.updates[-1].status.public:
-            return self._tell(after, after.updates[-1])
+            try:
+                return self._tell(after, after.updates[-1])
+            except SwitchboardError as exc:
+                # the move stands; the update stays untold, and the sweep tells it (to nobody twice)
+                logger.warning("incident update saved, not yet told; the sweep tells it",
+                               extra={"incident_id": after.incident_id, "error": str(exc)})  # fmt: skip
         return after
 
     def _tell(self, incident: Incident, update: Update) -> Incident:

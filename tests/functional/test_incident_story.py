@@ -11,7 +11,6 @@ from collections import Counter
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from chalice.test import Client
 
 import app as app_module
@@ -146,9 +145,9 @@ def test_an_update_a_crash_left_half_told_is_told_by_the_sweep_to_the_rest(aws, 
 
     monkeypatch.setattr(c.incident_notifier, "record", failing)
     # WHEN the operator confirms: the incident is public, the telling fails half-way
-    with pytest.raises(DependencyError):
-        c.incidents.confirm(incident.incident_id, "The app does not load.", "dana")
-    assert c.incidents_table.get(incident.incident_id).status is Status.INVESTIGATING
+    confirmed = c.incidents.confirm(incident.incident_id, "The app does not load.", "dana")
+    assert c.incidents_table.get(incident.incident_id).status is confirmed.status is Status.INVESTIGATING
+    assert c.incidents.told is None and not confirmed.updates[-1].notified
     monkeypatch.setattr(c.incident_notifier, "record", record)
     # THEN the sweep leaves it while the command may still be running, and tells the rest after
     assert sweep()["incident_updates_told"] == 0
@@ -160,3 +159,15 @@ def test_an_update_a_crash_left_half_told_is_told_by_the_sweep_to_the_rest(aws, 
     # AND the update is marked told: the next sweep tells nobody
     assert c.incidents_table.get(incident.incident_id).updates[-1].notified
     assert sweep()["incident_updates_told"] == 0
+    # WHEN the resolution's telling fails at once, THEN the sweep (under its own policy) tells it and closes
+    # the tickets, and the incident stays resolved
+    calls.clear()
+    monkeypatch.setattr(c.incident_notifier, "record", failing)
+    calls.append("fail from the first")
+    c.incidents.resolve(incident.incident_id, "The app loads again.", "dana")
+    monkeypatch.setattr(c.incident_notifier, "record", record)
+    clock.now += timedelta(minutes=3)
+    assert sweep()["incident_updates_told"] == 1
+    assert {t["status"]["S"] for t in aws.tickets()} == {"resolved"}
+    done = c.incidents_table.get(incident.incident_id)
+    assert done.status is Status.RESOLVED and done.updates[-1].notified and c.incidents_table.open_incidents() == []

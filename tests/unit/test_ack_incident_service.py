@@ -52,8 +52,9 @@ class FakeIncidents:
     def link(self, incident_id: str, report: Report) -> bool:
         raise AssertionError("the ack page links no report")
 
-    def save(self, incident: Incident, read_status: Status) -> bool:
-        if self.incidents[incident.incident_id].status is not read_status:
+    def save(self, incident: Incident, read_status: Status, read_updates: int | None = None) -> bool:
+        stored = self.incidents[incident.incident_id]
+        if stored.status is not read_status or read_updates not in (None, len(stored.updates)):
             return False
         self.incidents[incident.incident_id] = incident
         return True
