@@ -19,11 +19,11 @@ import app as app_module
 from chalicelib import bootstrap
 from chalicelib.incidents.model import Impact, Incident, Status
 from chalicelib.model.page import PageState
+from local.burst import x_mention
 from local.samples import local_secrets, signed
 from local.worker import QueueWorker
 from tests.functional.conftest import PUBLIC_URL
 from tests.functional.paging_helpers import LINK, paged
-from tests.functional.test_incident_story import x_mention
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 WORDS = "Logins fail for many of you since 08:00 UTC.\r\nWe are on it; next update by 08:45 UTC."
