@@ -203,13 +203,18 @@ class Container:
 
     @cached_property
     def incident_notifier(self) -> Any:
-        """Each public update to every linked customer through the reply outbox (no queue: the sweep sends)."""
+        """Each public update to every linked customer through the reply outbox (no queue: the sweep queues)."""
         from chalicelib.replies.guard import refusal
         from chalicelib.services.incident_updates import IncidentNotifier
 
         rules = self.rules
         outbox = self.reply_outbox
-        queue = self.replies.queue_reply if self.settings.replies_queue_url else (lambda reply_id: None)
+        # the reply service is built on the first reply told (the ack page's GET builds this and tells nobody)
+        queue = (
+            (lambda reply_id: self.replies.queue_reply(reply_id))
+            if self.settings.replies_queue_url
+            else (lambda reply_id: None)
+        )
         return IncidentNotifier(
             record=outbox.record,
             queue=queue,

@@ -63,7 +63,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--no-demo",
         action="store_true",
-        help="after the replay, do not walk the live call's page through escalation and an acknowledgement",
+        help="after the replay, skip the two scenes: a live call's page through escalation and an acknowledgement,"
+        " and an outage's burst through one incident to its resolution",
     )
     parser.epilog = (
         f"{CLOCK_ENV}=2026-11-17T03:00:00-05:00 starts the platform's clock at that instant (it runs on from"
@@ -150,6 +151,13 @@ def _escalation_demo(p: Platform, say: Any, timeout: float = 60.0) -> bool:
     return demo.run(timeout)
 
 
+def _outage_demo(p: Platform, say: Any, timeout: float = 60.0) -> bool:
+    """An outage's burst: one incident, one page, confirmed from its link, every reporter told, resolved."""
+    from local.outage_demo import OutageDemo
+
+    return OutageDemo(p, say).run(timeout)
+
+
 def _invite(p: Platform, say: Any) -> None:
     from local.samples import load
 
@@ -226,6 +234,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
             ok = _report(platform, deliveries, len(ses_samples()), say)
             if not args.no_demo:
                 ok = _escalation_demo(platform, say) and ok
+                ok = _outage_demo(platform, say) and ok
         if args.exit_after_replay:
             return 0 if ok else 1
         _invite(platform, say)

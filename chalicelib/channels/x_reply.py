@@ -12,7 +12,7 @@ from urllib.parse import quote
 from chalicelib.channels import reply_wire
 from chalicelib.channels.reply_wire import UnsendableReplyError
 from chalicelib.model.event import Channel
-from chalicelib.replies.model import HttpRequest, Reply, SendResult
+from chalicelib.replies.model import HttpRequest, Reply, ReplyKind, SendResult
 
 DEFAULT_BASE = "https://api.x.com"
 #: the public reply that asks a mentioning customer to move to DMs, so their details stay out of public view
@@ -48,8 +48,10 @@ def request(reply: Reply, config: Config, now: datetime) -> HttpRequest:
         tweet_id = event.metadata.get("tweet_id")
         if not tweet_id:
             raise UnsendableReplyError("no tweet id to reply under")
-        # v2 adds the author's @handle to a reply itself (in_reply_to_tweet_id): the text is only ours
-        text = reply.text if config.mentions == "public" else config.dm_invitation
+        # v2 adds the author's @handle to a reply itself (in_reply_to_tweet_id): the text is only ours. An
+        # incident's update is public news (the status page says the same), so it never needs the DM invitation
+        public = config.mentions == "public" or reply.kind is ReplyKind.INCIDENT
+        text = reply.text if public else config.dm_invitation
         payload = {"text": text, "reply": {"in_reply_to_tweet_id": tweet_id}}
         return reply_wire.json_request(f"{base}/2/tweets", payload, auth)
     if kind == "post":  # an incident's update on our own account (services/incident_updates.py): nobody's reply

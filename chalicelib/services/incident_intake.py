@@ -37,6 +37,7 @@ class BurstRepository(Protocol):
     def active(self) -> Incident | None: ...
     def open_incidents(self) -> list[Incident]: ...
     def link(self, incident_id: str, report: Report) -> bool: ...
+    def save(self, incident: Incident, read_status: Status, read_updates: int | None = None) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -75,11 +76,20 @@ class IncidentIntake:
     status_url: str = "/status"
 
     def on_report(
-        self, event: SupportEvent, customer: Customer, decision: Decision, ticket_id: str, now: datetime
+        self,
+        event: SupportEvent,
+        customer: Customer,
+        decision: Decision,
+        ticket_id: str | Callable[[], str],
+        now: datetime,
     ) -> Verdict:
+        """``ticket_id``: the ticket the message lands on (a follow-up's is its thread's), or how to find it,
+        asked only of an outage report."""
         concepts = outage_concepts(decision, self.policy)
         if not concepts:
             return Verdict(decision)
+        if callable(ticket_id):
+            ticket_id = ticket_id()
         report = Report(
             ticket_id=ticket_id,
             # a known customer is one sender on every channel (Dana's email and her tweet are one report)
@@ -141,6 +151,15 @@ class IncidentIntake:
             paging = paging.model_copy(update={"reasons": (*paging.reasons, why)})
             return Verdict(self._answer(paging, stored, name), stored, title)
         return Verdict(decision)
+
+    def paged(self, opening_page_id: str, page_id: str) -> None:
+        """The opening report's page folded into one already open: that page is the incident's from now on
+        (its ack link shows the incident). A lost race leaves the first page id, which is only less helpful."""
+        active = self.repository.active()
+        if active is None or active.page_id != opening_page_id or opening_page_id == page_id:
+            return
+        moved = active.model_copy(update={"page_id": page_id})
+        self.repository.save(moved, active.status, len(active.updates))
 
     def _maintenance(self, event: SupportEvent, now: datetime) -> Incident | None:
         text = f"{event.subject or ''} {event.text}".lower()

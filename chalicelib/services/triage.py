@@ -13,6 +13,7 @@ from chalicelib.model.customer import Customer
 from chalicelib.model.decision import Decision
 from chalicelib.model.event import ALWAYS, HOLD, PAGE_HINT, SupportEvent
 from chalicelib.model.ticket import Delivery, FollowUp, PageStatus, Ticket, sender_key
+from chalicelib.services.paging_ports import page_id_for
 from chalicelib.services.ports import CustomerDirectory, Pager, TicketRepository, Write
 
 if TYPE_CHECKING:
@@ -101,7 +102,7 @@ class TriageService:
         summary: str | None = None
         if self.incidents is not None:
             # before the ticket is stored: a linked report's page targets go with the decision it keeps
-            verdict = self.incidents.on_report(event, customer, decision, ticket_id_for(event.event_id), now)
+            verdict = self.incidents.on_report(event, customer, decision, lambda: self._lands_on(event), now)
             decision, summary = verdict.decision, verdict.page_summary
         # Twice at most: a first message and its follow-up can race for a new thread; the loser joins
         closed: str | None = None
@@ -128,6 +129,14 @@ class TriageService:
                 stored = self.tickets.for_event(event.event_id)
                 return self._answered(stored or Delivery(ticket=ticket), created=False)
         raise DependencyError(f"thread {event.thread_key} kept changing while {event.event_id} was stored")
+
+    def _lands_on(self, event: SupportEvent) -> str:
+        """The ticket a message will be on: its thread's (a follow-up joins it, or reopens it when an incident
+        closed it), else its own. (A thread whose ticket a person resolved opens a new ticket instead: a report
+        there links the resolved one, which still names the customer and their channel.)"""
+        if event.thread_key and (ticket_id := self.tickets.thread_ticket(event.thread_key)) is not None:
+            return ticket_id
+        return ticket_id_for(event.event_id)
 
     def _opt_out(self, event: SupportEvent, keyword: str, decision: Decision) -> Decision:
         """An SMS STOP or START: recorded for the number (replies honour it), kept as a ticket, paging nobody."""
@@ -206,7 +215,12 @@ class TriageService:
         paged = delivery.as_paged()
         if page_summary:  # the report that opened an incident: its one page speaks for the burst
             paged = paged.model_copy(update={"event": paged.event.model_copy(update={"subject": page_summary})})
-        self.pager.page(paged, self.clock(), urgent_news=urgent_news(paged.event))
+        # an incident's words are news even folded into a page already open (a VIP's, an earlier report's)
+        outcome = self.pager.page(paged, self.clock(), urgent_news=urgent_news(paged.event) or bool(page_summary))
+        page = getattr(outcome, "page", None)
+        if page_summary and self.incidents is not None and page is not None:
+            event = follow_up.event if follow_up else ticket.event
+            self.incidents.paged(page_id_for(ticket.ticket_id, event.event_id), page.page_id)
         self.tickets.mark_paged(ticket.ticket_id, follow_up.key if follow_up else None)
         if follow_up is None:
             ticket = ticket.model_copy(update={"page_status": PageStatus.SENT})

@@ -39,7 +39,7 @@ def test_python_m_local_replays_the_samples_prints_the_tickets_and_exits_0(local
         capture_output=True,
         text=True,
         encoding="utf-8",
-        timeout=90,
+        timeout=240,
     )
     # THEN it succeeded, quietly, and showed what happened
     assert done.returncode == 0, done.stdout + done.stderr
@@ -68,6 +68,16 @@ def test_python_m_local_replays_the_samples_prints_the_tickets_and_exits_0(local
     # AND the page followed is the demo's own live call, whatever else opened a page first
     assert "Escalation: Alex Kim's voice message" in out, out
     assert f"clock         started at {local_now[:10]}" in out
+    # AND the outage scene: a burst is one suspected incident that pages nobody again, confirmed and resolved
+    # from its page's link, every reporter told on their own channel, the status page showing it
+    assert "of the burst's 10 linked reports paged nobody" in out and "10 of the burst's 10" in out
+    assert "POST …/incident/confirm → 200 Incident confirmed" in out
+    # each of the burst's 10 reporters hears the confirmation and the resolution (the stand-in clips each line)
+    assert sum("an update on the problem you reported" in line for line in out.splitlines()) >= 2 * 10
+    assert "/status → 200; /status.json says “" in out and "(investigating, major)" in out
+    assert "POST …/incident/update → 200 Incident resolved" in out
+    closed = out.split("tickets are closed")[0].rsplit(";", 1)[-1].split()  # "N of N"
+    assert closed[0] == closed[2], out
 
 
 def test_a_port_in_use_is_one_clear_line_and_exit_2() -> None:

@@ -290,3 +290,11 @@ def test_an_incident_update_on_our_own_x_account_is_a_plain_post():
     request = x_reply.request(post, X, NOW)
     assert (request.method, request.url) == ("POST", "https://api.x.com/2/tweets")
     assert json.loads(request.body) == {"text": "We're investigating: logins fail. https://s.example/status"}
+
+
+def test_an_incident_update_answers_a_mention_in_public_even_where_mentions_get_a_dm_invitation():
+    # GIVEN mentions answered with a DM invitation, and an incident's update to a customer who mentioned us
+    update = reply_to(sample("x/vip-angry-mention"), kind=ReplyKind.INCIDENT, text="Resolved: all good.")
+    config = x_reply.Config(X_TOKEN, mentions="dm_invitation", dm_invitation="Please DM us")
+    # WHEN built THEN the update itself goes under their tweet: it is public news, nothing private
+    assert json.loads(x_reply.request(update, config, NOW).body)["text"] == "Resolved: all good."
