@@ -7,6 +7,7 @@ with the CLI.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from datetime import timedelta
 from typing import Any
@@ -98,6 +99,12 @@ def test_a_burst_is_one_incident_one_page_and_the_operator_runs_it_from_the_cli(
     # AND a move the lifecycle refuses exits 2 with one line
     assert switchboard(["incident", "confirm", incident.incident_id, "-m", "again", *table]) == 2
     assert "not suspected" in capsys.readouterr().err
+    # AND the public status page shows it in its history, with the four updates in the operator's words
+    with Client(app_module.app) as client:
+        history = json.loads(client.http.get("/status.json").body)["history"]
+    (shown_incident,) = [i for i in history if i["id"] == incident.incident_id]
+    assert shown_incident["status"] == "resolved" and shown_incident["name"] == "Service disruption"
+    assert [u["body"] for u in reversed(shown_incident["incident_updates"])] == [step[-1] for step in steps]
     # AND each of the 48 customers got each of the four updates once, in order, on their own channel, with
     # the status link; and their tickets are closed
     bodies = [step[-1] for step in steps]
