@@ -21,6 +21,7 @@ SECRET_VARIABLES = {
     "meta_verify": "META_VERIFY_TOKEN",
     "sendgrid": "SENDGRID_INBOUND_TOKEN",
     "ack": "ACK_LINK_SECRET",  # signs the acknowledgement links in pages
+    "console": "CONSOLE_SESSION_SECRET",  # signs the console's sessions, sign-in links and CSRF tokens
     # what replies send with (chalicelib/adapters/reply_senders.py); Twilio's auth token serves both ways
     "slack_bot": "SLACK_BOT_TOKEN",
     "x_access": "X_ACCESS_TOKEN",  # an OAuth 2.0 user-context token of our X account
