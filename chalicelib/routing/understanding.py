@@ -13,7 +13,8 @@ it; this module holds how they combine:
 - **time pressure** (deadlines.py) and **emphasis** ("asap", "emergency", capitals) count when the
   message has a problem, an intent or a cue such as "need": an out-of-office's "for urgent matters"
   is not urgent;
-- **hedges** ("not urgent", "no rush") cap the level; an **automatic reply** scores nothing;
+- **hedges** ("not urgent", "no rush") cap the level; understatement ("small thing", "just letting
+  you know") caps it only when nobody else is affected (no scope); an **automatic reply** scores nothing;
 - **intent**: buying and churn each add up their signals to a threshold; a churn risk outweighs
   buying words ("your price went up 40%, we're switching").
 """
@@ -123,6 +124,7 @@ class Model:
         self.personal = frozenset(personal.get("concepts", ()))
         self.personal_cap = personal.get("cap")
         self.hedges = compile_words(hedges.get("words", ()), vocabulary)
+        self.soft_hedges = compile_words(hedges.get("soft", ()), vocabulary)
         self.automatic = compile_words(urgency.get("automatic", ()), vocabulary)
         self.intent_points = dict(urgency.get("intents", {}))
         self.intent_at_least = int(intent.get("at_least", 1))
@@ -214,9 +216,12 @@ class Model:
         elif self.within or self.emphasis_points:
             notes.append("no problem, intent or need: deadlines and emphasis do not count")
         cap, personal = None, False
-        if hedge := self.hedges.search(norm):
+        soft = self.soft_hedges.search(norm)
+        if hedge := self.hedges.search(norm) or (soft if not scoped else None):
             cap = self.hedge_cap
             parts.append(f"hedge ({hedge.group(0).strip()!r}): at most {cap}")
+        elif soft:
+            notes.append(f"{soft.group(0).strip()!r} is understatement, not a hedge: many are affected")
         elif (
             problem and not scoped and self.personal_cap and {f.name for f, _ in found if f.points > 0} <= self.personal
         ):
