@@ -158,8 +158,8 @@ MODEL: Model = load_rules().model
         ("the app won't open for any of our drivers, sixty of them", 70, 101, "scope ("),
         # the trade's own machines stopping, and what it looks like at the counter
         ("tills down in all fourteen stores", 70, 101, "outage ('tills down')"),
-        ("card payments failing, we're cash only now", 70, 101, "stopped ('cash only')"),
-        ("the drivers are all just sitting in the vans", 45, 70, "stopped ('sitting in the vans')"),
+        ("card payments failing, we're cash only now", 70, 200, "stopped ('cash only')"),
+        ("the drivers are all just sitting in the vans", 70, 200, "stopped ('sitting in the vans')"),
         # nobody can, however it is said
         ("since 11 no customer has been able to complete checkout", 70, 101, "outage ('no customer has been able to')"),
         ("our customers have been unable to pay for an hour", 70, 101, "money ('been unable to pay')"),
