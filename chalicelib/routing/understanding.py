@@ -13,8 +13,10 @@ it; this module holds how they combine:
 - **time pressure** (deadlines.py) and **emphasis** ("asap", "emergency", capitals) count when the
   message has a problem, an intent or a cue such as "need": an out-of-office's "for urgent matters"
   is not urgent;
+- an **automatic reply** is known by how it opens, or by its words when nothing else is wrong for
+  many; an email **forward** is read with its quoted message (that is what the sender brings us);
 - **hedges** ("not urgent", "no rush") cap the level; understatement ("small thing", "just letting
-  you know") caps it only when nobody else is affected (no scope); an **automatic reply** scores nothing;
+  you know") caps it only when nobody else is affected (no scope); an automatic reply scores nothing;
 - **intent**: buying and churn each add up their signals to a threshold; a churn risk outweighs
   buying words ("your price went up 40%, we're switching").
 """
@@ -39,6 +41,9 @@ _NEGATION_WINDOW = 3
 _NUMBER = re.compile(r"\d+")
 #: "Re:", "RE:", "AW:", "Antw:", "RV:", "R:" (and "Re[2]:"): a reply to an earlier message
 _REPLY_SUBJECT = re.compile(r"^\s*(?:re|aw|antw|rv|r|sv|vs)(?:\[\d+\])?\s*:", re.IGNORECASE)
+#: "Fwd:", "FW:", "WG:", "TR:", "Enc:": someone brings us a message to read, quote and all
+_FORWARD_SUBJECT = re.compile(r"^\s*(?:fwd?|wg|tr|enc)\s*:", re.IGNORECASE)
+_QUOTE_MARKS = re.compile(r"^[ \t]*>[> \t]*", re.MULTILINE)
 #: a count after these is everyone there, however small ("all 4 sites", "every one of our 3 shops")
 _WHOLE = (" all ", " every ", " both ")
 #: "4k gone": a count in thousands
@@ -173,15 +178,17 @@ class Model:
 
     def read(self, channel: str, subject: str, text: str, now: datetime) -> Understood:
         """Score one message; ``now`` is the moment in the sender's zone (deadlines are on their clock)."""
-        body = self.reader.email_body(text) if channel == "email" else text
+        body = text
+        if channel == "email":
+            # a forward's quoted message is what the sender wants us to read; a reply's is history
+            forward = bool(subject) and _FORWARD_SUBJECT.match(subject) is not None
+            body = _QUOTE_MARKS.sub("", text) if forward else self.reader.email_body(text)
         # a reply's subject is the old thread's title ("Re: Everything down - URGENT"): the new words count
         if subject and _REPLY_SUBJECT.match(subject):
             subject = ""
         raw = f"{subject}\n{body}"[:READ_CHARS] if subject else body[:READ_CHARS]
         norm = self.reader.normalise(raw)
-        if m := self.automatic.search(norm):
-            said = f"an automatic reply ({m.group(0).strip()!r}): nothing else counts"
-            return Understood(0, [said], "low", False, False, [])
+        machine = self.automatic.search(norm)
         parts: list[str] = []
         notes: list[str] = []
         taken: list[tuple[int, int]] = []
@@ -207,6 +214,14 @@ class Model:
         if problem and self.scope_points:
             scoped = self._scope(norm, parts)
             points += scoped
+        # an automatic reply opens with what it is ("Automatic reply: …", "Out of office till…"); a
+        # customer who quotes one ("every email to us comes back 'undeliverable', all of them") has a
+        # problem for many
+        if machine and (machine.start() == 0 or not scoped):
+            said = f"an automatic reply ({machine.group(0).strip()!r}): nothing else counts"
+            return Understood(0, [said], "low", False, False, [])
+        if machine:
+            notes.append(f"{machine.group(0).strip()!r} is quoted, not sent: a problem for many")
         cue = self.cue_words.search(norm)
         if problem or buying or churn or cue:
             points += self._pressure(norm, now, parts, notes)

@@ -158,7 +158,7 @@ MODEL: Model = load_rules().model
         ("the app won't open for any of our drivers, sixty of them", 70, 101, "scope ("),
         # the trade's own machines stopping, and what it looks like at the counter
         ("tills down in all fourteen stores", 70, 101, "outage ('tills down')"),
-        ("card payments failing, we're cash only now", 70, 200, "stopped ('cash only')"),
+        ("card payments failing, we're cash only now", 70, 200, "stopped ('we are cash only')"),
         ("the drivers are all just sitting in the vans", 70, 200, "stopped ('sitting in the vans')"),
         # nobody can, however it is said
         ("since 11 no customer has been able to complete checkout", 70, 101, "outage ('no customer has been able to')"),
@@ -224,6 +224,39 @@ def test_an_automatic_reply_scores_nothing():
         "email", "Out of office", "For urgent matters call my colleague. Pricing: ask Dana.", TUE_1000
     )
     assert (understood.points, understood.buying, understood.churn) == (0, False, False)
+
+
+@pytest.mark.parametrize(
+    ("subject", "text", "automatic"),
+    [
+        # it opens with what it is, whatever it quotes from the thread
+        ("Automatic reply: Re: Whole team can't log in", "I am away until Monday.", True),
+        ("", "out of office till 4 Jan. for anything urgent ping @kofi", True),
+        # its words anywhere, with nothing wrong for many: still an automatic reply
+        ("", "Thank you for your email. I am out of the office until Monday 14 December.", True),
+        # a customer describing one, for everyone: a problem, not a machine
+        ("", "Every email our customers send us comes back with Undeliverable. All of them.", False),
+    ],
+)
+def test_an_automatic_reply_is_known_by_how_it_opens_not_by_a_quote(subject, text, automatic):
+    # WHEN the shipped model reads the email
+    understood = MODEL.read("email", subject, text, TUE_1000)
+    # THEN only a machine's reply scores nothing
+    assert (understood.points == 0 and understood.cap == "low") == automatic
+
+
+def test_a_forward_is_read_with_the_message_it_brings():
+    # GIVEN a forward whose own words say little; the forwarded message has the problem
+    text = (
+        "See below, can you help?\n\n---------- Forwarded message ---------\nFrom: Night shift\n"
+        "> Nobody on the night shift can log in, all 40 agents are locked out"
+    )
+    # WHEN it is read as a forward, and as a reply with the same body
+    forward = MODEL.read("email", "Fwd: night shift", text, TUE_1000)
+    reply = MODEL.read("email", "Re: night shift", text, TUE_1000)
+    # THEN the forward's quoted message counts; the reply's quote does not
+    assert any("scope" in part for part in forward.parts)
+    assert not any("scope" in part for part in reply.parts)
 
 
 @pytest.mark.parametrize(
