@@ -28,7 +28,8 @@ _TENS = {
 }  # fmt: skip
 _SCALES = {"hundred": 100, "thousand": 1000}
 #: a cheap test first: most messages have no number word at all
-_ANY = re.compile(r"\b(?:" + "|".join([*_UNITS, *_TEENS, *_TENS, "hundred", "thousand", "dozen"]) + r")\b")
+#: (from the space before a word, as patterns.py does: the engine skips to word starts)
+_ANY = re.compile(r" (?:" + "|".join([*_UNITS, *_TEENS, *_TENS, "hundred", "thousand", "dozen"]) + r")(?= )")
 
 
 def _below_hundred(words: list[str], i: int) -> tuple[int, int] | None:
