@@ -19,7 +19,8 @@ _NUMBERS = {
 }  # fmt: skip
 
 _HOUR_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
-_MINUTE_WORDS = {"fifteen": 15, "thirty": 30, "forty five": 45}
+#: "two thirty": the minutes in words, or as reading.py writes them ("2 30")
+_MINUTE_WORDS = {"fifteen": 15, "thirty": 30, "forty five": 45, "15": 15, "30": 30, "45": 45}
 _RELATIVE = re.compile(
     r" (?:in|within|en|dans|innerhalb|binnen) (?:the next |less than |about |under |roughly )?"
     r"(?P<n>\d+|half an|a few|a couple of|a couple|an|a|one|two|three|four|five|ten|fifteen|twenty|thirty|forty|few)"
@@ -34,7 +35,7 @@ _THE_HOUR = re.compile(r" (?:within|in) the (?:next )?hour(?= )")
 _CLOCK = re.compile(
     r" (?:at|by|before|until|till|til|due|um|bis|a las|antes de las|ate as|ate|avant|vers|a(?= \d{1,2}h))"
     r" (?:my |the |our |his |her |their |tomorrow |today |tonight )?(?P<h>\d{1,2}|" + "|".join(_HOUR_WORDS) + ")"
-    r"(?:[:.](?P<m>\d{2})| (?P<mw>fifteen|thirty|forty five))? ?(?P<ap>am|pm|a m|p m|h|uhr|o clock|oclock)?(?= )"
+    r"(?:[:.](?P<m>\d{2})| (?P<mw>fifteen|thirty|forty five|15|30|45))? ?(?P<ap>am|pm|a m|p m|h|uhr|o clock|oclock)?(?= )"
 )
 #: "from 1pm": a time something starts, only with am/pm ("from 9" is as often a past start)
 #: "courier comes half 3": British half past, 3:30 (the next one)

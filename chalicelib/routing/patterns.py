@@ -57,6 +57,11 @@ def _token(token: str, vocabulary: Mapping[str, Sequence[str]]) -> str:
 
 
 def _phrase(pattern: str, vocabulary: Mapping[str, Sequence[str]]) -> str:
+    return "".join(_parts(pattern, vocabulary))
+
+
+def _parts(pattern: str, vocabulary: Mapping[str, Sequence[str]]) -> tuple[str, str]:
+    """The expression for the pattern's first word, and for the rest (after it)."""
     tokens = pattern.lower().split()
     if not tokens or all(t == "..." for t in tokens):
         raise PatternError(f"{pattern!r} has no words")
@@ -64,7 +69,7 @@ def _phrase(pattern: str, vocabulary: Mapping[str, Sequence[str]]) -> str:
         raise PatternError(f"{pattern!r}: '...' goes between words, not at either end")
     if tokens[0].endswith("?"):
         raise PatternError(f"{pattern!r}: the first word cannot be optional")
-    out = _token(tokens[0], vocabulary)
+    first, out = _token(tokens[0], vocabulary), ""
     gap = False
     for token in tokens[1:]:
         if token == "...":
@@ -74,7 +79,7 @@ def _phrase(pattern: str, vocabulary: Mapping[str, Sequence[str]]) -> str:
         part = (_GAP if gap else "") + r"\s+" + _token(token[:-1] if optional else token, vocabulary)
         out += f"(?:{part})?" if optional else part
         gap = False
-    return out
+    return first, out
 
 
 def compile_words(patterns: Iterable[str], vocabulary: Mapping[str, Sequence[str]] | None = None) -> re.Pattern[str]:
@@ -82,13 +87,17 @@ def compile_words(patterns: Iterable[str], vocabulary: Mapping[str, Sequence[str
     given = sorted(set(patterns), key=lambda p: (-len(p.split()), -len(p)))
     if not given:
         return re.compile(r"(?!x)x")  # matches nothing
-    parts = []
+    # patterns that start with the same word share it: "<people> can not", "<people> are all"… try the
+    # (often long) first alternation once per word instead of once per pattern. Within a group the
+    # longer pattern still comes first, and groups keep the order of their longest pattern.
+    groups: dict[str, list[str]] = {}
     for pattern in given:
         try:
-            parts.append(_phrase(pattern, vocabulary or {}))
+            first, rest = _parts(pattern, vocabulary or {})
         except PatternError as e:
             raise PatternError(f"in {pattern!r}: {e}") from None
-    body = "|".join(parts)
+        groups.setdefault(first, []).append(rest)
+    body = "|".join(first if rests == [""] else f"{first}(?:{'|'.join(rests)})" for first, rests in groups.items())
     # normalised text is words between single spaces: anchoring on the space before a word lets the
     # regex engine skip straight to word starts (a literal first character), several times faster
     return re.compile(rf" (?:{body})(?= )")

@@ -3,7 +3,8 @@
 - an email is read as a person reads it: the subject counts, the quoted earlier messages and the
   signature do not (the email adapter already trims most quotes; a forwarded or pasted one may remain);
 - case, accents ("está caída" → "esta caida"), curly quotes, contractions ("can't" → "can not") and
-  digit grouping ("2,300" → "2300") are normalised, and the rules' ``spellings`` put shorthand and
+  digit grouping ("2,300" → "2300") are normalised, counts in words become digits ("forty orders"
+  → "40 orders", numbers.py), and the rules' ``spellings`` put shorthand and
   common misspellings right ("pls", "cant", "2day", "dwon");
 - sentences stay apart (" . "), so "not" in one sentence never negates a word in the next.
 """
@@ -15,6 +16,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 
 from chalicelib.channels.quotes import trim_quoted
+from chalicelib.routing.numbers import spell_counts
 
 #: a signature's conventional first line ("-- "), or a mobile client's footer
 _SIGNATURE = re.compile(r"^(--\s*|sent from my \w+.*|get outlook for \w+.*)$", re.IGNORECASE)
@@ -95,7 +97,7 @@ class Reader:
         # sentence ends become a marker that survives the clean-up, then " . " (runs of them, one)
         text = _NOT_WORD.sub(" ", _CLAUSE.sub(" \x00 ", text))
         text = _BREAKS.sub(_break, text)
-        text = " " + _SPACES.sub(" ", text).strip(" .,") + " "
+        text = spell_counts(" " + _SPACES.sub(" ", text).strip(" .,") + " ")
         if self._spelled is not None:
             text = self._spelled.sub(lambda m: " " + self.spellings[m.group(1)], text)
         return text

@@ -321,6 +321,9 @@ class Hedges(_Strict):
     #: the highest level a hedged message can have
     cap: Literal["low", "normal", "high"] = "normal"
     words: Words = Field(min_length=1)
+    #: understatement ("small thing", "just letting you know"): caps only a problem nobody else shares;
+    #: "small thing: none of our 40 nurses can see the rota" is still a problem for many
+    soft: Words = Field(default_factory=list)
 
 
 class Personal(_Strict):

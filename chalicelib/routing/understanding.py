@@ -13,7 +13,10 @@ it; this module holds how they combine:
 - **time pressure** (deadlines.py) and **emphasis** ("asap", "emergency", capitals) count when the
   message has a problem, an intent or a cue such as "need": an out-of-office's "for urgent matters"
   is not urgent;
-- **hedges** ("not urgent", "no rush") cap the level; an **automatic reply** scores nothing;
+- an **automatic reply** is known by how it opens, or by its words when nothing else is wrong for
+  many; an email **forward** is read with its quoted message (that is what the sender brings us);
+- **hedges** ("not urgent", "no rush") cap the level; understatement ("small thing", "just letting
+  you know") caps it only when nobody else is affected (no scope); an automatic reply scores nothing;
 - **intent**: buying and churn each add up their signals to a threshold; a churn risk outweighs
   buying words ("your price went up 40%, we're switching").
 """
@@ -38,6 +41,9 @@ _NEGATION_WINDOW = 3
 _NUMBER = re.compile(r"\d+")
 #: "Re:", "RE:", "AW:", "Antw:", "RV:", "R:" (and "Re[2]:"): a reply to an earlier message
 _REPLY_SUBJECT = re.compile(r"^\s*(?:re|aw|antw|rv|r|sv|vs)(?:\[\d+\])?\s*:", re.IGNORECASE)
+#: "Fwd:", "FW:", "WG:", "TR:", "Enc:": someone brings us a message to read, quote and all
+_FORWARD_SUBJECT = re.compile(r"^\s*(?:fwd?|wg|tr|enc)\s*:", re.IGNORECASE)
+_QUOTE_MARKS = re.compile(r"^[ \t]*>[> \t]*", re.MULTILINE)
 #: a count after these is everyone there, however small ("all 4 sites", "every one of our 3 shops")
 _WHOLE = (" all ", " every ", " both ")
 #: "4k gone": a count in thousands
@@ -123,6 +129,7 @@ class Model:
         self.personal = frozenset(personal.get("concepts", ()))
         self.personal_cap = personal.get("cap")
         self.hedges = compile_words(hedges.get("words", ()), vocabulary)
+        self.soft_hedges = compile_words(hedges.get("soft", ()), vocabulary)
         self.automatic = compile_words(urgency.get("automatic", ()), vocabulary)
         self.intent_points = dict(urgency.get("intents", {}))
         self.intent_at_least = int(intent.get("at_least", 1))
@@ -171,15 +178,17 @@ class Model:
 
     def read(self, channel: str, subject: str, text: str, now: datetime) -> Understood:
         """Score one message; ``now`` is the moment in the sender's zone (deadlines are on their clock)."""
-        body = self.reader.email_body(text) if channel == "email" else text
+        body = text
+        if channel == "email":
+            # a forward's quoted message is what the sender wants us to read; a reply's is history
+            forward = bool(subject) and _FORWARD_SUBJECT.match(subject) is not None
+            body = _QUOTE_MARKS.sub("", text) if forward else self.reader.email_body(text)
         # a reply's subject is the old thread's title ("Re: Everything down - URGENT"): the new words count
         if subject and _REPLY_SUBJECT.match(subject):
             subject = ""
         raw = f"{subject}\n{body}"[:READ_CHARS] if subject else body[:READ_CHARS]
         norm = self.reader.normalise(raw)
-        if m := self.automatic.search(norm):
-            said = f"an automatic reply ({m.group(0).strip()!r}): nothing else counts"
-            return Understood(0, [said], "low", False, False, [])
+        machine = self.automatic.search(norm)
         parts: list[str] = []
         notes: list[str] = []
         taken: list[tuple[int, int]] = []
@@ -205,6 +214,14 @@ class Model:
         if problem and self.scope_points:
             scoped = self._scope(norm, parts)
             points += scoped
+        # an automatic reply opens with what it is ("Automatic reply: …", "Out of office till…"); a
+        # customer who quotes one ("every email to us comes back 'undeliverable', all of them") has a
+        # problem for many
+        if machine and (machine.start() == 0 or not scoped):
+            said = f"an automatic reply ({machine.group(0).strip()!r}): nothing else counts"
+            return Understood(0, [said], "low", False, False, [])
+        if machine:
+            notes.append(f"{machine.group(0).strip()!r} is quoted, not sent: a problem for many")
         cue = self.cue_words.search(norm)
         if problem or buying or churn or cue:
             points += self._pressure(norm, now, parts, notes)
@@ -214,9 +231,12 @@ class Model:
         elif self.within or self.emphasis_points:
             notes.append("no problem, intent or need: deadlines and emphasis do not count")
         cap, personal = None, False
-        if hedge := self.hedges.search(norm):
+        soft = self.soft_hedges.search(norm)
+        if hedge := self.hedges.search(norm) or (soft if not scoped else None):
             cap = self.hedge_cap
             parts.append(f"hedge ({hedge.group(0).strip()!r}): at most {cap}")
+        elif soft:
+            notes.append(f"{soft.group(0).strip()!r} is understatement, not a hedge: many are affected")
         elif (
             problem and not scoped and self.personal_cap and {f.name for f, _ in found if f.points > 0} <= self.personal
         ):

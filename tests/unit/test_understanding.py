@@ -73,6 +73,7 @@ READER = Reader({"pls": "please", "cant": "can not", "2day": "today"}, ["thanks"
         ("¡La plataforma está caída!", " la plataforma esta caida "),
         ("2,300 customers at 4:30pm.", " 2300 customers at 4:30pm "),
         ("no errors, just slow", " no errors , just slow "),
+        ("About forty people, two hundred orders", " about 40 people , 200 orders "),
     ],
 )
 def test_text_is_normalised_before_matching(text, normalised):
@@ -112,6 +113,7 @@ def test_shouting_is_capitals_that_are_not_acronyms():
         (" in half an hour ", TUE_1000, (30, "in half an hour")),
         (" presentation at two thirty ", TUE_1000, (270, "at two thirty")),
         (" antes de las 3 ", TUE_1000, (300, "antes de las 3")),
+        (" presentation at 2 30 ", TUE_1000, (270, "at 2 30")),  # "two thirty" as reading.py writes it
     ],
 )
 def test_deadlines_become_minutes_until(text, now, first):
@@ -139,7 +141,7 @@ MODEL: Model = load_rules().model
     ("text", "points_at_least", "points_below", "says"),
     [
         # an outage for everyone is critical on its own
-        ("the app is down for all our users", 70, 101, "scope ('all our"),
+        ("the app is down for all our users", 70, 101, "all our users') +45"),
         # a count of people is scope only with a problem
         ("can you send pricing for 40 users?", 0, 45, "buying intent"),
         # negation cancels: "no errors"
@@ -152,6 +154,19 @@ MODEL: Model = load_rules().model
         ("your API was down for maintenance on Sunday, do you retry webhooks?", -100, 15, "maintenance"),
         # only them: no scope
         ("SAML login fails for me only, everyone else is fine", 0, 70, "scope: only them"),
+        # a count in words is a count: scope
+        ("the app won't open for any of our drivers, sixty of them", 70, 101, "scope ("),
+        # the trade's own machines stopping, and what it looks like at the counter
+        ("tills down in all fourteen stores", 70, 101, "outage ('tills down')"),
+        ("card payments failing, we're cash only now", 70, 200, "stopped ('we are cash only')"),
+        ("the drivers are all just sitting in the vans", 70, 200, "stopped ('sitting in the vans')"),
+        # nobody can, however it is said
+        ("since 11 no customer has been able to complete checkout", 70, 101, "outage ('no customer has been able to')"),
+        ("our customers have been unable to pay for an hour", 70, 101, "money ('been unable to pay')"),
+        # someone else's data is a compromise
+        ("a customer says she can see another customer's invoices", 70, 101, "security ('see another customer')"),
+        # a question about the same words is not
+        ("can another user see my drafts?", 0, 45, ""),
     ],
 )
 def test_the_shipped_words_combine(text, points_at_least, points_below, says):
@@ -160,6 +175,25 @@ def test_the_shipped_words_combine(text, points_at_least, points_below, says):
     # THEN its points fall where the combination puts them, and a reason names the words
     assert points_at_least <= understood.points < points_below
     assert any(says in part for part in [*understood.parts, *understood.intent_parts])
+
+
+@pytest.mark.parametrize(
+    ("text", "cap"),
+    [
+        # a plain hedge caps whoever is affected
+        ("not urgent, but the export is broken for all our users", "normal"),
+        # understatement caps one person's problem...
+        ("small thing: the export button is broken", "normal"),
+        # ...but not a problem for many
+        ("small thing: none of our 40 nurses can see their rota", None),
+        ("just letting you know the site is down for everyone", None),
+    ],
+)
+def test_understatement_caps_only_one_persons_problem(text, cap):
+    # WHEN the shipped model reads a hedged message
+    understood = MODEL.read("widget", "", text, TUE_1000)
+    # THEN the level is capped only where the words allow
+    assert understood.cap == cap
 
 
 def test_a_hedge_caps_the_level():
@@ -190,6 +224,39 @@ def test_an_automatic_reply_scores_nothing():
         "email", "Out of office", "For urgent matters call my colleague. Pricing: ask Dana.", TUE_1000
     )
     assert (understood.points, understood.buying, understood.churn) == (0, False, False)
+
+
+@pytest.mark.parametrize(
+    ("subject", "text", "automatic"),
+    [
+        # it opens with what it is, whatever it quotes from the thread
+        ("Automatic reply: Re: Whole team can't log in", "I am away until Monday.", True),
+        ("", "out of office till 4 Jan. for anything urgent ping @kofi", True),
+        # its words anywhere, with nothing wrong for many: still an automatic reply
+        ("", "Thank you for your email. I am out of the office until Monday 14 December.", True),
+        # a customer describing one, for everyone: a problem, not a machine
+        ("", "Every email our customers send us comes back with Undeliverable. All of them.", False),
+    ],
+)
+def test_an_automatic_reply_is_known_by_how_it_opens_not_by_a_quote(subject, text, automatic):
+    # WHEN the shipped model reads the email
+    understood = MODEL.read("email", subject, text, TUE_1000)
+    # THEN only a machine's reply scores nothing
+    assert (understood.points == 0 and understood.cap == "low") == automatic
+
+
+def test_a_forward_is_read_with_the_message_it_brings():
+    # GIVEN a forward whose own words say little; the forwarded message has the problem
+    text = (
+        "See below, can you help?\n\n---------- Forwarded message ---------\nFrom: Night shift\n"
+        "> Nobody on the night shift can log in, all 40 agents are locked out"
+    )
+    # WHEN it is read as a forward, and as a reply with the same body
+    forward = MODEL.read("email", "Fwd: night shift", text, TUE_1000)
+    reply = MODEL.read("email", "Re: night shift", text, TUE_1000)
+    # THEN the forward's quoted message counts; the reply's quote does not
+    assert any("scope" in part for part in forward.parts)
+    assert not any("scope" in part for part in reply.parts)
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,97 @@
+"""Counts written as words become digits: "forty orders" → "40 orders", "two hundred patients" → "200 patients".
+
+The rules' patterns read a count as digits ("# <people>", "all # ... <things>"), and people write
+counts both ways: "sixty drivers sat in the yard" is the same scope as "60 drivers". This runs on
+text as reading.py normalises it (lower-case words between single spaces) and keeps every other
+word as it is.
+
+"one" alone stays a word ("no one", "every one of", "one of our agents"): only inside a longer
+number ("twenty one", "one hundred") is it a digit. "a hundred", "a thousand" and "a dozen" are
+counts; "hundreds", "dozens" stay words (the rules read them as "many"). Two numbers side by side
+stay two ("two thirty" → "2 30": a time, not 32).
+"""
+
+from __future__ import annotations
+
+import re
+
+_UNITS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+}  # fmt: skip
+_TEENS = {
+    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
+    "seventeen": 17, "eighteen": 18, "nineteen": 19,
+}  # fmt: skip
+_TENS = {
+    "twenty": 20, "thirty": 30, "forty": 40, "fourty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+    "eighty": 80, "ninety": 90,
+}  # fmt: skip
+_SCALES = {"hundred": 100, "thousand": 1000}
+#: a cheap test first: most messages have no number word at all
+#: (from the space before a word, as patterns.py does: the engine skips to word starts)
+_ANY = re.compile(r" (?:" + "|".join([*_UNITS, *_TEENS, *_TENS, "hundred", "thousand", "dozen"]) + r")(?= )")
+
+
+def _below_hundred(words: list[str], i: int) -> tuple[int, int] | None:
+    """The number 1-99 said from ``words[i]``, and the index after it."""
+    word = words[i] if i < len(words) else ""
+    if word in _TENS:
+        after = words[i + 1] if i + 1 < len(words) else ""
+        return (_TENS[word] + _UNITS[after], i + 2) if after in _UNITS else (_TENS[word], i + 1)
+    if word in _TEENS:
+        return _TEENS[word], i + 1
+    if word in _UNITS:
+        return _UNITS[word], i + 1
+    return None
+
+
+def _below_thousand(words: list[str], i: int) -> tuple[int, int] | None:
+    """1-999 from ``words[i]``: "two hundred and fifty", "a hundred", "3 hundred", "a dozen", "forty"."""
+    nxt = words[i + 1] if i + 1 < len(words) else ""
+    if (words[i] == "a" or words[i].isdigit()) and nxt in ("hundred", "dozen", "thousand"):
+        value, j = (1 if words[i] == "a" else int(words[i])), i + 1
+    elif (found := _below_hundred(words, i)) is not None:
+        value, j = found
+    else:
+        return None
+    if j < len(words) and words[j] == "dozen":
+        return value * 12, j + 1
+    if j < len(words) and words[j] == "hundred":
+        value, j = value * 100, j + 1
+        k = j + 1 if j < len(words) and words[j] == "and" else j
+        if (rest := _below_hundred(words, k)) is not None:
+            value, j = value + rest[0], rest[1]
+    return value, j
+
+
+def _number(words: list[str], i: int) -> tuple[int, int] | None:
+    """A whole number from ``words[i]`` (up to the thousands), and the index after it."""
+    found = _below_thousand(words, i)
+    if found is None:
+        return None
+    value, j = found
+    if j < len(words) and words[j] == "thousand":
+        value, j = value * 1000, j + 1
+        k = j + 1 if j < len(words) and words[j] == "and" else j
+        if k < len(words) and (rest := _below_thousand(words, k)) is not None and not words[k].isdigit():
+            value, j = value + rest[0], rest[1]
+    return value, j
+
+
+def spell_counts(text: str) -> str:
+    """``text`` (normalised: words between single spaces) with counts in words written as digits."""
+    if not _ANY.search(text):
+        return text
+    words = text.split(" ")
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        found = _number(words, i) if words[i] else None
+        # a lone "one" is a pronoun more often than a count; a lone digit is already a digit
+        if found is None or (found[1] == i + 1 and (words[i] == "one" or words[i].isdigit())):
+            out.append(words[i])
+            i += 1
+            continue
+        out.append(str(found[0]))
+        i = found[1]
+    return " ".join(out)
