@@ -10,6 +10,7 @@ import json
 import subprocess
 import sys
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -35,18 +36,30 @@ LONG = (
 )
 
 
-@pytest.fixture
-def console(aws, clock) -> dict[str, Any]:
-    """Dana's long widget message triaged and paged; the API's container with the console fakes."""
+def _widget(aws, text: str, message_id: str) -> None:
+    """Dana's widget message with ``text``, signed now, through the API and triage."""
     sample = SAMPLES["widget/vip-outage"]
     body = json.loads(sample.body)
-    body["data"] |= {"text": LONG, "message_id": "wm_console_01"}
-    request = signed(replace(sample, body=json.dumps(body).encode()), local_secrets(), clock(), PUBLIC_URL)
+    body["data"] |= {"text": text, "message_id": message_id}
+    # the webhook id is the event's id: a new message needs its own
+    headers = {**sample.headers, "webhook-id": f"msg_{message_id}"}
+    request = signed(
+        replace(sample, body=json.dumps(body).encode(), headers=headers),
+        local_secrets(),
+        bootstrap.container().clock(),
+        PUBLIC_URL,
+    )
     with Client(app_module.app) as client:
         assert client.http.post(request.path, headers=request.headers, body=request.body).status_code == 202
     worker = QueueWorker(aws.clients["sqs"], aws.stack.outputs["EventsQueueUrl"], app_module.triage, "triage")
     while worker.run_once(wait_seconds=0).received:
         pass
+
+
+@pytest.fixture
+def console(aws, clock) -> dict[str, Any]:
+    """Dana's long widget message triaged and paged; the API's container with the console fakes."""
+    _widget(aws, LONG, "wm_console_01")
     operator = bootstrap.container()
     [ticket] = [operator.tickets.get(i["ticket_id"]["S"]) for i in aws.tickets()]
     [page_id] = dict.fromkeys(e.page_id for e in operator.pages.timeline(ticket.ticket_id) if e.page_id)
@@ -209,6 +222,34 @@ def test_resolve_and_reopen_call_the_ticket_service(console, clock) -> None:
         ("resolve", ticket_id, console["person"], NIGHT),
         ("reopen", ticket_id, console["person"], NIGHT),
     ]
+
+
+def test_a_follow_up_shows_after_the_first_message(aws, console, clock) -> None:
+    # GIVEN Dana writes again in the same conversation ten minutes later
+    clock.now = NIGHT + timedelta(minutes=10)
+    _widget(aws, "Still down. Also: the <b>exports</b> fail.", "wm_console_02")
+    ticket_id = console["ticket"].ticket_id
+    assert bootstrap.container().tickets.get(ticket_id).messages == 2
+    # WHEN the ticket is opened
+    html = _get(f"/console/tickets/{ticket_id}", console["cookie"]).body.decode()
+    # THEN both messages are shown, the first one first, the follow-up escaped
+    assert "Messages (2)" in html
+    assert html.index("Every chart shows a spinner") < html.index(
+        "Still down. Also: the &lt;b&gt;exports&lt;/b&gt; fail."
+    )
+
+
+def test_linking_to_an_open_incident_writes_the_timeline(console) -> None:
+    # GIVEN an incident an operator opened, WHEN the person links the ticket to it from the console
+    incident = bootstrap.container().incidents.open("Dashboard down", "Looking into it.", by="tom")
+    ticket_id = console["ticket"].ticket_id
+    fields = {"csrf": _csrf(console), "incident": incident.incident_id}
+    response = _post(f"/console/tickets/{ticket_id}/link", console["cookie"], fields)
+    # THEN it is linked (the incident's updates reach this customer), and the timeline says who
+    assert response.status_code == 303 and response.headers["Location"].endswith("?notice=linked")
+    assert [r.ticket_id for r in bootstrap.container().incidents_table.reports(incident.incident_id)] == [ticket_id]
+    entries = bootstrap.container().pages.timeline(ticket_id)
+    assert [e.actor for e in entries if e.kind.value == "linked"] == [console["person"]]
 
 
 def test_an_action_on_another_tickets_page_is_refused(console) -> None:
