@@ -41,7 +41,7 @@ def _incidents(status: Status = Status.INVESTIGATING) -> FakeIncidents:
 
 def test_a_link_is_a_report_and_one_timeline_line_naming_who() -> None:
     # GIVEN an open incident and a known customer's ticket
-    incidents, lines = _incidents(), []
+    incidents, lines = _incidents(), list[tuple[str, Entry]]()
     t = ticket("T-1", Priority.P1, customer="c1")
     # WHEN Maya links it twice (a double tap)
     first = link_to_incident(
@@ -71,7 +71,7 @@ def test_a_link_is_a_report_and_one_timeline_line_naming_who() -> None:
     ids=["unknown", "malformed", "closed"],
 )
 def test_only_an_open_incident_takes_a_link(incident_id, status, error) -> None:
-    incidents, lines = _incidents(status), []
+    incidents, lines = _incidents(status), list[Entry]()
     with pytest.raises(error):
         link_to_incident(
             incidents, lambda tid, e: lines.extend(e), ticket("T-1", Priority.P1), incident_id, "maya", "Maya", NOW

@@ -3,7 +3,6 @@ and the rendered ticket: a hostile message escaped, a long one in full."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -167,8 +166,10 @@ def test_the_tickets_view_keeps_the_listings_order_and_shows_due_times_in_both_z
     view = tickets_view(listing, Filters(priority="P1"), ["support", "sales"], NY, NOW)
     # THEN rows keep the port's order, with due times in the viewer's zone and the customer's
     assert [(r.ticket_id, r.priority, r.overdue) for r in view.rows] == [("T-1", "P1", True), ("T-2", "P2", False)]
-    assert view.rows[0].sla_due.text == "Tue 24 Nov 03:07 (09:07 their time)"
-    assert view.rows[1].sla_due.text == "Tue 24 Nov 04:12 (09:12 their time)"
+    assert [r.sla_due.text if r.sla_due else None for r in view.rows] == [
+        "Tue 24 Nov 03:07 (09:07 their time)",
+        "Tue 24 Nov 04:12 (09:12 their time)",
+    ]
     # AND the next page keeps the filters
     assert view.next_query == "status=open&priority=P1&cursor=abc"
     assert view.teams == ("sales", "support")
