@@ -186,11 +186,19 @@ class DynamoPageRepository(NoteItems):
         keys = [{"pk": i["pk"], "sk": i["sk"]} for i in items[:limit]]
         if not keys:
             return []
-        try:
-            response = self._client.batch_get_item(RequestItems={self._table: {"Keys": keys}})
-        except (ClientError, BotoCoreError) as exc:
-            raise DependencyError(f"could not read open pages: {exc}") from exc
-        pages = [Page.model_validate_json(i["doc"]["S"]) for i in response.get("Responses", {}).get(self._table, [])]
+        found: list[dict[str, Any]] = []
+        request: dict[str, Any] = {self._table: {"Keys": keys}}
+        # a throttled batch answers part and hands back the rest: ask again a couple of times, then show what came
+        for _ in range(3):
+            try:
+                response = self._client.batch_get_item(RequestItems=request)
+            except (ClientError, BotoCoreError) as exc:
+                raise DependencyError(f"could not read open pages: {exc}") from exc
+            found.extend(response.get("Responses", {}).get(self._table, []))
+            request = response.get("UnprocessedKeys") or {}
+            if not request:
+                break
+        pages = [Page.model_validate_json(i["doc"]["S"]) for i in found]
         # a page acknowledged between the two reads is no longer open; the batch answers in no order
         return sorted((p for p in pages if p.state is PageState.OPEN), key=lambda p: p.next_due or p.opened_at)
 

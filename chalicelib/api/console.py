@@ -301,6 +301,7 @@ def _acknowledge(ticket: Ticket, viewer: Viewer, fields: dict[str, str]) -> str:
 
 
 def _reply(ticket: Ticket, viewer: Viewer, fields: dict[str, str]) -> str:
+    from chalicelib.channels.bounds import clean_text
     from chalicelib.console.views.now import person_name
     from chalicelib.model.page import PageState
 
@@ -309,7 +310,8 @@ def _reply(ticket: Ticket, viewer: Viewer, fields: dict[str, str]) -> str:
     if not _TOKEN.match(token):
         raise PayloadError("the form has no valid token: reload the page and send again", field="token")
     now = c.clock()
-    text = fields.get("text", "").replace("\r\n", "\n").strip()
+    # as the ack page's box: a browser's CRLF as LF, control characters out (services/page_replies.py)
+    text = clean_text(fields.get("text", "")).replace("\r\n", "\n").replace("\r", "\n").strip()
     c.replies.reply_as_person(ticket.ticket_id, viewer.person, person_name(c.rules, viewer.person), text, token, now)
     # answering the customer is taking the ticket, as a reply from the ack page is (services/page_replies.py)
     for page in _pages(c.pages.timeline(ticket.ticket_id)):
