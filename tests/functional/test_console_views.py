@@ -7,6 +7,7 @@ The ticket queries and resolve/reopen are the data branch's: in-memory fakes her
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from dataclasses import replace
@@ -250,6 +251,33 @@ def test_linking_to_an_open_incident_writes_the_timeline(console) -> None:
     assert [r.ticket_id for r in bootstrap.container().incidents_table.reports(incident.incident_id)] == [ticket_id]
     entries = bootstrap.container().pages.timeline(ticket_id)
     assert [e.actor for e in entries if e.kind.value == "linked"] == [console["person"]]
+
+
+def test_call_back_rings_the_viewer_then_the_customer_through_the_company_line(aws, console, clock) -> None:
+    from tests.ack_reply_fakes import FakeTransport
+
+    # GIVEN a Twilio account and a support line, and the providers' transport faked
+    settings = replace(
+        aws.settings,
+        ack_timeout_cap_seconds=None,
+        support_phone="+18005550199",
+        outbound=replace(
+            aws.settings.outbound, twilio_account_sid="AC" + "7" * 32, twilio_api="https://api.twilio.test"
+        ),
+    )
+    transport = FakeTransport()
+    api = bootstrap.Container(settings, clock=clock, session=aws.session("api_handler"), provider_http=transport)
+    register(api, console["queries"], console["service"])
+    bootstrap.use(api, "api_handler")
+    ticket_id = console["ticket"].ticket_id
+    html = _get(f"/console/tickets/{ticket_id}", console["cookie"]).body.decode()
+    # WHEN the paged person presses the ticket's call-back button
+    [page_id] = re.findall(r'action="/console/tickets/[^"]+/call">.*?name="page" value="([^"]+)"', html, re.S)
+    response = _post(f"/console/tickets/{ticket_id}/call", console["cookie"], {"csrf": _csrf(console), "page": page_id})
+    # THEN Twilio is asked once to ring them, and the ticket says so
+    assert response.status_code == 303 and response.headers["Location"].endswith("?notice=calling")
+    [request] = transport.sent
+    assert request.url.endswith("/Calls.json")
 
 
 def test_an_action_on_another_tickets_page_is_refused(console) -> None:
