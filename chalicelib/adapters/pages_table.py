@@ -167,6 +167,41 @@ class DynamoPageRepository(NoteItems):
         items = due_items(self._client, self._table, DUE_PARTITION, now, limit, "pages")
         return [item["pk"]["S"] for item in items]
 
+    def open_pages(self, limit: int = 50) -> list[Page]:
+        """Pages still escalating, next tick first: one Query on the sparse ByDue index, one BatchGetItem.
+
+        Only an open page with a tick ahead is in the index under PAGE#; an acknowledged or exhausted one
+        left it. The index holds keys only, hence the batch read of the pages themselves.
+        """
+        items = query_all(
+            self._client,
+            "could not list open pages",
+            TableName=self._table,
+            IndexName="ByDue",
+            KeyConditionExpression="#due = :p",
+            FilterExpression="begins_with(pk, :page)",
+            ExpressionAttributeNames={"#due": "due"},
+            ExpressionAttributeValues={":p": {"S": DUE_PARTITION}, ":page": {"S": "PAGE#"}},
+        )
+        keys = [{"pk": i["pk"], "sk": i["sk"]} for i in items[:limit]]
+        if not keys:
+            return []
+        found: list[dict[str, Any]] = []
+        request: dict[str, Any] = {self._table: {"Keys": keys}}
+        # a throttled batch answers part and hands back the rest: ask again a couple of times, then show what came
+        for _ in range(3):
+            try:
+                response = self._client.batch_get_item(RequestItems=request)
+            except (ClientError, BotoCoreError) as exc:
+                raise DependencyError(f"could not read open pages: {exc}") from exc
+            found.extend(response.get("Responses", {}).get(self._table, []))
+            request = response.get("UnprocessedKeys") or {}
+            if not request:
+                break
+        pages = [Page.model_validate_json(i["doc"]["S"]) for i in found]
+        # a page acknowledged between the two reads is no longer open; the batch answers in no order
+        return sorted((p for p in pages if p.state is PageState.OPEN), key=lambda p: p.next_due or p.opened_at)
+
     def hold(self, ticket_id: str, team: str, until: datetime, line: str, topics: Sequence[str], entry: Entry) -> bool:
         """Add a ticket to its team's digest for ``until``; False when that digest has already gone out."""
         digest = digest_pk(team, until)

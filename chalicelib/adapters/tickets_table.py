@@ -7,7 +7,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from chalicelib.adapters.dynamo import conditional_update, get_item, transact, utc
+from chalicelib.adapters.dynamo import conditional_update, get_item, query_all, transact, utc
 from chalicelib.adapters.reply_items import reply_item
 from chalicelib.errors import DependencyError
 from chalicelib.model.ticket import Delivery, FollowUp, PageStatus, Ticket, sender_key
@@ -220,6 +220,17 @@ class DynamoTicketRepository:
                 "replied_by": item.get("replied_by", {}).get("S"),
             }
         )
+
+    def messages(self, ticket_id: str) -> list[FollowUp]:
+        """The follow-ups that joined the ticket's thread, in arrival order (their keys sort by arrival)."""
+        items = query_all(
+            self._client,
+            f"could not read the messages of {ticket_id}",
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :msg)",
+            ExpressionAttributeValues={":pk": {"S": f"TICKET#{ticket_id}"}, ":msg": {"S": "MSG#"}},
+        )
+        return [FollowUp.model_validate_json(i["doc"]["S"]) for i in items]
 
     def mark_paged(self, ticket_id: str, follow_up_key: str | None = None) -> None:
         key = ticket_key(ticket_id) if follow_up_key is None else {**ticket_key(ticket_id), "sk": {"S": follow_up_key}}

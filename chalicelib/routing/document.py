@@ -19,15 +19,16 @@ from chalicelib.routing.record import Record
 
 
 class Person(Record):
-    _fields = ("name", "phone", "email", "topic")
+    _fields = ("name", "phone", "email", "topic", "zone")
     __slots__ = _fields
     name: str
     phone: str
     email: str | None
     topic: str
+    zone: str | None  # IANA name; None: the default calendar's
 
-    def __init__(self, name: str, phone: str, email: str | None, topic: str) -> None:
-        super().__init__(name, phone, email, topic)
+    def __init__(self, name: str, phone: str, email: str | None, topic: str, zone: str | None = None) -> None:
+        super().__init__(name, phone, email, topic, zone)
 
 
 class Team(Record):

@@ -117,7 +117,10 @@ def parse(data: dict[str, Any]) -> Document:
     return Document(
         version=data["version"],
         default_calendar=data["default_calendar"],
-        people={name: Person(p["name"], p["phone"], p.get("email"), p["topic"]) for name, p in data["people"].items()},
+        people={
+            name: Person(p["name"], p["phone"], p.get("email"), p["topic"], p.get("zone"))
+            for name, p in data["people"].items()
+        },
         teams={name: Team(t["topic"], t["calendar"], tuple(t.get("members", ()))) for name, t in data["teams"].items()},
         calendars={
             name: CalendarSpec(

@@ -17,6 +17,7 @@ from pydantic import (
     Field,
     PlainSerializer,
     Tag,
+    field_validator,
     model_validator,
 )
 
@@ -24,6 +25,7 @@ from chalicelib.model.decision import Priority
 from chalicelib.model.directory import HANDLE_NETWORKS
 from chalicelib.model.event import Channel
 from chalicelib.routing import dates, patterns
+from chalicelib.routing.zones import parse_zone
 
 Name = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)]
 #: "person:maya", "team:founders", "rotation:primary"
@@ -158,6 +160,15 @@ class Person(_Strict):
     email: str | None = None
     #: the SNS topic this person's pages go to (a team topic they are subscribed to)
     topic: Name
+    #: the IANA zone the console shows this person's times in; none: the default calendar's zone
+    zone: str | None = Field(default=None, description="an IANA time zone name, e.g. Europe/Lisbon")
+
+    @field_validator("zone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_zone(value)  # a ValueError naming the zone, which pydantic reports with the person's path
+        return value
 
 
 class Team(_Strict):

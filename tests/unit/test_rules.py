@@ -190,7 +190,7 @@ def test_the_lambda_reads_the_compiled_json_as_the_validated_model_has_it(text):
     assert [None if r.when is None else _lean(r.when) for r in model.routes] == [r.when for r in lean.routes]
     assert [(t.name, _lean(t.when)) for t in model.tiers] == [tuple(t) for t in lean.tiers]
     assert _actions(model.default.then) == lean.default.then
-    assert {n: (p.name, p.phone, p.email, p.topic) for n, p in model.people.items()} == {
+    assert {n: (p.name, p.phone, p.email, p.topic, p.zone) for n, p in model.people.items()} == {
         n: tuple(p) for n, p in lean.people.items()
     }
     assert {n: (t.topic, t.calendar, tuple(t.members)) for n, t in model.teams.items()} == {
