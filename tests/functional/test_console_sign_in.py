@@ -180,8 +180,9 @@ def test_on_a_local_stage_over_plain_http_the_cookie_is_not_secure(aws, clock, p
 @pytest.mark.parametrize(
     "make",
     [
-        lambda now: session.issue("priya", now - timedelta(minutes=16), "console-local-session-secret",
-                                  session.SIGN_IN, session.LINK_TTL),  # fmt: skip
+        lambda now: session.issue(
+            "priya", now - timedelta(minutes=16), "console-local-session-secret", session.SIGN_IN, session.LINK_TTL
+        ),
         lambda now: session.issue("priya", now, "another-secret", session.SIGN_IN, session.LINK_TTL),
         lambda now: session.issue("priya", now, "console-local-session-secret"),  # a session, not a link
         lambda now: session.issue("mallory", now, "console-local-session-secret", session.SIGN_IN),
