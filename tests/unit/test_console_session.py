@@ -113,3 +113,29 @@ def _request(path: str, resource: str) -> Any:
 def test_the_stage_prefix_is_what_precedes_the_route(path: str, resource: str, prefix: str) -> None:
     # GIVEN API Gateway's path and the route's template, WHEN the prefix is worked out, THEN it is the stage's
     assert stage_prefix(_request(path, resource)) == prefix
+
+
+@pytest.mark.parametrize(
+    ("stage", "base_url", "secure"),
+    [
+        ("local", "http://127.0.0.1:8000", False),
+        ("local", None, False),
+        ("local", "https://switchboard.test", True),
+        ("dev", "http://odd.example", True),
+        ("prod", None, True),
+        ("prod", "https://abc.execute-api.us-east-1.amazonaws.com/api", True),
+    ],
+)
+def test_the_cookie_is_secure_everywhere_but_a_local_stage_over_plain_http(
+    stage: str, base_url: str | None, secure: bool
+) -> None:
+    from chalicelib import bootstrap
+    from chalicelib.api.console_session import secure_cookies
+    from chalicelib.settings import Settings
+
+    settings = Settings(stage, "us-east-1", "t", "c", "https://sqs.invalid/q", public_base_url=base_url)
+    bootstrap.use(bootstrap.Container(settings))
+    try:
+        assert secure_cookies() is secure
+    finally:
+        bootstrap.use(None)

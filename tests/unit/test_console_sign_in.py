@@ -225,3 +225,21 @@ def test_an_operator_link_is_a_fifteen_minute_sign_in_token_for_that_person() ->
     assert session.read(token, NOW + timedelta(minutes=15), "s", purpose=session.SIGN_IN) is None
     with pytest.raises(NotFoundError):
         _service().send_link("mallory", "/console")
+
+
+def test_make_runs_pager_inbox_shows_the_link_whole() -> None:
+    from local.inbox import parse_page
+
+    # GIVEN a sign-in message as an SQS subscription receives it (the "default" text)
+    args = message_args(
+        "priya", "Priya Nair", "arn:support", "http://127.0.0.1:8000/console/auth?t=x&next=%2Fconsole", 15
+    )
+    note = {
+        "TopicArn": "arn:support",
+        "Subject": args["Subject"],
+        "Message": json.loads(args["Message"])["default"],
+        "MessageAttributes": {k: {"Value": v["StringValue"]} for k, v in args["MessageAttributes"].items()},
+    }
+    # WHEN the inbox renders it, THEN the line names who it is for and carries the link
+    shown = parse_page(json.dumps(note), {"support": "arn:support"}).render()
+    assert shown == "🔑 SIGN-IN → support (priya)  http://127.0.0.1:8000/console/auth?t=x&next=%2Fconsole"
