@@ -139,3 +139,19 @@ def test_the_cookie_is_secure_everywhere_but_a_local_stage_over_plain_http(
         assert secure_cookies() is secure
     finally:
         bootstrap.use(None)
+
+
+@pytest.mark.parametrize(
+    ("header", "value"),
+    [
+        ("sb_session=abc", "abc"),
+        ("theme=dark; sb_session=abc; a@b=1", "abc"),
+        ('a@b=1;sb_session="abc"', "abc"),
+        ("sb_sessionx=abc", None),
+        ("", None),
+    ],
+)
+def test_the_session_cookie_is_found_among_any_others(header: str, value: str | None) -> None:
+    from chalicelib.api.console_session import _cookie_value
+
+    assert _cookie_value(header) == value
