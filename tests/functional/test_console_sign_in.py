@@ -258,3 +258,29 @@ def test_a_person_taken_out_of_the_rules_is_signed_out(aws, clock):
     assert bootstrap.container().rules.document.people.get("mallory") is None
     assert response.status_code == 303
     assert _cookie(response)["Max-Age"] == "0"
+
+
+def _request(method: str, cookie: str = "") -> Any:
+    from types import SimpleNamespace
+
+    context = {"path": "/api/console/tickets/T-1", "resourcePath": "/console/tickets/{ticket_id}"}
+    headers = {"cookie": f"{session.COOKIE}={cookie}"} if cookie else {}
+    return SimpleNamespace(method=method, headers=headers, context=context, query_params={"tab": "history"})
+
+
+def test_require_gives_the_viewer_or_sends_a_get_to_sign_in_and_refuses_a_post(aws, clock):
+    from chalice.app import Response
+
+    from chalicelib.api import console_session
+
+    good = session.issue("leo", clock(), "console-local-session-secret")
+    # GIVEN a signed-in GET, WHEN a route requires a viewer, THEN it gets leo
+    seen = console_session.require(_request("GET", good))
+    assert not isinstance(seen, Response) and seen.person == "leo"
+    # AND without a session a GET goes to sign-in (inside the stage) and comes back to the same page after
+    away = console_session.require(_request("GET"))
+    assert isinstance(away, Response) and away.status_code == 303
+    assert away.headers["Location"] == "/api/console/sign-in?next=%2Fconsole%2Ftickets%2FT-1%3Ftab%3Dhistory"
+    # AND a POST without one is refused
+    refused = console_session.require(_request("POST", "leo.1.forged"))
+    assert isinstance(refused, Response) and refused.status_code == 403
