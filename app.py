@@ -9,6 +9,7 @@ from chalice.app import Chalice, CloudWatchEvent, Rate, SNSEvent, SQSEvent
 from chalicelib import bootstrap
 from chalicelib.api.acks import acks
 from chalicelib.api.console import console
+from chalicelib.api.console_auth import console_auth
 from chalicelib.api.providers import providers
 from chalicelib.api.status import status
 from chalicelib.api.webhooks import webhooks
@@ -24,6 +25,7 @@ app.register_blueprint(providers)
 app.register_blueprint(acks)
 app.register_blueprint(status)
 app.register_blueprint(console)
+app.register_blueprint(console_auth)
 
 
 # Every route is the API function's: in one process with the other functions (tests, `make run`),

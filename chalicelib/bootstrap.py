@@ -337,6 +337,23 @@ class Container:
         )
 
     @cached_property
+    def sign_in(self) -> Any:
+        """Console sign-in links: asked for on /console/sign-in, sent to the person over their pager topic."""
+        from chalicelib.adapters.person_messages import SnsPersonMessenger
+        from chalicelib.adapters.sign_in_limits import DynamoSignInLimits
+        from chalicelib.services.console_sign_in import SignInService
+
+        s = self.settings
+        return SignInService(
+            people=self.rules.document.people,
+            limits=DynamoSignInLimits(self.dynamodb, s.tickets_table),
+            messenger=SnsPersonMessenger(self.sns, s.pager_topics),
+            secret=lambda: str(self.secret("console").get()),
+            clock=self.clock,
+            base_url=s.public_base_url or "",
+        )
+
+    @cached_property
     def callbacks(self) -> Any:
         """Call-backs through the company line (Twilio Calls API over the providers' HTTP transport)."""
         from chalicelib.channels.twilio_calls import TwilioAccount

@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from cli import customers, incident, pager, rules, tickets
+from cli import console, customers, incident, pager, rules, tickets
 
 
 def parser() -> argparse.ArgumentParser:
@@ -14,12 +14,13 @@ def parser() -> argparse.ArgumentParser:
         prog="switchboard",
         description="Operate Switchboard: test and explain the routing rules, manage the customers, show a ticket, run incidents, subscribe the pager.",
     )
-    areas = top.add_subparsers(dest="area", metavar="{rules,customers,tickets,incident,pager}", required=True)
+    areas = top.add_subparsers(dest="area", metavar="{rules,customers,tickets,incident,pager,console}", required=True)
     rules.register(areas)
     customers.register(areas)
     tickets.register(areas)
     incident.register(areas)
     pager.register(areas)
+    console.register(areas)
     return top
 
 

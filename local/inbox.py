@@ -41,6 +41,10 @@ class Page:
             return f"✅ ACK  → {self.target}  {self.message}"
         people = json.loads(self.attributes.get("people") or "[]")
         to = f"{self.target} ({', '.join(people)})" if people else self.target
+        if self.attributes.get("kind") == "console-sign-in":
+            # the link is the message: show it whole (it is on the email body's fifth line)
+            links = [word for word in self.message.split() if "/console/auth?" in word]
+            return f"🔑 SIGN-IN → {to}  {' '.join(links) or self.subject}"
         return f"📟 PAGE → {to}  {self.subject}\n" + "\n".join(f"     {line}" for line in self.essentials())
 
     def essentials(self) -> list[str]:

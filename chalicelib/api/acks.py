@@ -117,7 +117,25 @@ def show(page_id: str) -> Response:
     path = f"{request.context.get('path') or ''}"
     panel = _incident_panel(page, path)
     incident = "" if panel is None else incident_block(panel, path, hidden)
-    return _html(confirm_page(page, name_of(page, person), path, hidden, conversation, incident))
+    console = _console_link(page, person)
+    return _html(confirm_page(page, name_of(page, person), path, hidden, conversation, incident, console))
+
+
+def _console_link(page: Page, person: str) -> str | None:
+    """A sign-in link for the verified person that lands on the page's ticket in the console; None without
+    the console's secret (the ack page must work without it)."""
+    from chalicelib.api.console_session import stage_prefix
+    from chalicelib.console import session
+    from chalicelib.console.sign_in import auth_path
+
+    c = container()
+    try:
+        secret = c.secret("console").get()
+    except SwitchboardError:
+        logger.warning("ack page without its console link", extra={"page_id": page.page_id})
+        return None
+    token = session.issue(person, c.clock(), secret, purpose=session.SIGN_IN, ttl=session.LINK_TTL)
+    return stage_prefix(acks.current_request) + auth_path(token, f"/console/tickets/{page.ticket_id}")
 
 
 def _incident_panel(page: Page, path: str) -> IncidentPanel | None:

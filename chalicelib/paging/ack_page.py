@@ -71,6 +71,7 @@ def confirm_page(
     hidden: Mapping[str, str],
     conversation: Conversation | None = None,
     incident: str = "",
+    console: str | None = None,
 ) -> str:
     """What the link shows: the page's context, and a button to acknowledge while it is still open.
 
@@ -80,6 +81,8 @@ def confirm_page(
     With the ``conversation`` (the ticket could be read): the customer's whole message, their contact
     and local time, a reply box posting to ``<form_action>/reply`` and a call-back button posting to
     ``<form_action>/call``.
+
+    ``console``: a sign-in link (15 minutes) that opens the ticket in the console, signed in as this person.
     """
     paged = ", ".join(r.name for r in page.paged_people()) or "nobody yet"
     rows = [
@@ -113,6 +116,11 @@ def confirm_page(
         f"<p>Hi {escape(person_name)}, you were paged for this ticket.</p>"
         f"{incident}{message}<dl>{details}</dl>{action}{answer}"
     )
+    if console:
+        body += (
+            f'<p><a href="{escape(console)}">Open in the console</a>: the whole ticket, its history, your queue.</p>'
+        )
+
     return _document(f"[{page.priority}] {page.customer}", body)
 
 
