@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import re
 from typing import TYPE_CHECKING, Any, cast
-from urllib.parse import parse_qsl, quote
+from urllib.parse import quote
 
 from chalice.app import Blueprint, Request, Response
 
 from chalicelib.api import console_session
 from chalicelib.bootstrap import container
 from chalicelib.console import session
-from chalicelib.errors import NotFoundError, PayloadError, SwitchboardError, TooLargeError
+from chalicelib.errors import NotFoundError, PayloadError, SwitchboardError
 from chalicelib.observability import logger
 
 if TYPE_CHECKING:
@@ -44,28 +44,6 @@ NOTICES = {
     "linked": "Linked to the incident: its updates will reach this customer.",
     "already-linked": "The ticket was already linked to that incident.",
 }
-
-
-# ---- stand-ins for console_session.require / check_csrf / form_fields (the auth branch adds them; switch at merge)
-
-
-def _require(request: Request) -> Viewer | Response:
-    """The signed-in viewer, or the answer to send instead (a redirect to sign in)."""
-    viewer = console_session.viewer(request)
-    return viewer if viewer is not None else console_session.to_sign_in(request)
-
-
-def _form_fields(request: Request, limit: int = FORM_LIMIT) -> dict[str, str]:
-    """The posted form's fields; TooLargeError (413) past ``limit`` bytes, before anything is parsed."""
-    raw = request.raw_body or b""
-    body = raw if isinstance(raw, bytes) else raw.encode("utf-8")
-    if len(body) > limit:
-        raise TooLargeError(f"the form is {len(body):,} bytes; the console's forms are under {limit:,}")
-    return dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
-
-
-def _check_csrf(viewer: Viewer, fields: dict[str, str]) -> bool:
-    return session.csrf_ok(viewer, fields.get("csrf"), console_session.secret())
 
 
 # ---- rendering
@@ -129,7 +107,7 @@ def now_page() -> Response:
     from chalicelib.console.views.now import now_view
 
     request = console.current_request
-    viewer = _require(request)
+    viewer = console_session.require(request)
     if isinstance(viewer, Response):
         return viewer
     c = container()
@@ -154,7 +132,7 @@ def tickets_page() -> Response:
     from chalicelib.console.views.tickets import filters_from, tickets_view
 
     request = console.current_request
-    viewer = _require(request)
+    viewer = console_session.require(request)
     if isinstance(viewer, Response):
         return viewer
     c = container()
@@ -177,7 +155,7 @@ def schedule_page() -> Response:
     from chalicelib.console.views.schedule import schedule_view
 
     request = console.current_request
-    viewer = _require(request)
+    viewer = console_session.require(request)
     if isinstance(viewer, Response):
         return viewer
     c = container()
@@ -188,7 +166,7 @@ def schedule_page() -> Response:
 @console.route("/console/tickets/{ticket_id}", methods=["GET"])
 def ticket_page(ticket_id: str) -> Response:
     request = console.current_request
-    viewer = _require(request)
+    viewer = console_session.require(request)
     if isinstance(viewer, Response):
         return viewer
     notice = NOTICES.get(_params(request).get("notice", ""))
@@ -263,10 +241,10 @@ def ticket_action(ticket_id: str, action: str) -> Response:
             "<!doctype html><title>Sign in</title><p>Your session ended: sign in again.</p>", 403
         )
     try:
-        fields = _form_fields(request)
+        fields = console_session.form_fields(request, FORM_LIMIT)
     except SwitchboardError as exc:
         return _trouble(request, viewer, exc)
-    if not _check_csrf(viewer, fields):
+    if not console_session.check_csrf(viewer, fields):
         return console_session.html(
             "<!doctype html><title>Refused</title><p>The form is stale: reload the page.</p>", 403
         )
