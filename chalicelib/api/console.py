@@ -340,3 +340,87 @@ ACTIONS = {
     "reopen": _reopen,
     "link": _link,
 }
+
+
+# ---- an incident: confirm, dismiss, update, as on its page's ack link (the same forms, signed in instead)
+
+_INCIDENT = re.compile(r"^I-[0-9a-f]{10}$")
+INCIDENT_FORM_LIMIT = 32 * 1024
+
+
+@console.route("/console/incidents/{incident_id}", methods=["GET"])
+def incident_page(incident_id: str) -> Response:
+    request = console.current_request
+    viewer = console_session.require(request)
+    if isinstance(viewer, Response):
+        return viewer
+    try:
+        return _incident(request, viewer, incident_id)
+    except SwitchboardError as exc:
+        return _trouble(request, viewer, exc)
+
+
+def _incident(request: Request, viewer: Viewer, incident_id: str, status: int = 200, **notes: str | None) -> Response:
+    from chalicelib.paging.ack_incident import IncidentPanel, incident_block
+
+    c = container()
+    incident = c.incidents_table.get(incident_id) if _INCIDENT.match(incident_id) else None
+    if incident is None:
+        raise NotFoundError(f"there is no incident {incident_id[:64]}")
+    panel = IncidentPanel(
+        incident=incident,
+        reports=c.incidents_table.reports(incident.incident_id),
+        status_url=c.status_url,
+        product=c.settings.status_page_title,
+        components=tuple(c.incidents.components),
+    )
+    action = f"{console_session.stage_prefix(request)}/console/incidents/{incident.incident_id}"
+    block = incident_block(panel, action, {"csrf": session.csrf_token(viewer, console_session.secret())})
+    title = f"Incident {incident.incident_id}"
+    return _page(request, viewer, "incident.html", title, "now", status, incident_id=incident_id, block=block, **notes)
+
+
+@console.route(
+    "/console/incidents/{incident_id}/incident/{move}",
+    methods=["POST"],
+    content_types=["application/x-www-form-urlencoded"],
+)
+def incident_move(incident_id: str, move: str) -> Response:
+    """Confirm, dismiss or update an incident as the signed-in person; its page (if any) is taken on a confirm."""
+    request = console.current_request
+    viewer = console_session.require(request)
+    if isinstance(viewer, Response):
+        return viewer
+    c = container()
+    try:
+        pairs = console_session.form_pairs(request, INCIDENT_FORM_LIMIT)
+        fields = dict(pairs)
+        if not console_session.check_csrf(viewer, fields):
+            return console_session.forbidden()
+        incident = c.incidents_table.get(incident_id) if _INCIDENT.match(incident_id) else None
+        if incident is None:
+            raise NotFoundError(f"there is no incident {incident_id[:64]}")
+        page = c.pages.get(incident.page_id) if incident.page_id else None
+        moves = c.ack_incidents
+        if move == "confirm":
+            components = [v for k, v in pairs if k == "component"]
+            moves.confirm(page, viewer.person, fields.get("body", ""), fields.get("impact", ""), components,
+                          incident_id=incident.incident_id)  # fmt: skip
+            notice = "Confirmed: it is on the status page, and its reporters are being told."
+        elif move == "dismiss":
+            moves.dismiss(page, viewer.person, fields.get("reason", ""), incident_id=incident.incident_id)
+            notice = "Dismissed as a false alarm: reports page one by one again."
+        elif move == "update":
+            done = moves.update(page, viewer.person, fields.get("status", ""), fields.get("body", ""),
+                                fields.get("seen", ""), incident_id=incident.incident_id)  # fmt: skip
+            notice = "Resolved: its reporters are being told, and their tickets close." if done.status.closed else (
+                "Update posted: on the status page, and on its way to the reporters.")  # fmt: skip
+        else:
+            raise NotFoundError(f"there is no incident action {move[:32]}")
+    except SwitchboardError as exc:
+        try:
+            return _incident(request, viewer, incident_id, exc.http_status, error=exc.reason)
+        except SwitchboardError:
+            return _trouble(request, viewer, exc)
+    logger.info("incident moved from the console", extra={"incident": incident_id, "move": move})
+    return _incident(request, viewer, incident_id, notice=notice)

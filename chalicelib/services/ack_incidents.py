@@ -99,9 +99,20 @@ class AckIncidentService:
     def reports(self, incident: Incident) -> list[Report]:
         return self.repository.reports(incident.incident_id)
 
-    def confirm(self, page: Page, person: str, body: str, impact: str, components: Sequence[str] = ()) -> Confirmed:
-        """Confirm the page's suspected incident in ``person``'s words; the page is acknowledged too."""
-        incident = self._incident(page)
+    def confirm(
+        self,
+        page: Page | None,
+        person: str,
+        body: str,
+        impact: str,
+        components: Sequence[str] = (),
+        incident_id: str | None = None,
+    ) -> Confirmed:
+        """Confirm the page's suspected incident in ``person``'s words; the page is acknowledged too.
+
+        ``incident_id``: the console names the incident itself (``page``, its page if it has one, is then taken).
+        """
+        incident = self._incident(page, incident_id)
         if incident.status is not Status.SUSPECTED:
             raise self._already(page, incident, "Already confirmed")
         words, level = _words(body, BODY_MAX_CHARS), _impact(impact)
@@ -113,23 +124,25 @@ class AckIncidentService:
                 incident.incident_id, words, person, level, components=tuple(components) if components else None
             )
         except (TransitionError, ConflictError):
-            raise self._already(page, self._incident(page), "Already confirmed") from None
-        return Confirmed(confirmed, self._take(page, person))
+            raise self._already(page, self._incident(page, incident_id), "Already confirmed") from None
+        return Confirmed(confirmed, self._take(page, person) if page is not None else "")
 
-    def dismiss(self, page: Page, person: str, reason: str) -> Incident:
+    def dismiss(self, page: Page | None, person: str, reason: str, incident_id: str | None = None) -> Incident:
         """A false alarm: nothing published, nothing unlinked; reports page one by one again."""
-        incident = self._incident(page)
+        incident = self._incident(page, incident_id)
         if incident.status is not Status.SUSPECTED:
             raise self._already(page, incident, "Already decided")
         words = reason.strip()[:REASON_MAX_CHARS] or DEFAULT_DISMISS_REASON
         try:
             return self.incidents.dismiss(incident.incident_id, words, person)
         except (TransitionError, ConflictError):
-            raise self._already(page, self._incident(page), "Already decided") from None
+            raise self._already(page, self._incident(page, incident_id), "Already decided") from None
 
-    def update(self, page: Page, person: str, status: str, body: str, seen: str = "") -> Incident:
+    def update(
+        self, page: Page | None, person: str, status: str, body: str, seen: str = "", incident_id: str | None = None
+    ) -> Incident:
         """A public update from the page; "resolved" resolves it. A resubmitted form posts nothing twice."""
-        incident = self._incident(page)
+        incident = self._incident(page, incident_id)
         if incident.status is Status.SUSPECTED:
             raise IncidentStateError(
                 f"Incident {incident.incident_id} is still suspected: confirm it first.", "Not confirmed yet"
@@ -141,7 +154,7 @@ class AckIncidentService:
         start = int(seen) if seen.isdigit() else max(len(incident.updates) - 1, 0)
         for posted in incident.updates[start:]:
             if (posted.status, posted.body, posted.by) == (target, words, person):
-                who = f"{name_of(page, posted.by)} at {describe_time(posted.at)}"
+                who = f"{_name(page, posted.by)} at {describe_time(posted.at)}"
                 raise IncidentStateError(
                     f"Nothing changed: this update was posted already, by {who}.", "Already posted"
                 )
@@ -150,20 +163,25 @@ class AckIncidentService:
                 return self.incidents.resolve(incident.incident_id, words, person)
             return self.incidents.update(incident.incident_id, target, words, person)
         except ConflictError:
-            raise self._already(page, self._incident(page), "Changed meanwhile") from None
+            raise self._already(page, self._incident(page, incident_id), "Changed meanwhile") from None
         except TransitionError as refused:
             raise IncidentStateError(refused.reason, "Not posted") from None
 
     # ---- helpers ------------------------------------------------------------------------------
 
-    def _incident(self, page: Page) -> Incident:
-        incident = self.for_page(page)
+    def _incident(self, page: Page | None, incident_id: str | None = None) -> Incident:
+        if incident_id is not None:
+            named = self.repository.get(incident_id)
+            if named is None:
+                raise NotFoundError(f"there is no incident {incident_id[:64]}")
+            return named
+        incident = self.for_page(page) if page is not None else None
         if incident is None:
-            raise NotFoundError(f"page {page.page_id} was not sent for an incident")
+            raise NotFoundError(f"page {page.page_id if page else '?'} was not sent for an incident")
         return incident
 
-    def _already(self, page: Page, incident: Incident, title: str) -> IncidentStateError:
-        names = {u.by: name_of(page, u.by) for u in incident.updates}
+    def _already(self, page: Page | None, incident: Incident, title: str) -> IncidentStateError:
+        names = {u.by: _name(page, u.by) for u in incident.updates}
         return IncidentStateError(f"Nothing changed: {done_line(incident, names)}", title)
 
     def _take(self, page: Page, person: str) -> str:
@@ -176,6 +194,10 @@ class AckIncidentService:
         if acked.acked_by == person:
             return "You have the page: escalation stopped."
         return f"The page stays with {name_of(page, acked.acked_by or '')}."
+
+
+def _name(page: Page | None, person: str) -> str:
+    return name_of(page, person) if page is not None else person
 
 
 def _words(body: str, limit: int) -> str:
