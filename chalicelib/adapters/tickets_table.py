@@ -9,6 +9,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.adapters.dynamo import conditional_update, get_item, transact, utc
 from chalicelib.adapters.reply_items import reply_item
+from chalicelib.adapters.ticket_index import index_attributes
 from chalicelib.errors import DependencyError
 from chalicelib.model.ticket import Delivery, FollowUp, PageStatus, Ticket, sender_key
 from chalicelib.replies.model import GRACE, Reply
@@ -36,6 +37,24 @@ def _expiry(at: datetime, ttl_seconds: int | None) -> dict[str, Any]:
     # TTL: a marker has to outlive every request that could still verify; none (kept for good) for
     # providers that sign no timestamp, whose captured requests verify forever (services/triage.py)
     return {} if ttl_seconds is None else {"expires_at": {"N": str(int(at.timestamp()) + ttl_seconds)}}
+
+
+def ticket_from_item(item: dict[str, Any]) -> Ticket:
+    """A ticket item (or its row in the console's indexes, which project these attributes) as a Ticket."""
+    ticket = Ticket.model_validate_json(item["doc"]["S"])
+    # these change after the write; the attributes, not the snapshot, are the truth
+    return ticket.model_copy(
+        update={
+            "page_status": PageStatus(item["page_status"]["S"]),
+            "status": item["status"]["S"],
+            "messages": int(item.get("messages", {}).get("N", "1")),
+            "last_message_at": datetime.fromisoformat(item["last_message_at"]["S"])
+            if "last_message_at" in item
+            else ticket.last_message_at,
+            "replied_at": datetime.fromisoformat(item["replied_at"]["S"]) if "replied_at" in item else None,
+            "replied_by": item.get("replied_by", {}).get("S"),
+        }
+    )
 
 
 class DynamoTicketRepository:
@@ -71,6 +90,7 @@ class DynamoTicketRepository:
             "last_message_at": {"S": utc(ticket.last_message_at or ticket.created_at)},
             # the whole ticket, so reading it back needs no mapping of every field
             "doc": {"S": ticket.model_dump_json()},
+            **index_attributes(ticket),  # the console's lists (ByQueue, ByHistory)
         }
         sender = sender_key(ticket.event)
         if sender:
@@ -153,11 +173,11 @@ class DynamoTicketRepository:
                         "Key": ticket_key(follow_up.ticket_id),
                         # a ticket an incident's resolution closed reopens when its customer writes again
                         # (theirs only: the incident's other tickets stay closed)
-                        "UpdateExpression": "ADD messages :one SET last_message_at = :at, #status = :open "
-                        "REMOVE reopen_on_reply",
+                        "UpdateExpression": "ADD messages :one SET last_message_at = :at, #status = :open, "
+                        "#queue = :open REMOVE reopen_on_reply",
                         "ConditionExpression": "attribute_exists(pk) AND (#status = :open OR "
                         "attribute_exists(reopen_on_reply))",
-                        "ExpressionAttributeNames": {"#status": "status"},
+                        "ExpressionAttributeNames": {"#status": "status", "#queue": "queue"},
                         "ExpressionAttributeValues": {
                             ":one": {"N": "1"},
                             ":at": {"S": utc(at)},
@@ -204,22 +224,7 @@ class DynamoTicketRepository:
 
     def get(self, ticket_id: str) -> Ticket | None:
         item = self._get(ticket_key(ticket_id))
-        if item is None:
-            return None
-        ticket = Ticket.model_validate_json(item["doc"]["S"])
-        # these change after the write; the attributes, not the snapshot, are the truth
-        return ticket.model_copy(
-            update={
-                "page_status": PageStatus(item["page_status"]["S"]),
-                "status": item["status"]["S"],
-                "messages": int(item.get("messages", {}).get("N", "1")),
-                "last_message_at": datetime.fromisoformat(item["last_message_at"]["S"])
-                if "last_message_at" in item
-                else ticket.last_message_at,
-                "replied_at": datetime.fromisoformat(item["replied_at"]["S"]) if "replied_at" in item else None,
-                "replied_by": item.get("replied_by", {}).get("S"),
-            }
-        )
+        return None if item is None else ticket_from_item(item)
 
     def mark_paged(self, ticket_id: str, follow_up_key: str | None = None) -> None:
         key = ticket_key(ticket_id) if follow_up_key is None else {**ticket_key(ticket_id), "sk": {"S": follow_up_key}}
@@ -243,9 +248,10 @@ class DynamoTicketRepository:
             f"could not close ticket {ticket_id}",
             TableName=self._table,
             Key=ticket_key(ticket_id),
-            UpdateExpression="SET #status = :resolved, resolved_at = :at, resolved_by = :by, reopen_on_reply = :yes",
+            UpdateExpression="SET #status = :resolved, #queue = :resolved, resolved_at = :at, resolved_by = :by, "
+            "reopen_on_reply = :yes",
             ConditionExpression="attribute_exists(pk) AND #status = :open",
-            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeNames={"#status": "status", "#queue": "queue"},
             ExpressionAttributeValues={
                 ":resolved": {"S": "resolved"},
                 ":open": {"S": "open"},
@@ -255,6 +261,33 @@ class DynamoTicketRepository:
             },
         )
         return closed is not None
+
+    def resolve(self, ticket_id: str, at: datetime, by: str) -> bool:
+        """A person resolves an open ticket; False when it was not open (or is not there).
+
+        Unlike an incident's ``close`` it does not reopen on the customer's next message: a person decided
+        the conversation is over, so a new message opens a new ticket that takes the thread over.
+        """
+        return self._move(ticket_id, "open", "resolved", at, by, "REMOVE reopen_on_reply")
+
+    def reopen(self, ticket_id: str, at: datetime, by: str) -> bool:
+        """A person reopens a resolved ticket (an incident's too); False when it was not resolved."""
+        return self._move(ticket_id, "resolved", "open", at, by, "REMOVE reopen_on_reply")
+
+    def _move(self, ticket_id: str, was: str, to: str, at: datetime, by: str, rest: str) -> bool:
+        # status and the ByQueue key change in the same write: the lists never show the old status
+        verb = "resolve" if to == "resolved" else "reopen"
+        moved = conditional_update(
+            self._client,
+            f"could not {verb} ticket {ticket_id}",
+            TableName=self._table,
+            Key=ticket_key(ticket_id),
+            UpdateExpression=f"SET #status = :to, #queue = :to, {verb}d_at = :at, {verb}d_by = :by {rest}",
+            ConditionExpression="attribute_exists(pk) AND #status = :was",
+            ExpressionAttributeNames={"#status": "status", "#queue": "queue"},
+            ExpressionAttributeValues={":to": {"S": to}, ":was": {"S": was}, ":at": {"S": utc(at)}, ":by": {"S": by}},
+        )
+        return moved is not None
 
     def count_recent(self, sender_key: str, since: datetime) -> int:
         """One COUNT query on the sparse BySender index (only tickets carry sender_key)."""

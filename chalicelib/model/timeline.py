@@ -25,6 +25,7 @@ class Kind(StrEnum):
     # appended, not inserted: a kind's position is part of stored timeline keys (pages_table._ORDER)
     REPLIED = "replied"  # a reply went to the customer (the outbox's, or a person's from the page)
     CALLED_BACK = "called-back"  # a person rang the customer back through the company line
+    REOPENED = "reopened"  # a person reopened a resolved ticket (the console, the CLI)
 
 
 class Entry(BaseModel):
