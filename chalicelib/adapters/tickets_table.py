@@ -276,13 +276,13 @@ class DynamoTicketRepository:
 
     def _move(self, ticket_id: str, was: str, to: str, at: datetime, by: str, rest: str) -> bool:
         # status and the ByQueue key change in the same write: the lists never show the old status
-        verb = "resolve" if to == "resolved" else "reopen"
+        verb, stamp = ("resolve", "resolved") if to == "resolved" else ("reopen", "reopened")
         moved = conditional_update(
             self._client,
             f"could not {verb} ticket {ticket_id}",
             TableName=self._table,
             Key=ticket_key(ticket_id),
-            UpdateExpression=f"SET #status = :to, #queue = :to, {verb}d_at = :at, {verb}d_by = :by {rest}",
+            UpdateExpression=f"SET #status = :to, #queue = :to, {stamp}_at = :at, {stamp}_by = :by {rest}",
             ConditionExpression="attribute_exists(pk) AND #status = :was",
             ExpressionAttributeNames={"#status": "status", "#queue": "queue"},
             ExpressionAttributeValues={":to": {"S": to}, ":was": {"S": was}, ":at": {"S": utc(at)}, ":by": {"S": by}},
