@@ -119,6 +119,15 @@ class Container:
         return DynamoTicketQueries(self.dynamodb, self.settings.tickets_table)
 
     @cached_property
+    def ticket_page(self) -> Any:
+        """ticket id → everything its console page shows (adapters/ticket_page.py), in a few requests."""
+        from functools import partial
+
+        from chalicelib.adapters.ticket_page import read_ticket_page
+
+        return partial(read_ticket_page, self.dynamodb, self.settings.tickets_table, self.pages, self.ticket_queries)
+
+    @cached_property
     def ticket_service(self) -> Any:
         """A person resolves or reopens a ticket: its pages stop escalating, the timeline says who."""
         from chalicelib.services.tickets import TicketService

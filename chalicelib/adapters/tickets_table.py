@@ -39,6 +39,35 @@ def _expiry(at: datetime, ttl_seconds: int | None) -> dict[str, Any]:
     return {} if ttl_seconds is None else {"expires_at": {"N": str(int(at.timestamp()) + ttl_seconds)}}
 
 
+def ticket_item(ticket: Ticket) -> dict[str, Any]:
+    """The ticket's item as ``create`` writes it (the bench seeds tables with it too)."""
+    decision = ticket.decision
+    item = {
+        **ticket_key(ticket.ticket_id),
+        "ticket_id": {"S": ticket.ticket_id},
+        "event_id": {"S": ticket.event.event_id},
+        "channel": {"S": ticket.event.channel.value},
+        "customer_id": {"S": ticket.customer.customer_id},
+        "priority": {"S": decision.priority.value},
+        "team": {"S": decision.team},
+        "route": {"S": decision.route},
+        "reasons": {"L": [{"S": r} for r in decision.reasons]},
+        "rules_version": {"S": decision.rules_version},
+        "status": {"S": ticket.status},
+        "page_status": {"S": ticket.page_status.value},
+        "created_at": {"S": utc(ticket.created_at)},
+        "messages": {"N": str(ticket.messages)},
+        "last_message_at": {"S": utc(ticket.last_message_at or ticket.created_at)},
+        # the whole ticket, so reading it back needs no mapping of every field
+        "doc": {"S": ticket.model_dump_json()},
+        **index_attributes(ticket),  # the console's lists (ByQueue, ByHistory)
+    }
+    sender = sender_key(ticket.event)
+    if sender:
+        item["sender_key"] = {"S": sender}  # the BySender index: repeat contact
+    return item
+
+
 def ticket_from_item(item: dict[str, Any]) -> Ticket:
     """A ticket item (or its row in the console's indexes, which project these attributes) as a Ticket."""
     ticket = Ticket.model_validate_json(item["doc"]["S"])
@@ -71,30 +100,7 @@ class DynamoTicketRepository:
         retry (same event id) a no-op, and the pair is atomic so a crash never leaves a
         marker without its ticket (which would drop the message) or the reverse.
         """
-        decision = ticket.decision
-        item = {
-            **ticket_key(ticket.ticket_id),
-            "ticket_id": {"S": ticket.ticket_id},
-            "event_id": {"S": ticket.event.event_id},
-            "channel": {"S": ticket.event.channel.value},
-            "customer_id": {"S": ticket.customer.customer_id},
-            "priority": {"S": decision.priority.value},
-            "team": {"S": decision.team},
-            "route": {"S": decision.route},
-            "reasons": {"L": [{"S": r} for r in decision.reasons]},
-            "rules_version": {"S": decision.rules_version},
-            "status": {"S": ticket.status},
-            "page_status": {"S": ticket.page_status.value},
-            "created_at": {"S": utc(ticket.created_at)},
-            "messages": {"N": str(ticket.messages)},
-            "last_message_at": {"S": utc(ticket.last_message_at or ticket.created_at)},
-            # the whole ticket, so reading it back needs no mapping of every field
-            "doc": {"S": ticket.model_dump_json()},
-            **index_attributes(ticket),  # the console's lists (ByQueue, ByHistory)
-        }
-        sender = sender_key(ticket.event)
-        if sender:
-            item["sender_key"] = {"S": sender}  # the BySender index: repeat contact
+        item = ticket_item(ticket)
         marker = {
             **event_key(ticket.event.event_id),
             "ticket_id": {"S": ticket.ticket_id},
