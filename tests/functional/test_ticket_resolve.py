@@ -107,3 +107,19 @@ def test_a_ticket_a_person_resolved_does_not_reopen_on_a_reply(aws):
     # THEN the message does not join it (triage opens a new ticket that takes the thread over)
     assert container.tickets.append(follow_up(2, 5), None) is Write.CONFLICT
     assert (listed("open"), listed("resolved")) == ([], ["T-0000000001"])
+
+
+def test_a_tickets_page_reads_its_messages_timeline_pages_and_history_as_the_api_function(aws, clock):
+    # GIVEN Dana's call paged, and an earlier ticket of hers
+    store(a_ticket(1, customer="cus_northwind", minutes=-600))
+    deliver(aws, CALL)
+    # WHEN the API function reads the call's ticket page (under its own IAM policy)
+    page = bootstrap.container("api_handler").ticket_page(TICKET)
+    # THEN the ticket, its timeline and its page, and her history newest first, this call included
+    assert page.ticket.ticket_id == TICKET
+    assert [p.ticket_id for p in page.pages] == [TICKET]
+    assert {"page-opened", "notified"} <= {e.kind.value for e in page.timeline}
+    assert ids(page.history) == [TICKET, "T-0000000001"]
+    # AND a ticket that is not there is a 404
+    with pytest.raises(NotFoundError):
+        bootstrap.container("api_handler").ticket_page("T-00000000FF")
