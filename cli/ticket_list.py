@@ -166,3 +166,27 @@ def run_move(args: argparse.Namespace) -> int:
 
 def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+REINDEX_EPILOG = """The console lists tickets from two indexes of the tickets table (ByQueue, ByHistory), keyed on
+attributes every ticket gets when it is written. Tickets written before those indexes existed lack
+them: this gives them theirs, once (a Scan of the table; run it after deploying the indexes).
+Running it again changes nothing.
+
+examples:
+  switchboard tickets reindex --stage prod
+"""
+
+
+def run_reindex(args: argparse.Namespace) -> int:
+    from chalicelib.adapters.ticket_index import backfill
+    from chalicelib.errors import SwitchboardError
+
+    try:
+        client, table = dynamodb_table(args, "tickets", "TICKETS_TABLE")
+        seen, keyed = backfill(client, table)
+    except (CliError, SwitchboardError) as exc:
+        print(f"switchboard tickets reindex: error: {exc}", file=sys.stderr)
+        return 2
+    print(f"{keyed} of {seen} unlisted tickets in {table} given their index keys")
+    return 0

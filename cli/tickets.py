@@ -44,7 +44,7 @@ def register(areas: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         help="list the queue; show, resolve or reopen a ticket",
         description="Tickets: what came in, how it was routed, who was paged and who took it.",
     )
-    commands = area.add_subparsers(dest="command", metavar="{show,list,resolve,reopen}", required=True)
+    commands = area.add_subparsers(dest="command", metavar="{show,list,resolve,reopen,reindex}", required=True)
     show = commands.add_parser(
         "show",
         help="print a ticket's messages, pages and timeline",
@@ -83,6 +83,15 @@ def register(areas: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         )
         table_options(move, "tickets", "TICKETS_TABLE")
         move.set_defaults(run=ticket_list.run_move)
+    reindex = commands.add_parser(
+        "reindex",
+        help="give tickets written before the console's indexes their index keys (once, after deploying)",
+        description="Give tickets written before the console's indexes existed the keys the indexes list them by.",
+        epilog=ticket_list.REINDEX_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    table_options(reindex, "tickets", "TICKETS_TABLE")
+    reindex.set_defaults(run=ticket_list.run_reindex)
 
 
 def run_show(args: argparse.Namespace) -> int:

@@ -33,3 +33,47 @@ def index_attributes(ticket: Ticket) -> dict[str, Any]:
     if key := history_key(ticket):
         item["history_key"] = {"S": key}
     return item
+
+
+def backfill(client: Any, table: str) -> tuple[int, int]:
+    """Give tickets written before the indexes existed their keys: (tickets seen, tickets given keys).
+
+    A one-off migration, so a Scan (of ticket items without ``queue``); each update is conditional on
+    the key still missing, so a status move meanwhile (which sets it) is never overwritten.
+    """
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from chalicelib.adapters.dynamo import conditional_update
+    from chalicelib.adapters.tickets_table import ticket_from_item
+    from chalicelib.errors import DependencyError
+
+    request: dict[str, Any] = {
+        "TableName": table,
+        "FilterExpression": "sk = :ticket AND attribute_not_exists(#queue)",
+        "ExpressionAttributeNames": {"#queue": "queue"},
+        "ExpressionAttributeValues": {":ticket": {"S": "TICKET"}},
+    }
+    seen = keyed = 0
+    while True:
+        try:
+            response = client.scan(**request)
+        except (ClientError, BotoCoreError) as exc:
+            raise DependencyError(f"could not scan {table}: {exc}") from exc
+        for item in response.get("Items", []):
+            seen += 1
+            keys = index_attributes(ticket_from_item(item))
+            names = {f"#{k}": k for k in keys}
+            done = conditional_update(
+                client,
+                f"could not index ticket {item['pk']['S']}",
+                TableName=table,
+                Key={"pk": item["pk"], "sk": item["sk"]},
+                UpdateExpression="SET " + ", ".join(f"#{k} = :{k}" for k in keys),
+                ConditionExpression="attribute_not_exists(#queue)",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues={f":{k}": v for k, v in keys.items()},
+            )
+            keyed += done is not None
+        if "LastEvaluatedKey" not in response:
+            return seen, keyed
+        request["ExclusiveStartKey"] = response["LastEvaluatedKey"]

@@ -6,6 +6,7 @@ import shlex
 
 import pytest
 
+from chalicelib import bootstrap
 from cli import ticket_list
 from cli.main import main
 from tests.functional.test_ticket_queries import AT, a_ticket, store
@@ -101,3 +102,27 @@ def test_resolve_then_reopen_from_the_cli_and_what_each_refuses(aws, capsys, mon
 def test_a_ticket_that_is_not_there_is_exit_2(aws, capsys, command):
     code, _, err = run(aws, capsys, "tickets", command, "T-00000000FF")
     assert (code, err) == (2, f"switchboard tickets {command}: error: there is no ticket T-00000000FF\n")
+
+
+def test_reindex_gives_tickets_written_before_the_indexes_their_keys_once(aws, capsys):
+    # GIVEN two tickets as written before the indexes existed (no queue, queue_order or history_key), one resolved
+    store(a_ticket(1, "P2"), a_ticket(2, "P1", customer="northwind"))
+    bootstrap.container().tickets.close("T-0000000002", AT, "incident I-1")
+    for n in (1, 2):
+        aws.clients["dynamodb"].update_item(
+            TableName=aws.settings.tickets_table,
+            Key={"pk": {"S": f"TICKET#T-{n:010X}"}, "sk": {"S": "TICKET"}},
+            UpdateExpression="REMOVE queue, queue_order, history_key",
+        )
+    assert run(aws, capsys, "tickets", "list")[1] == "no open tickets\n"
+    # WHEN they are reindexed
+    assert run(aws, capsys, "tickets", "reindex")[:2] == (
+        0,
+        f"2 of 2 unlisted tickets in {aws.settings.tickets_table} given their index keys\n",
+    )
+    # THEN each is listed under its status, and its history found
+    assert run(aws, capsys, "tickets", "list")[1].splitlines()[2].startswith("T-0000000001")
+    assert run(aws, capsys, "tickets", "list", "--status", "resolved")[1].splitlines()[2].startswith("T-0000000002")
+    assert [t.ticket_id for t in bootstrap.container().ticket_queries.history("northwind")] == ["T-0000000002"]
+    # AND a second run finds nothing left to do
+    assert run(aws, capsys, "tickets", "reindex")[1].startswith("0 of 0 unlisted tickets")
