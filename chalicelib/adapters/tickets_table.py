@@ -274,21 +274,23 @@ class DynamoTicketRepository:
         Unlike an incident's ``close`` it does not reopen on the customer's next message: a person decided
         the conversation is over, so a new message opens a new ticket that takes the thread over.
         """
-        return self._move(ticket_id, "open", "resolved", at, by, "REMOVE reopen_on_reply")
+        return self._move(ticket_id, "open", "resolved", at, by)
 
     def reopen(self, ticket_id: str, at: datetime, by: str) -> bool:
         """A person reopens a resolved ticket (an incident's too); False when it was not resolved."""
-        return self._move(ticket_id, "resolved", "open", at, by, "REMOVE reopen_on_reply")
+        return self._move(ticket_id, "resolved", "open", at, by)
 
-    def _move(self, ticket_id: str, was: str, to: str, at: datetime, by: str, rest: str) -> bool:
-        # status and the ByQueue key change in the same write: the lists never show the old status
+    def _move(self, ticket_id: str, was: str, to: str, at: datetime, by: str) -> bool:
+        # status and the ByQueue key change in the same write: the lists never show the old status; a
+        # person's move also ends an incident's "reopen on the customer's reply"
         verb, stamp = ("resolve", "resolved") if to == "resolved" else ("reopen", "reopened")
         moved = conditional_update(
             self._client,
             f"could not {verb} ticket {ticket_id}",
             TableName=self._table,
             Key=ticket_key(ticket_id),
-            UpdateExpression=f"SET #status = :to, #queue = :to, {stamp}_at = :at, {stamp}_by = :by {rest}",
+            UpdateExpression=f"SET #status = :to, #queue = :to, {stamp}_at = :at, {stamp}_by = :by "
+            "REMOVE reopen_on_reply",
             ConditionExpression="attribute_exists(pk) AND #status = :was",
             ExpressionAttributeNames={"#status": "status", "#queue": "queue"},
             ExpressionAttributeValues={":to": {"S": to}, ":was": {"S": was}, ":at": {"S": utc(at)}, ":by": {"S": by}},
