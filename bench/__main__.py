@@ -13,6 +13,7 @@ from typing import Any
 
 from bench import (
     cold_start,
+    console,
     decisions,
     fuzz,
     package_size,
@@ -67,6 +68,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--skip-replies",
         action="store_true",
         help="leave out the replies benchmark (auto-replies under injected provider failures, their AWS cost)",
+    )
+    parser.add_argument(
+        "--skip-console",
+        action="store_true",
+        help="leave out the console benchmark (its reads with 10,000 tickets in a moto server's table)",
     )
     args = parser.parse_args(argv)
     if args.quick:
@@ -151,6 +157,15 @@ def main(argv: list[str] | None = None) -> int:
         answered = replies.run(replies.QUICK_TICKETS if args.quick else replies.DEFAULT_TICKETS, progress=replies.tell)
         print(replies_report.format_report(answered), end="\n\n")
 
+    viewed = None
+    if not args.skip_console:
+        viewed = console.run(
+            console.QUICK_TICKETS if args.quick else console.DEFAULT_TICKETS,
+            console.QUICK_REPEATS if args.quick else console.DEFAULT_REPEATS,
+            progress=console.tell,
+        )
+        print(console.format_report(viewed), end="\n\n")
+
     line = summary(cold, package, decided)
     if live is not None:
         line += f" {voice_report.summary(live)}"
@@ -160,6 +175,8 @@ def main(argv: list[str] | None = None) -> int:
         line += f" {reliability.summary(reliable)}"
     if answered is not None:
         line += f" {replies_report.summary(answered)}"
+    if viewed is not None:
+        line += f" {console.summary(viewed)}"
     if args.json:
         figures: dict[str, Any] = {
             "command": command,
@@ -174,6 +191,7 @@ def main(argv: list[str] | None = None) -> int:
             "fuzz": fuzzed.to_dict() if fuzzed else None,
             "reliability": reliable.to_dict() if reliable else None,
             "replies": answered.to_dict() if answered else None,
+            "console": viewed.to_dict() if viewed else None,
             "summary": line,
         }
         args.json.write_text(json.dumps(figures, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -8,6 +8,11 @@ second per triage, and a thousand events take the better part of an hour. This k
 transaction code (conditions, cancellation reasons, the all-or-nothing answer) and changes only
 what is saved for the rollback: the items the transaction names, as they were. A transaction
 touches nothing else, so the rollback restores the same state.
+
+- An index Query sorts every item under the index key with moto's DynamoType comparisons, which
+cast each value on every compare: with three thousand open tickets under one ByQueue key that is
+most of a second per page. This sorts by the same key values read once (strings as strings,
+numbers as Decimals), the order DynamoDB and moto give.
 """
 
 from __future__ import annotations
@@ -33,8 +38,31 @@ class _TablesByReference:
 
 @contextmanager
 def faster_dynamodb() -> Iterator[None]:
-    with _item_level_rollback(), _query_without_full_sort():
+    with _item_level_rollback(), _query_without_full_sort(), _sort_by_plain_values():
         yield
+
+
+@contextmanager
+def _sort_by_plain_values() -> Iterator[None]:
+    from decimal import Decimal
+
+    from moto.dynamodb.models.table import Table
+
+    original = Table.sorted_items
+
+    def plain(value: Any) -> Any:
+        return Decimal(value.value) if value.type == "N" else value.value
+
+    def sorted_items(self: Any, hash_key_attrs: list[str], range_key_attrs: list[str | None], items: list[Any]) -> Any:
+        attrs = self._generate_attr_to_sort_by(hash_key_attrs, range_key_attrs)
+        items.sort(key=lambda item: tuple(plain(item.attrs[a]) for a in attrs))
+        return items
+
+    Table.sorted_items = sorted_items  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        Table.sorted_items = original  # type: ignore[method-assign]
 
 
 @contextmanager
@@ -53,7 +81,8 @@ def _query_without_full_sort() -> Iterator[None]:
                 rows = list(self.items.values())
                 return rows if index_name or hash_key not in self.items else [self.items[hash_key]]
             if index_name:
-                return [item for partition in self.items.values() for item in partition.values()]
+                rows = [item for partition in self.items.values() for item in partition.values()]
+                return _under(self, index_name, hash_key, rows)
             return list(self.items.get(hash_key, {}).values())
 
         self.all_items = candidates
@@ -67,6 +96,17 @@ def _query_without_full_sort() -> Iterator[None]:
         yield
     finally:
         Table.query = original  # type: ignore[method-assign]
+
+
+def _under(table: Any, index_name: str, hash_key: Any, rows: list[Any]) -> list[Any]:
+    """The rows carrying the index's hash key value, compared as plain values (moto checks the few that pass
+    again, its own slower way); all of them for an index moto does not know, which it answers for."""
+    index = next((i for i in table.all_indexes() if i.name == index_name), None)
+    if index is None or hash_key is None:
+        return rows
+    name = next(k["AttributeName"] for k in index.schema if k["KeyType"] == "HASH")
+    kind, wanted = hash_key.type, hash_key.value
+    return [r for r in rows if (v := r.attrs.get(name)) is not None and v.type == kind and v.value == wanted]
 
 
 @contextmanager

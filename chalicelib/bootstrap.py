@@ -112,6 +112,29 @@ class Container:
         return DynamoTicketRepository(self.dynamodb, self.settings.tickets_table)
 
     @cached_property
+    def ticket_queries(self) -> Any:
+        """The console's lists: the queue by status and urgency, a customer's history (sparse indexes)."""
+        from chalicelib.adapters.ticket_queries import DynamoTicketQueries
+
+        return DynamoTicketQueries(self.dynamodb, self.settings.tickets_table)
+
+    @cached_property
+    def ticket_page(self) -> Any:
+        """ticket id → everything its console page shows (adapters/ticket_page.py), in a few requests."""
+        from functools import partial
+
+        from chalicelib.adapters.ticket_page import read_ticket_page
+
+        return partial(read_ticket_page, self.dynamodb, self.settings.tickets_table, self.pages, self.ticket_queries)
+
+    @cached_property
+    def ticket_service(self) -> Any:
+        """A person resolves or reopens a ticket: its pages stop escalating, the timeline says who."""
+        from chalicelib.services.tickets import TicketService
+
+        return TicketService(self.tickets, self.pages)
+
+    @cached_property
     def pages(self) -> Any:
         from chalicelib.adapters.pages_table import DynamoPageRepository
 

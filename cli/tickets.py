@@ -1,4 +1,4 @@
-"""`switchboard tickets show`: one ticket with its messages, its pages and its timeline, in time order."""
+"""`switchboard tickets`: show one ticket (messages, pages, timeline); list the queue; resolve or reopen one."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 
+from cli import ticket_list
 from cli.aws import LOCAL_ENDPOINT, CliError, table_options
 from cli.ticket_reader import gather, tables_for
 from cli.ticket_render import as_json, render
@@ -40,10 +41,10 @@ exit status:
 def register(areas: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     area = areas.add_parser(
         "tickets",
-        help="show a ticket: its messages, pages and timeline",
+        help="list the queue; show, resolve or reopen a ticket",
         description="Tickets: what came in, how it was routed, who was paged and who took it.",
     )
-    commands = area.add_subparsers(dest="command", metavar="{show}", required=True)
+    commands = area.add_subparsers(dest="command", metavar="{show,list,resolve,reopen,reindex}", required=True)
     show = commands.add_parser(
         "show",
         help="print a ticket's messages, pages and timeline",
@@ -55,6 +56,42 @@ def register(areas: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     show.add_argument("--json", action="store_true", help="one JSON object: ticket, follow_ups, pages, timeline")
     table_options(show, "tickets", "TICKETS_TABLE")
     show.set_defaults(run=run_show)
+    listing = commands.add_parser(
+        "list",
+        help="the open (or resolved) tickets, most urgent first: the console's Tickets view",
+        description="List tickets by priority and first-response deadline, a page at a time, with the console's filters.",
+        epilog=ticket_list.LIST_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    ticket_list.add_list_options(listing)
+    table_options(listing, "tickets", "TICKETS_TABLE")
+    listing.set_defaults(run=ticket_list.run_list)
+    for name, help in (
+        ("resolve", "resolve an open ticket: its pages stop escalating, the timeline says who"),
+        ("reopen", "reopen a resolved ticket: it is listed open again (nobody is paged)"),
+    ):
+        move = commands.add_parser(
+            name,
+            help=help,
+            description=help,
+            epilog=ticket_list.MOVE_EPILOG,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        move.add_argument("ticket_id", metavar="ID", help="the ticket id (T-…, in any case)")
+        move.add_argument(
+            "--by", default=ticket_list.by_default(), help="who does it (default: $SWITCHBOARD_OPERATOR, else $USER)"
+        )
+        table_options(move, "tickets", "TICKETS_TABLE")
+        move.set_defaults(run=ticket_list.run_move)
+    reindex = commands.add_parser(
+        "reindex",
+        help="give tickets written before the console's indexes their index keys (once, after deploying)",
+        description="Give tickets written before the console's indexes existed the keys the indexes list them by.",
+        epilog=ticket_list.REINDEX_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    table_options(reindex, "tickets", "TICKETS_TABLE")
+    reindex.set_defaults(run=ticket_list.run_reindex)
 
 
 def run_show(args: argparse.Namespace) -> int:

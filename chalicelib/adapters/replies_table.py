@@ -222,3 +222,7 @@ def _reply(item: dict[str, Any]) -> Reply:
             "possible_duplicates": int(item.get("possible_duplicates", {}).get("N", "0")),
         }
     )
+
+
+#: a reply item (TICKET#<id> / REPLY#<id>) as a Reply, for a reader of the whole ticket partition (ticket_page.py)
+reply_from_item = _reply

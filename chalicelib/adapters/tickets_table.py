@@ -9,6 +9,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.adapters.dynamo import conditional_update, get_item, query_all, transact, utc
 from chalicelib.adapters.reply_items import reply_item
+from chalicelib.adapters.ticket_index import index_attributes
 from chalicelib.errors import DependencyError
 from chalicelib.model.ticket import Delivery, FollowUp, PageStatus, Ticket, sender_key
 from chalicelib.replies.model import GRACE, Reply
@@ -38,6 +39,53 @@ def _expiry(at: datetime, ttl_seconds: int | None) -> dict[str, Any]:
     return {} if ttl_seconds is None else {"expires_at": {"N": str(int(at.timestamp()) + ttl_seconds)}}
 
 
+def ticket_item(ticket: Ticket) -> dict[str, Any]:
+    """The ticket's item as ``create`` writes it (the bench seeds tables with it too)."""
+    decision = ticket.decision
+    item = {
+        **ticket_key(ticket.ticket_id),
+        "ticket_id": {"S": ticket.ticket_id},
+        "event_id": {"S": ticket.event.event_id},
+        "channel": {"S": ticket.event.channel.value},
+        "customer_id": {"S": ticket.customer.customer_id},
+        "priority": {"S": decision.priority.value},
+        "team": {"S": decision.team},
+        "route": {"S": decision.route},
+        "reasons": {"L": [{"S": r} for r in decision.reasons]},
+        "rules_version": {"S": decision.rules_version},
+        "status": {"S": ticket.status},
+        "page_status": {"S": ticket.page_status.value},
+        "created_at": {"S": utc(ticket.created_at)},
+        "messages": {"N": str(ticket.messages)},
+        "last_message_at": {"S": utc(ticket.last_message_at or ticket.created_at)},
+        # the whole ticket, so reading it back needs no mapping of every field
+        "doc": {"S": ticket.model_dump_json()},
+        **index_attributes(ticket),  # the console's lists (ByQueue, ByHistory)
+    }
+    sender = sender_key(ticket.event)
+    if sender:
+        item["sender_key"] = {"S": sender}  # the BySender index: repeat contact
+    return item
+
+
+def ticket_from_item(item: dict[str, Any]) -> Ticket:
+    """A ticket item (or its row in the console's indexes, which project these attributes) as a Ticket."""
+    ticket = Ticket.model_validate_json(item["doc"]["S"])
+    # these change after the write; the attributes, not the snapshot, are the truth
+    return ticket.model_copy(
+        update={
+            "page_status": PageStatus(item["page_status"]["S"]),
+            "status": item["status"]["S"],
+            "messages": int(item.get("messages", {}).get("N", "1")),
+            "last_message_at": datetime.fromisoformat(item["last_message_at"]["S"])
+            if "last_message_at" in item
+            else ticket.last_message_at,
+            "replied_at": datetime.fromisoformat(item["replied_at"]["S"]) if "replied_at" in item else None,
+            "replied_by": item.get("replied_by", {}).get("S"),
+        }
+    )
+
+
 class DynamoTicketRepository:
     def __init__(self, client: Any, table: str) -> None:
         self._client = client
@@ -52,29 +100,7 @@ class DynamoTicketRepository:
         retry (same event id) a no-op, and the pair is atomic so a crash never leaves a
         marker without its ticket (which would drop the message) or the reverse.
         """
-        decision = ticket.decision
-        item = {
-            **ticket_key(ticket.ticket_id),
-            "ticket_id": {"S": ticket.ticket_id},
-            "event_id": {"S": ticket.event.event_id},
-            "channel": {"S": ticket.event.channel.value},
-            "customer_id": {"S": ticket.customer.customer_id},
-            "priority": {"S": decision.priority.value},
-            "team": {"S": decision.team},
-            "route": {"S": decision.route},
-            "reasons": {"L": [{"S": r} for r in decision.reasons]},
-            "rules_version": {"S": decision.rules_version},
-            "status": {"S": ticket.status},
-            "page_status": {"S": ticket.page_status.value},
-            "created_at": {"S": utc(ticket.created_at)},
-            "messages": {"N": str(ticket.messages)},
-            "last_message_at": {"S": utc(ticket.last_message_at or ticket.created_at)},
-            # the whole ticket, so reading it back needs no mapping of every field
-            "doc": {"S": ticket.model_dump_json()},
-        }
-        sender = sender_key(ticket.event)
-        if sender:
-            item["sender_key"] = {"S": sender}  # the BySender index: repeat contact
+        item = ticket_item(ticket)
         marker = {
             **event_key(ticket.event.event_id),
             "ticket_id": {"S": ticket.ticket_id},
@@ -153,11 +179,11 @@ class DynamoTicketRepository:
                         "Key": ticket_key(follow_up.ticket_id),
                         # a ticket an incident's resolution closed reopens when its customer writes again
                         # (theirs only: the incident's other tickets stay closed)
-                        "UpdateExpression": "ADD messages :one SET last_message_at = :at, #status = :open "
-                        "REMOVE reopen_on_reply",
+                        "UpdateExpression": "ADD messages :one SET last_message_at = :at, #status = :open, "
+                        "#queue = :open REMOVE reopen_on_reply",
                         "ConditionExpression": "attribute_exists(pk) AND (#status = :open OR "
                         "attribute_exists(reopen_on_reply))",
-                        "ExpressionAttributeNames": {"#status": "status"},
+                        "ExpressionAttributeNames": {"#status": "status", "#queue": "queue"},
                         "ExpressionAttributeValues": {
                             ":one": {"N": "1"},
                             ":at": {"S": utc(at)},
@@ -204,22 +230,7 @@ class DynamoTicketRepository:
 
     def get(self, ticket_id: str) -> Ticket | None:
         item = self._get(ticket_key(ticket_id))
-        if item is None:
-            return None
-        ticket = Ticket.model_validate_json(item["doc"]["S"])
-        # these change after the write; the attributes, not the snapshot, are the truth
-        return ticket.model_copy(
-            update={
-                "page_status": PageStatus(item["page_status"]["S"]),
-                "status": item["status"]["S"],
-                "messages": int(item.get("messages", {}).get("N", "1")),
-                "last_message_at": datetime.fromisoformat(item["last_message_at"]["S"])
-                if "last_message_at" in item
-                else ticket.last_message_at,
-                "replied_at": datetime.fromisoformat(item["replied_at"]["S"]) if "replied_at" in item else None,
-                "replied_by": item.get("replied_by", {}).get("S"),
-            }
-        )
+        return None if item is None else ticket_from_item(item)
 
     def messages(self, ticket_id: str) -> list[FollowUp]:
         """The follow-ups that joined the ticket's thread, in arrival order (their keys sort by arrival)."""
@@ -254,9 +265,10 @@ class DynamoTicketRepository:
             f"could not close ticket {ticket_id}",
             TableName=self._table,
             Key=ticket_key(ticket_id),
-            UpdateExpression="SET #status = :resolved, resolved_at = :at, resolved_by = :by, reopen_on_reply = :yes",
+            UpdateExpression="SET #status = :resolved, #queue = :resolved, resolved_at = :at, resolved_by = :by, "
+            "reopen_on_reply = :yes",
             ConditionExpression="attribute_exists(pk) AND #status = :open",
-            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeNames={"#status": "status", "#queue": "queue"},
             ExpressionAttributeValues={
                 ":resolved": {"S": "resolved"},
                 ":open": {"S": "open"},
@@ -266,6 +278,35 @@ class DynamoTicketRepository:
             },
         )
         return closed is not None
+
+    def resolve(self, ticket_id: str, at: datetime, by: str) -> bool:
+        """A person resolves an open ticket; False when it was not open (or is not there).
+
+        Unlike an incident's ``close`` it does not reopen on the customer's next message: a person decided
+        the conversation is over, so a new message opens a new ticket that takes the thread over.
+        """
+        return self._move(ticket_id, "open", "resolved", at, by)
+
+    def reopen(self, ticket_id: str, at: datetime, by: str) -> bool:
+        """A person reopens a resolved ticket (an incident's too); False when it was not resolved."""
+        return self._move(ticket_id, "resolved", "open", at, by)
+
+    def _move(self, ticket_id: str, was: str, to: str, at: datetime, by: str) -> bool:
+        # status and the ByQueue key change in the same write: the lists never show the old status; a
+        # person's move also ends an incident's "reopen on the customer's reply"
+        verb, stamp = ("resolve", "resolved") if to == "resolved" else ("reopen", "reopened")
+        moved = conditional_update(
+            self._client,
+            f"could not {verb} ticket {ticket_id}",
+            TableName=self._table,
+            Key=ticket_key(ticket_id),
+            UpdateExpression=f"SET #status = :to, #queue = :to, {stamp}_at = :at, {stamp}_by = :by "
+            "REMOVE reopen_on_reply",
+            ConditionExpression="attribute_exists(pk) AND #status = :was",
+            ExpressionAttributeNames={"#status": "status", "#queue": "queue"},
+            ExpressionAttributeValues={":to": {"S": to}, ":was": {"S": was}, ":at": {"S": utc(at)}, ":by": {"S": by}},
+        )
+        return moved is not None
 
     def count_recent(self, sender_key: str, since: datetime) -> int:
         """One COUNT query on the sparse BySender index (only tickets carry sender_key)."""

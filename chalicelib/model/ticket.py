@@ -81,3 +81,15 @@ def sender_key(event: SupportEvent) -> str | None:
     """The sender's most specific directory key: repeat contact is counted per sender, not per account."""
     keys = event.sender.lookup_keys()
     return keys[0] if keys else None
+
+
+def history_key(ticket: Ticket) -> str | None:
+    """Whose history the ticket belongs to: the customer's id, or for a sender with no account, the sender.
+
+    An unknown caller's tickets are all "unknown" customers: their sender key keeps one caller's earlier
+    tickets together (and apart from everyone else's); None when the message names no sender at all.
+    """
+    if ticket.customer.known:
+        return ticket.customer.customer_id
+    sender = sender_key(ticket.event)
+    return f"sender#{sender}" if sender else None

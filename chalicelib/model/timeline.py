@@ -26,6 +26,7 @@ class Kind(StrEnum):
     REPLIED = "replied"  # a reply went to the customer (the outbox's, or a person's from the page)
     CALLED_BACK = "called-back"  # a person rang the customer back through the company line
     LINKED = "linked"  # a person linked the ticket to an incident (the console)
+    REOPENED = "reopened"  # a person reopened a resolved ticket (the console, the CLI)
 
 
 class Entry(BaseModel):

@@ -83,8 +83,8 @@ def test_iam_is_least_privilege_per_function():
     api_actions = {a for s in _statements(resources, "ApiHandlerRole") for a in s["Action"]}
     # the API queues, reads customers to decide a live call inline, and writes pages only to acknowledge
     # them (a link, an SMS "ACK"): the acknowledgement stops the SLA timer (UpdateItem) and tells the
-    # others to stand down (Publish); it queries the table only to list incidents for the status page,
-    # never an index, and never consumes the queue
+    # others to stand down (Publish); it queries the table to list incidents for the status page, and
+    # the console's two ticket indexes (ByQueue, ByHistory) and no other; it never consumes the queue
     assert "sqs:SendMessage" in api_actions
     assert {a for a in api_actions if a.startswith(("dynamodb:", "sns:", "sqs:"))} == {
         "sqs:SendMessage",
@@ -99,6 +99,13 @@ def test_iam_is_least_privilege_per_function():
         "dynamodb:DeleteItem",
         "sns:Publish",
     }
+    api_indexes = [
+        r["Fn::Sub"].rsplit("/index/", 1)[1]
+        for s in _statements(resources, "ApiHandlerRole")
+        for r in _listed(s["Resource"])
+        if "/index/" in r["Fn::Sub"]
+    ]
+    assert sorted(api_indexes) == ["ByHistory", "ByQueue"]
     # the sweep reads the ByDue index, claims with conditional updates and publishes; it reads no
     # customers and consumes no queue: it only queues again the replies a fault left pending
     sweep = _statements(resources, "EscalateRole")

@@ -164,7 +164,7 @@ def test_main_adds_decisions_to_the_report_and_json(
     out = tmp_path / "bench.json"
 
     # the other benchmarks have tests of their own (tests/*/test_bench_*.py): run here, they took minutes
-    others = ["--skip-voice", "--skip-fuzz", "--skip-reliability", "--skip-replies"]
+    others = ["--skip-voice", "--skip-fuzz", "--skip-reliability", "--skip-replies", "--skip-console"]
     assert main(["--quick", *others, "--json", str(out), "--zip", str(tmp_path / "missing.zip")]) == 0
 
     assert asked["decisions"] == decisions.QUICK_DECISIONS
@@ -183,7 +183,7 @@ def test_main_can_skip_decisions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(decisions, "run", refuse)
     out = tmp_path / "bench.json"
 
-    others = ["--skip-voice", "--skip-fuzz", "--skip-reliability", "--skip-replies"]
+    others = ["--skip-voice", "--skip-fuzz", "--skip-reliability", "--skip-replies", "--skip-console"]
     assert main(["--runs", "2", "--skip-decisions", *others, "--json", str(out), "--zip", str(tmp_path / "x.zip")]) == 0
 
     figures = json.loads(out.read_text(encoding="utf-8"))
