@@ -9,7 +9,7 @@ this module, and a webhook's cold start must not pay for them.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from chalice.app import Blueprint, Request, Response
@@ -140,7 +140,7 @@ def tickets_page() -> Response:
     try:
         filters = filters_from(params)
         # the data branch adds ticket_queries to the container (DynamoDB indexes); tests register a fake
-        listing = cast(Any, c).ticket_queries.listing(filters, params.get("cursor") or None, PAGE_SIZE)
+        listing = c.ticket_queries.listing(filters, params.get("cursor") or None, PAGE_SIZE)
         view = tickets_view(
             listing, filters, list(c.rules.document.teams), viewer_zone(c.rules, viewer.person), c.clock()
         )
@@ -182,17 +182,20 @@ def _ticket(request: Request, viewer: Viewer, ticket_id: str, status: int = 200,
 
     c = container()
     try:
-        ticket = _load(ticket_id)
-        timeline = c.pages.timeline(ticket_id)
-        pages = _pages(timeline)
+        if not _TICKET.match(ticket_id):
+            raise NotFoundError(f"there is no ticket {ticket_id[:64]}")
+        # the ticket's partition (the ticket, its messages, timeline and replies) in one query, its pages, and
+        # the customer's history: three requests for a ticket with one page (adapters/ticket_page.py)
+        read = c.ticket_page(ticket_id)
+        ticket = read.ticket
         me = c.rules.document.people.get(viewer.person)
         s = c.settings
         ctx = Context(
-            follow_ups=c.tickets.messages(ticket_id),
-            history=cast(Any, c).ticket_queries.history(ticket.customer.customer_id) if ticket.customer.known else [],
-            pages=pages,
-            timeline=timeline,
-            replies=c.reply_outbox.for_ticket(ticket_id),
+            follow_ups=read.follow_ups,
+            history=[t for t in read.history if t.ticket_id != ticket.ticket_id],
+            pages=read.pages,
+            timeline=read.timeline,
+            replies=read.replies,
             incidents=c.incidents_table.open_incidents(),
             # no Twilio account or no company line, no call-back: the button would only fail
             can_call=bool(me is not None and me.phone and s.outbound.twilio_account_sid)
@@ -310,13 +313,13 @@ def _call(ticket: Ticket, viewer: Viewer, fields: dict[str, str]) -> str:
 def _resolve(ticket: Ticket, viewer: Viewer, fields: dict[str, str]) -> str:
     c = container()
     # the data branch adds ticket_service (resolve/reopen, each on the timeline) to the container
-    cast(Any, c).ticket_service.resolve(ticket.ticket_id, viewer.person, c.clock())
+    c.ticket_service.resolve(ticket.ticket_id, viewer.person, c.clock())
     return "resolved"
 
 
 def _reopen(ticket: Ticket, viewer: Viewer, fields: dict[str, str]) -> str:
     c = container()
-    cast(Any, c).ticket_service.reopen(ticket.ticket_id, viewer.person, c.clock())
+    c.ticket_service.reopen(ticket.ticket_id, viewer.person, c.clock())
     return "reopened"
 
 
