@@ -91,6 +91,8 @@ def _banner(p: Platform, say: Any) -> None:
     for line in p.scheduler.describe():
         say(f"  schedules     {line}")
     say(f"  pager inbox   subscribed to {', '.join(sorted(p.pager_topics))}")
+    say(f"  console       {p.api_url}/console  (no passwords: a link signs a person in)")
+    say(f"                as Maya Chen, for 15 minutes: {_console_link(p, 'maya')}")
 
 
 def ses_samples() -> list[SampleRequest]:
@@ -158,6 +160,14 @@ def _outage_demo(p: Platform, say: Any, timeout: float = 60.0) -> bool:
     return OutageDemo(p, say).run(timeout)
 
 
+def _console_link(p: Platform, person: str) -> str:
+    """A sign-in link to the console for ``person`` (from the rules), made as the API makes them."""
+    from chalicelib import bootstrap
+
+    link: str = bootstrap.container().sign_in.link(person, "/console")
+    return link if link.startswith("http") else f"{p.api_url}{link}"
+
+
 def _invite(p: Platform, say: Any) -> None:
     from local.samples import load
 
@@ -169,6 +179,9 @@ def _invite(p: Platform, say: Any) -> None:
     say("\nSign and send any sample (or all of events/) to this platform, each with a new id:")
     say(f"  .venv/bin/python -m local.replay {CURL_SAMPLE.relative_to(EVENTS_DIR.parent)} --fresh-id")
     say("  .venv/bin/python -m local.replay --help")
+    say("\nThe on-call console, signed in as Maya Chen for 12 hours once opened (this link works for 15 minutes;")
+    say("`.venv/bin/switchboard console link maya --local --print` makes another, or ask at /console/sign-in):")
+    say(f"  {_console_link(p, 'maya')}")
     say("\nNew tickets and pages show up below. Ctrl-C to stop.\n")
 
 

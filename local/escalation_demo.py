@@ -48,6 +48,66 @@ def _hidden(html: str, name: str) -> str:
 REPLY_TEXT = "Hi Alex, this is Maya from Switchboard. Sorry we missed your call: I'll ring you back in 5 minutes."
 
 
+def _href(html: str, text: str) -> str:
+    """The address of the link whose text starts with ``text`` ("" when there is none)."""
+    import re
+    from html import unescape
+
+    found = re.search(rf'<a href="([^"]*)">{re.escape(text)}', html)
+    return unescape(found.group(1)) if found else ""
+
+
+def _notice(html: str) -> str:
+    """The console's one-line notice (or its error) after an action."""
+    import re
+    from html import unescape
+
+    found = re.search(r'<p class="notice[^"]*" role="(?:status|alert)">([^<]*)</p>', html)
+    return unescape(found.group(1)) if found else _title(html)
+
+
+class Browser:
+    """What a phone's browser does for the demo: keeps the session cookie, follows redirects, submits a form
+    with its hidden fields (the CSRF token among them)."""
+
+    def __init__(self, base_url: str) -> None:
+        import http.cookiejar
+
+        self.base_url = base_url
+        self.opener = urllib.request.build_opener(
+            urllib.request.ProxyHandler({}), urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+        )
+        self.url = base_url
+
+    @property
+    def path(self) -> str:
+        return urlsplit(self.url).path
+
+    def get(self, url: str) -> tuple[int, str]:
+        return self._open(urllib.request.Request(url if url.startswith("http") else f"{self.base_url}{url}"))
+
+    def submit(self, html: str, action_suffix: str, fields: dict[str, str]) -> tuple[int, str]:
+        from local.outage_demo import form
+
+        found = form(html, action_suffix)
+        if found is None:
+            return 0, f"no {action_suffix} form on the page"
+        action, defaults = found
+        url = action if action.startswith("http") else f"{self.base_url}{action}"
+        data = urlencode(defaults | fields).encode()
+        request = urllib.request.Request(url, data=data, method="POST")
+        request.add_header("Content-Type", "application/x-www-form-urlencoded")
+        return self._open(request)
+
+    def _open(self, request: urllib.request.Request) -> tuple[int, str]:
+        try:
+            with self.opener.open(request, timeout=10) as response:
+                self.url = response.geturl()
+                return response.status, response.read().decode("utf-8", "replace")
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read().decode("utf-8", "replace")
+
+
 def _title(html: str) -> str:
     start, end = html.find("<h1>"), html.find("</h1>")
     return html[start + 4 : end] if 0 <= start < end else html[:60]
@@ -132,10 +192,16 @@ class EscalationDemo:
             return False
         founder = page.levels[page.level].recipients[0]
         url = c.paging.link(page, founder, p.now())
-        shown, _ = _fetch(url)
-        say(f"\n{founder.name} opens her link: GET {urlsplit(url).path} → {shown} (the page, an Acknowledge button)")
-        status, html = _fetch(url.split("?", 1)[0], urlsplit(url).query.encode())
-        say(f"{founder.name} presses Acknowledge: POST → {status} {_title(html)}")
+        shown, ack_html = _fetch(url)
+        say(f"\n{founder.name} opens her link: GET {urlsplit(url).path} → {shown} (the page: the whole message, an"
+            " Acknowledge button, and Open in the console)")  # fmt: skip
+        browser = Browser(p.api_url)
+        console_link = _href(ack_html, "Open in the console")
+        landed, ticket_html = browser.get(console_link) if console_link else (0, "")
+        say(f"She opens it in the console: GET {urlsplit(console_link).path} → {landed} {browser.path}"
+            " (signed in for 12 hours by the link, with no password)")  # fmt: skip
+        status, html = browser.submit(ticket_html, "/acknowledge", {})
+        say(f"{founder.name} presses Acknowledge in the console: POST …/acknowledge → {status} {_notice(html)}")
         before = c.pages.get(page.page_id)
         time.sleep(2 * self._sweep_seconds())
         after = c.pages.get(page.page_id)
@@ -144,22 +210,21 @@ class EscalationDemo:
         say(
             f"Later sweeps change nothing: step {after.step if after else '?'}, state {after.state.value if after else '?'}."
         )
-        replied = self._reply(url, founder.name, timeout)
+        replied = self._reply(browser, founder.name, timeout)
         say(f"\nTimeline of {row.ticket_id} (UTC):")
         for entry in c.pages.timeline(row.ticket_id):
             say(f"  {entry.at:%H:%M:%S}  {entry.kind.value:<13} {entry.text}")
         say(f"(all of it: .venv/bin/switchboard tickets show {row.ticket_id} --local)")
         return status == 200 and quiet and after is not None and after.state is PageState.ACKED and replied
 
-    def _reply(self, url: str, name: str, timeout: float) -> bool:
-        """The founder answers the caller from the page's reply box; the stand-in shows the customer's SMS."""
+    def _reply(self, browser: Browser, name: str, timeout: float) -> bool:
+        """The founder answers the caller from the console's reply box; the stand-in shows the customer's SMS."""
         p, say = self.platform, self.say
         assert p.standin is not None and p.replies_worker is not None
-        shown, html = _fetch(url)
-        fields = dict(parse_qsl(urlsplit(url).query)) | {"token": _hidden(html, "token"), "text": REPLY_TEXT}
+        shown, html = browser.get(browser.url)
         before = len(p.standin.received)
-        status, answer = _fetch(url.split("?", 1)[0] + "/reply", urlencode(fields).encode())
-        say(f"\n{name} types a reply on the same page: POST …/reply → {status} {_title(answer)}")
+        status, answer = browser.submit(html, "/reply", {"text": REPLY_TEXT})
+        say(f"\n{name} types a reply in the console: POST …/reply → {status} {_notice(answer)}")
         p.replies_worker.drain(min(20.0, timeout))
         received = p.standin.wait_for(before + 1, timeout=min(20.0, timeout))
         return shown == 200 and status == 200 and len(received) > before

@@ -56,13 +56,16 @@ def test_python_m_local_replays_the_samples_prints_the_tickets_and_exits_0(local
     assert "No Moto CloudFormation support" not in out + done.stderr
     # AND a live call's page escalates from the on-call person to the founders, and stops at Maya's ack link
     assert "no acknowledgement within 10 seconds: escalating to level 2 of 2" in out
-    assert "presses Acknowledge: POST → 200 Acknowledged — escalation stopped" in out
+    # (in the console: the ack page's link signs her in, and she acknowledges and replies there)
+    assert "console       http://127.0.0.1:" in out and "/console/auth?t=maya." in out
+    assert "She opens it in the console: GET /console/auth → 200 /console/tickets/T-" in out
+    assert "presses Acknowledge in the console: POST …/acknowledge → 200 You have the page: escalation stopped." in out
     assert "Later sweeps change nothing" in out and "state acked" in out
-    assert "acknowledged by Maya Chen via the page's link" in out
+    assert "acknowledged by Maya Chen via the console" in out
     # AND the customers hear back: auto-replies on their channels, and Maya's reply from the page to the caller
     assert '✉ → Dana Whitfield via widget: "Hi Dana, we have paged our on-call engineer' in out
     assert "✉ → Dana Whitfield via email (SES): " in out
-    assert "types a reply on the same page: POST …/reply → 200 Reply sent" in out
+    assert "types a reply in the console: POST …/reply → 200 " in out
     assert '✉ → +13125550199 via SMS: "Hi Alex, this is Maya' in out
     assert "REPLIED" in out and "reply from Maya Chen sent to Alex Kim by SMS" in out
     # AND the page followed is the demo's own live call, whatever else opened a page first
