@@ -9,6 +9,7 @@ from chalice.app import Chalice, CloudWatchEvent, Rate, SNSEvent, SQSEvent
 from chalicelib import bootstrap
 from chalicelib.api.acks import acks
 from chalicelib.api.providers import providers
+from chalicelib.api.rules_version import rules_version
 from chalicelib.api.status import status
 from chalicelib.api.webhooks import webhooks
 from chalicelib.observability import redact_tracebacks
@@ -22,6 +23,7 @@ app.register_blueprint(webhooks)
 app.register_blueprint(providers)
 app.register_blueprint(acks)
 app.register_blueprint(status)
+app.register_blueprint(rules_version)
 
 
 # Every route is the API function's: in one process with the other functions (tests, `make run`),

@@ -38,7 +38,7 @@ FAKE_AWS_ENV = {
     "AWS_DEFAULT_REGION": REGION,
     "AWS_REGION": REGION,  # Settings prefers AWS_REGION, as Lambda sets it; a developer's own must not win
 }
-SERVICES = ("cloudformation", "dynamodb", "sqs", "sns", "cloudwatch")
+SERVICES = ("cloudformation", "dynamodb", "sqs", "sns", "cloudwatch", "s3")
 
 
 class DynamoSerialized:
