@@ -19,7 +19,7 @@ from typing import Any
 
 from chalicelib.routing.engine import CompiledRules
 from cli.aws import CliError
-from cli.rules_store import RulesStore, StoredVersion, Waiter, canary_version, deploy_metadata
+from cli.rules_store import RESTORED_FROM, RulesStore, StoredVersion, Waiter, canary_version, deploy_metadata
 
 #: `make run`'s API (local/__main__.py --port)
 LOCAL_API = "http://127.0.0.1:8000"
@@ -134,8 +134,8 @@ def corpus_floor(rules: CompiledRules, say: Callable[[str], None]) -> list[str]:
     from cli.corpus import CORPUS_DIR, load, split_of
     from cli.eval_metrics import goals, score
     from cli.evaluate import MOMENT, predict, summary
-    from tests.unit.test_corpus_quality import FLOOR
 
+    floor_of = corpus_floor_values()
     at = datetime(*MOMENT, tzinfo=rules.default_calendar.timezone)
     held_out = [e for e in load(CORPUS_DIR) if split_of(e) == "held-out"]
     scores = score([predict(entry, rules, at)[0] for entry in held_out])
@@ -143,13 +143,29 @@ def corpus_floor(rules: CompiledRules, say: Callable[[str], None]) -> list[str]:
         say("   " + line)
     below = []
     for g in goals(scores):
-        floor = FLOOR[g.name]
+        floor = floor_of[g.name]
         if g.value is None or (g.value > floor if g.at_most else g.value < floor):
             value = "n/a" if g.value is None else f"{g.value:.1%}"
             below.append(f"{g.name} {value} ({'ceiling' if g.at_most else 'floor'} {floor:.0%})")
     met = sum(g.met for g in goals(scores))
     say(f"   at or above the floor; {met} of {len(goals(scores))} of issue 11's goals met (not required to deploy)")
     return below
+
+
+#: where `make test` keeps the corpus's floor (FLOOR): read from there, so the two cannot drift apart
+FLOOR_TEST = Path(__file__).resolve().parent.parent / "tests" / "unit" / "test_corpus_quality.py"
+
+
+def corpus_floor_values(path: Path = FLOOR_TEST) -> dict[str, float]:
+    """The FLOOR dict of the corpus quality test, read as a literal (the test module is not imported)."""
+    import ast
+
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] == ["FLOOR"]:
+            value = ast.literal_eval(node.value)
+            if isinstance(value, dict):
+                return {str(k): float(v) for k, v in value.items()}
+    raise CliError(f"{path.name} has no FLOOR = {{...}}: cannot hold the corpus to the floor `make test` holds")
 
 
 def show_diff(live: CompiledRules, new: CompiledRules) -> None:
@@ -245,33 +261,45 @@ def cmd_rollback(args: argparse.Namespace, waiter: Waiter | None = None) -> int:
     target = resolve(args)
     store = target.store
     versions = store.versions()
-    if len(versions) < 1 or (args.to is None and len(versions) < 2):
-        raise CliError(f"{store.where} has no earlier version to roll back to")
-    if args.to is None:
-        chosen = versions[1]
-    else:
+    if not versions:
+        raise CliError(f"nothing deployed to {store.where}: the stage runs its packaged rules already")
+    if args.to is not None:
         matches = [v for v in versions if v.version_id.startswith(args.to)]
         if len(matches) != 1:
             raise CliError(f"--to {args.to!r}: {'no' if not matches else len(matches)} versions of {store.where} match")
-        chosen = matches[0]
-    if chosen.is_latest:
-        raise CliError(f"--to {args.to!r} is the live version already")
-    old: StoredVersion = store.get(chosen.version_id)
+        if matches[0].is_latest:
+            raise CliError(f"--to {args.to!r} is the live version already")
+        chosen: str | None = matches[0].version_id
+    else:
+        # the version before the live one; after the first deploy, the rules the package ships
+        chosen = versions[1].version_id if len(versions) > 1 else None
+    old = store.get(chosen) if chosen else _packaged()
     if old.rules is None:
-        raise CliError(f"version {chosen.version_id} cannot be used: {old.problem}")
+        raise CliError(f"version {chosen} cannot be used: {old.problem}")
     say(f"the decisions that change if stage {target.name} goes back to {old.version} ({old.who()})")
     live = live_or_default(target, say)
     show_diff(live, old.rules)
     if not confirm(f"restore rules {old.version} on stage {target.name}?", args.yes):
         say("not rolled back")
         return 1
-    metadata = deploy_metadata(
-        operator(), datetime.now(UTC).isoformat(timespec="seconds"), old.rules.version.rsplit("/", 1)[-1]
-    )
-    version_id = store.restore(chosen.version_id, metadata)
     digest = old.version.rsplit("/", 1)[-1]
-    say(f"restored {chosen.version_id} as {store.where} version {version_id}")
+    metadata = deploy_metadata(operator(), datetime.now(UTC).isoformat(timespec="seconds"), digest)
+    if chosen:
+        version_id = store.restore(chosen, metadata)
+    else:
+        version_id = store.upload(old.body, {**metadata, RESTORED_FROM: "the packaged rules"})
+    say(f"restored {chosen or 'the packaged rules'} as {store.where} version {version_id}")
     return wait_for(target, f"{version_id}/{digest}", args.timeout, say, waiter)
+
+
+def _packaged() -> StoredVersion:
+    from chalicelib.routing.loader import load_rules
+    from chalicelib.settings import DEFAULT_RULES_FILE
+
+    rules = load_rules()
+    return StoredVersion(
+        "packaged", DEFAULT_RULES_FILE.read_bytes(), {"deployed-by": "make rules", "deployed-at": "package time"}, rules
+    )
 
 
 def guarded(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
@@ -331,7 +359,10 @@ def register(commands: Any, rules_yaml: Path) -> None:
     )
     target_options(p)
     p.add_argument(
-        "--to", metavar="VERSION", help="the S3 version id (or its start); default: the one before the live one"
+        "--to",
+        metavar="VERSION",
+        help="the S3 version id (or its start); default: the one before the live one (after the first deploy: "
+        "the packaged rules)",
     )
     p.add_argument("--yes", action="store_true", help="do not ask (a pipeline)")
     p.add_argument("--timeout", type=float, default=90.0, help="seconds to wait for the stage (default: 90)")

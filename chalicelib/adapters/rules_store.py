@@ -135,6 +135,11 @@ class RulesSource:
         # a clock set back (NTP) must not stop the refreshes
         return self._checked is None or not 0 <= now - self._checked < self._interval
 
+    def prepare(self) -> None:
+        """Build the S3 client now (a boto3 Session is not thread-safe: the local platform builds on one thread)."""
+        if self._s3 is None and self._s3_factory is not None:
+            self._s3 = self._s3_factory()
+
     def refresh(self) -> bool:
         """Read the object if it changed; True when new rules were swapped in."""
         from botocore.exceptions import BotoCoreError, ClientError
