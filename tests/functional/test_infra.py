@@ -203,3 +203,11 @@ def test_template_overrides_only_resources_chalice_generates():
     partial = [k for k, v in load_template()["Resources"].items() if "Type" not in v]
     assert partial == ["Triage", "SendReplies", "InboundEmail"]
     assert all(packaged[k]["Type"] == "AWS::Serverless::Function" for k in partial)
+
+
+def test_the_readme_shows_the_deployer_policy_as_kept_in_the_repo():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### Changing the rules: the config deploy") :]
+    block = section[section.index("```json\n") + len("```json\n") :]
+    shown = json.loads(block[: block.index("```")])
+    assert shown == json.loads((ROOT / "infra" / "rules-deployer-policy.json").read_text(encoding="utf-8"))
