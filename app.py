@@ -11,6 +11,7 @@ from chalicelib.api.acks import acks
 from chalicelib.api.console import console
 from chalicelib.api.console_auth import console_auth
 from chalicelib.api.providers import providers
+from chalicelib.api.rules_version import rules_version
 from chalicelib.api.status import status
 from chalicelib.api.webhooks import webhooks
 from chalicelib.observability import redact_tracebacks
@@ -26,6 +27,7 @@ app.register_blueprint(acks)
 app.register_blueprint(status)
 app.register_blueprint(console)
 app.register_blueprint(console_auth)
+app.register_blueprint(rules_version)
 
 
 # Every route is the API function's: in one process with the other functions (tests, `make run`),

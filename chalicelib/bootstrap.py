@@ -37,6 +37,10 @@ class Container:
         self._session = session
         self._secret_sources: dict[str, Any] = {}
         for name, value in overrides.items():
+            if name == "rules":  # fixed rules: a source that never refreshes
+                from chalicelib.adapters.rules_store import StaticRules
+
+                name, value = "rules_source", StaticRules(value)
             if not isinstance(getattr(type(self), name, None), cached_property):
                 raise TypeError(f"unknown override {name!r}")
             self.__dict__[name] = value
@@ -80,10 +84,26 @@ class Container:
         return IntakeService(SqsEventQueue(self.sqs, self.settings.events_queue_url))
 
     @cached_property
-    def rules(self) -> Any:
+    def rules_source(self) -> Any:
+        """The packaged rules until the stage's rules store has an object; then that, refreshed (rules_store.py)."""
+        from chalicelib.adapters.rules_store import RulesSource
         from chalicelib.routing.loader import load_rules
 
-        return load_rules(self.settings.rules_file)
+        s = self.settings
+        return RulesSource(
+            load_rules(s.rules_file),
+            (lambda: self.client("s3")) if s.rules_bucket else None,
+            s.rules_bucket,
+            s.rules_key,
+            s.rules_refresh_seconds,
+            # the container's clock times the refreshes, so a test moves it and no test waits
+            lambda: self.clock().timestamp(),
+        )
+
+    @property
+    def rules(self) -> Any:
+        """The rules in use now. Services read this per decision (never keep it): a deploy swaps it."""
+        return self.rules_source.current()
 
     @cached_property
     def customers(self) -> Any:
@@ -98,10 +118,9 @@ class Container:
         from chalicelib.routing.decide import decide
         from chalicelib.services.voice import VoiceService
 
-        rules = self.rules
         return VoiceService(
             customers=self.customers,
-            decide=lambda event, customer, now, recent: decide(event, customer, now, rules, None),
+            decide=lambda event, customer, now, recent: decide(event, customer, now, self.rules, None),
             clock=self.clock,
         )
 
@@ -174,19 +193,21 @@ class Container:
         from chalicelib.routing.sentiment import signals_for
         from chalicelib.services.triage import TriageService
 
-        rules = self.rules
         s = self.settings
+
+        def decide_now(event: Any, customer: Any, now: datetime, recent: Any) -> Any:
+            rules = self.rules  # one version for the whole decision
+            return decide(event, customer, now, rules, signals_for(event, rules, recent))
+
         return TriageService(
             tickets=self.tickets,
             customers=self.customers,
             pager=self.paging,
-            decide=lambda event, customer, now, recent: decide(
-                event, customer, now, rules, signals_for(event, rules, recent)
-            ),
+            decide=decide_now,
             clock=self.clock,
             dedup_ttl_seconds=s.dedup_ttl_seconds,
             replies=self.replies if s.replies_queue_url else None,
-            reply_refusal=lambda event: refusal(event, rules.replies),
+            reply_refusal=lambda event: refusal(event, self.rules.replies),
             record_opt_out=self.opt_outs.record,
             incidents=self.incident_intake,
         )
@@ -203,11 +224,11 @@ class Container:
         from chalicelib.incidents.page import incident_decision
         from chalicelib.services.incident_intake import IncidentIntake
 
-        rules = self.rules
         return IncidentIntake(
             self.incidents_table,
-            rules.incidents,
-            lambda decision, now: incident_decision(rules, decision, now),
+            # the burst policy as built; the page it opens follows the rules in use
+            self.rules.incidents,
+            lambda decision, now: incident_decision(self.rules, decision, now),
             status_url=self.status_url,
         )
 
@@ -242,7 +263,7 @@ class Container:
             record=outbox.record,
             queue=queue,
             ticket=self.tickets.get,
-            refusal=lambda event: refusal(event, rules.replies),
+            refusal=lambda event: refusal(event, self.rules.replies),
             close_ticket=self.tickets.close,
             timeline=self.pages.record,
             status_url=self.status_url,

@@ -105,6 +105,11 @@ class Settings:
     support_phone: str | None = None
     #: the company's name as the public status page shows it ("Acme status")
     status_page_title: str = "Switchboard"
+    #: the stage's rules store (`switchboard rules deploy`); None: the packaged rules_file only
+    rules_bucket: str | None = None
+    rules_key: str = "rules/routing.json"
+    #: how often a container looks for new rules (a conditional GET); the local stage looks every 2 s
+    rules_refresh_seconds: int = 60
 
     def secret(self, name: str) -> tuple[str | None, str | None]:
         """(value, SSM parameter name) for a secret; ConfigError when neither is configured."""
@@ -156,6 +161,9 @@ class Settings:
             support_phone=env.get("SUPPORT_PHONE") or None,
             reply_backoff_seconds=_positive_int(env, "REPLY_BACKOFF_SECONDS") or 15,
             status_page_title=env.get("STATUS_PAGE_TITLE") or "Switchboard",
+            rules_bucket=env.get("RULES_BUCKET") or None,
+            rules_key=env.get("RULES_KEY") or "rules/routing.json",
+            rules_refresh_seconds=_positive_int(env, "RULES_REFRESH_SECONDS") or 60,
         )
 
 

@@ -23,13 +23,12 @@ TESTS_FILE = CONFIG_DIR / "routing.tests.yaml"
 SCHEMA_FILE = CONFIG_DIR / "routing.schema.json"
 
 EPILOG = """\
-The config deploy:
+The config deploy (no code deploy: the stage's containers pick the rules up within a minute):
   1. edit chalicelib/config/routing.yaml
-  2. switchboard rules test                   # the routing expectations still hold
-  3. switchboard rules eval --split held-out  # urgency and intent against the labeled corpus
-  4. switchboard rules diff --against HEAD    # every decision that changes, at a spread of times
-  5. make rules                               # compile routing.json (the file the Lambda loads)
-  6. commit, then: make package STAGE=prod and deploy the packaged template (README: Deploying to AWS)
+  2. switchboard rules deploy --local         # try it on `make run`: the diff against what runs, applied in seconds
+  3. switchboard rules deploy --stage prod    # validate, test, eval's floor, the diff against prod, confirm, wait
+  4. switchboard rules status --stage prod    # who deployed what, when; `rules rollback --stage prod` undoes it
+  5. make rules, and commit                   # routing.json: the default a fresh stack ships with
 A broken rules file fails `make test` and `make package`.
 """
 
@@ -43,7 +42,9 @@ def register(areas: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     commands = rules.add_subparsers(
-        dest="command", metavar="{validate,explain,test,eval,diff,compile,schema}", required=True
+        dest="command",
+        metavar="{validate,explain,test,eval,diff,compile,schema,deploy,status,rollback}",
+        required=True,
     )
 
     p = commands.add_parser("validate", help="check a rules file; errors name the file, line and route")
@@ -136,6 +137,10 @@ def register(areas: Any) -> None:
     p.add_argument("--output", type=Path, default=SCHEMA_FILE)
     p.add_argument("--check", action="store_true", help="fail if the schema file is out of date")
     p.set_defaults(run=cmd_schema)
+
+    from cli import rules_deploy
+
+    rules_deploy.register(commands, RULES_YAML)
 
 
 def _fail(error: RulesFileError) -> int:

@@ -11,12 +11,13 @@ import threading
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
 from local.clock import ENV as CLOCK_ENV
 from local.clock import from_env
-from local.platform import Platform, PlatformOptions, PortInUseError
+from local.platform import Platform, PlatformOptions, PortInUseError, chalice_config
 from local.replay import SIGNATURE_LIFETIME, Delivery, collect, curl_command, fresh_id, send
 from local.samples import EVENTS_DIR, SampleRequest, all_samples, local_secrets, signed
 
@@ -73,7 +74,21 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _banner(p: Platform, say: Any) -> None:
+def compile_if_stale(yaml_file: Path, json_file: Path) -> str:
+    """Compile the rules when routing.yaml is newer than routing.json: what `make run` decides with follows the YAML.
+
+    Returns the banner's words on the rules; raises RulesFileError when the YAML does not compile.
+    """
+    from cli.compile import compile_file, render
+
+    if json_file.exists() and json_file.stat().st_mtime >= yaml_file.stat().st_mtime:
+        return f"{json_file.name} (up to date with {yaml_file.name})"
+    compiled, rules = compile_file(yaml_file)
+    json_file.write_text(render(compiled), encoding="utf-8")
+    return f"{json_file.name} version {rules.version}, compiled on start: {yaml_file.name} was newer"
+
+
+def _banner(p: Platform, say: Any, rules: str) -> None:
     assert p.stack is not None and p.worker is not None and p.scheduler is not None
     if p.options.clock is not None:
         say(f"  clock         started at {p.now():%Y-%m-%d %H:%M:%S} UTC ({CLOCK_ENV}), running on")
@@ -93,6 +108,14 @@ def _banner(p: Platform, say: Any) -> None:
     say(f"  pager inbox   subscribed to {', '.join(sorted(p.pager_topics))}")
     say(f"  console       {p.api_url}/console  (no passwords: a link signs a person in)")
     say(f"                as Maya Chen, for 15 minutes: {_console_link(p, 'maya')}")
+    say(f"  rules         {rules}")
+    say(
+        f"                new rules without a restart: .venv/bin/switchboard rules deploy --local (looked for every {_refresh()} s)"
+    )
+
+
+def _refresh() -> str:
+    return str(chalice_config().environment_variables.get("RULES_REFRESH_SECONDS", "60"))
 
 
 def ses_samples() -> list[SampleRequest]:
@@ -229,6 +252,16 @@ def run(args: argparse.Namespace, console: Console) -> int:
     except PortInUseError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    from chalicelib.settings import DEFAULT_RULES_FILE
+    from cli.compile import RULES_YAML, RulesFileError
+
+    try:
+        rules = compile_if_stale(RULES_YAML, DEFAULT_RULES_FILE)
+    except RulesFileError as exc:
+        for issue in exc.issues:
+            print(issue, file=sys.stderr)
+        print(f"error: {RULES_YAML.name} is newer than {DEFAULT_RULES_FILE.name} and does not compile", file=sys.stderr)
+        return 2
     ok = True
     try:
         say("Starting Switchboard locally (stage 'local'; nothing leaves this machine)…")
@@ -237,7 +270,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
         except PortInUseError as exc:  # taken between the check and the bind
             print(f"error: {exc}", file=sys.stderr)
             return 2
-        _banner(platform, say)
+        _banner(platform, say, rules)
         assert platform.inbox is not None
         deliveries = [] if args.no_replay else _replay(platform, say)
         # started after the replay lines, so pages print below them instead of between them

@@ -38,7 +38,7 @@ FAKE_AWS_ENV = {
     "AWS_DEFAULT_REGION": REGION,
     "AWS_REGION": REGION,  # Settings prefers AWS_REGION, as Lambda sets it; a developer's own must not win
 }
-SERVICES = ("cloudformation", "dynamodb", "sqs", "sns", "cloudwatch")
+SERVICES = ("cloudformation", "dynamodb", "sqs", "sns", "cloudwatch", "s3")
 
 
 class DynamoSerialized:
@@ -282,6 +282,7 @@ class Platform:
             # Built now, on one thread: a boto3 Session is not thread-safe, and the API's request
             # threads and the worker would otherwise race to create the clients on first use.
             _ = (container.secret("widget"), container.sqs, container.dynamodb, container.sns, container.triage)
+            container.rules_source.prepare()
             bootstrap.use(container, function)
         self._api_thread = threading.Thread(
             target=self._api.server.serve_forever, kwargs={"poll_interval": 0.2}, name="api-server", daemon=True

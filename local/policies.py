@@ -114,11 +114,34 @@ def requests(service: str, operation: str, params: dict[str, Any], region: str, 
     if service == "ssm":
         names = params.get("Names") or [params.get("Name", "")]
         return [(f"ssm:{operation}", f"{arn}:parameter/{str(n).lstrip('/')}") for n in names]
+    if service == "s3":
+        return _s3(operation, params)
     if service == "email":  # SES v2's endpoint prefix; IAM names its actions and identities "ses"
         sender = parseaddr(str(params.get("FromEmailAddress", "")))[1]
         domain = sender.rpartition("@")[2] or "*"
         return [(f"ses:{operation}", f"arn:aws:ses:{region}:{account}:identity/{domain}")]
     return [(f"{service}:{operation}", "*")]
+
+
+def _s3(operation: str, params: dict[str, Any]) -> list[tuple[str, str]]:
+    """S3's actions on objects name the object's ARN (no region or account); reading a version asks for more."""
+    bucket = f"arn:aws:s3:::{params.get('Bucket', '*')}"
+    obj = f"{bucket}/{params.get('Key', '*')}"
+    read = "s3:GetObjectVersion" if params.get("VersionId") else "s3:GetObject"
+    if operation in ("GetObject", "HeadObject"):
+        return [(read, obj)]
+    if operation == "ListObjectVersions":
+        return [("s3:ListBucketVersions", bucket)]
+    if operation == "CopyObject":
+        source = params.get("CopySource")
+        source_arn = (
+            f"arn:aws:s3:::{source['Bucket']}/{source['Key']}" if isinstance(source, dict) else f"arn:aws:s3:::{source}"
+        )
+        copied = "s3:GetObjectVersion" if isinstance(source, dict) and source.get("VersionId") else "s3:GetObject"
+        return [("s3:PutObject", obj), (copied, source_arn)]
+    if operation.endswith("Object") or operation.endswith("Objects"):
+        return [(f"s3:{operation}", obj)]
+    return [(f"s3:{operation}", bucket)]
 
 
 def _dynamodb(operation: str, params: dict[str, Any]) -> list[tuple[str, str]]:

@@ -1,8 +1,9 @@
 """Create infra/template.yaml's resources in moto's CloudFormation, then apply what moto skips.
 
-moto creates tables, queues (with redrive) and topics from the template, but ignores
-TimeToLiveSpecification and skips AWS::SNS::Subscription and AWS::CloudWatch::Alarm; those
-are applied here from the same template's definitions, so local resources match AWS's.
+moto creates tables, queues (with redrive), topics and buckets from the template, but ignores
+TimeToLiveSpecification and a bucket's versioning, public access block, ownership and lifecycle,
+and skips AWS::SNS::Subscription and AWS::CloudWatch::Alarm; those are applied here from the same
+template's definitions, so local resources match AWS's.
 """
 
 from __future__ import annotations
@@ -68,6 +69,7 @@ class LocalStack:
             "EVENTS_QUEUE_URL": o["EventsQueueUrl"],
             "REPLIES_QUEUE_URL": o["RepliesQueueUrl"],
             "PAGER_TOPICS": json.dumps(topics),
+            **({"RULES_BUCKET": o["RulesBucketName"]} if "RulesBucketName" in o else {}),
         }
 
 
@@ -81,6 +83,10 @@ class _Resolver:
 
     def ref(self, name: str) -> str:
         return self.params[name] if name in self.params else self.physical[name]
+
+    def pseudo(self, region: str, account: str) -> None:
+        """CloudFormation's pseudo parameters, for the Fn::Sub strings that name ARNs."""
+        self.params.update({"AWS::Region": region, "AWS::AccountId": account, "AWS::Partition": "aws"})
 
     def get_att(self, logical: str, attribute: str) -> str:
         kind = self.template["Resources"][logical]["Type"]
@@ -145,7 +151,9 @@ def create_stack(
         for r in cfn.describe_stack_resources(StackName=name)["StackResources"]
         if r.get("LogicalResourceId") and r.get("PhysicalResourceId")
     }
-    resolve = _Resolver(template, params, physical)
+    resolve = _Resolver(template, dict(params), physical)
+    # the stack's ARN names its region and account: arn:aws:cloudformation:REGION:ACCOUNT:stack/…
+    resolve.pseudo(*stack["StackId"].split(":")[3:5])
     for logical, resource in standalone(template)["Resources"].items():
         if not resolve.condition(resource.get("Condition")):
             continue
@@ -160,7 +168,42 @@ def create_stack(
             clients["sns"].subscribe(TopicArn=sub["TopicArn"], Protocol=sub["Protocol"], Endpoint=sub["Endpoint"])
         elif kind == "AWS::CloudWatch::Alarm":
             _put_alarm(clients["cloudwatch"], resolve(props))
+        elif kind == "AWS::S3::Bucket" and "s3" in clients:
+            _configure_bucket(clients["s3"], physical[logical], resolve(props))
     return LocalStack(name=name, stage=stage, outputs=outputs, physical_ids=physical)
+
+
+def _configure_bucket(s3: Any, bucket: str, props: dict[str, Any]) -> None:
+    """What moto's CloudFormation leaves out of a bucket. Its AWS::S3::BucketPolicy (TLS only) is not
+    applied: the moto server answers plain HTTP on loopback, which that policy exists to refuse."""
+    if "VersioningConfiguration" in props:
+        s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration=props["VersioningConfiguration"])
+    if "PublicAccessBlockConfiguration" in props:
+        s3.put_public_access_block(
+            Bucket=bucket, PublicAccessBlockConfiguration=props["PublicAccessBlockConfiguration"]
+        )
+    if "OwnershipControls" in props:
+        s3.put_bucket_ownership_controls(Bucket=bucket, OwnershipControls=props["OwnershipControls"])
+    if "LifecycleConfiguration" in props:
+        rules = [
+            {
+                "ID": r.get("Id", ""),
+                "Status": r["Status"],
+                "Filter": {"Prefix": r.get("Prefix", "")},
+                **(
+                    {"NoncurrentVersionExpiration": r["NoncurrentVersionExpiration"]}
+                    if "NoncurrentVersionExpiration" in r
+                    else {}
+                ),
+                **(
+                    {"AbortIncompleteMultipartUpload": r["AbortIncompleteMultipartUpload"]}
+                    if "AbortIncompleteMultipartUpload" in r
+                    else {}
+                ),
+            }
+            for r in props["LifecycleConfiguration"]["Rules"]
+        ]
+        s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": rules})
 
 
 def verify_reply_sender(ses: Any, from_address: str) -> str:

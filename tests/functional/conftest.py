@@ -103,7 +103,7 @@ def enforced_stack(documents: Mapping[str, dict[str, Any]] | None = None) -> Ite
 
 def _stack(admin: Any, documents: Mapping[str, dict[str, Any]] | None) -> Aws:
     clients: dict[str, Any] = {
-        s: admin.client(s) for s in ("cloudformation", "dynamodb", "sqs", "sns", "cloudwatch", "iam")
+        s: admin.client(s) for s in ("cloudformation", "dynamodb", "sqs", "sns", "cloudwatch", "iam", "s3")
     }
     stack = create_stack(clients, stage="local")
     users = iam.create_function_users(clients["iam"], stage="local", region=REGION, documents=documents)

@@ -33,6 +33,13 @@ def test_the_stack_creates_in_moto_with_what_moto_skips_applied(aws):
     alarm = aws.clients["cloudwatch"].describe_alarms()["MetricAlarms"][0]
     assert alarm["Dimensions"] == [{"Name": "QueueName", "Value": "switchboard-local-events-dlq"}]
     assert alarm["AlarmActions"] == [out["OpsAlertsTopicArn"]]
+    # the rules bucket keeps every version, blocks public access and expires old versions
+    s3, bucket = aws.clients["s3"], out["RulesBucketName"]
+    assert bucket == "switchboard-local-rules-123456789012"
+    assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
+    assert all(s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"].values())
+    (rule,) = s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]
+    assert rule["NoncurrentVersionExpiration"]["NoncurrentDays"] == 90
 
 
 def _packaged() -> dict[str, Any]:
@@ -140,8 +147,54 @@ def test_every_policy_arn_names_the_stacks_region_and_account():
     assert plain == []
     named = [r["Fn::Sub"].replace("${AWS::Region}", "REGION").replace("${AWS::AccountId}", "ACCOUNT") for r in arns]
     parts = [arn.split(":", 5) for arn in named]
+    # S3's ARNs name neither region nor account: the rules bucket's name carries the account
+    s3 = [p for p in parts if p[2] == "s3"]
+    assert {p[5] for p in s3} == {"switchboard-dev-rules-ACCOUNT/rules/routing.json"}
+    parts = [p for p in parts if p[2] != "s3"]
     assert {(p[0], p[1], p[3], p[4]) for p in parts} == {("arn", "aws", "REGION", "ACCOUNT")}
     assert all(p[5] and "${" not in p[5] for p in parts)
+
+
+def _rules_object_arn() -> str:
+    """The rules object's ARN as the template names its bucket (account left as ${AWS::AccountId})."""
+    bucket = load_template()["Resources"]["RulesBucket"]["Properties"]["BucketName"]["Fn::Sub"]
+    return f"arn:aws:s3:::{bucket.replace('${Stage}', 'dev')}/rules/routing.json"
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_a_function_may_only_read_the_rules_object(function):
+    # GIVEN each function's dev policy (the one the tests enforce)
+    statements = [s for s in policies.load(function)["Statement"] if any(a.startswith("s3:") for a in s["Action"])]
+    # THEN the only S3 it may touch is a GetObject of the template's rules object (every function's
+    # container reads the rules it decides with, and none may write them)
+    assert [(s["Action"], s["Resource"]) for s in statements] == [(["s3:GetObject"], {"Fn::Sub": _rules_object_arn()})]
+
+
+def test_the_rules_bucket_is_versioned_private_encrypted_and_tls_only():
+    resources = load_template()["Resources"]
+    props = resources["RulesBucket"]["Properties"]
+    assert props["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert all(props["PublicAccessBlockConfiguration"].values()) and len(props["PublicAccessBlockConfiguration"]) == 4
+    assert props["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]
+    assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert props["LifecycleConfiguration"]["Rules"][0]["NoncurrentVersionExpiration"]["NoncurrentDays"] > 0
+    (tls,) = resources["RulesBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert (tls["Effect"], tls["Condition"]) == ("Deny", {"Bool": {"aws:SecureTransport": "false"}})
+
+
+def test_the_deployer_policy_names_the_templates_rules_object():
+    # GIVEN the policy the README gives whoever deploys rules (infra/rules-deployer-policy.json)
+    document = json.loads((ROOT / "infra" / "rules-deployer-policy.json").read_text(encoding="utf-8"))
+    rules_object = _rules_object_arn().replace("${AWS::AccountId}", "123456789012")
+    bucket = rules_object.split("/", 1)[0]
+    # THEN it may read, list and put the rules object of every stage's bucket, and nothing else in S3
+    for action in ("s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"):
+        assert policies.allows(document, action, rules_object)
+        assert not policies.allows(document, action, bucket + "/other.json")
+        assert not policies.allows(document, action, "arn:aws:s3:::someone-elses-bucket/rules/routing.json")
+    assert policies.allows(document, "s3:ListBucketVersions", bucket)
+    assert not policies.allows(document, "s3:DeleteObject", rules_object)
+    assert not policies.allows(document, "s3:DeleteObjectVersion", rules_object)
 
 
 @pytest.mark.parametrize("function", FUNCTIONS)
@@ -158,3 +211,11 @@ def test_template_overrides_only_resources_chalice_generates():
     partial = [k for k, v in load_template()["Resources"].items() if "Type" not in v]
     assert partial == ["Triage", "SendReplies", "InboundEmail"]
     assert all(packaged[k]["Type"] == "AWS::Serverless::Function" for k in partial)
+
+
+def test_the_readme_shows_the_deployer_policy_as_kept_in_the_repo():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### Changing the rules: the config deploy") :]
+    block = section[section.index("```json\n") + len("```json\n") :]
+    shown = json.loads(block[: block.index("```")])
+    assert shown == json.loads((ROOT / "infra" / "rules-deployer-policy.json").read_text(encoding="utf-8"))
