@@ -72,7 +72,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--skip-console",
         action="store_true",
-        help="leave out the console benchmark (its reads with 10,000 tickets in a moto server's table)",
+        help="leave out the console benchmark (its reads and rendered views with 10,000 tickets in a moto server's table)",
     )
     args = parser.parse_args(argv)
     if args.quick:
