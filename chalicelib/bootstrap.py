@@ -36,6 +36,8 @@ class Container:
         # default credentials, which in Lambda are the function's own role
         self._session = session
         self._secret_sources: dict[str, Any] = {}
+        self._overridden = frozenset(overrides)
+        self._rules_seen: Any = None
         for name, value in overrides.items():
             if name == "rules":  # fixed rules: a source that never refreshes
                 from chalicelib.adapters.rules_store import StaticRules
@@ -102,8 +104,19 @@ class Container:
 
     @property
     def rules(self) -> Any:
-        """The rules in use now. Services read this per decision (never keep it): a deploy swaps it."""
-        return self.rules_source.current()
+        """The rules in use now. Services read this per decision (never keep it): a deploy swaps it.
+
+        A few services are built from the rules' settings rather than their decisions (the incident
+        section, the replies' window and X mentions, the status page's components): when a deploy swaps
+        the rules, they are built again on next use (_FOLLOW_RULES), unless a test put its own in.
+        """
+        current = self.rules_source.current()
+        if current is not self._rules_seen:
+            if self._rules_seen is not None:
+                for name in _FOLLOW_RULES - self._overridden:
+                    self.__dict__.pop(name, None)
+            self._rules_seen = current
+        return current
 
     @cached_property
     def customers(self) -> Any:
@@ -432,6 +445,22 @@ class Container:
             components=tuple(Component(c.name, getattr(c, "description", "") or "") for c in listed),
             base_url=s.public_base_url or "",
         )
+
+
+#: the services built from the rules' settings: rebuilt after a rules deploy (see Container.rules)
+_FOLLOW_RULES = frozenset(
+    {
+        "triage",
+        "incident_intake",
+        "incidents",
+        "incident_notifier",
+        "ack_incidents",
+        "replies",
+        "page_replies",
+        "reply_sender",
+        "status_page",
+    }
+)
 
 
 class _Lazy:

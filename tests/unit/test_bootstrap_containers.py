@@ -44,3 +44,39 @@ def test_use_none_for_one_function_keeps_the_others(containers):
     bootstrap.use(None, "triage")
     with bootstrap.serving("triage"):
         assert bootstrap.container() is containers["default"]
+
+
+class Swapping:
+    """A rules source a deploy swaps (as adapters/rules_store.py's RulesSource does)."""
+
+    def __init__(self, rules: object) -> None:
+        self.rules = rules
+
+    def current(self) -> object:
+        return self.rules
+
+
+def test_services_built_from_the_rules_settings_follow_a_deploy_and_a_tests_own_stay():
+    # GIVEN a container on rules that are later swapped, with one service put in by a test
+    import copy
+
+    from chalicelib.incidents.policy import IncidentPolicy
+    from chalicelib.routing.loader import load_rules
+    from chalicelib.settings import Settings
+
+    first = load_rules()
+    source = Swapping(first)
+    own = object()
+    c = bootstrap.Container(
+        Settings("dev", "us-east-1", "t", "c", "https://sqs.invalid/q"), rules_source=source, status_page=own
+    )
+    assert c.rules is first
+    intake = c.incident_intake
+    # WHEN a deploy swaps the rules for ones whose incident section differs
+    second = copy.copy(first)
+    second.incidents = IncidentPolicy(distinct_senders=7)
+    source.rules = second
+    # THEN the next use builds the intake again on the new section; the test's own service is kept
+    assert c.rules is second
+    assert c.incident_intake is not intake and c.incident_intake.policy.distinct_senders == 7
+    assert c.status_page is own
