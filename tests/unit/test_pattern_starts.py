@@ -1,0 +1,85 @@
+"""The pre-filter of the rules' word patterns: what a match can start with, where words start, and that
+matching only there finds exactly what matching everywhere does."""
+
+from __future__ import annotations
+
+import pytest
+
+from chalicelib.routing.loader import load_rules
+from chalicelib.routing.patterns import compile_words, find_all, first_keys, word_starts
+from cli.corpus import CORPUS_DIR, load
+
+VOCABULARY = {"people": ["users", "team members"], "odd": ["*ing"]}
+
+
+@pytest.mark.parametrize(
+    ("patterns", "expected"),
+    [
+        (["down"], {"dow"}),
+        (["is not", "no errors"], {"is", "no"}),
+        (["fail*", "crash*"], {"fai", "cra"}),
+        (["log|sign in"], {"log", "sig"}),
+        (["<people> can not"], {"use", "tea"}),
+        (["5## errors", "# users", "2fa codes"], {"#"}),
+        (["not *ing"], {"not"}),
+        (["down", "*ing"], None),
+        (["* down"], None),
+        (["ok* now"], None),
+        (["<odd> now"], None),
+        ([], set()),
+    ],
+)
+def test_first_keys_are_what_a_first_word_starts_with(patterns, expected):
+    # GIVEN patterns WHEN their first keys are taken THEN the first three letters of each first word
+    # ("#" for a number), or None when a first word can be any word
+    keys = first_keys(patterns, VOCABULARY)
+    assert keys == (None if expected is None else frozenset(expected))
+
+
+@pytest.mark.parametrize(
+    ("norm", "expected"),
+    [
+        (" the site is down . ", {"the": [0], "sit": [4], "is": [9], "dow": [12], ".": [17]}),
+        (" 500 errors , 2fa ", {"#": [0, 13], "err": [4], ",": [11]}),
+        (" down down ", {"dow": [0, 5]}),
+        ("  ", {}),
+    ],
+)
+def test_word_starts_are_the_spaces_before_words_by_key(norm, expected):
+    # GIVEN a normalised message WHEN its word starts are filed THEN each key lists the spaces before its words
+    assert word_starts(norm) == expected
+
+
+@pytest.mark.parametrize(
+    ("patterns", "norm"),
+    [
+        (["down", "is down"], " the site is down . down again "),
+        (["not *ing"], " it is not loading , not syncing "),
+        (["fail* now", "failed"], " payments failed now , failing "),
+        (["# users ... stuck", "500"], " 40 users all stuck , 500 "),
+        (["site is", "is down"], " site is down "),
+        (["<people> can not log|sign in"], " team members can not sign in , users can not log in "),
+        (["nothing"], " the site is down "),
+    ],
+)
+def test_find_all_finds_what_finditer_finds(patterns, norm):
+    # GIVEN an expression and a message
+    expression = compile_words(patterns, VOCABULARY)
+    # WHEN it is matched only where its first words start
+    found = [m.span() for m in find_all(expression, first_keys(patterns, VOCABULARY), norm, word_starts(norm))]
+    # THEN the matches are those of matching everywhere, overlaps resolved the same way
+    assert found == [m.span() for m in expression.finditer(norm)]
+
+
+def test_every_shipped_expression_finds_the_same_in_every_corpus_message():
+    # GIVEN the shipped model's expressions and every corpus message as the model reads it
+    model = load_rules().model
+    norms = [model.reader.normalise(f"{e.subject or ''}\n{e.text}") for e in load(CORPUS_DIR)]
+    expressions = [(f.words, f.keys) for f in (*model.concepts, *model.buying, *model.churn)]
+    expressions.append((model.scope, model.scope_keys))
+    for norm in norms:
+        starts = word_starts(norm)
+        for expression, keys in expressions:
+            # WHEN each is matched only where its first words start THEN it finds what finditer finds
+            found = [m.span() for m in find_all(expression, keys, norm, starts)]
+            assert found == [m.span() for m in expression.finditer(norm)], (expression.pattern[:80], norm)
