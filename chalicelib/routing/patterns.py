@@ -82,25 +82,36 @@ def _parts(pattern: str, vocabulary: Mapping[str, Sequence[str]]) -> tuple[str, 
     return first, out
 
 
-def compile_words(patterns: Iterable[str], vocabulary: Mapping[str, Sequence[str]] | None = None) -> re.Pattern[str]:
-    """One expression that finds any of ``patterns``; longer patterns first, so a match names the most words."""
+def _alternatives(patterns: Iterable[str], vocabulary: Mapping[str, Sequence[str]] | None) -> list[tuple[str, str]]:
+    """Each group's first token (as written) and its expression, in the order compile_words tries them."""
     given = sorted(set(patterns), key=lambda p: (-len(p.split()), -len(p)))
-    if not given:
-        return re.compile(r"(?!x)x")  # matches nothing
     # patterns that start with the same word share it: "<people> can not", "<people> are all"… try the
     # (often long) first alternation once per word instead of once per pattern. Within a group the
     # longer pattern still comes first, and groups keep the order of their longest pattern.
-    groups: dict[str, list[str]] = {}
+    groups: dict[str, tuple[str, list[str]]] = {}
     for pattern in given:
         try:
             first, rest = _parts(pattern, vocabulary or {})
         except PatternError as e:
             raise PatternError(f"in {pattern!r}: {e}") from None
-        groups.setdefault(first, []).append(rest)
-    body = "|".join(first if rests == [""] else f"{first}(?:{'|'.join(rests)})" for first, rests in groups.items())
+        groups.setdefault(first, (pattern.lower().split()[0], []))[1].append(rest)
+    return [
+        (token, first if rests == [""] else f"{first}(?:{'|'.join(rests)})") for first, (token, rests) in groups.items()
+    ]
+
+
+def _expression(alternatives: Iterable[str]) -> re.Pattern[str]:
+    body = "|".join(alternatives)
+    if not body:
+        return re.compile(r"(?!x)x")  # matches nothing
     # normalised text is words between single spaces: anchoring on the space before a word lets the
     # regex engine skip straight to word starts (a literal first character), several times faster
     return re.compile(rf" (?:{body})(?= )")
+
+
+def compile_words(patterns: Iterable[str], vocabulary: Mapping[str, Sequence[str]] | None = None) -> re.Pattern[str]:
+    """One expression that finds any of ``patterns``; longer patterns first, so a match names the most words."""
+    return _expression(alternative for _, alternative in _alternatives(patterns, vocabulary))
 
 
 #: how many leading characters of a word the pre-filter compares (see ``first_keys``)
@@ -126,26 +137,49 @@ def word_starts(norm: str) -> dict[str, list[int]]:
     return starts
 
 
-def find_all(
-    expression: re.Pattern[str], keys: frozenset[str] | None, norm: str, starts: Mapping[str, list[int]]
-) -> Iterator[re.Match[str]]:
-    """``expression.finditer(norm)``, trying only where a word starting with one of ``keys`` starts.
+class Words:
+    """``compile_words(patterns)``, matched only where the message has a word a pattern can start with.
 
     The regex engine tries every first word of every pattern at every word of the message, and the
-    rules have hundreds: a long email cost ~0.2 ms in the concepts alone (issue 11's budget is 0.5 ms
-    a message). A match can only start where one of its first words does (``first_keys``), so
-    matching at just those places, each from where the previous match ended as finditer does,
-    finds the same matches.
+    rules have hundreds: a long email cost ~0.3 ms in the urgency and intent words alone (issue 11's
+    budget is 0.5 ms a message). A match can only start where one of its first words does
+    (``first_keys``), so ``finditer`` tries the expression only there, from where the previous match
+    ended as ``re.finditer`` does, and with only the patterns that can start from that word (in their
+    order in the whole expression): the same matches, for a fraction of the work.
     """
-    if keys is None:
-        yield from expression.finditer(norm)
-        return
-    places = sorted([at for key in keys & starts.keys() for at in starts[key]])
-    end = 0
-    for at in places:
-        if at >= end and (found := expression.match(norm, at)):
-            end = found.end()
-            yield found
+
+    def __init__(self, patterns: Iterable[str], vocabulary: Mapping[str, Sequence[str]] | None = None) -> None:
+        patterns = list(patterns)
+        alternatives = _alternatives(patterns, vocabulary)
+        #: the whole expression: for a pattern that can start from any word ("*ing"), and to show
+        self.expression = _expression(alternative for _, alternative in alternatives)
+        self.keys = first_keys(patterns, vocabulary)
+        self._by_key: dict[str, list[str]] = {}
+        if self.keys is not None:
+            for token, alternative in alternatives:
+                for key in _first_keys(token, vocabulary or {}) or ():
+                    self._by_key.setdefault(key, []).append(alternative)
+        # compiled when a message first has a word with the key: most keys are rare, and compiling all
+        # of them up front would add a fraction of a second to every cold start
+        self._compiled: dict[str, re.Pattern[str]] = {}
+
+    def _at(self, key: str) -> re.Pattern[str]:
+        found = self._compiled.get(key)
+        if found is None:
+            found = self._compiled[key] = _expression(self._by_key[key])
+        return found
+
+    def finditer(self, norm: str, starts: Mapping[str, list[int]]) -> Iterator[re.Match[str]]:
+        """``self.expression.finditer(norm)``; ``starts``: the message's ``word_starts``."""
+        if self.keys is None:
+            yield from self.expression.finditer(norm)
+            return
+        places = sorted([(at, key) for key in self.keys & starts.keys() for at in starts[key]])
+        end = 0
+        for at, key in places:
+            if at >= end and (found := self._at(key).match(norm, at)):
+                end = found.end()
+                yield found
 
 
 def _first_keys(token: str, vocabulary: Mapping[str, Sequence[str]]) -> set[str] | None:

@@ -29,7 +29,7 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.routing.deadlines import deadlines
-from chalicelib.routing.patterns import PatternError, compile_words, find_all, first_keys, word_starts
+from chalicelib.routing.patterns import PatternError, Words, compile_words, word_starts
 from chalicelib.routing.reader import duration
 from chalicelib.routing.reading import Reader
 from chalicelib.routing.record import Record
@@ -83,25 +83,20 @@ class Understood(Record):
 
 
 class _Family(Record):
-    """One concept or intent signal: its points, the expression for its words and what they start with."""
+    """One concept or intent signal: its points and its words."""
 
-    _fields = ("name", "points", "words", "keys")
+    _fields = ("name", "points", "words")
     __slots__ = _fields
     name: str
     points: int
-    words: re.Pattern[str]
-    #: patterns.first_keys: what the words a match starts from start with (None: any word)
-    keys: frozenset[str] | None
+    words: Words
 
-    def __init__(self, name: str, points: int, words: re.Pattern[str], keys: frozenset[str] | None) -> None:
-        super().__init__(name, points, words, keys)
+    def __init__(self, name: str, points: int, words: Words) -> None:
+        super().__init__(name, points, words)
 
 
 def _families(spec: Mapping[str, Any], vocabulary: Mapping[str, Sequence[str]]) -> tuple[_Family, ...]:
-    return tuple(
-        _Family(name, int(s["points"]), compile_words(s["words"], vocabulary), first_keys(s["words"], vocabulary))
-        for name, s in spec.items()
-    )
+    return tuple(_Family(name, int(s["points"]), Words(s["words"], vocabulary)) for name, s in spec.items())
 
 
 class Model:
@@ -115,8 +110,7 @@ class Model:
         self.concepts = _families(urgency.get("concepts", {}), vocabulary)
         scope = urgency.get("scope") or {}
         self.scope_points = int(scope.get("points", 0))
-        self.scope = compile_words(scope.get("words", ()), vocabulary)
-        self.scope_keys = first_keys(scope.get("words", ()), vocabulary)
+        self.scope = Words(scope.get("words", ()), vocabulary)
         self.scope_at_least = int(scope.get("at_least", 0))
         self.narrow = compile_words(scope.get("narrow", ()), vocabulary)
         pressure = urgency.get("time_pressure") or {}
@@ -169,7 +163,7 @@ class Model:
         found = []
         for family in families:
             first = None
-            for m in find_all(family.words, family.keys, text, starts):
+            for m in family.words.finditer(text, starts):
                 start, end = m.span()
                 if any(start < e and s < end for s, e in taken):
                     continue
@@ -265,7 +259,7 @@ class Model:
         if narrow := self.narrow.search(norm):
             parts.append(f"scope: only them ({narrow.group(0).strip()!r})")
             return 0
-        for m in find_all(self.scope, self.scope_keys, norm, starts):
+        for m in self.scope.finditer(norm, starts):
             counts = [int(n) for n in _NUMBER.findall(m.group(0))]
             said = m.group(0)
             whole = said.startswith(_WHOLE) or " hundred" in said or " thousand" in said or _THOUSANDS.search(said)

@@ -1,12 +1,12 @@
 """The pre-filter of the rules' word patterns: what a match can start with, where words start, and that
-matching only there finds exactly what matching everywhere does."""
+matching only there (patterns.Words) finds exactly what the whole expression finds everywhere."""
 
 from __future__ import annotations
 
 import pytest
 
 from chalicelib.routing.loader import load_rules
-from chalicelib.routing.patterns import compile_words, find_all, first_keys, word_starts
+from chalicelib.routing.patterns import Words, compile_words, first_keys, word_starts
 from cli.corpus import CORPUS_DIR, load
 
 VOCABULARY = {"people": ["users", "team members"], "odd": ["*ing"]}
@@ -60,26 +60,30 @@ def test_word_starts_are_the_spaces_before_words_by_key(norm, expected):
         (["site is", "is down"], " site is down "),
         (["<people> can not log|sign in"], " team members can not sign in , users can not log in "),
         (["nothing"], " the site is down "),
+        (["down", "*ing"], " it is down , loading "),
+        (["not|no working", "nothing works", "no"], " no , nothing works , not working "),
+        (["users|team", "team members are"], " team members are out "),
     ],
 )
-def test_find_all_finds_what_finditer_finds(patterns, norm):
-    # GIVEN an expression and a message
-    expression = compile_words(patterns, VOCABULARY)
-    # WHEN it is matched only where its first words start
-    found = [m.span() for m in find_all(expression, first_keys(patterns, VOCABULARY), norm, word_starts(norm))]
-    # THEN the matches are those of matching everywhere, overlaps resolved the same way
-    assert found == [m.span() for m in expression.finditer(norm)]
+def test_words_find_what_the_whole_expression_finds(patterns, norm):
+    # GIVEN a pattern list and a message
+    words = Words(patterns, VOCABULARY)
+    # WHEN it is matched only where its first words start, with the patterns that can start there
+    found = [m.span() for m in words.finditer(norm, word_starts(norm))]
+    # THEN the matches are those of the whole expression matched everywhere, overlaps resolved the same way
+    whole = compile_words(patterns, VOCABULARY)
+    assert words.expression.pattern == whole.pattern
+    assert found == [m.span() for m in whole.finditer(norm)]
 
 
 def test_every_shipped_expression_finds_the_same_in_every_corpus_message():
     # GIVEN the shipped model's expressions and every corpus message as the model reads it
     model = load_rules().model
     norms = [model.reader.normalise(f"{e.subject or ''}\n{e.text}") for e in load(CORPUS_DIR)]
-    expressions = [(f.words, f.keys) for f in (*model.concepts, *model.buying, *model.churn)]
-    expressions.append((model.scope, model.scope_keys))
+    every = [f.words for f in (*model.concepts, *model.buying, *model.churn)] + [model.scope]
     for norm in norms:
         starts = word_starts(norm)
-        for expression, keys in expressions:
-            # WHEN each is matched only where its first words start THEN it finds what finditer finds
-            found = [m.span() for m in find_all(expression, keys, norm, starts)]
-            assert found == [m.span() for m in expression.finditer(norm)], (expression.pattern[:80], norm)
+        for words in every:
+            # WHEN each is matched only where its first words start THEN it finds what the whole expression does
+            found = [m.span() for m in words.finditer(norm, starts)]
+            assert found == [m.span() for m in words.expression.finditer(norm)], (words.expression.pattern[:80], norm)
