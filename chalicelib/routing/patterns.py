@@ -82,8 +82,11 @@ def _parts(pattern: str, vocabulary: Mapping[str, Sequence[str]]) -> tuple[str, 
     return first, out
 
 
-def _alternatives(patterns: Iterable[str], vocabulary: Mapping[str, Sequence[str]] | None) -> list[tuple[str, str]]:
-    """Each group's first token (as written) and its expression, in the order compile_words tries them."""
+def _groups(
+    patterns: Iterable[str], vocabulary: Mapping[str, Sequence[str]] | None
+) -> list[tuple[str, str, list[str]]]:
+    """The patterns grouped by first word, in the order compile_words tries them: each group's first token
+    (as written), its expression, and the expressions of what may follow it."""
     given = sorted(set(patterns), key=lambda p: (-len(p.split()), -len(p)))
     # patterns that start with the same word share it: "<people> can not", "<people> are all"… try the
     # (often long) first alternation once per word instead of once per pattern. Within a group the
@@ -95,9 +98,11 @@ def _alternatives(patterns: Iterable[str], vocabulary: Mapping[str, Sequence[str
         except PatternError as e:
             raise PatternError(f"in {pattern!r}: {e}") from None
         groups.setdefault(first, (pattern.lower().split()[0], []))[1].append(rest)
-    return [
-        (token, first if rests == [""] else f"{first}(?:{'|'.join(rests)})") for first, (token, rests) in groups.items()
-    ]
+    return [(token, first, rests) for first, (token, rests) in groups.items()]
+
+
+def _alternative(first: str, rests: list[str]) -> str:
+    return first if rests == [""] else f"{first}(?:{'|'.join(rests)})"
 
 
 def _expression(alternatives: Iterable[str]) -> re.Pattern[str]:
@@ -111,7 +116,7 @@ def _expression(alternatives: Iterable[str]) -> re.Pattern[str]:
 
 def compile_words(patterns: Iterable[str], vocabulary: Mapping[str, Sequence[str]] | None = None) -> re.Pattern[str]:
     """One expression that finds any of ``patterns``; longer patterns first, so a match names the most words."""
-    return _expression(alternative for _, alternative in _alternatives(patterns, vocabulary))
+    return _expression(_alternative(first, rests) for _, first, rests in _groups(patterns, vocabulary))
 
 
 #: how many leading characters of a word the pre-filter compares (see ``first_keys``)
@@ -149,16 +154,16 @@ class Words:
     """
 
     def __init__(self, patterns: Iterable[str], vocabulary: Mapping[str, Sequence[str]] | None = None) -> None:
-        patterns = list(patterns)
-        alternatives = _alternatives(patterns, vocabulary)
+        patterns, vocabulary = list(patterns), vocabulary or {}
+        groups = _groups(patterns, vocabulary)
         #: the whole expression: for a pattern that can start from any word ("*ing"), and to show
-        self.expression = _expression(alternative for _, alternative in alternatives)
+        self.expression = _expression(_alternative(first, rests) for _, first, rests in groups)
         self.keys = first_keys(patterns, vocabulary)
         self._by_key: dict[str, list[str]] = {}
         if self.keys is not None:
-            for token, alternative in alternatives:
-                for key in _first_keys(token, vocabulary or {}) or ():
-                    self._by_key.setdefault(key, []).append(alternative)
+            for token, _, rests in groups:
+                for key in _first_keys(token, vocabulary) or ():
+                    self._by_key.setdefault(key, []).append(_alternative(_token_from(token, key, vocabulary), rests))
         # compiled when a message first has a word with the key: most keys are rare, and compiling all
         # of them up front would add a fraction of a second to every cold start
         self._compiled: dict[str, re.Pattern[str]] = {}
@@ -180,6 +185,22 @@ class Words:
             if at >= end and (found := self._at(key).match(norm, at)):
                 end = found.end()
                 yield found
+
+
+def _token_from(token: str, key: str, vocabulary: Mapping[str, Sequence[str]]) -> str:
+    """The expression of a first token's words (and vocabulary entries) that start with ``key``, in order:
+    at such a word the others cannot match, and a vocabulary list would otherwise be repeated in full
+    for each of its keys."""
+    words, lists = [], {}
+    for word in token.split("|"):
+        if found := _VOCABULARY.match(word):
+            entries = [e for e in vocabulary[found.group(1)] if key in (_first_keys(e.lower().split()[0], {}) or ())]
+            if entries:
+                words.append(word)
+                lists[found.group(1)] = entries
+        elif key in (_first_keys(word, {}) or ()):
+            words.append(word)
+    return _token("|".join(words), lists)
 
 
 def _first_keys(token: str, vocabulary: Mapping[str, Sequence[str]]) -> set[str] | None:

@@ -63,6 +63,8 @@ def test_word_starts_are_the_spaces_before_words_by_key(norm, expected):
         (["down", "*ing"], " it is down , loading "),
         (["not|no working", "nothing works", "no"], " no , nothing works , not working "),
         (["users|team", "team members are"], " team members are out "),
+        (["<people> ... locked", "team|users are"], " users are locked , team members are all locked "),
+        ([], " anything at all "),
     ],
 )
 def test_words_find_what_the_whole_expression_finds(patterns, norm):
