@@ -29,7 +29,7 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.routing.deadlines import deadlines
-from chalicelib.routing.patterns import PatternError, compile_words
+from chalicelib.routing.patterns import PatternError, Words, compile_words, word_starts
 from chalicelib.routing.reader import duration
 from chalicelib.routing.reading import Reader
 from chalicelib.routing.record import Record
@@ -83,20 +83,20 @@ class Understood(Record):
 
 
 class _Family(Record):
-    """One concept or intent signal: its points and the expression for its words."""
+    """One concept or intent signal: its points and its words."""
 
     _fields = ("name", "points", "words")
     __slots__ = _fields
     name: str
     points: int
-    words: re.Pattern[str]
+    words: Words
 
-    def __init__(self, name: str, points: int, words: re.Pattern[str]) -> None:
+    def __init__(self, name: str, points: int, words: Words) -> None:
         super().__init__(name, points, words)
 
 
 def _families(spec: Mapping[str, Any], vocabulary: Mapping[str, Sequence[str]]) -> tuple[_Family, ...]:
-    return tuple(_Family(name, int(s["points"]), compile_words(s["words"], vocabulary)) for name, s in spec.items())
+    return tuple(_Family(name, int(s["points"]), Words(s["words"], vocabulary)) for name, s in spec.items())
 
 
 class Model:
@@ -110,7 +110,7 @@ class Model:
         self.concepts = _families(urgency.get("concepts", {}), vocabulary)
         scope = urgency.get("scope") or {}
         self.scope_points = int(scope.get("points", 0))
-        self.scope = compile_words(scope.get("words", ()), vocabulary)
+        self.scope = Words(scope.get("words", ()), vocabulary)
         self.scope_at_least = int(scope.get("at_least", 0))
         self.narrow = compile_words(scope.get("narrow", ()), vocabulary)
         pressure = urgency.get("time_pressure") or {}
@@ -151,13 +151,19 @@ class Model:
         return next((word for word in clause if word in self.negators), None)
 
     def _find(
-        self, families: Sequence[_Family], text: str, taken: list[tuple[int, int]], notes: list[str]
+        self,
+        families: Sequence[_Family],
+        text: str,
+        starts: dict[str, list[int]],
+        taken: list[tuple[int, int]],
+        notes: list[str],
     ) -> list[tuple[_Family, str]]:
-        """Each family's first counted words; spans counted are added to ``taken``."""
+        """Each family's first counted words; spans counted are added to ``taken``. ``starts``: the
+        message's patterns.word_starts, so each expression is tried only where its words can start."""
         found = []
         for family in families:
             first = None
-            for m in family.words.finditer(text):
+            for m in family.words.finditer(text, starts):
                 start, end = m.span()
                 if any(start < e and s < end for s, e in taken):
                     continue
@@ -170,8 +176,10 @@ class Model:
                 found.append((family, first))
         return found
 
-    def _intent(self, families: Sequence[_Family], text: str, name: str) -> tuple[bool, str]:
-        found = self._find(families, text, [], [])
+    def _intent(
+        self, families: Sequence[_Family], text: str, starts: dict[str, list[int]], name: str
+    ) -> tuple[bool, str]:
+        found = self._find(families, text, starts, [], [])
         total = sum(f.points for f, _ in found)
         said = ", ".join(f"{f.name} ({words!r}) +{f.points}" for f, words in found)
         return total >= self.intent_at_least, f"{name} {total}: {said}" if found else ""
@@ -188,19 +196,20 @@ class Model:
             subject = ""
         raw = f"{subject}\n{body}"[:READ_CHARS] if subject else body[:READ_CHARS]
         norm = self.reader.normalise(raw)
+        starts = word_starts(norm)
         machine = self.automatic.search(norm)
         parts: list[str] = []
         notes: list[str] = []
         taken: list[tuple[int, int]] = []
         points = 0
-        found = self._find(self.concepts, norm, taken, notes)
+        found = self._find(self.concepts, norm, starts, taken, notes)
         # a concept with negative points (planned maintenance) is context, not a problem
         problem = any(family.points > 0 for family, _ in found)
         for family, words in found:
             points += family.points
             parts.append(f"{family.name} ({words!r}) {family.points:+d}")
-        buying, buying_said = self._intent(self.buying, norm, "buying")
-        churn, churn_said = self._intent(self.churn, norm, "churn")
+        buying, buying_said = self._intent(self.buying, norm, starts, "buying")
+        churn, churn_said = self._intent(self.churn, norm, starts, "churn")
         if churn and buying:
             buying, buying_said = False, f"{buying_said} (outweighed by churn)"
         elif buying and (problems := [f.name for f, _ in found if f.name in self.buying_not_with]):
@@ -212,7 +221,7 @@ class Model:
                 parts.append(f"{name} intent {extra:+d}")
         scoped = 0
         if problem and self.scope_points:
-            scoped = self._scope(norm, parts)
+            scoped = self._scope(norm, starts, parts)
             points += scoped
         # an automatic reply opens with what it is ("Automatic reply: …", "Out of office till…"); a
         # customer who quotes one ("every email to us comes back 'undeliverable', all of them") has a
@@ -246,11 +255,11 @@ class Model:
         concepts = tuple(family.name for family, _ in found if family.points > 0)
         return Understood(points, parts + notes, cap, buying, churn, intent_parts, personal, concepts)
 
-    def _scope(self, norm: str, parts: list[str]) -> int:
+    def _scope(self, norm: str, starts: dict[str, list[int]], parts: list[str]) -> int:
         if narrow := self.narrow.search(norm):
             parts.append(f"scope: only them ({narrow.group(0).strip()!r})")
             return 0
-        for m in self.scope.finditer(norm):
+        for m in self.scope.finditer(norm, starts):
             counts = [int(n) for n in _NUMBER.findall(m.group(0))]
             said = m.group(0)
             whole = said.startswith(_WHOLE) or " hundred" in said or " thousand" in said or _THOUSANDS.search(said)
