@@ -213,6 +213,8 @@ def test_every_view_passes_axe_with_no_serious_findings(
         # WHEN axe-core audits the sign-in page, then each view once signed in
         page.goto(f"{platform.api_url}/console/sign-in")
         findings["sign-in"] = audit(page)
+        if scheme == "dark":
+            shot(page, "phone-dark-sign-in")
         page.goto(sign_in_link(platform, "/console"))
         for view, path in paths.items():
             page.goto(f"{platform.api_url}{path}")
