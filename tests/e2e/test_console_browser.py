@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import replace
 from importlib import resources
@@ -129,11 +130,14 @@ def test_from_a_sign_in_link_the_on_call_person_reads_the_whole_message_replies_
 
         # WHEN they open Tickets, THEN the long message's ticket is in the list, and opens from it
         page.get_by_role("navigation", name="Console").get_by_role("link", name="Tickets").click()
+        # a click does not wait for the page it leads to: each step waits for its URL before it reads
+        page.wait_for_url("**/console/tickets")
         assert page.locator(f'a[href$="/console/tickets/{ticket_id}"]').count() == 1
         assert page.locator("table.rows tbody tr").count() >= 4
         shot(page, f"{size}-tickets")
         no_sideways_scroll(page)
         page.locator(f'a[href$="/console/tickets/{ticket_id}"]').click()
+        page.wait_for_url(f"**/console/tickets/{ticket_id}")
         assert urlsplit(page.url).path.endswith(f"/console/tickets/{ticket_id}")
 
         # THEN the whole message is on screen, its end too: the number and the deadline, not cut
@@ -151,6 +155,7 @@ def test_from_a_sign_in_link_the_on_call_person_reads_the_whole_message_replies_
         text = f"{REPLY} ({size})"
         page.get_by_label("Reply to").fill(text)
         page.get_by_role("button", name="Send reply").click()
+        page.wait_for_url(re.compile(rf"/console/tickets/{ticket_id}\?notice=replied$"))
         # THEN the console says so, and the reply is on the ticket's page, from its outbox
         assert page.get_by_role("status").first.is_visible()
         assert page.locator(".card p.body", has_text=text).count() == 1
@@ -158,6 +163,7 @@ def test_from_a_sign_in_link_the_on_call_person_reads_the_whole_message_replies_
 
         # WHEN they resolve it, THEN the ticket says resolved and offers to reopen it
         page.get_by_role("button", name="Resolve").click()
+        page.wait_for_url(re.compile(rf"/console/tickets/{ticket_id}\?notice=resolved$"))
         assert page.locator("h1 .tag").inner_text().strip().lower() == "resolved"
         assert page.get_by_role("button", name="Reopen").is_visible()
         shot(page, f"{size}-resolved")
@@ -165,6 +171,7 @@ def test_from_a_sign_in_link_the_on_call_person_reads_the_whole_message_replies_
 
         # and the Schedule view reads on this screen too
         page.get_by_role("navigation", name="Console").get_by_role("link", name="Schedule").click()
+        page.wait_for_url("**/console/schedule")
         shot(page, f"{size}-schedule")
         no_sideways_scroll(page)
     finally:
