@@ -29,11 +29,12 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 
 venv: $(STAMP) ## create .venv from requirements*.txt
 
-# The status page's browser test drives Debian's Chromium (never a browser Playwright downloads itself).
+# The status page's and the console's browser tests drive Debian's Chromium (never a browser Playwright
+# downloads itself; the console's accessibility pass uses the axe-core that axe-playwright-python ships).
 # Installed with apt-get when missing; where it cannot be (no apt-get, not root and no sudo, no network),
 # this says so and the test skips with the same reason, rather than failing the whole run.
 CHROMIUM := /usr/bin/chromium
-browser: ## Debian's chromium for the status page's browser test (apt-get, only when missing)
+browser: ## Debian's chromium for the browser tests (status page, console) (apt-get, only when missing)
 	@test -x $(CHROMIUM) && exit 0; \
 	if [ "$$(id -u)" = 0 ]; then SUDO=""; elif sudo -n true 2>/dev/null; then SUDO="sudo -n"; else SUDO=none; fi; \
 	if [ "$$SUDO" = none ] || ! command -v apt-get >/dev/null; then \
@@ -63,7 +64,7 @@ unit: $(STAMP) ## pure tests
 functional: $(STAMP) ## moto in-process tests
 	$(BIN)/pytest tests/functional
 
-e2e: $(STAMP) browser ## moto server over HTTP, end to end (and the status page in headless Chromium)
+e2e: $(STAMP) browser ## moto server over HTTP, end to end (the status page and the console in headless Chromium)
 	$(BIN)/pytest tests/e2e
 
 rules: $(STAMP) ## compile routing.yaml into routing.json (what the Lambda loads) and test it
