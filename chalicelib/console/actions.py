@@ -8,7 +8,7 @@ from typing import Protocol
 
 from chalicelib.errors import NotFoundError, PayloadError
 from chalicelib.incidents.model import Incident, Report
-from chalicelib.model.ticket import Ticket, sender_key
+from chalicelib.model.ticket import Ticket
 from chalicelib.model.timeline import Entry, Kind
 
 
@@ -18,19 +18,10 @@ class IncidentLinks(Protocol):
 
 
 def report_of(ticket: Ticket, now: datetime) -> Report:
-    """The ticket as an incident's report, keyed as triage keys one (services/incident_intake.py): a known
-    customer is one sender on every channel, so an update reaches them once."""
-    event, customer = ticket.event, ticket.customer
-    return Report(
-        ticket_id=ticket.ticket_id,
-        sender_key=f"customer#{customer.customer_id}"
-        if customer.known
-        else sender_key(event) or f"event#{event.event_id}",
-        channel=event.channel.value,
-        customer=customer.name,
-        at=now,
-        summary=event.summary(80),
-    )
+    """The ticket as an incident's report, keyed as triage keys one (services/incident_intake.py)."""
+    from chalicelib.services.incident_intake import report_for
+
+    return report_for(ticket.ticket_id, ticket.event, ticket.customer, now)
 
 
 def link_to_incident(

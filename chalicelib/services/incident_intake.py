@@ -40,6 +40,21 @@ class BurstRepository(Protocol):
     def save(self, incident: Incident, read_status: Status, read_updates: int | None = None) -> bool: ...
 
 
+def report_for(ticket_id: str, event: SupportEvent, customer: Customer, at: datetime) -> Report:
+    """A message as an incident's report: a known customer is one sender on every channel (Dana's email and her
+    tweet are one report), so bursts count people and an update reaches each of them once."""
+    return Report(
+        ticket_id=ticket_id,
+        sender_key=f"customer#{customer.customer_id}"
+        if customer.known
+        else sender_key(event) or f"event#{event.event_id}",
+        channel=event.channel.value,
+        customer=customer.name,
+        at=at,
+        summary=event.summary(80),
+    )
+
+
 @dataclass(frozen=True)
 class Verdict:
     """What the incident side made of one report: the decision to carry out, and the page's words if it opened one."""
@@ -90,17 +105,7 @@ class IncidentIntake:
             return Verdict(decision)
         if callable(ticket_id):
             ticket_id = ticket_id()
-        report = Report(
-            ticket_id=ticket_id,
-            # a known customer is one sender on every channel (Dana's email and her tweet are one report)
-            sender_key=f"customer#{customer.customer_id}"
-            if customer.known
-            else sender_key(event) or f"event#{event.event_id}",
-            channel=event.channel.value,
-            customer=customer.name,
-            at=now,
-            summary=event.summary(80),
-        )
+        report = report_for(ticket_id, event, customer, now)
         name = greeting(event.sender.name, customer.contact_name if customer.known else None)
         if (window := self._maintenance(event, now)) is not None:
             until = window.ends_at.isoformat() if window.ends_at else "its end"

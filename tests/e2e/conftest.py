@@ -17,6 +17,7 @@ from local.platform import Platform, PlatformOptions
 from local.replay import Delivery, fresh_id, send
 from local.samples import EVENTS_DIR, SampleRequest, load, local_secrets, signed
 from local.worker import QueueWorker
+from tests.e2e.browser import browser  # noqa: F401 - the browser tests' shared fixture
 from tests.fakes import FakeClock
 
 # A Tuesday 03:00 in New York, as in the functional tests: outside business hours, so routes do not

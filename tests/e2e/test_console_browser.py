@@ -23,8 +23,8 @@ import pytest
 from chalicelib import bootstrap
 from chalicelib.services.tickets import TicketStateError
 from local.platform import Platform
+from tests.e2e.browser import BUILD, SIZES
 from tests.e2e.conftest import E2E, fresh, sign
-from tests.e2e.test_status_page_browser import BUILD, CHROMIUM, FLAGS, SIZES
 
 PERSON = "maya"  # a founder: the VIP's night page reaches the founders' rotation
 # the end of the message is what the ack page used to cut: the caller's number and their deadline
@@ -40,20 +40,6 @@ REPLY = "Hi Dana, Maya here: we are on it and will call you within ten minutes."
 FATAL = {"serious", "critical"}
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed: run make venv")
-    if not CHROMIUM.exists():
-        pytest.skip(f"Debian's chromium is not at {CHROMIUM} and could not be installed here (make browser tries)")
-    BUILD.mkdir(exist_ok=True)
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=FLAGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 def long_ticket(e2e: E2E) -> str:

@@ -7,9 +7,7 @@ in-memory reader put in the API function's container. Screenshots go to build/ f
 from __future__ import annotations
 
 import urllib.request
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,21 +15,10 @@ import pytest
 from chalicelib import bootstrap
 from chalicelib.incidents.model import Status
 from local.platform import Platform
+from tests.e2e.browser import BUILD, SIZES
 from tests.e2e.conftest import NIGHT
 from tests.incident_fakes import FakeIncidentReader, maintenance, outage
 
-CHROMIUM = Path("/usr/bin/chromium")
-BUILD = Path(__file__).resolve().parents[2] / "build"
-# what the machine's closed network needs: no background connections, no GPU, no sandbox as root
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 TITLE = "The inbox is not receiving new messages"
 UPDATES = (
     "We are investigating reports that new messages do not arrive.",
@@ -39,23 +26,8 @@ UPDATES = (
     "New messages arrive again; we are watching closely.",
 )
 PAST = "Email replies <delayed> & queued"
-SIZES = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 800}}
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed: run make venv")
-    if not CHROMIUM.exists():
-        pytest.skip(f"Debian's chromium is not at {CHROMIUM} and could not be installed here (make browser tries)")
-    BUILD.mkdir(exist_ok=True)
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=FLAGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 @pytest.fixture
