@@ -70,15 +70,27 @@ class World:
         return topics
 
 
+@dataclass(frozen=True)
+class Seeded:
+    """A stack in moto, created from infra/template.yaml, with the sample and generated customers in it."""
+
+    clients: dict[str, Any]
+    stack: LocalStack
+    settings: Any  # chalicelib.settings.Settings, with the rules' own acknowledgement timeouts
+    #: the directory behind the customer cache, whose TTL runs on the simulated clock
+    customers: Any
+
+
 @contextmanager
-def world(
-    hooks_rng: random.Random, fault_rate: float, start: datetime = START, after_share: float = AFTER_SHARE
-) -> Iterator[World]:
-    """moto up, the stack created, customers seeded, the container wired to hooked clients; faults off until enabled."""
+def seeded_stack(clock: Clock) -> Iterator[Seeded]:
+    """moto up (DynamoDB's index queries sped up), the stack created, customers seeded; the benches' common floor.
+
+    Logging is quiet meanwhile (a failed record or a provider's "later" is the point of a bench, not news:
+    stdout is kept for the report) and restored after, for a test that reads its records.
+    """
     import boto3
     from moto import mock_aws
 
-    from chalicelib import bootstrap
     from chalicelib.adapters.customer_cache import CachedCustomerDirectory
     from chalicelib.adapters.customers_table import DynamoCustomerDirectory
     from chalicelib.observability import logger
@@ -86,35 +98,49 @@ def world(
     from local.tables import seed_customers
 
     level = logger.log_level
-    logger.setLevel("CRITICAL")  # a failed record is the point here, not news: keep stdout for the report
+    logger.setLevel("CRITICAL")
+    try:
+        with mock_aws(), faster_dynamodb():
+            clients = {
+                s: boto3.client(s, region_name="us-east-1")
+                for s in ("cloudformation", "dynamodb", "sqs", "sns", "cloudwatch")
+            }
+            stack = create_stack(clients, stage="local")
+            config = json.loads((ROOT / ".chalice" / "config.json").read_text(encoding="utf-8"))
+            env = {**stack.environment(), **config["stages"]["local"]["environment_variables"]}
+            # the rules' own acknowledgement timeouts, not the local stage's demo cap
+            settings = replace(Settings.from_env(env), ack_timeout_cap_seconds=None)
+            directory = DynamoCustomerDirectory(clients["dynamodb"], settings.customers_table)
+            seed_customers(directory)
+            directory.put_many(make_customers(GENERATED_CUSTOMERS))
+            # the cache's TTL on the simulated clock too: on the wall clock, how many lookups reach
+            # DynamoDB (and so which calls the seeded faults strike) would depend on the machine
+            customers = CachedCustomerDirectory(directory, clock=lambda: clock.now.timestamp())
+            yield Seeded(clients, stack, settings, customers)
+    finally:
+        logger.setLevel(level)
+
+
+@contextmanager
+def world(
+    hooks_rng: random.Random, fault_rate: float, start: datetime = START, after_share: float = AFTER_SHARE
+) -> Iterator[World]:
+    """moto up, the stack created, customers seeded, the container wired to hooked clients; faults off until enabled."""
+    from chalicelib import bootstrap
+
     clock = Clock(start)
-    with mock_aws(), faster_dynamodb():
-        clients = {
-            s: boto3.client(s, region_name="us-east-1")
-            for s in ("cloudformation", "dynamodb", "sqs", "sns", "cloudwatch")
-        }
-        stack = create_stack(clients, stage="local")
-        config = json.loads((ROOT / ".chalice" / "config.json").read_text(encoding="utf-8"))
-        env = {**stack.environment(), **config["stages"]["local"]["environment_variables"]}
-        # the rules' own acknowledgement timeouts, not the local stage's demo cap
-        settings = replace(Settings.from_env(env), ack_timeout_cap_seconds=None)
-        directory = DynamoCustomerDirectory(clients["dynamodb"], settings.customers_table)
-        seed_customers(directory)
-        directory.put_many(make_customers(GENERATED_CUSTOMERS))
+    with seeded_stack(clock) as seeded:
+        clients = seeded.clients
         hooks = Hooks(clock=clock, rate=fault_rate, rng=hooks_rng, enabled=False, after_share=after_share)
         hooks.install(clients["dynamodb"], clients["sns"])
-        # the customer cache's TTL on the simulated clock too: on the wall clock, how many lookups
-        # reach DynamoDB (and so which calls the seeded faults strike) would depend on the machine
-        customers = CachedCustomerDirectory(directory, clock=lambda: clock.now.timestamp())
         container = bootstrap.Container(
-            settings, clock=clock, dynamodb=clients["dynamodb"], sns=clients["sns"], customers=customers
+            seeded.settings, clock=clock, dynamodb=clients["dynamodb"], sns=clients["sns"], customers=seeded.customers
         )
         bootstrap.use(container)
         try:
-            yield World(clock, hooks, clients, stack, container)
+            yield World(clock, hooks, clients, seeded.stack, container)
         finally:
             bootstrap.use(None)
-            logger.setLevel(level)  # the caller's logging as it was (a test after this one reads its records)
 
 
 def make_events(count: int, rng: random.Random, start: datetime = START) -> list[SupportEvent]:

@@ -15,19 +15,17 @@ import random
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bench.moto_speed import faster_dynamodb
-from bench.reliability_world import ARRIVALS, GENERATED_CUSTOMERS, Clock
+from bench.reliability_world import ARRIVALS, GENERATED_CUSTOMERS, Clock, seeded_stack
 from bench.replies_meter import Meter
 from bench.replies_provider import Provider
 from bench.workload import make_customers, sample_events
 from chalicelib.model.customer import Customer
 from chalicelib.model.event import ALWAYS, PAGE_HINT, Sender, SupportEvent
-from local.samples import ROOT
-from local.stack import LocalStack, create_stack
+from local.stack import LocalStack
 
 #: Tue 17 Nov 2026, 03:00 UTC: 22:00 in New York, after the office closes, when the rules answer every message
 START = datetime(2026, 11, 17, 3, 0, tzinfo=UTC)
@@ -105,51 +103,31 @@ class World:
 def world(provider: Provider, jitter: random.Random, start: datetime = START) -> Iterator[World]:
     """moto up, the stack created, customers seeded, one container (triage, sender, sweep) on the metered clients."""
     import boto3
-    from moto import mock_aws
 
     from chalicelib import bootstrap
-    from chalicelib.adapters.customer_cache import CachedCustomerDirectory
-    from chalicelib.adapters.customers_table import DynamoCustomerDirectory
-    from chalicelib.observability import logger
-    from chalicelib.settings import Settings
-    from local.tables import seed_customers
 
-    level = logger.log_level
-    logger.setLevel("CRITICAL")  # a provider's "later" is the point here, not news: keep stdout for the report
     clock = Clock(start)
-    with mock_aws(), faster_dynamodb():
-        clients = {
-            s: boto3.client(s, region_name="us-east-1")
-            for s in ("cloudformation", "dynamodb", "sqs", "sns", "cloudwatch")
-        }
-        stack = create_stack(clients, stage="local")
-        config = json.loads((ROOT / ".chalice" / "config.json").read_text(encoding="utf-8"))
-        env = {**stack.environment(), **config["stages"]["local"]["environment_variables"]}
-        settings = replace(Settings.from_env(env), ack_timeout_cap_seconds=None)
-        directory = DynamoCustomerDirectory(clients["dynamodb"], settings.customers_table)
-        seed_customers(directory)
-        directory.put_many(make_customers(GENERATED_CUSTOMERS))
+    with seeded_stack(clock) as seeded:
+        clients = seeded.clients
         meter = Meter(reader=boto3.client("dynamodb", region_name="us-east-1"))
         meter.install(clients["dynamodb"])
         queue = SimQueue(clock, meter)
         provider.clock = clock
-        customers = CachedCustomerDirectory(directory, clock=lambda: clock.now.timestamp())
         container = bootstrap.Container(
-            settings,
+            seeded.settings,
             clock=clock,
             dynamodb=clients["dynamodb"],
             sns=clients["sns"],
             sqs=queue,
-            customers=customers,
+            customers=seeded.customers,
             reply_sender=provider,
         )
         container.replies.draw = jitter.random  # the backoff's jitter, seeded: same arguments, same figures
         bootstrap.use(container)
         try:
-            yield World(clock, meter, queue, provider, clients, stack, container)
+            yield World(clock, meter, queue, provider, clients, seeded.stack, container)
         finally:
             bootstrap.use(None)
-            logger.setLevel(level)
 
 
 def ticket_events(w: World, tickets: int, follow_up_share: float, rng: random.Random) -> list[SupportEvent]:

@@ -23,7 +23,7 @@ class PersonReplyCall:
 
 @dataclass
 class FakeReplies:
-    """``reply_as_person`` as the lead's ReplyService offers it: records each call, answers with the Reply."""
+    """``reply_as_person`` as ReplyService offers it: records each call, answers with the Reply."""
 
     tickets: Callable[[str], Ticket | None]
     calls: list[PersonReplyCall] = field(default_factory=list)

@@ -1,4 +1,4 @@
-"""In-memory stand-ins for what the data branch builds on DynamoDB: the ticket queries and resolve/reopen."""
+"""In-memory stand-ins for the ticket queries and resolve/reopen (adapters/ticket_queries.py, services/tickets.py)."""
 
 from __future__ import annotations
 
@@ -58,7 +58,6 @@ class FakeTicketService:
 
 
 def register(container: Any, queries: FakeTicketQueries, service: FakeTicketService) -> None:
-    """Put the fakes on a container. The data branch declares ``ticket_queries`` and ``ticket_service`` on the
-    Container; until then they are set on the instance (Container's overrides accept declared names only)."""
+    """Put the fakes on a container already made (the functional tests' containers are built by the fixture)."""
     container.__dict__["ticket_queries"] = queries
     container.__dict__["ticket_service"] = service

@@ -139,7 +139,7 @@ def tickets_page() -> Response:
     params = _params(request)
     try:
         filters = filters_from(params)
-        # the data branch adds ticket_queries to the container (DynamoDB indexes); tests register a fake
+        # one Query on the ByQueue index (adapters/ticket_queries.py)
         listing = c.ticket_queries.listing(filters, params.get("cursor") or None, PAGE_SIZE)
         view = tickets_view(
             listing, filters, list(c.rules.document.teams), viewer_zone(c.rules, viewer.person), c.clock()
@@ -312,7 +312,7 @@ def _call(ticket: Ticket, viewer: Viewer, fields: dict[str, str]) -> str:
 
 def _resolve(ticket: Ticket, viewer: Viewer, fields: dict[str, str]) -> str:
     c = container()
-    # the data branch adds ticket_service (resolve/reopen, each on the timeline) to the container
+    # its pages stop escalating, and the timeline says who (services/tickets.py)
     c.ticket_service.resolve(ticket.ticket_id, viewer.person, c.clock())
     return "resolved"
 

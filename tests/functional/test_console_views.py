@@ -1,7 +1,8 @@
 """The console's views and actions against moto, as the API's IAM user, through the Chalice test client.
 
 A real widget message is triaged and paged; a signed-in cookie is made with the console's own secret.
-The ticket queries and resolve/reopen are the data branch's: in-memory fakes here (tests/console_fakes.py).
+The ticket queries and resolve/reopen are fakes here (tests/console_fakes.py): the views are what is tested;
+tests/functional/test_ticket_queries.py and test_ticket_resolve.py test the real ones.
 """
 
 from __future__ import annotations
