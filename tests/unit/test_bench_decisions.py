@@ -91,9 +91,14 @@ def test_a_tiny_run_reports_rates_percentiles_and_synthetic_matches() -> None:
     # neither budgeted size was run: no verdict rather than a made-up one
     assert result.rate_verdict is None
     assert result.p99_verdict is None
+    # reading alone is timed over the same 50 inputs, and the report says its share of a decision
+    assert result.reading is not None and result.reading.count == 50
     figures = json.loads(json.dumps(result.to_dict()))
     assert figures["by_routes"][1]["decide"]["decisions"] == 50
-    assert "not measured" in decisions.format_report(result)
+    assert figures["reading"]["decisions"] == 50
+    report = decisions.format_report(result)
+    assert "not measured" in report
+    assert "reading the message" in report
 
 
 def test_percentiles_are_nearest_rank() -> None:
@@ -126,8 +131,8 @@ def canned(rate_ns: int, p99_ns: int) -> DecisionsResult:
 @pytest.mark.parametrize(
     ("rate_ns", "p99_ns", "verdicts"),
     [
-        pytest.param(40_000, 900_000, ("PASS", "PASS"), id="both-pass"),
-        pytest.param(60_000, 1_100_000, ("UNDER", "OVER"), id="both-miss"),
+        pytest.param(90_000, 900_000, ("PASS", "PASS"), id="both-pass"),
+        pytest.param(110_000, 1_100_000, ("UNDER", "OVER"), id="both-miss"),
     ],
 )
 def test_verdicts_against_the_budgets(rate_ns: int, p99_ns: int, verdicts: tuple[str, str]) -> None:
