@@ -4,7 +4,7 @@ SHELL := /bin/bash
 
 # The newest Python 3.11+: python3.X on PATH, else pyenv's installed 3.X (its shims refuse a version that
 # is not active, so the interpreter is taken from `pyenv root`/versions directly), newest X first; 3.13 is
-# the Lambda runtime we package for. `make PYTHON=python3.11 VENV=.venv311 ...` forces another one.
+# the Lambda runtime we package for. `make PYTHON=python3.11 VENV=.venv311 test` tests on another one.
 ifndef PYTHON
 PYTHON := $(shell pyroot=$$(pyenv root 2>/dev/null); \
 	for m in 13 12 11; do \
