@@ -2,9 +2,17 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-# the newest Python 3.11+ on PATH (pyenv shims answer for versions that are not active, hence 2>/dev/null)
+# The newest Python 3.11+: python3.X on PATH, else pyenv's installed 3.X (its shims refuse a version that
+# is not active, so the interpreter is taken from `pyenv root`/versions directly), newest X first; 3.13 is
+# the Lambda runtime we package for. `make PYTHON=python3.11 VENV=.venv311 test` tests on another one.
 ifndef PYTHON
-PYTHON := $(shell for p in python3.13 python3.12 python3.11 python3; do $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1 && { echo $$p; break; }; done)
+PYTHON := $(shell pyroot=$$(pyenv root 2>/dev/null); \
+	for m in 13 12 11; do \
+		for p in python3.$$m $$(ls -d "$$pyroot"/versions/3.$$m.*/bin/python3.$$m 2>/dev/null | grep -E '/3\.[0-9]+\.[0-9]+/bin/' | sort -rV); do \
+			$$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1 && { echo $$p; exit; }; \
+		done; \
+	done; \
+	python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1 && echo python3)
 endif
 VENV := .venv
 BIN := $(VENV)/bin
@@ -18,7 +26,7 @@ help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
-	@test -n "$(PYTHON)" || { echo "Switchboard needs Python 3.11 or newer on PATH (python3.11, python3.12 or python3.13)." >&2; exit 1; }
+	@test -n "$(PYTHON)" || { echo "Switchboard needs Python 3.11 or newer (python3.11, python3.12 or python3.13 on PATH, or installed with pyenv)." >&2; exit 1; }
 	@echo "==> creating $(VENV) with $(PYTHON)"
 	$(PYTHON) -m venv $(VENV)
 	# chalice 1.34 packages through pip and supports pip < 26.3

@@ -6,7 +6,7 @@ from typing import Any
 
 from chalice.app import Chalice, CloudWatchEvent, Rate, SNSEvent, SQSEvent
 
-from chalicelib import bootstrap
+from chalicelib import bootstrap, snapshot
 from chalicelib.api.acks import acks
 from chalicelib.api.console import console
 from chalicelib.api.console_auth import console_auth
@@ -75,3 +75,8 @@ def escalate(event: CloudWatchEvent) -> dict[str, Any]:
 
     with bootstrap.serving("escalate"):
         return sweep()
+
+
+# Lambda SnapStart: in the init Lambda snapshots, build this function's clients and services now, and
+# refresh what must not be shared by restored copies after each restore (chalicelib/snapshot.py).
+snapshot.install(bootstrap.container)

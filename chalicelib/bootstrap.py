@@ -78,6 +78,10 @@ class Container:
             self._secret_sources[name] = SecretSource(value, parameter, None if value else self.client("ssm"))
         return self._secret_sources[name]
 
+    def secret_sources(self) -> list[Any]:
+        """The secret sources built so far (chalicelib/snapshot.py makes them read SSM again after a restore)."""
+        return list(self._secret_sources.values())
+
     @cached_property
     def intake(self) -> Any:
         from chalicelib.adapters.event_queue import SqsEventQueue

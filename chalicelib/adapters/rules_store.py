@@ -140,6 +140,14 @@ class RulesSource:
         if self._s3 is None and self._s3_factory is not None:
             self._s3 = self._s3_factory()
 
+    def hold(self) -> None:
+        """Count the rules in hand as just checked: a SnapStart init makes no request before its snapshot."""
+        self._checked = self._monotonic()
+
+    def recheck(self) -> None:
+        """Check the store on the next decision, which waits for it (a container restored from a snapshot)."""
+        self._checked = None
+
     def refresh(self) -> bool:
         """Read the object if it changed; True when new rules were swapped in."""
         from botocore.exceptions import BotoCoreError, ClientError

@@ -32,3 +32,7 @@ class SecretSource:
         except Exception as exc:  # Powertools wraps every failure in GetParameterError
             raise DependencyError(f"could not read secret {self._parameter}: {exc}") from exc
         return value
+
+    def forget(self) -> None:
+        """Drop the cached value, so the next get() reads SSM (after a SnapStart restore its age is unknown)."""
+        self._provider = None
