@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from functools import cached_property
 
 _WORD = re.compile(r"^\*?[a-z0-9#]+\*?$")
 _VOCABULARY = re.compile(r"^<([a-z0-9_-]+)>$")
@@ -156,8 +157,7 @@ class Words:
     def __init__(self, patterns: Iterable[str], vocabulary: Mapping[str, Sequence[str]] | None = None) -> None:
         patterns, vocabulary = list(patterns), vocabulary or {}
         groups = _groups(patterns, vocabulary)
-        #: the whole expression: for a pattern that can start from any word ("*ing"), and to show
-        self.expression = _expression(_alternative(first, rests) for _, first, rests in groups)
+        self._alternatives = [_alternative(first, rests) for _, first, rests in groups]
         self.keys = first_keys(patterns, vocabulary)
         self._by_key: dict[str, list[str]] = {}
         if self.keys is not None:
@@ -167,6 +167,15 @@ class Words:
         # compiled when a message first has a word with the key: most keys are rare, and compiling all
         # of them up front would add a fraction of a second to every cold start
         self._compiled: dict[str, re.Pattern[str]] = {}
+
+    @cached_property
+    def expression(self) -> re.Pattern[str]:
+        """The whole expression: for a pattern that can start from any word ("*ing"), and to show.
+
+        Compiled on first use, like each key's: with first-word keys (most word lists) messages never
+        need it, and compiling all of them took most of the time a cold start spent loading the rules.
+        """
+        return _expression(self._alternatives)
 
     def _at(self, key: str) -> re.Pattern[str]:
         found = self._compiled.get(key)
