@@ -68,14 +68,27 @@ class ColdPath:
     of: str = ""
 
 
-def floor(path: str) -> ColdPath:
+def floor(path: str, requests: bool = False) -> ColdPath:
+    """The stack + the path's clients; with ``requests``, those clients then make the path's requests too."""
     services = ", ".join(repr(s) for s in CLIENTS[path])
+    create = (
+        "_made = {_s: boto3.client(_s, region_name=os.environ['AWS_DEFAULT_REGION'],\n"
+        f"    endpoint_url=os.environ['AWS_ENDPOINT_URL']) for _s in ({services},)}}\n"
+    )
+    if not requests:
+        return ColdPath(
+            f"{path} floor",
+            f"stack + the {path} path's clients ({', '.join(CLIENTS[path])})",
+            _IMPORTS,
+            create,
+            of=path,
+        )
     return ColdPath(
-        f"{path} floor",
-        f"stack + the {path} path's clients ({', '.join(CLIENTS[path])})",
-        STACK.imports + "import boto3\n",
-        f"_made = [boto3.client(_s, region_name=os.environ['AWS_DEFAULT_REGION'],\n"
-        f"    endpoint_url=os.environ['AWS_ENDPOINT_URL']) for _s in ({services},)]\n",
+        f"{path} floor+calls",
+        f"the {path} floor + the same requests its first invocation makes, through the same clients",
+        _IMPORTS,
+        create + _REPLAY,
+        event=f"calls:{path}",
         of=path,
     )
 
@@ -91,6 +104,17 @@ STACK = ColdPath(
     "from aws_lambda_powertools import Logger\n"
     "Logger(service='bench')\n",
 )
+_IMPORTS = STACK.imports + "import boto3\n"
+# each request the path made, as its code called it (service, operation, parameters), in order
+_REPLAY = """\
+from botocore import xform_name
+from botocore.exceptions import ClientError
+for _service, _operation, _params in _event:
+    try:
+        getattr(_made[_service], xform_name(_operation))(**_params)
+    except ClientError:
+        pass  # the path met the same answer (no rules object deployed yet, a condition that failed)
+"""
 INGEST = ColdPath(
     "ingest",
     "import app + a signed widget webhook through app.app(event, context), SQS SendMessage included",
@@ -136,7 +160,8 @@ PYDANTIC_RULES = ColdPath(
     event="batch",
     of="triage",
 )
-PATHS = (STACK, floor("ingest"), INGEST, floor("triage"), TRIAGE)
+INGEST_FLOOR, TRIAGE_FLOOR = floor("ingest"), floor("triage")
+INGEST_CALLS, TRIAGE_CALLS = floor("ingest", requests=True), floor("triage", requests=True)
 VARIANTS = (POWERTOOLS_BATCH, PYDANTIC_RULES)
 assert {v.name for v in VARIANTS} <= set(ALTERNATIVES)
 
@@ -255,6 +280,43 @@ def time_once(path: ColdPath, world: World, event: Any, python: str = sys.execut
     )
 
 
+# Registered on the default session before the app creates its clients (from it), so every request is seen.
+_RECORDER = """\
+import boto3
+_seen = []
+boto3.setup_default_session()
+boto3.DEFAULT_SESSION.events.register(
+    "provide-client-params",
+    lambda params, model, **_: _seen.append((model.service_model.service_name, model.name, json.loads(json.dumps(params)))),
+)
+"""
+
+
+def recorded_calls(path: ColdPath, world: World, event: Any, python: str = sys.executable) -> list[Any]:
+    """The requests ``path`` makes on its first invocation, in order, as its code called them (not timed)."""
+    world.reset()
+    first_call = path.first_call + 'print("CALLS " + json.dumps(_seen))\n'
+    proc = subprocess.run(
+        [python, "-c", _CHILD.format(imports=_RECORDER + path.imports, first_call=first_call)],
+        cwd=PROJECT_ROOT,
+        env=child_env(world.environment),
+        input=json.dumps(event),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    found = [line for line in proc.stdout.splitlines() if line.startswith("CALLS ")]
+    if proc.returncode != 0 or not found:
+        raise RuntimeError(f"recording {path.name!r} failed:\n{proc.stderr.strip()[-3000:]}")
+    calls: list[Any] = json.loads(found[-1].removeprefix("CALLS "))
+    return calls
+
+
+def _rotated(items: tuple[Any, ...], by: int) -> tuple[Any, ...]:
+    shift = by % len(items)
+    return items[shift:] + items[:shift]
+
+
 def run(
     runs: int = DEFAULT_RUNS,
     python: str = sys.executable,
@@ -264,24 +326,32 @@ def run(
     """Time each path in ``runs`` rounds of fresh processes, interleaved, and keep every sample."""
     if runs < 1:
         raise ValueError("runs must be at least 1")
-    paths = PATHS + (VARIANTS if alternatives else ())
+    # a path runs next to its floor in every round: the machine's load drifts over minutes, and the ratio
+    # of two runs seconds apart cancels most of that drift (the ratios read are the rounds' ratios)
+    groups = (
+        (STACK,),
+        (INGEST_FLOOR, INGEST_CALLS, INGEST),
+        (TRIAGE_FLOOR, TRIAGE_CALLS, TRIAGE, *(VARIANTS if alternatives else ())),
+    )
+    paths = tuple(p for group in groups for p in group)
     with moto_world() as world:
         # one discarded round: the first process after an edit compiles .pyc files and fills the page cache;
         # its ingest run puts on the queue the message every triage run then handles
         time_once(INGEST, world, world.widget_request(), python)
-        events = {"widget": None, "batch": world.queued_batch(), "": None}
+        events: dict[str, Any] = {"widget": None, "batch": world.queued_batch(), "": None}
+        events["calls:ingest"] = recorded_calls(INGEST, world, world.widget_request(), python)
+        events["calls:triage"] = recorded_calls(TRIAGE, world, events["batch"], python)
         for path in paths:
             if path is not INGEST:
                 time_once(path, world, events[path.event], python)
         samples: dict[str, list[Sample]] = {p.name: [] for p in paths}
         for round_no in range(runs):
-            # every path in every round so a noisy moment hits them all; rotating the order keeps any
-            # "first process after a pause" effect from always landing on one path
-            shift = round_no % len(paths)
-            for path in paths[shift:] + paths[:shift]:
-                # signed now: the widget's signature carries a timestamp, checked against a tolerance
-                event = world.widget_request() if path.event == "widget" else events[path.event]
-                samples[path.name].append(time_once(path, world, event, python))
+            # rotating the order keeps any "first process after a pause" effect from always landing on one path
+            for group in _rotated(groups, round_no):
+                for path in _rotated(group, round_no):
+                    # signed now: the widget's signature carries a timestamp, checked against a tolerance
+                    event = world.widget_request() if path.event == "widget" else events[path.event]
+                    samples[path.name].append(time_once(path, world, event, python))
             if progress:
                 progress(round_no + 1, runs)
     timings = {p.name: PathTiming(p.name, p.description, tuple(samples[p.name])) for p in paths}
@@ -292,6 +362,8 @@ def run(
         ingest=timings["ingest"],
         triage_floor=timings["triage floor"],
         triage=timings["triage"],
+        ingest_calls=timings["ingest floor+calls"],
+        triage_calls=timings["triage floor+calls"],
         alternatives=tuple(timings[v.name] for v in VARIANTS if v.name in timings),
     )
 
