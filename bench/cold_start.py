@@ -12,10 +12,16 @@ libraries with no code of ours) plus creating the same boto3 clients the path cr
 (the default session, the region and endpoint from the environment). The bench checks that the clients
 a path leaves behind are exactly its floor's, so the floor cannot drift from the code.
 
-The floor makes no requests: the issue's floor is clients created, and what a request costs here is
-moto's time, not AWS's. A path's requests go to one moto server on loopback (cold_start_world.py), the
-same requests to the same stack in every run; the time moto spent answering them is measured at the
-server and shown beside each path, so a reader can take it out (in AWS each is a few milliseconds too).
+That floor makes no requests, as the issue sets it: what a request costs is partly botocore's work
+(each operation's model, serialising, signing, the HTTP stack) and partly the answer's wait. So the
+path's requests go to one moto server on loopback (cold_start_world.py), the same requests to the same
+stack in every run; moto's time answering them is measured at the server and shown beside each path;
+and a second floor, "+calls", has the same clients make the same requests (recorded from the path, in
+order, with the same parameters). Against it, what is left is our code's alone. The verdicts read the
+issue's floor; the "+calls" ratio is beside them, so a reader can see how much of a path's excess is
+botocore making the requests the design needs, and how much is ours.
+
+Verdicts read CPU time, paired per round (cold_start_report.py says why).
 """
 
 from __future__ import annotations

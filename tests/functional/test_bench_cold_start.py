@@ -23,6 +23,9 @@ def test_ingest_reads_its_secret_and_queues_the_message(result: cold_start.ColdS
     assert result.ingest.calls == {"sqs.SendMessage": 1, "ssm.GetParameter": 1}
     # AND its floor made no request at all: it only created the clients
     assert result.ingest_floor.calls == {}
+    # AND the "+calls" floor made exactly the path's requests
+    assert result.ingest_calls is not None
+    assert result.ingest_calls.calls == result.ingest.calls
 
 
 def test_triage_stores_decides_and_pages_on_its_first_batch(result: cold_start.ColdStartResult) -> None:
@@ -35,6 +38,8 @@ def test_triage_stores_decides_and_pages_on_its_first_batch(result: cold_start.C
     assert calls["ssm.GetParameter"] == 1
     assert calls["sqs.SendMessage"] == 1
     assert result.triage_floor.calls == {}
+    assert result.triage_calls is not None
+    assert result.triage_calls.calls == calls
 
 
 def test_paths_import_more_than_their_floors_and_the_ratio_is_the_medians(
