@@ -95,8 +95,13 @@ def summary(cold: ColdStartResult, package: PackageSizeResult | None, decided: D
         f"of {cold.ingest_floor.cpu_median_ms:.0f} ms ({cold.verdict('ingest')}, budget ≤ {cold.budgets['ingest']}×), "
         f"triage {cold.triage.cpu_median_ms:.0f} ms = {r['triage']:.2f}× its floor of "
         f"{cold.triage_floor.cpu_median_ms:.0f} ms ({cold.verdict('triage')}, budget ≤ {cold.budgets['triage']}×); "
-        "a floor is boto3, chalice, pydantic (one model) and a Powertools Logger plus the path's boto3 clients."
+        "a floor is boto3, chalice, pydantic (one model) and a Powertools Logger plus the path's boto3 clients"
     )
+    if with_calls := cold.ratios_with_calls:
+        text += "; against a floor whose clients also make the path's requests: " + ", ".join(
+            f"{name} {ratio:.2f}×" for name, ratio in with_calls.items()
+        )
+    text += "."
     if package is not None:
         text += (
             f" deployment.zip {package.zip_bytes / MB:.2f} MB "
