@@ -62,7 +62,7 @@ from bench.cold_start_world import CREDENTIALS, REGION, World, moto_world
 __all__ = ["BUDGETS", "ColdStartResult", "PathTiming", "format_report", "main", "run"]
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_RUNS = 15
+DEFAULT_RUNS = 10  # eleven fresh processes a round: about 20 s a round on this busy 2-core machine
 QUICK_RUNS = 3
 
 
