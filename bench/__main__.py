@@ -90,13 +90,18 @@ def summary(cold: ColdStartResult, package: PackageSizeResult | None, decided: D
     """One line for the README's performance section."""
     r = cold.ratios
     text = (
-        f"Cold start ({environment()}, median of {cold.runs} fresh processes): "
-        f"ingest {cold.ingest.median_ms:.0f} ms = {r['ingest']:.2f}× the boto3+chalice+pydantic floor "
-        f"of {cold.floor.median_ms:.0f} ms ({cold.verdict('ingest')}), "
-        f"triage {cold.triage.median_ms:.0f} ms = {r['triage']:.2f}× ({cold.verdict('triage')}); "
-        f"budget ≤ {cold.budget_ratio}×; the libraries alone (one pydantic model + a Powertools Logger) "
-        f"are {r['stack']:.2f}× the floor."
+        f"Cold start ({environment()}, median of {cold.runs} fresh processes, import + first invocation "
+        f"against moto, CPU time): ingest {cold.ingest.cpu_median_ms:.0f} ms = {r['ingest']:.2f}× its floor "
+        f"of {cold.ingest_floor.cpu_median_ms:.0f} ms ({cold.verdict('ingest')}, budget ≤ {cold.budgets['ingest']}×), "
+        f"triage {cold.triage.cpu_median_ms:.0f} ms = {r['triage']:.2f}× its floor of "
+        f"{cold.triage_floor.cpu_median_ms:.0f} ms ({cold.verdict('triage')}, budget ≤ {cold.budgets['triage']}×); "
+        "a floor is boto3, chalice, pydantic (one model) and a Powertools Logger plus the path's boto3 clients"
     )
+    if with_calls := cold.ratios_with_calls:
+        text += "; against a floor whose clients also make the path's requests: " + ", ".join(
+            f"{name} {ratio:.2f}×" for name, ratio in with_calls.items()
+        )
+    text += "."
     if package is not None:
         text += (
             f" deployment.zip {package.zip_bytes / MB:.2f} MB "

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from functools import cached_property, lru_cache
 
 _WORD = re.compile(r"^\*?[a-z0-9#]+\*?$")
 _VOCABULARY = re.compile(r"^<([a-z0-9_-]+)>$")
@@ -35,8 +36,7 @@ def _choice(word: str, vocabulary: Mapping[str, Sequence[str]]) -> str:
         name = found.group(1)
         if name not in vocabulary:
             raise PatternError(f"<{name}> is not a vocabulary list (known: {', '.join(sorted(vocabulary)) or 'none'})")
-        # a vocabulary entry is itself a pattern (one word or several), not a list inside a list
-        return "(?:" + "|".join(_phrase(entry, {}) for entry in vocabulary[name]) + ")"
+        return _entries(tuple(vocabulary[name]))
     if word == "*":
         return r"\w+"
     if not _WORD.match(word):
@@ -49,6 +49,13 @@ def _choice(word: str, vocabulary: Mapping[str, Sequence[str]]) -> str:
     if stem == "#":
         return r"\d+"
     return (r"\w+" if any_start else "") + stem.replace("#", r"\d") + (r"\w*" if any_ending else "")
+
+
+@lru_cache(maxsize=256)
+def _entries(entries: tuple[str, ...]) -> str:
+    # a vocabulary entry is itself a pattern (one word or several), not a list inside a list; cached,
+    # because a list is named in many patterns and spelling it out each time was most of loading the rules
+    return "(?:" + "|".join(_phrase(entry, {}) for entry in entries) + ")"
 
 
 def _token(token: str, vocabulary: Mapping[str, Sequence[str]]) -> str:
@@ -156,22 +163,38 @@ class Words:
     def __init__(self, patterns: Iterable[str], vocabulary: Mapping[str, Sequence[str]] | None = None) -> None:
         patterns, vocabulary = list(patterns), vocabulary or {}
         groups = _groups(patterns, vocabulary)
-        #: the whole expression: for a pattern that can start from any word ("*ing"), and to show
-        self.expression = _expression(_alternative(first, rests) for _, first, rests in groups)
+        self._alternatives = [_alternative(first, rests) for _, first, rests in groups]
         self.keys = first_keys(patterns, vocabulary)
-        self._by_key: dict[str, list[str]] = {}
-        if self.keys is not None:
-            for token, _, rests in groups:
-                for key in _first_keys(token, vocabulary) or ():
-                    self._by_key.setdefault(key, []).append(_alternative(_token_from(token, key, vocabulary), rests))
-        # compiled when a message first has a word with the key: most keys are rare, and compiling all
-        # of them up front would add a fraction of a second to every cold start
+        self._vocabulary = vocabulary
+        #: each group's first token, the keys it starts with, and what may follow it (None: no keys)
+        self._groups = (
+            None
+            if self.keys is None
+            else [(token, _first_keys(token, vocabulary) or (), rests) for token, _, rests in groups]
+        )
+        # built and compiled when a message first has a word with the key: most keys are rare, and doing
+        # all of them up front would add a fraction of a second to every cold start
         self._compiled: dict[str, re.Pattern[str]] = {}
+
+    @cached_property
+    def expression(self) -> re.Pattern[str]:
+        """The whole expression: for a pattern that can start from any word ("*ing"), and to show.
+
+        Compiled on first use, like each key's: with first-word keys (most word lists) messages never
+        need it, and compiling all of them took most of the time a cold start spent loading the rules.
+        """
+        return _expression(self._alternatives)
 
     def _at(self, key: str) -> re.Pattern[str]:
         found = self._compiled.get(key)
         if found is None:
-            found = self._compiled[key] = _expression(self._by_key[key])
+            assert self._groups is not None  # keys are only looked up when the patterns have them
+            alternatives = [
+                _alternative(_token_from(token, key, self._vocabulary), rests)
+                for token, keys, rests in self._groups
+                if key in keys
+            ]
+            found = self._compiled[key] = _expression(alternatives)
         return found
 
     def finditer(self, norm: str, starts: Mapping[str, list[int]]) -> Iterator[re.Match[str]]:

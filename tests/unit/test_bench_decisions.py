@@ -11,6 +11,7 @@ import yaml
 
 from bench import cold_start, decisions, rulesets, workload
 from bench.__main__ import main
+from bench.cold_start_report import Sample
 from bench.decisions import DecisionsResult, RouteCountResult
 from bench.timing import Timing
 from cli.compile import RULES_YAML, compile_text
@@ -145,13 +146,16 @@ def test_verdicts_against_the_budgets(rate_ns: int, p99_ns: int, verdicts: tuple
 
 
 def _canned_cold(runs: int, **_: object) -> cold_start.ColdStartResult:
-    timing = cold_start.PathTiming
+    def timing(name: str, cpu_ms: float) -> cold_start.PathTiming:
+        return cold_start.PathTiming(name, name, (Sample(cpu_ms, 0.0, 10, cpu_ms, 0.0),))
+
     return cold_start.ColdStartResult(
         runs=runs,
-        floor=timing("floor", "floor", (100.0,), 10),
-        stack=timing("stack", "stack", (105.0,), 15),
-        ingest=timing("ingest", "ingest", (110.0,), 20),
-        triage=timing("triage", "triage", (120.0,), 30),
+        stack=timing("stack", 105.0),
+        ingest_floor=timing("ingest floor", 100.0),
+        ingest=timing("ingest", 110.0),
+        triage_floor=timing("triage floor", 100.0),
+        triage=timing("triage", 120.0),
     )
 
 
