@@ -23,7 +23,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.cost_bill import Tally, amortise, beyond_baseline, price, standing_a_month
+from bench.cost_bill import Tally, added, amortise, beyond_baseline, price, standing_a_month
 from bench.cost_mix import IN_HOURS, plan, silent_event_ids
 from bench.platform_run import Call, Invocation, LocalRun, Unit, local_run
 from bench.reliability_world import Clock
@@ -164,7 +164,7 @@ def _result(r: LocalRun, planned: list[Any], records: int, acked: int) -> CostRe
     paging = classes.setdefault("paging", Tally())
     idle_calls = Counter(f"{c.service}.{c.operation}" for c in idle)
     escalation = beyond_baseline(sweeps, r.sweeps.get("sweep", 0), idle_calls, r.sweeps.get("idle-sweep", 0))
-    paging.requests += escalation
+    paging.requests = added(paging.requests, escalation)
     idle_sweep = _idle_sweep(idle, r.recorder.invocations, r.sweeps.get("idle-sweep", 0))
     durations: dict[str, list[float]] = {}
     for inv in r.recorder.invocations:
@@ -192,7 +192,9 @@ def _is_sweep(inv: Invocation) -> bool:
 
 def _split_sweeps(calls: list[Call]) -> tuple[list[Call], list[Call], list[Call]]:
     """(the messages' calls, the sweeps' during the run, the idle sweeps' before any message)."""
-    ordinary, sweeps, idle = [], [], []
+    ordinary: list[Call] = []
+    sweeps: list[Call] = []
+    idle: list[Call] = []
     for call in calls:
         kind = call.unit[0] if call.unit else ""
         (sweeps if kind == "sweep" else idle if kind == "idle-sweep" else ordinary).append(call)

@@ -11,7 +11,7 @@ the month and never per message.
 from __future__ import annotations
 
 import math
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +22,19 @@ from bench.platform_run import Call, Invocation, Unit
 #: each log event is sized as CloudWatch Logs sizes a PutLogEvents batch: its UTF-8 bytes plus 26
 LOG_EVENT_OVERHEAD = 26
 MINUTES_A_MONTH = 30 * 24 * 60
+#: amounts by name (requests by "service.Operation", milliseconds by function, …): fractional, as shares are
+Amounts = defaultdict[str, float]
+
+
+def amounts(values: Mapping[str, float] | None = None) -> Amounts:
+    return defaultdict(float, values or {})
+
+
+def added(a: Mapping[str, float], b: Mapping[str, float]) -> Amounts:
+    total = amounts(a)
+    for key, value in b.items():
+        total[key] += value
+    return total
 
 
 @dataclass
@@ -29,20 +42,20 @@ class Tally:
     """What a set of messages cost, summed (divide by ``messages`` for a message's share)."""
 
     messages: int = 0
-    requests: Counter[str] = field(default_factory=Counter)  # "service.Operation" → requests (fractional)
+    requests: Amounts = field(default_factory=amounts)  # "service.Operation" → requests (fractional)
     wru: float = 0.0
     rru: float = 0.0
-    wru_by: Counter[str] = field(default_factory=Counter)  # "service.Operation" → write units
-    invocations: Counter[str] = field(default_factory=Counter)  # function → invocations
-    ms: Counter[str] = field(default_factory=Counter)  # function → billed milliseconds
+    wru_by: Amounts = field(default_factory=amounts)  # "service.Operation" → write units
+    invocations: Amounts = field(default_factory=amounts)  # function → invocations
+    ms: Amounts = field(default_factory=amounts)  # function → billed milliseconds
     log_bytes: float = 0.0  # including LOG_EVENT_OVERHEAD per event
 
     def add(self, other: Tally) -> Tally:
-        total = Tally(self.messages + other.messages, self.requests + other.requests)
+        total = Tally(self.messages + other.messages, added(self.requests, other.requests))
         total.wru, total.rru = self.wru + other.wru, self.rru + other.rru
-        total.wru_by = self.wru_by + other.wru_by
-        total.invocations = self.invocations + other.invocations
-        total.ms = self.ms + other.ms
+        total.wru_by = added(self.wru_by, other.wru_by)
+        total.invocations = added(self.invocations, other.invocations)
+        total.ms = added(self.ms, other.ms)
         total.log_bytes = self.log_bytes + other.log_bytes
         return total
 
@@ -103,11 +116,11 @@ def amortise(
     return tallies, standing
 
 
-def beyond_baseline(sweep_calls: Iterable[Call], sweeps: int, baseline: Counter[str], idle_sweeps: int) -> Counter[str]:
+def beyond_baseline(sweep_calls: Iterable[Call], sweeps: int, baseline: Mapping[str, int], idle_sweeps: int) -> Amounts:
     """The requests ``sweeps`` sweeps made beyond what as many idle ones make (``baseline`` from ``idle_sweeps``)."""
     made = Counter(f"{c.service}.{c.operation}" for c in sweep_calls)
     per_sweep = {key: n / idle_sweeps for key, n in baseline.items()} if idle_sweeps else {}
-    return Counter(
+    return amounts(
         {key: n - per_sweep.get(key, 0.0) * sweeps for key, n in made.items() if n > per_sweep.get(key, 0.0) * sweeps}
     )
 

@@ -286,7 +286,7 @@ def captured_logs(recorder: Recorder, level: str = "INFO") -> Iterator[None]:
     assert isinstance(handler, logging.StreamHandler)
     saved_level, saved_stream = logger.log_level, handler.stream
     logger.setLevel(level)
-    handler.setStream(LogSink(recorder))  # type: ignore[arg-type]
+    handler.setStream(LogSink(recorder))
     try:
         yield
     finally:
@@ -462,6 +462,7 @@ def local_run(clock: Any, customers: list[Any] | None = None) -> Iterator[LocalR
 
             assert platform.stack is not None
             DynamoCustomerDirectory(recorder.reader, platform.stack.outputs["CustomersTableName"]).put_many(customers)
+        assert platform.app_module is not None
         app = platform.app_module.app
         if not getattr(app, "_bench_timed", False):
             app.register_middleware(_api_timer, "http")

@@ -93,7 +93,11 @@ def bill(
     functions that run anyway, so they add duration but no invocations.
     """
     # Lambda's poller (ReceiveMessage, DeleteMessageBatch) is AWS's time, not the function's
-    function_sqs = sum(n for (_, request), n in sqs.items() if request in ("SendMessage", "ChangeMessageVisibility"))
+    function_sqs = sum(
+        n
+        for (_, request), n in sqs.items()
+        if request in ("SendMessage", "SendMessageBatch", "ChangeMessageVisibility")
+    )
     aws_requests = sum(dynamodb.values()) + function_sqs
     ms = invocations * INVOCATION_MS + provider_calls * PROVIDER_MS + aws_requests * AWS_REQUEST_MS
     return Bill(

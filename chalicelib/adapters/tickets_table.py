@@ -7,7 +7,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from chalicelib.adapters.dynamo import conditional_update, get_item, query_all, transact, utc
+from chalicelib.adapters.dynamo import conditional_update, get_item, get_items, query_all, transact, utc
 from chalicelib.adapters.reply_items import reply_item
 from chalicelib.adapters.ticket_index import index_attributes
 from chalicelib.errors import DependencyError
@@ -141,8 +141,11 @@ class DynamoTicketRepository:
         if thread_key.startswith(TICKET_THREAD_PREFIX):
             ticket_id = thread_key.removeprefix(TICKET_THREAD_PREFIX)
             return ticket_id if self._get(ticket_key(ticket_id)) is not None else None
-        for key in (thread_pointer_key(thread_key), event_key(thread_key)):
-            item = self._get(key)
+        # one request for both (a new thread, most messages, misses both): a pointer wins over an event
+        keys = [thread_pointer_key(thread_key), event_key(thread_key)]
+        found = {item["pk"]["S"]: item for item in get_items(self._client, self._table, keys)}
+        for key in keys:
+            item = found.get(key["pk"]["S"])
             if item is not None:
                 return str(item["ticket_id"]["S"])
         return None
