@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.cost_bill import Tally, added, amortise, beyond_baseline, price, standing_a_month
-from bench.cost_mix import IN_HOURS, plan, silent_event_ids
+from bench.cost_mix import AFTER_HOURS, plan, silent_event_ids
 from bench.platform_run import Call, Invocation, LocalRun, Unit, local_run
 from bench.reliability_world import Clock
 from local.samples import CHALICE_CONFIG
@@ -84,7 +84,7 @@ def run(messages: int = DEFAULT_MESSAGES, seed: int = 16, progress: Progress | N
     say = progress or (lambda _line: None)
     customers = make_customers(300, seed=seed)
     planned = plan(messages, customers, seed)
-    clock = Clock(IN_HOURS - timedelta(minutes=IDLE_SWEEPS))
+    clock = Clock(AFTER_HOURS - timedelta(minutes=IDLE_SWEEPS))
     say(f"cost: starting the local platform; {messages} messages to send")
     with local_run(clock, customers) as r:
         assert r.platform.worker and r.platform.replies_worker

@@ -17,9 +17,10 @@ from urllib.parse import parse_qsl, urlencode
 
 from local.samples import EVENTS_DIR, SampleRequest, load
 
-#: Tue 17 Nov 2026 15:00 UTC = 10:00 in New York, in office hours; then 22:00 there, after hours
+#: Mon 16 Nov 2026 22:00 in New York (Tue 03:00 UTC), after hours; then Tue 10:00 there, in office hours. In that
+#: order: a night's tickets are not yet due for a first response in the morning, a morning's would be by night
+AFTER_HOURS = datetime(2026, 11, 17, 3, 0, tzinfo=UTC)
 IN_HOURS = datetime(2026, 11, 17, 15, 0, tzinfo=UTC)
-AFTER_HOURS = datetime(2026, 11, 18, 3, 0, tzinfo=UTC)
 #: (kind, channel, share): what a small SaaS's support inbox sees; the paging kinds are ~8%
 MIX: tuple[tuple[str, str, float], ...] = (
     ("how-to", "widget", 0.28),
@@ -123,7 +124,7 @@ def silent_event_ids(request: SampleRequest) -> tuple[str, ...]:
 
 
 def plan(messages: int, customers: list[Any], seed: int = 16) -> list[Planned]:
-    """``messages`` messages in arrival order: half in office hours, half after, the MIX's shares drawn at random."""
+    """``messages`` messages in arrival order: half after hours, then half in office hours, the MIX's shares drawn."""
     rng = random.Random(seed)
     ordinary = [c for c in customers if "vip" not in c.flags]
     vips = [c for c in customers if "vip" in c.flags]
@@ -132,9 +133,10 @@ def plan(messages: int, customers: list[Any], seed: int = 16) -> list[Planned]:
     planned = []
     for n in range(messages):
         kind, channel = rng.choices(kinds, weights)[0]
-        if kind == "prospect-buying" and n >= messages // 2:
+        night = n < messages // 2
+        if kind == "prospect-buying" and night:
             kind, channel = "how-to", "widget"  # a buyer after hours is held until morning: not a page tonight
-        start = IN_HOURS if n < messages // 2 else AFTER_HOURS
+        start = AFTER_HOURS if night else IN_HOURS
         at = start + SPACING * (n % max(1, messages // 2))
         planned.append(Planned(at, kind, channel, _request(n, kind, channel, rng, ordinary, vips)))
     return planned

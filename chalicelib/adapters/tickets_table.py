@@ -8,6 +8,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.adapters.dynamo import conditional_update, get_item, get_items, query_all, transact, utc
+from chalicelib.adapters.pages_table import sla_item
 from chalicelib.adapters.reply_items import reply_item
 from chalicelib.adapters.ticket_index import index_attributes
 from chalicelib.errors import DependencyError
@@ -94,7 +95,7 @@ class DynamoTicketRepository:
     def create(
         self, ticket: Ticket, dedup_ttl_seconds: int | None, closed: str | None = None, reply: Reply | None = None
     ) -> Write:
-        """Write the event marker and the ticket in one transaction.
+        """Write the event marker and the ticket in one transaction (with its reply, first-response timer, thread).
 
         Both puts are conditional on the key not existing: the marker makes a provider's
         retry (same event id) a no-op, and the pair is atomic so a crash never leaves a
@@ -113,6 +114,12 @@ class DynamoTicketRepository:
         ]
         if reply is not None:
             items.append(self._reply_put(reply))
+        if ticket.decision.sla_due is not None:
+            # the first-response timer starts with the ticket, in its transaction: no request of its own, and a
+            # ticket never lacks its timer (unconditional: the marker's condition makes this the ticket's first write)
+            items.append(
+                {"Put": {"TableName": self._table, "Item": sla_item(ticket.ticket_id, ticket.decision.sla_due)}}
+            )
         thread = ticket.event.thread_key
         if thread and not thread.startswith(TICKET_THREAD_PREFIX):
             pointer = {
