@@ -25,7 +25,8 @@ from typing import Any
 
 from bench.cost_bill import Tally, added, amortise, beyond_baseline, price, standing_a_month
 from bench.cost_mix import AFTER_HOURS, plan, silent_event_ids
-from bench.platform_run import Call, Invocation, LocalRun, Unit, local_run
+from bench.platform_count import Call, Invocation, Unit
+from bench.platform_run import LocalRun, local_run
 from bench.reliability_world import Clock
 from local.samples import CHALICE_CONFIG
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bench import prices
-from bench.platform_run import Call, Invocation, Unit
+from bench.platform_count import Call, Invocation, Unit
 
 #: each log event is sized as CloudWatch Logs sizes a PutLogEvents batch: its UTF-8 bytes plus 26
 LOG_EVENT_OVERHEAD = 26

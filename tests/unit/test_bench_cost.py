@@ -15,7 +15,8 @@ from bench.cost import CostResult, lambda_settings
 from bench.cost_bill import LOG_EVENT_OVERHEAD, Tally, amortise, amounts, beyond_baseline, price
 from bench.cost_mix import MIX, plan, silent_event_ids
 from bench.cost_report import format_report, percentile, summary
-from bench.platform_run import Call, Invocation, Part, dynamodb_units
+from bench.platform_count import Call, Invocation, Part
+from bench.request_units import dynamodb_units
 from bench.workload import make_customers
 
 SMALL = {"pk": {"S": "EVENT#x"}, "sk": {"S": "EVENT"}}  # well under 1 KB
