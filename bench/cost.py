@@ -28,6 +28,7 @@ from bench.cost_mix import AFTER_HOURS, plan, silent_event_ids
 from bench.platform_count import Call, Invocation, Unit
 from bench.platform_run import LocalRun, local_run
 from bench.reliability_world import Clock
+from bench.replies_cost import AWS_REQUEST_MS
 from local.samples import CHALICE_CONFIG
 
 DEFAULT_MESSAGES = 400
@@ -56,7 +57,9 @@ class CostResult:
     kinds: dict[str, int]  # "kind/channel" → messages sent
     classes: dict[str, Tally]  # "paging" / "non-paging"
     idle_sweep: Tally  # one sweep that finds nothing
-    invocation_ms: dict[str, tuple[float, ...]]  # function → each invocation's time
+    invocation_ms: dict[str, tuple[float, ...]]  # function → each invocation's time, measured (moto's included)
+    #: function → each invocation's own time plus AWS_REQUEST_MS per AWS request: what Lambda is billed for here
+    billed_ms: dict[str, tuple[float, ...]]
     sms_segments: int
     emails: int
     memory_mb: int
@@ -161,15 +164,17 @@ def _result(r: LocalRun, planned: list[Any], records: int, acked: int) -> CostRe
         return ()
 
     invocations = [i for i in r.recorder.invocations if not _is_sweep(i)]
-    classes, _standing = amortise(calls, invocations, events_of, class_of)
+    classes, _standing = amortise(calls, invocations, events_of, class_of, AWS_REQUEST_MS)
     paging = classes.setdefault("paging", Tally())
     idle_calls = Counter(f"{c.service}.{c.operation}" for c in idle)
     escalation = beyond_baseline(sweeps, r.sweeps.get("sweep", 0), idle_calls, r.sweeps.get("idle-sweep", 0))
     paging.requests = added(paging.requests, escalation)
     idle_sweep = _idle_sweep(idle, r.recorder.invocations, r.sweeps.get("idle-sweep", 0))
     durations: dict[str, list[float]] = {}
+    own: dict[str, list[float]] = {}
     for inv in r.recorder.invocations:
         durations.setdefault(inv.function, []).append(inv.ms)
+        own.setdefault(inv.function, []).append(inv.billed_ms(AWS_REQUEST_MS))
     memory, architecture = lambda_settings()
     return CostResult(
         messages=len(event_ids),
@@ -177,6 +182,7 @@ def _result(r: LocalRun, planned: list[Any], records: int, acked: int) -> CostRe
         classes=classes,
         idle_sweep=idle_sweep,
         invocation_ms={f: tuple(ms) for f, ms in durations.items()},
+        billed_ms={f: tuple(ms) for f, ms in own.items()},
         sms_segments=sms,
         emails=int(emails),
         memory_mb=memory,
@@ -214,7 +220,7 @@ def _idle_sweep(idle: list[Call], invocations: list[Invocation], count: int) -> 
     runs = [i for i in invocations if _is_sweep(i)][:count]
     for inv in runs:
         tally.invocations[inv.function] += 1 / count
-        tally.ms[inv.function] += math.ceil(inv.ms) / count
+        tally.ms[inv.function] += math.ceil(inv.billed_ms(AWS_REQUEST_MS)) / count
         tally.log_bytes += (inv.log_bytes + 26 * inv.log_events) / count
     return tally
 

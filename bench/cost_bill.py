@@ -73,11 +73,13 @@ def amortise(
     invocations: Iterable[Invocation],
     events_of: Callable[[Unit | None], tuple[str, ...]],
     class_of: Mapping[str, str],
+    aws_request_ms: float | None = None,
 ) -> tuple[dict[str, Tally], Tally]:
     """Per class of message (``class_of[event id]``), the tally of its messages' shares; and the standing tally.
 
     ``events_of(unit)`` names the messages a unit served (a webhook's, a batch's records', one record's);
-    an empty answer makes the request or the invocation standing.
+    an empty answer makes the request or the invocation standing. ``aws_request_ms``: bill each invocation
+    as its own time plus this much per AWS request, instead of as measured (moto's round trips included).
     """
     tallies: dict[str, Tally] = {}
     for name in class_of.values():
@@ -98,8 +100,8 @@ def amortise(
             tally.wru_by[key] += call.wru * share
             tally.rru += call.rru * share
     for inv in invocations:
-        billed = math.ceil(inv.ms)  # Lambda bills each invocation by the millisecond, rounded up
-        rest_ms = billed - sum(p.ms for p in inv.parts.values())
+        billed = math.ceil(inv.billed_ms(aws_request_ms))  # Lambda bills by the millisecond, rounded up
+        rest_ms = billed - sum(p.billed_ms(aws_request_ms) for p in inv.parts.values())
         rest_log = inv.log_bytes - sum(p.log_bytes for p in inv.parts.values())
         rest_events = inv.log_events - sum(p.log_events for p in inv.parts.values())
         overall = [s for u in inv.units for s in shares(u)] or shares(None)
@@ -111,7 +113,7 @@ def amortise(
             tally.log_bytes += (rest_log + LOG_EVENT_OVERHEAD * rest_events) * part
         for unit, measured in inv.parts.items():
             for tally, share in shares(unit):
-                tally.ms[inv.function] += measured.ms * share
+                tally.ms[inv.function] += measured.billed_ms(aws_request_ms) * share
                 tally.log_bytes += (measured.log_bytes + LOG_EVENT_OVERHEAD * measured.log_events) * share
     return tallies, standing
 

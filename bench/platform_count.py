@@ -54,6 +54,12 @@ class Part:
     ms: float = 0.0
     log_bytes: int = 0
     log_events: int = 0
+    aws_ms: float = 0.0  # of ``ms``, waiting for AWS (moto) to answer
+    aws_calls: int = 0
+
+    def billed_ms(self, aws_request_ms: float | None) -> float:
+        """``ms``, or the function's own time plus ``aws_request_ms`` for each AWS request it made."""
+        return self.ms if aws_request_ms is None else self.ms - self.aws_ms + self.aws_calls * aws_request_ms
 
 
 @dataclass(frozen=True)
@@ -70,6 +76,11 @@ class Invocation:
     log_bytes: int
     log_events: int
     parts: dict[Unit, Part] = field(default_factory=dict)
+    aws_ms: float = 0.0
+    aws_calls: int = 0
+
+    def billed_ms(self, aws_request_ms: float | None) -> float:
+        return Part(self.ms, aws_ms=self.aws_ms, aws_calls=self.aws_calls).billed_ms(aws_request_ms)
 
 
 @dataclass
@@ -87,6 +98,7 @@ class Recorder:
     #: ("poll", n) → the units of the records that batch delivered
     batches: dict[Unit, tuple[Unit, ...]] = field(default_factory=dict)
     _overhead: threading.local = field(default_factory=threading.local)
+    _aws: threading.local = field(default_factory=threading.local)  # round trips: seconds and calls
     _log: threading.local = field(default_factory=threading.local)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -107,14 +119,17 @@ class Recorder:
         service = model.service_model.service_name
         keys = written_keys(model.name, params) if service == "dynamodb" else []
         before = [self._image(table, key) for table, key in keys]
-        context[_CONTEXT] = (function, self._current_unit(function), dict(params), keys, before)
         self._add_overhead(time.perf_counter() - started)
+        sent = time.perf_counter()  # from here to after-call: the round trip (moto's time here, AWS's in Lambda)
+        context[_CONTEXT] = (function, self._current_unit(function), dict(params), keys, before, sent)
 
     def _after(self, http_response: Any, parsed: dict[str, Any], model: Any, context: dict[str, Any], **_: Any) -> None:
         if _CONTEXT not in context:
             return
         started = time.perf_counter()
-        function, unit, params, keys, before = context.pop(_CONTEXT)
+        function, unit, params, keys, before, sent = context.pop(_CONTEXT)
+        self._aws.seconds = getattr(self._aws, "seconds", 0.0) + started - sent
+        self._aws.calls = getattr(self._aws, "calls", 0) + 1
         service = model.service_model.service_name
         wru = rru = 0.0
         if service == "dynamodb":
@@ -145,6 +160,7 @@ class Recorder:
     def invocation(self, function: str, units: tuple[Unit, ...] = ()) -> Iterator[None]:
         """Time one handler call (less the meter's own reads) and count what it logs, as ``function``'s."""
         self._overhead.seconds = 0.0
+        self._aws.seconds, self._aws.calls = 0.0, 0
         self._log.bytes, self._log.events = 0, 0
         self._log.parts = {}
         started = time.perf_counter()
@@ -156,12 +172,24 @@ class Recorder:
             logged, events = self._log.bytes + sum(sizes), self._log.events + len(sizes)
             if self.recording:
                 with self._lock:
-                    self.invocations.append(Invocation(function, units, ms, logged, events, dict(self._log.parts)))
+                    self.invocations.append(
+                        Invocation(
+                            function,
+                            units,
+                            ms,
+                            logged,
+                            events,
+                            dict(self._log.parts),
+                            self._aws.seconds * 1000,
+                            self._aws.calls,
+                        )
+                    )
 
     @contextmanager
     def part(self, value: Unit) -> Iterator[None]:
         """One record's handling inside an invocation: its requests, time and logs are ``value``'s."""
         overhead = getattr(self._overhead, "seconds", 0.0)
+        aws = getattr(self._aws, "seconds", 0.0), getattr(self._aws, "calls", 0)
         logged = getattr(self._log, "bytes", 0), getattr(self._log, "events", 0)
         started = time.perf_counter()
         token = _unit.set(value)
@@ -172,7 +200,8 @@ class Recorder:
             ms = (time.perf_counter() - started - (self._overhead.seconds - overhead)) * 1000
             parts = getattr(self._log, "parts", None)
             if parts is not None:
-                parts[value] = Part(ms, self._log.bytes - logged[0], self._log.events - logged[1])
+                waited = ((self._aws.seconds - aws[0]) * 1000, self._aws.calls - aws[1])
+                parts[value] = Part(ms, self._log.bytes - logged[0], self._log.events - logged[1], *waited)
 
     def logged(self, text: str) -> None:
         """What the app's logger wrote on this thread (one event per write: a JSON line)."""

@@ -98,6 +98,16 @@ def test_a_batchs_requests_are_shared_by_its_messages_and_an_empty_poll_by_nobod
     assert paging.log_bytes == pytest.approx(100 + LOG_EVENT_OVERHEAD + (400 + 4 * LOG_EVENT_OVERHEAD) / 3)
 
 
+@pytest.mark.parametrize(
+    ("aws_request_ms", "billed"), [(None, 50.0), (10.0, 50.0 - 45.0 + 3 * 10.0)], ids=["measured", "stated"]
+)
+def test_an_invocation_is_billed_as_measured_or_as_its_own_time_plus_a_stated_round_trip(aws_request_ms, billed):
+    # GIVEN a 50 ms call that waited 45 ms for moto over three requests
+    invocation = Invocation("triage", (), ms=50.0, log_bytes=0, log_events=0, aws_ms=45.0, aws_calls=3)
+    # WHEN billed  THEN as measured, or as its own 5 ms plus the stated time of each request
+    assert invocation.billed_ms(aws_request_ms) == pytest.approx(billed)
+
+
 def test_the_escalation_is_what_the_sweeps_did_beyond_idle_ones():
     # GIVEN two idle sweeps (one Query each) and three sweeps during the run with two pages escalating
     idle = Counter({"dynamodb.Query": 2})
@@ -189,6 +199,7 @@ def result(requests: float, wru: float) -> CostResult:
         classes={"non-paging": quiet, "paging": paging},
         idle_sweep=Tally(),
         invocation_ms={"api_handler": (5.0, 7.0), "triage": (40.0,)},
+        billed_ms={"api_handler": (15.0, 17.0), "triage": (140.0,)},
         sms_segments=0,
         emails=0,
         memory_mb=256,
