@@ -12,6 +12,8 @@ if TYPE_CHECKING:
     from bench.cost import CostResult
 
 CLASSES = ("non-paging", "paging")
+#: messages a month for the README's comparison with per-seat tools
+VOLUMES = (10_000, 100_000, 1_000_000)
 ARCHITECTURES = ("x86_64", "arm64")
 
 
@@ -21,6 +23,11 @@ def percentile(values: tuple[float, ...] | list[float], q: float) -> float:
         return 0.0
     ordered = sorted(values)
     return ordered[max(0, math.ceil(round(q * len(ordered) / 100, 9)) - 1)]
+
+
+def a_month(per_million: float, standing: float, messages: int) -> float:
+    """Dollars a month at ``messages`` messages: their share of the per-million figure, plus the standing cost."""
+    return per_million * messages / 1_000_000 + standing
 
 
 def verdict(value: float, budget: float) -> str:
@@ -74,6 +81,13 @@ def figures(result: CostResult) -> dict[str, Any]:
         "architecture": result.architecture,
         "usd_per_million": bills,
         "standing_usd_a_month": round(standing_usd(result), 4),
+        "usd_a_month": {
+            str(volume): {
+                "aws": round(a_month(usd, standing_usd(result), volume), 2),
+                "delivery": round(a_month(sum(bills[result.architecture]["delivery"].values()), 0.0, volume), 2),
+            }
+            for volume in VOLUMES
+        },
         "prices_read_on": prices.READ_ON,
         "budgets": {
             "requests_per_non_paging_message": BUDGET_REQUESTS,
@@ -148,6 +162,12 @@ def format_report(result: CostResult) -> str:
         "for the dial to the on-call person (Twilio US); none in this mix",
         f"  Standing, with no messages at all: ${standing_usd(result):.2f} a month (the every-minute sweep, "
         f"Lambda's pollers long-polling the {2} queues)",
+        "  A month of this mix: "
+        + "; ".join(
+            f"{volume:,} messages ${a_month(bills[result.architecture].total, standing_usd(result), volume):,.2f} AWS"
+            f" + ${a_month(sum(delivery.values()), 0.0, volume):,.2f} SMS and email replies"
+            for volume in VOLUMES
+        ),
     ]
     return "\n".join(lines)
 

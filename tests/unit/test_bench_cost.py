@@ -14,7 +14,7 @@ from bench import prices
 from bench.cost import CostResult, lambda_settings
 from bench.cost_bill import LOG_EVENT_OVERHEAD, Tally, amortise, amounts, beyond_baseline, price
 from bench.cost_mix import MIX, plan, silent_event_ids
-from bench.cost_report import format_report, percentile, summary
+from bench.cost_report import a_month, format_report, percentile, summary
 from bench.platform_count import Call, Invocation, Part
 from bench.request_units import dynamodb_units
 from bench.workload import make_customers
@@ -178,6 +178,11 @@ def test_the_mix_is_mostly_non_paging_across_six_channels_with_distinct_senders(
     assert len({p.request.body for p in planned}) == len(planned)
     sms = [p for p in planned if p.channel == "sms"]
     assert silent_event_ids(sms[0].request)[0].startswith("twilio:sms:SM")
+
+
+@pytest.mark.parametrize(("messages", "usd"), [(0, 0.5), (10_000, 0.75), (1_000_000, 25.5)], ids=["idle", "10k", "1M"])
+def test_a_month_is_the_messages_share_of_the_per_million_figure_plus_the_standing_cost(messages, usd):
+    assert a_month(25.0, 0.5, messages) == pytest.approx(usd)
 
 
 def test_percentiles_are_times_that_happened():
