@@ -1,14 +1,6 @@
 """What the reply path adds to the AWS bill: the requests the benchmark counted, priced.
 
-Prices: us-east-1, on-demand, as AWS lists them (read 2026-12-06; the pages themselves were not
-fetched from this machine, so check them before quoting a figure to anyone):
-  DynamoDB  https://aws.amazon.com/dynamodb/pricing/on-demand/  (standard table class, since the
-            1 Nov 2024 cut): $0.625 per million write request units, $0.125 per million read units
-  SQS       https://aws.amazon.com/sqs/pricing/  standard queue: $0.40 per million requests (each 64 KB
-            of payload a request; a reply's message is under 100 bytes), after 1 million free a month
-  Lambda    https://aws.amazon.com/lambda/pricing/  x86: $0.20 per million requests,
-            $0.0000166667 per GB-second, billed by the millisecond
-Free tiers are left out: the figure is what a reply costs once they are spent.
+Prices: bench/prices.py, the one table every benchmark bills with (its sources and the date they were read).
 
 Lambda's duration is *stated*, not measured: under moto a DynamoDB call takes what moto takes, and
 a provider's API is a stand-in here. The statement: each AWS request from the function takes
@@ -21,11 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-DYNAMODB_WRU = 0.625 / 1_000_000
-DYNAMODB_RRU = 0.125 / 1_000_000
-SQS_REQUEST = 0.40 / 1_000_000
-LAMBDA_REQUEST = 0.20 / 1_000_000
-LAMBDA_GB_SECOND = 0.0000166667
+from bench.prices import DYNAMODB_RRU, DYNAMODB_WRU, LAMBDA_REQUEST, SQS_REQUEST, lambda_gb_second
+
+LAMBDA_GB_SECOND = lambda_gb_second("x86_64")
 MEMORY_GB = 256 / 1024  # .chalice/config.json: lambda_memory_size 256 for every function
 #: stated durations (see the module's docstring)
 AWS_REQUEST_MS = 10.0  # a DynamoDB or SQS request from Lambda in the same region
@@ -103,7 +93,11 @@ def bill(
     functions that run anyway, so they add duration but no invocations.
     """
     # Lambda's poller (ReceiveMessage, DeleteMessageBatch) is AWS's time, not the function's
-    function_sqs = sum(n for (_, request), n in sqs.items() if request in ("SendMessage", "ChangeMessageVisibility"))
+    function_sqs = sum(
+        n
+        for (_, request), n in sqs.items()
+        if request in ("SendMessage", "SendMessageBatch", "ChangeMessageVisibility")
+    )
     aws_requests = sum(dynamodb.values()) + function_sqs
     ms = invocations * INVOCATION_MS + provider_calls * PROVIDER_MS + aws_requests * AWS_REQUEST_MS
     return Bill(

@@ -63,6 +63,17 @@ class SimQueue:
         self.messages[message_id] = ReplyMessage(message_id, json.loads(MessageBody)["reply_id"], self.clock.now)
         return {"MessageId": message_id}
 
+    def send_message_batch(self, QueueUrl: str, Entries: list[dict[str, Any]], **_: Any) -> dict[str, Any]:
+        """Triage queues each SQS batch's replies in one request (ReplyService.batched)."""
+        self.count("SendMessageBatch")
+        for entry in Entries:
+            self._sent += 1
+            message_id = f"m{self._sent:07d}"
+            self.messages[message_id] = ReplyMessage(
+                message_id, json.loads(entry["MessageBody"])["reply_id"], self.clock.now
+            )
+        return {"Successful": [{"Id": e["Id"]} for e in Entries], "Failed": []}
+
     def change_message_visibility(self, QueueUrl: str, ReceiptHandle: str, VisibilityTimeout: int) -> dict[str, Any]:
         self.count("ChangeMessageVisibility")
         message = self.messages[ReceiptHandle.rsplit("#", 1)[0]]

@@ -58,6 +58,9 @@ def render(document: Any, *, stage: str, region: str, account: str, source_stage
     return document
 
 
+_SQS_BATCHED = ("sqs:SendMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility")
+
+
 def for_moto(document: dict[str, Any]) -> dict[str, Any]:
     """What moto can enforce of a rendered policy: its actions, and SQS's resources.
 
@@ -65,14 +68,17 @@ def for_moto(document: dict[str, Any]) -> dict[str, Any]:
     the table or topic), so a statement naming ARNs would deny them all: those statements name "*"
     here, and ``denied_by`` checks their resources instead. moto also asks for
     dynamodb:TransactWriteItems, which AWS does not (it checks each item's action), so a policy
-    granting an item write is given it here; and it names SES v2's actions by the API's endpoint
+    granting an item write is given it here; it asks for SQS's batch actions, which AWS authorizes as the
+    single ones (sqs:SendMessageBatch as sqs:SendMessage); and it names SES v2's actions by the API's endpoint
     prefix ("email:SendEmail"), where AWS's IAM says "ses:SendEmail".
     """
     statements = []
     for statement in document["Statement"]:
         actions = _listed(statement["Action"])
         if all(a.startswith("sqs:") for a in actions):
-            statements.append(statement)
+            # moto asks for sqs:SendMessageBatch (and the other batch actions), which AWS authorizes as sqs:SendMessage
+            batched = [f"{a}Batch" for a in actions if a in _SQS_BATCHED]
+            statements.append({**statement, "Action": [*actions, *batched]} if batched else statement)
             continue
         if any(a in actions for a in ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem")):
             actions = [*actions, "dynamodb:TransactWriteItems"]
@@ -110,7 +116,9 @@ def requests(service: str, operation: str, params: dict[str, Any], region: str, 
         return [(f"sns:{operation}", str(params.get("TopicArn") or params.get("TargetArn") or "*"))]
     if service == "sqs":
         name = str(params.get("QueueUrl", "")).rstrip("/").rsplit("/", 1)[-1]
-        return [(f"sqs:{operation}", f"{arn}:{name}" if name else "*")]
+        # IAM has no batch actions for SQS: SendMessageBatch needs sqs:SendMessage, and so on
+        action = operation.removesuffix("Batch")
+        return [(f"sqs:{action}", f"{arn}:{name}" if name else "*")]
     if service == "ssm":
         names = params.get("Names") or [params.get("Name", "")]
         return [(f"ssm:{operation}", f"{arn}:parameter/{str(n).lstrip('/')}") for n in names]

@@ -139,7 +139,6 @@ class FakePager:
     pages: list[tuple[str, str]] = field(default_factory=list)  # (target, ticket id)
     fail_times: int = 0
     held: list[str] = field(default_factory=list)  # ticket ids held for a digest
-    timers: set[str] = field(default_factory=set)  # ticket ids with a first-response timer
 
     def page(self, ticket: Ticket, now: datetime, urgent_news: bool = False) -> list[str]:
         if self.fail_times:
@@ -151,10 +150,6 @@ class FakePager:
 
     def hold(self, ticket: Ticket, now: datetime) -> None:
         self.held.append(ticket.ticket_id)
-
-    def arm_sla(self, ticket: Ticket) -> None:
-        if ticket.decision.sla_due is not None:
-            self.timers.add(ticket.ticket_id)
 
 
 @dataclass

@@ -128,9 +128,6 @@ class FakePages:
     def finish(self, key: str, now: datetime) -> None:
         self.digests[key]["due_at"] = None
 
-    def arm_sla(self, ticket_id: str, due_at: datetime) -> None:
-        pass
-
     def disarm_sla(self, ticket_id: str, now: datetime) -> None:
         pass
 

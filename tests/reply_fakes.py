@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -97,12 +97,20 @@ class FakeOutbox:
 @dataclass
 class FakeReplyQueue:
     queued: list[str] = field(default_factory=list)
+    batches: list[list[str]] = field(default_factory=list)  # one per enqueue_many
     fail: bool = False
 
     def enqueue(self, reply_id: str) -> None:
         if self.fail:
             raise DependencyError("replies queue down")
         self.queued.append(reply_id)
+
+    def enqueue_many(self, reply_ids: Sequence[str]) -> dict[str, str]:
+        if self.fail:
+            return dict.fromkeys(reply_ids, "replies queue down")
+        self.queued.extend(reply_ids)
+        self.batches.append(list(reply_ids))
+        return {}
 
 
 @dataclass

@@ -25,6 +25,26 @@ def get_item(client: Any, table: str, key: dict[str, Any]) -> dict[str, Any] | N
     return item
 
 
+def get_items(client: Any, table: str, keys: list[dict[str, Any]], attempts: int = 3) -> list[dict[str, Any]]:
+    """Several items in one BatchGetItem, read consistently (like get_item), in no particular order.
+
+    A throttled batch answers part and hands back the rest: asked again ``attempts`` times in all, then
+    a DependencyError, never a partial answer (a key not read is not a key that is absent).
+    """
+    found: list[dict[str, Any]] = []
+    request: dict[str, Any] = {table: {"Keys": keys, "ConsistentRead": True}}
+    for _ in range(attempts):
+        try:
+            response = client.batch_get_item(RequestItems=request)
+        except (ClientError, BotoCoreError) as exc:
+            raise DependencyError(f"could not read {table}: {exc}") from exc
+        found.extend(response.get("Responses", {}).get(table, []))
+        request = response.get("UnprocessedKeys") or {}
+        if not request:
+            return found
+    raise DependencyError(f"could not read {table}: {len(request[table]['Keys'])} keys left unprocessed")
+
+
 def conditional_update(client: Any, failure: str, **request: Any) -> dict[str, Any] | None:
     """One UpdateItem with a condition; its returned attributes, or None when the condition failed.
 

@@ -72,6 +72,11 @@ def _due(at: datetime) -> dict[str, Any]:
     return {"due": {"S": DUE_PARTITION}, "due_at": {"S": utc(at)}}
 
 
+def sla_item(ticket_id: str, due_at: datetime) -> dict[str, Any]:
+    """A ticket's first-response timer: the sweep finds it on ByDue when ``due_at`` passes (tickets_table writes it)."""
+    return {**sla_key(ticket_id), "ticket_id": {"S": ticket_id}, **_due(due_at)}
+
+
 def _page_item(page: Page) -> dict[str, Any]:
     item = {
         **page_key(page.page_id),
@@ -301,17 +306,6 @@ class DynamoPageRepository(NoteItems):
         except (ClientError, BotoCoreError) as exc:
             raise DependencyError(f"could not count pages for {person}: {exc}") from exc
         return int(response["Attributes"]["count"]["N"])
-
-    def arm_sla(self, ticket_id: str, due_at: datetime) -> None:
-        """Start a ticket's first-response timer (again: a no-op)."""
-        item = {**sla_key(ticket_id), "ticket_id": {"S": ticket_id}, **_due(due_at)}
-        try:
-            self._client.put_item(TableName=self._table, Item=item, ConditionExpression="attribute_not_exists(pk)")
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
-                raise DependencyError(f"could not start the SLA timer of {ticket_id}: {exc}") from exc
-        except BotoCoreError as exc:
-            raise DependencyError(f"could not start the SLA timer of {ticket_id}: {exc}") from exc
 
     def disarm_sla(self, ticket_id: str, now: datetime) -> None:
         """Someone answered: the timer will not fire (kept, marked, so a later arm does not restart it)."""

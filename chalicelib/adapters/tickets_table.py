@@ -7,7 +7,8 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from chalicelib.adapters.dynamo import conditional_update, get_item, query_all, transact, utc
+from chalicelib.adapters.dynamo import conditional_update, get_item, get_items, query_all, transact, utc
+from chalicelib.adapters.pages_table import sla_item
 from chalicelib.adapters.reply_items import reply_item
 from chalicelib.adapters.ticket_index import index_attributes
 from chalicelib.errors import DependencyError
@@ -94,7 +95,7 @@ class DynamoTicketRepository:
     def create(
         self, ticket: Ticket, dedup_ttl_seconds: int | None, closed: str | None = None, reply: Reply | None = None
     ) -> Write:
-        """Write the event marker and the ticket in one transaction.
+        """Write the event marker and the ticket in one transaction (with its reply, first-response timer, thread).
 
         Both puts are conditional on the key not existing: the marker makes a provider's
         retry (same event id) a no-op, and the pair is atomic so a crash never leaves a
@@ -113,6 +114,12 @@ class DynamoTicketRepository:
         ]
         if reply is not None:
             items.append(self._reply_put(reply))
+        if ticket.decision.sla_due is not None:
+            # the first-response timer starts with the ticket, in its transaction: no request of its own, and a
+            # ticket never lacks its timer (unconditional: the marker's condition makes this the ticket's first write)
+            items.append(
+                {"Put": {"TableName": self._table, "Item": sla_item(ticket.ticket_id, ticket.decision.sla_due)}}
+            )
         thread = ticket.event.thread_key
         if thread and not thread.startswith(TICKET_THREAD_PREFIX):
             pointer = {
@@ -141,8 +148,11 @@ class DynamoTicketRepository:
         if thread_key.startswith(TICKET_THREAD_PREFIX):
             ticket_id = thread_key.removeprefix(TICKET_THREAD_PREFIX)
             return ticket_id if self._get(ticket_key(ticket_id)) is not None else None
-        for key in (thread_pointer_key(thread_key), event_key(thread_key)):
-            item = self._get(key)
+        # one request for both (a new thread, most messages, misses both): a pointer wins over an event
+        keys = [thread_pointer_key(thread_key), event_key(thread_key)]
+        found = {item["pk"]["S"]: item for item in get_items(self._client, self._table, keys)}
+        for key in keys:
+            item = found.get(key["pk"]["S"])
             if item is not None:
                 return str(item["ticket_id"]["S"])
         return None

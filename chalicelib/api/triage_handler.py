@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import nullcontext
 from typing import Any
 
 from pydantic import ValidationError
@@ -69,5 +70,7 @@ def partial_batch(event: dict[str, Any], record_handler: Callable[[Record], obje
 
 
 def handle_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """Lambda's SQS event in, the partial batch response out."""
-    return partial_batch(event, triage_record)
+    """Lambda's SQS event in, the partial batch response out; the batch's auto-replies queued together at its end."""
+    replies = container().triage.replies
+    with replies.batched() if replies is not None else nullcontext():
+        return partial_batch(event, triage_record)

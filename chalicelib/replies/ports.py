@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
@@ -22,6 +23,9 @@ class HttpTransport(Protocol):
 class ReplyQueue(Protocol):
     def enqueue(self, reply_id: str) -> None:
         """Ask the sender to send one reply; DependencyError when the queue is unavailable."""
+
+    def enqueue_many(self, reply_ids: Sequence[str]) -> dict[str, str]:
+        """Ask for several at once (fewer requests); the ones not queued, each with why."""
 
 
 class Outbox(Protocol):

@@ -257,11 +257,6 @@ class PagingService(PageDelivery):
                 self.mark_paged(ticket_id)
         return True
 
-    def arm_sla(self, ticket: Ticket) -> None:
-        """Start the ticket's first-response timer, if its route set one."""
-        if ticket.decision.sla_due is not None:
-            self.pages.arm_sla(ticket.ticket_id, ticket.decision.sla_due)
-
     def _sla_breached(self, key: str, now: datetime) -> bool:
         """The first response is overdue and nobody took the ticket: page its team once, at its priority."""
         if self._lease(key, now) is None:

@@ -66,6 +66,3 @@ class Pager(Protocol):
 
     def hold(self, ticket: Ticket, now: datetime) -> object:
         """Hold a deferred page for its team's digest when the team's calendar opens."""
-
-    def arm_sla(self, ticket: Ticket) -> None:
-        """Start the ticket's first-response timer, if its decision set one."""

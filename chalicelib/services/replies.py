@@ -11,7 +11,8 @@ whose alarm says so. A queue message lost on the way is found by the sweep, whic
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -135,14 +136,40 @@ class ReplyService:
     #: the first retry's wait (the local stage shortens it, to show a retry in seconds)
     backoff_base: timedelta = BACKOFF_BASE
 
+    #: reply ids held for one SendMessageBatch at the end of ``batched()``; None: each is queued at once
+    _held: list[str] | None = field(default=None, init=False, repr=False)
+
     def queue_reply(self, reply_id: str) -> None:
         """Hand a recorded reply to the sender; a failure leaves it to the sweep (it is recorded, so never lost)."""
+        if self._held is not None:
+            if reply_id not in self._held:
+                self._held.append(reply_id)
+            return
         try:
             self.queue.enqueue(reply_id)
         except SwitchboardError as exc:
-            logger.warning(
-                "reply recorded, not queued; the sweep queues it", extra={"reply_id": reply_id, "error": str(exc)}
-            )
+            self._not_queued(reply_id, str(exc))
+
+    @contextmanager
+    def batched(self) -> Iterator[None]:
+        """Replies queued in this block go in one request per ten when it ends (triage: per SQS batch).
+
+        A reply is recorded before it is queued, so holding it for the rest of the batch (milliseconds)
+        only delays its send; if the function dies first, the sweep finds it pending and queues it.
+        One invocation at a time uses a container, so the held list is this invocation's.
+        """
+        self._held = []
+        try:
+            yield
+        finally:
+            held, self._held = self._held, None
+            if held:
+                for reply_id, error in self.queue.enqueue_many(held).items():
+                    self._not_queued(reply_id, error)
+
+    @staticmethod
+    def _not_queued(reply_id: str, error: str) -> None:
+        logger.warning("reply recorded, not queued; the sweep queues it", extra={"reply_id": reply_id, "error": error})
 
     def deliver(self, reply_id: str, delivery: int, now: datetime) -> str:
         """One queue delivery of a reply (``delivery``: its receive count); what happened, in a word.

@@ -205,8 +205,6 @@ class TriageService:
         """
         ticket = delivery.ticket
         follow_up = delivery.follow_up
-        if follow_up is None:
-            self.pager.arm_sla(ticket)  # a no-op when it runs again for a redelivery
         if delivery.page_status is PageStatus.DEFERRED:
             # the time of the message, not of this delivery: a redelivery writes the same hold again
             self.pager.hold(delivery.as_paged(), follow_up.received_at if follow_up else ticket.created_at)

@@ -50,8 +50,10 @@ def test_every_function_has_a_policy_file_and_every_file_renders_with_no_placeho
 
 def test_for_moto_keeps_sqs_resources_and_widens_the_others_it_cannot_check():
     moto = policies.for_moto(POLICY)["Statement"]
-    # THEN SQS keeps its queue (moto checks it); DynamoDB names "*" and is allowed the transaction moto asks for
-    assert moto[1] == POLICY["Statement"][1]
+    # THEN SQS keeps its queue (moto checks it), with the batch action moto asks for and AWS folds into the single one;
+    # DynamoDB names "*" and is allowed the transaction moto asks for
+    assert moto[1]["Resource"] == "arn:aws:sqs:eu-west-1:111122223333:q"
+    assert moto[1]["Action"] == ["sqs:SendMessage", "sqs:SendMessageBatch"]
     assert moto[0]["Resource"] == "*" and "dynamodb:TransactWriteItems" in moto[0]["Action"]
     assert moto[2]["Resource"] == "*" and moto[2]["Action"] == ["ssm:GetParameter"]
 
@@ -107,13 +109,19 @@ def test_allows_matches_actions_and_resources_as_iam_does(action, resource, allo
             [("sqs:SendMessage", "arn:aws:sqs:r:a:switchboard-local-events")],
         ),
         (
+            "sqs",
+            "SendMessageBatch",  # IAM has no batch action: AWS checks sqs:SendMessage
+            {"QueueUrl": "http://localhost:5001/123/switchboard-local-replies"},
+            [("sqs:SendMessage", "arn:aws:sqs:r:a:switchboard-local-replies")],
+        ),
+        (
             "ssm",
             "GetParameter",
             {"Name": "/switchboard/local/x"},
             [("ssm:GetParameter", "arn:aws:ssm:r:a:parameter/switchboard/local/x")],
         ),
     ],
-    ids=["get", "index", "transaction", "batch-get", "publish", "queue", "parameter"],
+    ids=["get", "index", "transaction", "batch-get", "publish", "queue", "queue-batch", "parameter"],
 )
 def test_requests_names_what_iam_checks_for_a_call(service, operation, params, expected):
     assert policies.requests(service, operation, params, "r", "a") == expected

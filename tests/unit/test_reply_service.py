@@ -213,6 +213,25 @@ def test_the_sweep_queues_what_a_lost_message_left_pending_once_per_grace(parts)
     assert parts.service.sweep(NOW + 10 * GRACE) == 0
 
 
+@pytest.mark.parametrize("queue_down", [False, True], ids=["queued-together", "queue-down-left-to-the-sweep"])
+def test_replies_queued_in_a_batch_go_in_one_request_at_its_end_or_to_the_sweep(parts, queue_down):
+    # GIVEN three recorded replies, one of them queued twice (a redelivery in the same SQS batch)
+    replies = [recorded(parts, sms(event_id=f"twilio:SM{i}")) for i in range(3)]
+    parts.queue.fail = queue_down
+    # WHEN triage queues them inside one batch
+    with parts.service.batched():
+        for reply in [*replies, replies[0]]:
+            parts.service.queue_reply(reply.reply_id)
+        held = list(parts.queue.queued)
+    # THEN nothing went while the batch ran, then one request held each reply once
+    assert held == []
+    expected = [] if queue_down else [[r.reply_id for r in replies]]
+    assert parts.queue.batches == expected
+    # AND each stays pending in the outbox until sent: a reply the queue refused is the sweep's after its grace
+    parts.queue.fail = False
+    assert parts.service.sweep(NOW + GRACE) == 3
+
+
 def test_a_person_reply_is_recorded_once_queued_and_stops_the_sla_timer(parts):
     # GIVEN an open ticket
     service, tickets, *_ = triage_with_fakes(FakeCustomers([DANA]), NOW)
