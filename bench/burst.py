@@ -38,6 +38,8 @@ DEFAULT_COUNT = 1000
 DEFAULT_SECONDS = 60.0
 QUICK_COUNT, QUICK_SECONDS = 200, 12.0
 SENDERS = 8
+#: concurrent triage invocations: Lambda starts five pollers on an SQS source and scales with the backlog
+CONSUMERS = 4
 #: after the last answer: how long the queue may take to drain before the bench gives up on it
 DRAIN_TIMEOUT_S = 300.0
 #: after the drain: how long pages still being published (a retry after a fault) may take
@@ -87,6 +89,7 @@ def run(
     seconds: float = DEFAULT_SECONDS,
     *,
     senders: int = SENDERS,
+    consumers: int = CONSUMERS,
     progress: Callable[[str], None] | None = None,
 ) -> BurstResult:
     """Start the local platform as `make run` does (without the replay) on the bench's clock, and measure."""
@@ -102,13 +105,18 @@ def run(
             warnings.append(line.strip())
 
     say("starting the local platform (moto server, stack from infra/, the app on loopback, worker, scheduler)")
-    options = PlatformOptions(port=0, moto_port=0, show=show, clock=running_from(AT))
+    options = PlatformOptions(port=0, moto_port=0, show=show, clock=running_from(AT), triage_consumers=consumers)
     # moto's TransactWriteItems copies whole tables and its index Query sorts every item: costs that grow
     # with the table, not the request, and that DynamoDB does not have (bench/moto_speed.py)
     with faster_dynamodb(), Platform(options) as platform:
         try:
             return measure(platform, mix, seconds, senders, warnings, say)
         finally:
+            # the consumers first: a worker polling the reset server would fail as an unknown IAM user
+            running = (platform.worker, platform.email_worker, platform.replies_worker, platform.scheduler)
+            for part in running:
+                if part is not None:
+                    part.stop()
             # moto's backends are process-wide and outlive its server: a second platform here would find the stack
             reset = urllib.request.Request(platform.moto_url + "/moto-api/reset", method="POST")
             LOOPBACK.open(reset, timeout=10).close()
@@ -323,11 +331,18 @@ def main(argv: list[str] | None = None) -> int:
         help=f"over this long (default {DEFAULT_SECONDS:g})",
     )
     parser.add_argument("--senders", type=int, default=SENDERS, metavar="N", help=f"sender threads (default {SENDERS})")
+    parser.add_argument(
+        "--consumers",
+        type=int,
+        default=CONSUMERS,
+        metavar="N",
+        help=f"concurrent triage invocations on the events queue (default {CONSUMERS})",
+    )
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write the figures to PATH as JSON")
     args = parser.parse_args(argv)
-    if args.count < 10 or args.seconds <= 0 or args.senders < 1:
-        parser.error("--count must be at least 10, --seconds positive and --senders at least 1")
-    result = run(args.count, args.seconds, senders=args.senders, progress=tell)
+    if args.count < 10 or args.seconds <= 0 or args.senders < 1 or args.consumers < 1:
+        parser.error("--count must be at least 10, --seconds positive, --senders and --consumers at least 1")
+    result = run(args.count, args.seconds, senders=args.senders, consumers=args.consumers, progress=tell)
     print(format_report(result))
     if args.json:
         figures = {"command": shlex.join(sys.orig_argv), "burst": result.to_dict(), "summary": summary(result)}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -239,8 +238,3 @@ def summary(result: BurstResult) -> str:
         f"the outage's {result.mix.get('outage', 0)} reports → {result.incidents} incident, "
         f"{result.outage_pages} page; {result.errors} errors."
     )
-
-
-def late_ms(scheduled: Sequence[float], sent: Sequence[float]) -> list[float]:
-    """How late each send was against its slot, in ms (never negative: early is on time)."""
-    return [max(0.0, (s - slot) * 1000) for slot, s in zip(scheduled, sent, strict=True)]
