@@ -34,6 +34,7 @@ def test_a_message_is_received_only_within_its_queues_retention(sqs: Any, age_se
     url = sqs.create_queue(QueueName="q", Attributes={"MessageRetentionPeriod": "60"})["QueueUrl"]
     sqs.send_message(QueueUrl=url, MessageBody="hello")
     [message] = sqs_backends["123456789012"]["us-east-1"].get_queue("q")._messages
-    message.sent_timestamp -= age_seconds * 1000
+    sent: Any = message.sent_timestamp  # moto types it None until sent
+    message.sent_timestamp = sent - age_seconds * 1000
     # WHEN it is received / THEN only a message within the retention comes back
     assert len(sqs.receive_message(QueueUrl=url).get("Messages", [])) == received
