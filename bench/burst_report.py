@@ -234,7 +234,7 @@ def summary(result: BurstResult) -> str:
         f"Burst of {result.count:,} webhooks in {result.seconds:g} s (local platform): webhook → 2xx "
         f"p50 {_ms(result.accept_ms.p50)} ms, p99 {_ms(result.accept_ms.p99)} ms; webhook → page p99 "
         f"{_ms(result.page_ms.p99)} ms (budget ≤ {result.budget_page_p99_ms:,.0f} ms, {result.verdict}); "
-        f"queue drained {'—' if result.drain_s is None else f'{result.drain_s:.1f} s'} after the last webhook; "
+        f"queue drained {'—' if result.drain_s is None else f'{result.drain_s:.1f} s'} after the last answer; "
         f"the outage's {result.mix.get('outage', 0)} reports → {result.incidents} incident, "
         f"{result.outage_pages} page; {result.errors} errors."
     )
