@@ -15,7 +15,9 @@ class BackgroundLoop:
     thread_name = "background"
     #: seconds to wait between steps (steps that long-poll need none)
     idle_seconds = 0.0
-    _thread: threading.Thread | None = None
+    #: threads running the loop side by side (a queue consumer may run several, as Lambda does)
+    concurrency = 1
+    _threads: tuple[threading.Thread, ...] = ()
     _stopping: threading.Event | None = None
 
     def step(self) -> None:
@@ -26,12 +28,16 @@ class BackgroundLoop:
 
     @property
     def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        return any(thread.is_alive() for thread in self._threads)
 
     def start(self) -> None:
         self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._run, args=(self._stopping,), name=self.thread_name, daemon=True)
-        self._thread.start()
+        names = [self.thread_name] + [f"{self.thread_name}-{n}" for n in range(2, self.concurrency + 1)]
+        self._threads = tuple(
+            threading.Thread(target=self._run, args=(self._stopping,), name=name, daemon=True) for name in names
+        )
+        for thread in self._threads:
+            thread.start()
 
     def request_stop(self) -> None:
         """Ask the thread to finish its current step and end; ``stop()`` also waits for it."""
@@ -40,9 +46,9 @@ class BackgroundLoop:
 
     def stop(self, timeout: float = 5.0) -> None:
         self.request_stop()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
+        for thread in self._threads:
+            thread.join(timeout)
+        self._threads = ()
 
     def _run(self, stopping: threading.Event) -> None:
         while not stopping.is_set():

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import importlib
+import io
 import json
 import logging
 import os
@@ -58,8 +60,36 @@ class DynamoSerialized:
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         if not str(environ.get("HTTP_X_AMZ_TARGET", "")).startswith("DynamoDB"):
             return self._app(environ, start_response)
+        if length := environ.get("CONTENT_LENGTH"):
+            # the body read before the lock: reading it waits on the client's thread, which needs the GIL,
+            # and every other DynamoDB request would wait for that too
+            environ["wsgi.input"] = io.BytesIO(environ["wsgi.input"].read(int(length)))
         with self._lock:
             return list(self._app(environ, start_response))
+
+
+def quicker_moto() -> None:
+    """Two costs of moto's server that grow with what it holds, not the request, taken off; same answers.
+
+    - It lists its own package directory (a stat per service) on every request, under one lock all
+      requests share: the list cannot change while it runs, so it is read once.
+    - ReceiveMessage checks each message's retention period by working out every attribute of its queue,
+      twice, each a pass over every queued message: quadratic in a backlog, so a burst that queues a
+      few hundred messages slows each receive to seconds. The same check reads the one attribute.
+    """
+    from moto import backends
+    from moto.core.utils import unix_time
+    from moto.sqs.models import SQSBackend
+
+    if not isinstance(backends.list_of_moto_modules, functools.partial):
+        modules = tuple(backends.list_of_moto_modules())
+        backends.list_of_moto_modules = functools.partial(iter, modules)
+
+    def is_message_valid_based_on_retention_period(self: Any, queue_name: str, message: Any) -> bool:
+        retention = int(self.get_queue(queue_name).message_retention_period)
+        return bool(retention + message.sent_timestamp / 1000 > unix_time())
+
+    SQSBackend.is_message_valid_based_on_retention_period = is_message_valid_based_on_retention_period  # type: ignore[method-assign]
 
 
 class PortInUseError(Exception):
@@ -156,6 +186,8 @@ class PlatformOptions:
     #: rate() schedules run at least this often locally (the escalation sweep: every 5 s, not every minute)
     schedule_every: timedelta | None = timedelta(seconds=5)
     standin_port: int = 0  # the providers' stand-in (Twilio, Slack, X, Meta, widget backend); 0: a free port
+    #: concurrent triage invocations (consumer threads on the events queue), as Lambda runs several
+    triage_consumers: int = 1
 
 
 class Platform:
@@ -216,6 +248,7 @@ class Platform:
         server = self._moto._server
         assert server is not None
         server.app = DynamoSerialized(server.app)
+        quicker_moto()
         host, port = self._moto.get_host_and_port()
         self.moto_url = f"http://{host}:{port}"
         os.environ["AWS_ENDPOINT_URL"] = self.moto_url
@@ -304,6 +337,7 @@ class Platform:
             memory_limit_in_mb=triage.lambda_memory_size or 128,
             timeout_seconds=triage.lambda_timeout or 60,
             log=o.show,
+            concurrency=o.triage_consumers,
         )
         self.email_worker = self._email_bridge()
         sender = chalice_config(function_name="send_replies", stage=o.stage)

@@ -129,8 +129,12 @@ class QueueWorker(BackgroundLoop):
         timeout_seconds: int = 60,
         log: Log | None = None,
         on_success: Callable[[list[dict[str, Any]]], None] | None = None,
+        concurrency: int = 1,
     ) -> None:
         self.sqs = sqs
+        # Lambda polls a queue with several concurrent invocations and adds more as it fills (five to
+        # start): one thread here would make every message of a burst wait for all the batches before it
+        self.concurrency = concurrency
         self.queue_url = queue_url
         self.handler = handler
         self.function_name = function_name
@@ -211,7 +215,9 @@ class QueueWorker(BackgroundLoop):
             "ApproximateNumberOfMessagesNotVisible",
             "ApproximateNumberOfMessagesDelayed",
         ]
-        attrs = self.sqs.get_queue_attributes(QueueUrl=self.queue_url, AttributeNames=names)["Attributes"]
+        # "All", not the three names: moto works out every attribute (a pass over every queued message
+        # each) twice per name asked for; polled during a backlog, that takes the workers' CPU
+        attrs = self.sqs.get_queue_attributes(QueueUrl=self.queue_url, AttributeNames=["All"])["Attributes"]
         return sum(int(attrs.get(n, "0")) for n in names)
 
     def drain(self, timeout: float = 20.0) -> bool:
