@@ -12,8 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from bench import (
+    budgets,
+    burst,
+    burst_report,
     cold_start,
     console,
+    cost,
+    cost_report,
     decisions,
     fuzz,
     package_size,
@@ -21,6 +26,7 @@ from bench import (
     replies,
     replies_report,
     rulesets,
+    snapshot,
     voice,
     voice_report,
     webhooks,
@@ -73,6 +79,21 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--skip-console",
         action="store_true",
         help="leave out the console benchmark (its reads and rendered views with 10,000 tickets in a moto server's table)",
+    )
+    parser.add_argument(
+        "--skip-snapshot",
+        action="store_true",
+        help="leave out the SnapStart benchmark (what moves from the first request into the snapshot)",
+    )
+    parser.add_argument(
+        "--skip-cost",
+        action="store_true",
+        help="leave out the cost benchmark (AWS requests and dollars per million messages on the local platform)",
+    )
+    parser.add_argument(
+        "--skip-burst",
+        action="store_true",
+        help="leave out the burst benchmark (1,000 signed webhooks in a minute on the local platform)",
     )
     args = parser.parse_args(argv)
     if args.quick:
@@ -171,6 +192,36 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(console.format_report(viewed), end="\n\n")
 
+    moved = None
+    if not args.skip_snapshot:
+        snapshot_runs = snapshot.QUICK_RUNS if args.quick else snapshot.DEFAULT_RUNS
+        moved = snapshot.run(snapshot_runs)
+        print(snapshot.format_report(moved, snapshot_runs), end="\n\n")
+
+    billed = None
+    if not args.skip_cost:
+        billed = cost.run(cost.QUICK_MESSAGES if args.quick else cost.DEFAULT_MESSAGES, progress=cost.tell)
+        print(cost_report.format_report(billed), end="\n\n")
+
+    burst_result = None
+    if not args.skip_burst:
+        count, seconds = (
+            (burst.QUICK_COUNT, burst.QUICK_SECONDS) if args.quick else (burst.DEFAULT_COUNT, burst.DEFAULT_SECONDS)
+        )
+        burst_result = burst.run(count, seconds, progress=burst.tell)
+        print(burst_report.format_report(burst_result), end="\n\n")
+
+    table = budgets.cold_rows(cold) + (budgets.package_rows(package) if package is not None else [])
+    if moved is not None:
+        table += budgets.snapshot_rows(moved)
+    if decided is not None:
+        table += budgets.decision_rows(decided)
+    if billed is not None:
+        table += budgets.cost_rows(billed)
+    if burst_result is not None:
+        table += budgets.burst_rows(burst_result)
+    print(f"Budgets, this run ({environment()}):\n{budgets.format_table(table)}", end="\n\n")
+
     line = summary(cold, package, decided)
     if live is not None:
         line += f" {voice_report.summary(live)}"
@@ -182,6 +233,10 @@ def main(argv: list[str] | None = None) -> int:
         line += f" {replies_report.summary(answered)}"
     if viewed is not None:
         line += f" {console.summary(viewed)}"
+    if billed is not None:
+        line += f" {cost_report.summary(billed)}"
+    if burst_result is not None:
+        line += f" {burst_report.summary(burst_result)}"
     if args.json:
         figures: dict[str, Any] = {
             "command": command,
@@ -197,6 +252,10 @@ def main(argv: list[str] | None = None) -> int:
             "reliability": reliable.to_dict() if reliable else None,
             "replies": answered.to_dict() if answered else None,
             "console": viewed.to_dict() if viewed else None,
+            "snapshot": {r.function: r.to_dict() for r in moved} if moved else None,
+            "cost": billed.to_dict() if billed else None,
+            "burst": burst_result.to_dict() if burst_result else None,
+            "budgets": [vars(row) for row in table],
             "summary": line,
         }
         args.json.write_text(json.dumps(figures, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

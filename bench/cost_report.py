@@ -172,13 +172,20 @@ def format_report(result: CostResult) -> str:
     return "\n".join(lines)
 
 
-def summary(result: CostResult) -> str:
-    """One line for the README's performance section."""
-    from bench.cost import BUDGET_REQUESTS, BUDGET_USD, bill_per_million
+def headline(result: CostResult) -> tuple[float, float, float]:
+    """AWS requests per non-paging message (amortised), and dollars per million messages on x86_64 and arm64."""
+    from bench.cost import bill_per_million
 
     non_paging = _tally(result, "non-paging")
-    requests = non_paging.per_message(non_paging.aws_requests)
     x86, arm = (bill_per_million(result, a).total for a in ARCHITECTURES)
+    return non_paging.per_message(non_paging.aws_requests), x86, arm
+
+
+def summary(result: CostResult) -> str:
+    """One line for the README's performance section."""
+    from bench.cost import BUDGET_REQUESTS, BUDGET_USD
+
+    requests, x86, arm = headline(result)
     return (
         f"Cost ({result.messages} messages on the local platform): {requests:.1f} AWS requests per non-paging message "
         f"(budget ≤ {BUDGET_REQUESTS:g}, {verdict(requests, BUDGET_REQUESTS)}); ${x86:.2f} per million messages on "

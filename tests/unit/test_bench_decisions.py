@@ -159,6 +159,10 @@ def _canned_cold(runs: int, **_: object) -> cold_start.ColdStartResult:
     )
 
 
+#: the benchmarks on the local platform and in fresh processes: each has a test of its own, and here they took minutes
+NEW = ["--skip-snapshot", "--skip-cost", "--skip-burst"]
+
+
 def test_main_adds_decisions_to_the_report_and_json(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -173,7 +177,7 @@ def test_main_adds_decisions_to_the_report_and_json(
     out = tmp_path / "bench.json"
 
     # the other benchmarks have tests of their own (tests/*/test_bench_*.py): run here, they took minutes
-    others = ["--skip-voice", "--skip-fuzz", "--skip-reliability", "--skip-replies", "--skip-console"]
+    others = ["--skip-voice", "--skip-fuzz", "--skip-reliability", "--skip-replies", "--skip-console", *NEW]
     assert main(["--quick", *others, "--json", str(out), "--zip", str(tmp_path / "missing.zip")]) == 0
 
     assert asked["decisions"] == decisions.QUICK_DECISIONS
@@ -192,7 +196,7 @@ def test_main_can_skip_decisions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(decisions, "run", refuse)
     out = tmp_path / "bench.json"
 
-    others = ["--skip-voice", "--skip-fuzz", "--skip-reliability", "--skip-replies", "--skip-console"]
+    others = ["--skip-voice", "--skip-fuzz", "--skip-reliability", "--skip-replies", "--skip-console", *NEW]
     assert main(["--runs", "2", "--skip-decisions", *others, "--json", str(out), "--zip", str(tmp_path / "x.zip")]) == 0
 
     figures = json.loads(out.read_text(encoding="utf-8"))

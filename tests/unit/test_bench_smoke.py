@@ -43,6 +43,8 @@ def test_main_prints_the_report_and_writes_json(
         main(
             [
                 *("--quick", "--skip-decisions", "--skip-voice", "--skip-fuzz", "--skip-reliability"),
+                # each has a test of its own; here they would take minutes
+                *("--skip-snapshot", "--skip-cost", "--skip-burst"),
                 *("--json", str(out), "--zip", str(tmp_path / "missing.zip")),
             ]
         )
@@ -58,4 +60,7 @@ def test_main_prints_the_report_and_writes_json(
     assert figures["package_size"] is None
     printed = capsys.readouterr().out
     assert "make package" in printed
+    # the budgets table closes the report with this run's verdicts, and the JSON keeps its rows
+    assert "| Cold start, triage: `import app`" in printed
+    assert [row["verdict"] for row in figures["budgets"]] == ["PASS", "OVER"]
     assert f"Summary: {figures['summary']}" in printed
