@@ -18,3 +18,11 @@ def test_a_snapstart_init_builds_before_the_first_request_and_an_on_demand_one_d
     assert "inbound_email" in report
     assert row.to_dict()["moved_ms"] == round(row.moved_ms, 1)
     assert row.to_dict()["snap_start_parts_built_in_init"] == snap_start.built
+
+
+def test_every_function_starts_both_ways_with_the_settings_the_bench_gives() -> None:
+    # GIVEN every function, one round each (a child that cannot start raises with its traceback)
+    rows = snapshot.run(runs=snapshot.QUICK_RUNS)
+    # THEN each built its parts under snap-start only
+    assert [r.function for r in rows] == list(snapshot.FIRST_REQUEST)
+    assert all(r.snap_start[0].built > r.on_demand[0].built == 0 for r in rows)
