@@ -212,6 +212,9 @@ def main(argv: list[str] | None = None) -> int:
         print(burst_report.format_report(burst_result), end="\n\n")
 
     table = budgets.cold_rows(cold) + (budgets.package_rows(package) if package is not None else [])
+    table += budgets.webhook_rows(hooks)
+    if live is not None:
+        table += budgets.voice_rows(live)
     if moved is not None:
         table += budgets.snapshot_rows(moved)
     if decided is not None:

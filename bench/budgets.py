@@ -16,6 +16,8 @@ from bench.cost import BUDGET_REQUESTS, BUDGET_USD, CostResult
 from bench.decisions import DecisionsResult
 from bench.package_size import MB, PackageSizeResult
 from bench.snapshot import Row
+from bench.voice_report import VoiceResult
+from bench.webhooks import BUDGET_MS, ProviderTiming
 
 
 @dataclass(frozen=True)
@@ -131,6 +133,29 @@ def package_rows(package: PackageSizeResult) -> list[Budgeted]:
             f"≤ {package.budget_bytes / MB:.0f} MB",
             f"{package.zip_bytes / MB:.2f} MB",
             package.verdict,
+        )
+    ]
+
+
+def webhook_rows(hooks: Sequence[ProviderTiming]) -> list[Budgeted]:
+    worst = max(hooks, key=lambda h: h.median_ms)
+    return [
+        Budgeted(
+            "CPU per webhook: verify + parse + map, median, the slowest provider",
+            f"≤ {BUDGET_MS} ms",
+            f"{worst.provider} {worst.median_ms:.2f} ms",
+            _verdict(all(h.verdict == "PASS" for h in hooks)),
+        )
+    ]
+
+
+def voice_rows(live: VoiceResult) -> list[Budgeted]:
+    return [
+        Budgeted(
+            f"Live call: Twilio voice webhook → TwiML, local platform, {live.count} calls, p99",
+            f"≤ {live.budget_p99_ms:g} ms",
+            f"{live.p99_ms:.1f} ms",
+            live.verdict,
         )
     ]
 
