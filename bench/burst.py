@@ -18,7 +18,6 @@ import shlex
 import sys
 import threading
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -28,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from bench.burst_mix import AT, OUTAGE, PAGING, Mix, Planned, build, schedule
 from bench.burst_report import BurstResult, Latencies, Sent, format_report, summary
 from bench.moto_speed import faster_dynamodb
-from local.replay import LOOPBACK, send
+from local.replay import send
 from local.samples import local_secrets, signed
 
 if TYPE_CHECKING:
@@ -108,18 +107,9 @@ def run(
     options = PlatformOptions(port=0, moto_port=0, show=show, clock=running_from(AT), triage_consumers=consumers)
     # moto's TransactWriteItems copies whole tables and its index Query sorts every item: costs that grow
     # with the table, not the request, and that DynamoDB does not have (bench/moto_speed.py)
+    # stopping the platform stops its consumers, then resets moto's process-wide backends for the next one
     with faster_dynamodb(), Platform(options) as platform:
-        try:
-            return measure(platform, mix, seconds, senders, warnings, say)
-        finally:
-            # the consumers first: a worker polling the reset server would fail as an unknown IAM user
-            running = (platform.worker, platform.email_worker, platform.replies_worker, platform.scheduler)
-            for part in running:
-                if part is not None:
-                    part.stop()
-            # moto's backends are process-wide and outlive its server: a second platform here would find the stack
-            reset = urllib.request.Request(platform.moto_url + "/moto-api/reset", method="POST")
-            LOOPBACK.open(reset, timeout=10).close()
+        return measure(platform, mix, seconds, senders, warnings, say)
 
 
 def measure(

@@ -18,7 +18,6 @@ and after images through a client nobody hooks; that reading time is taken out o
 
 from __future__ import annotations
 
-import contextlib
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -138,7 +137,6 @@ def iam_functions(platform: Any) -> list[str]:
 @contextmanager
 def local_run(clock: Any, customers: list[Any] | None = None) -> Iterator[LocalRun]:
     """The local platform on free ports, no background threads, every function counted; torn down after."""
-    import urllib.request
     from unittest import mock
 
     import boto3
@@ -147,7 +145,6 @@ def local_run(clock: Any, customers: list[Any] | None = None) -> Iterator[LocalR
     from chalicelib.api import replies_handler, triage_handler
     from local import iam
     from local.platform import REGION, Platform, PlatformOptions
-    from local.replay import LOOPBACK
     from local.samples import local_secrets
 
     session = boto3.Session()
@@ -203,9 +200,3 @@ def local_run(clock: Any, customers: list[Any] | None = None) -> Iterator[LocalR
     finally:
         platform.stop()
         iam.Signed._models = saved_models
-        if platform.moto_url:
-            # moto's backends are process-wide and outlive its server (see bench/voice.py)
-            with contextlib.suppress(OSError):
-                LOOPBACK.open(
-                    urllib.request.Request(platform.moto_url + "/moto-api/reset", method="POST"), timeout=10
-                ).close()

@@ -202,14 +202,9 @@ def run(
         progress("voice: starting the local platform (moto server, stack from infra/, the app on loopback)")
     # no worker: nothing triages while calls are timed (its CPU would be ours in this one process)
     options = PlatformOptions(port=0, moto_port=0, background=False, show=lambda _line: None)
+    # stopping the platform resets moto's process-wide backends: a second platform here starts clean
     with Platform(options) as platform:
-        try:
-            return measure(platform, calls, warmup, cold_cache=cold_cache, keep_queue=keep_queue, progress=progress)
-        finally:
-            # moto's backends are process-wide and outlive its server: without this, a second platform in
-            # this process (a test, another bench) would find the stack already there and fail to start
-            reset = urllib.request.Request(platform.moto_url + "/moto-api/reset", method="POST")
-            LOOPBACK.open(reset, timeout=TIMEOUT_S).close()
+        return measure(platform, calls, warmup, cold_cache=cold_cache, keep_queue=keep_queue, progress=progress)
 
 
 def tell(message: str) -> None:

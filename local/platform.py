@@ -13,6 +13,7 @@ import os
 import socket
 import sys
 import threading
+import urllib.request
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -444,8 +445,11 @@ class Platform:
             self._api_thread.join(5.0)
             self._api_thread = None
         if self._moto is not None:
-            # moto's IAM switch is process-wide (the server runs here): later in-process moto must not inherit it
-            with contextlib.suppress(OSError):  # a server that never answered has nothing to switch off
+            # moto's backends and its IAM switch are process-wide (the server runs here) and outlive the server:
+            # a later platform in this process (a test, the next benchmark) must find neither the stack nor the switch
+            with contextlib.suppress(OSError):  # a server that never answered has nothing to reset or switch off
+                reset = urllib.request.Request(self.moto_url + "/moto-api/reset", method="POST")
+                urllib.request.build_opener(urllib.request.ProxyHandler({})).open(reset, timeout=10).close()
                 iam.enforce_on_server(self.moto_url, float("inf"))
             self._moto.stop()
             # ThreadedMotoServer.stop() leaves the socket listening until garbage collection
