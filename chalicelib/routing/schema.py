@@ -342,6 +342,8 @@ class Personal(_Strict):
 
     cap: Literal["normal", "high"] = "high"
     concepts: list[Name] = Field(min_length=1)
+    #: when the sender says it is only them ("just my account"), every other concept is capped too, but these
+    only_them_except: list[Name] | None = None
 
 
 class Urgency(_Strict):
