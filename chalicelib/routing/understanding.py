@@ -249,14 +249,21 @@ class Model:
             parts.append(f"hedge ({hedge.group(0).strip()!r}): at most {cap}")
         elif soft:
             notes.append(f"{soft.group(0).strip()!r} is understatement, not a hedge: many are affected")
-        elif problem and not scoped and self.personal_cap and (said := {f.name for f, _ in found if f.points > 0}):
-            # one person's lock-out or broken feature, however pressing, is high; many people make it critical.
-            # So is anything the sender says is theirs alone ("charged twice, just my account"), but a compromise
-            if said <= self.personal or (only_them and self.only_them_caps and not said & self.only_them_except):
-                cap, personal = self.personal_cap, True
-                parts.append(f"one person's problem, nobody else affected: at most {cap}")
+        elif problem and not scoped and self._one_persons({f.name for f, _ in found if f.points > 0}, only_them):
+            # one person's lock-out or broken feature, however pressing, is high; many people make it critical
+            cap, personal = self.personal_cap, True
+            parts.append(f"one person's problem, nobody else affected: at most {cap}")
         concepts = tuple(family.name for family, _ in found if family.points > 0)
         return Understood(points, parts + notes, cap, buying, churn, intent_parts, personal, concepts)
+
+    def _one_persons(self, concepts: set[str], only_them: bool) -> bool:
+        """Whether problems with nobody else affected are one person's: the personal concepts always; any
+        other the sender says is theirs alone ("charged twice, just my account"), but a compromise."""
+        if not self.personal_cap:
+            return False
+        if concepts <= self.personal:
+            return True
+        return only_them and self.only_them_caps and not concepts & self.only_them_except
 
     def _scope(self, norm: str, starts: dict[str, list[int]], parts: list[str]) -> tuple[int, bool]:
         """The scope's points, and whether the sender said it is only them."""
