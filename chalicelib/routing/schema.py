@@ -298,6 +298,8 @@ class Reading(_Strict):
     signoffs: list[str] = Field(default_factory=list)
     #: words in capitals that are names, not shouting (API, SSO)
     acronyms: list[str] = Field(default_factory=list)
+    #: sounds that are not words ("um", "er" in a call's transcript): dropped before matching
+    fillers: list[str] = Field(default_factory=list)
     #: named word lists patterns can use as <name>
     vocabulary: dict[Name, Words] = Field(default_factory=dict)
 

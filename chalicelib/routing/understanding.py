@@ -105,7 +105,12 @@ class Model:
     def __init__(self, urgency: Mapping[str, Any], intent: Mapping[str, Any]) -> None:
         reading = urgency.get("reading", {})
         vocabulary: dict[str, list[str]] = reading.get("vocabulary", {})
-        self.reader = Reader(reading.get("spellings", {}), reading.get("signoffs", ()), reading.get("acronyms", ()))
+        self.reader = Reader(
+            reading.get("spellings", {}),
+            reading.get("signoffs", ()),
+            reading.get("acronyms", ()),
+            reading.get("fillers", ()),
+        )
         self.negators = frozenset(reading.get("negators", ()))
         self.concepts = _families(urgency.get("concepts", {}), vocabulary)
         scope = urgency.get("scope") or {}

@@ -62,7 +62,9 @@ def test_a_bad_pattern_is_a_clear_error(pattern, message):
             check(pattern)
 
 
-READER = Reader({"pls": "please", "cant": "can not", "2day": "today"}, ["thanks", "kind regards"], ["API"])
+READER = Reader(
+    {"pls": "please", "cant": "can not", "2day": "today"}, ["thanks", "kind regards"], ["API"], ["um", "er"]
+)
 
 
 @pytest.mark.parametrize(
@@ -74,6 +76,9 @@ READER = Reader({"pls": "please", "cant": "can not", "2day": "today"}, ["thanks"
         ("2,300 customers at 4:30pm.", " 2300 customers at 4:30pm "),
         ("no errors, just slow", " no errors , just slow "),
         ("About forty people, two hundred orders", " about 40 people , 200 orders "),
+        # a transcript's fillers go, so a phrase's words meet again; a word that only starts alike stays
+        ("none of the um er scanners work um", " none of the scanners work "),
+        ("the user error, umbrella", " the user error , umbrella "),
     ],
 )
 def test_text_is_normalised_before_matching(text, normalised):
