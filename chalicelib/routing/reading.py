@@ -55,7 +55,13 @@ def _strip_accents(text: str) -> str:
 class Reader:
     """Normalises messages with one rules file's spellings, sign-offs and acronyms (built once per rules)."""
 
-    def __init__(self, spellings: Mapping[str, str], signoffs: Iterable[str], acronyms: Iterable[str]) -> None:
+    def __init__(
+        self,
+        spellings: Mapping[str, str],
+        signoffs: Iterable[str],
+        acronyms: Iterable[str],
+        fillers: Iterable[str] = (),
+    ) -> None:
         self.spellings = {_strip_accents(k.lower()): v.lower() for k, v in spellings.items()}
         words = sorted(self.spellings, key=len, reverse=True)
         # matched from the space before a word, as patterns.py does: the engine skips to word starts
@@ -68,6 +74,9 @@ class Reader:
             else None
         )
         self.acronyms = frozenset(a.upper() for a in acronyms)
+        # a call transcript's "um", "er": not words, and between two words of a phrase they would part them
+        gaps = sorted({_strip_accents(f.lower()) for f in fillers}, key=len, reverse=True)
+        self._fillers = re.compile(" (?:" + "|".join(re.escape(f) for f in gaps) + ")(?= )") if gaps else None
 
     def email_body(self, text: str) -> str:
         """What is new in an email: quotes trimmed, and the signature cut from its sign-off or "-- " line."""
@@ -100,4 +109,6 @@ class Reader:
         text = spell_counts(" " + _SPACES.sub(" ", text).strip(" .,") + " ")
         if self._spelled is not None:
             text = self._spelled.sub(lambda m: " " + self.spellings[m.group(1)], text)
+        if self._fillers is not None:
+            text = self._fillers.sub("", text)
         return text

@@ -298,6 +298,8 @@ class Reading(_Strict):
     signoffs: list[str] = Field(default_factory=list)
     #: words in capitals that are names, not shouting (API, SSO)
     acronyms: list[str] = Field(default_factory=list)
+    #: sounds that are not words ("um", "er" in a call's transcript): dropped before matching
+    fillers: list[str] = Field(default_factory=list)
     #: named word lists patterns can use as <name>
     vocabulary: dict[Name, Words] = Field(default_factory=dict)
 
@@ -342,6 +344,8 @@ class Personal(_Strict):
 
     cap: Literal["normal", "high"] = "high"
     concepts: list[Name] = Field(min_length=1)
+    #: when the sender says it is only them ("just my account"), every other concept is capped too, but these
+    only_them_except: list[Name] | None = None
 
 
 class Urgency(_Strict):

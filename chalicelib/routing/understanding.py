@@ -105,7 +105,12 @@ class Model:
     def __init__(self, urgency: Mapping[str, Any], intent: Mapping[str, Any]) -> None:
         reading = urgency.get("reading", {})
         vocabulary: dict[str, list[str]] = reading.get("vocabulary", {})
-        self.reader = Reader(reading.get("spellings", {}), reading.get("signoffs", ()), reading.get("acronyms", ()))
+        self.reader = Reader(
+            reading.get("spellings", {}),
+            reading.get("signoffs", ()),
+            reading.get("acronyms", ()),
+            reading.get("fillers", ()),
+        )
         self.negators = frozenset(reading.get("negators", ()))
         self.concepts = _families(urgency.get("concepts", {}), vocabulary)
         scope = urgency.get("scope") or {}
@@ -128,6 +133,9 @@ class Model:
         #: concepts that, with no scope, are one person's problem: the level is at most `cap`
         self.personal = frozenset(personal.get("concepts", ()))
         self.personal_cap = personal.get("cap")
+        #: when the sender says it is only them ("just my account"), every concept but these is capped too
+        self.only_them_except = frozenset(personal.get("only_them_except", ()))
+        self.only_them_caps = "only_them_except" in personal
         self.hedges = compile_words(hedges.get("words", ()), vocabulary)
         self.soft_hedges = compile_words(hedges.get("soft", ()), vocabulary)
         self.automatic = compile_words(urgency.get("automatic", ()), vocabulary)
@@ -138,7 +146,7 @@ class Model:
         names = {f.name for f in self.concepts}
         if unknown := sorted(self.buying_not_with - names):
             raise PatternError(f"intent.buying_not_with names no concept: {', '.join(unknown)}")
-        if unknown := sorted(self.personal - names):
+        if unknown := sorted((self.personal | self.only_them_except) - names):
             raise PatternError(f"urgency.personal names no concept: {', '.join(unknown)}")
         self.churn = _families(intent.get("churn", {}), vocabulary)
 
@@ -219,9 +227,9 @@ class Model:
             if shown and (extra := self.intent_points.get(name, 0)):
                 points += extra
                 parts.append(f"{name} intent {extra:+d}")
-        scoped = 0
+        scoped, only_them = 0, False
         if problem and self.scope_points:
-            scoped = self._scope(norm, starts, parts)
+            scoped, only_them = self._scope(norm, starts, parts)
             points += scoped
         # an automatic reply opens with what it is ("Automatic reply: …", "Out of office till…"); a
         # customer who quotes one ("every email to us comes back 'undeliverable', all of them") has a
@@ -246,19 +254,27 @@ class Model:
             parts.append(f"hedge ({hedge.group(0).strip()!r}): at most {cap}")
         elif soft:
             notes.append(f"{soft.group(0).strip()!r} is understatement, not a hedge: many are affected")
-        elif (
-            problem and not scoped and self.personal_cap and {f.name for f, _ in found if f.points > 0} <= self.personal
-        ):
+        elif problem and not scoped and self._one_persons({f.name for f, _ in found if f.points > 0}, only_them):
             # one person's lock-out or broken feature, however pressing, is high; many people make it critical
             cap, personal = self.personal_cap, True
             parts.append(f"one person's problem, nobody else affected: at most {cap}")
         concepts = tuple(family.name for family, _ in found if family.points > 0)
         return Understood(points, parts + notes, cap, buying, churn, intent_parts, personal, concepts)
 
-    def _scope(self, norm: str, starts: dict[str, list[int]], parts: list[str]) -> int:
+    def _one_persons(self, concepts: set[str], only_them: bool) -> bool:
+        """Whether problems with nobody else affected are one person's: the personal concepts always; any
+        other the sender says is theirs alone ("charged twice, just my account"), but a compromise."""
+        if not self.personal_cap:
+            return False
+        if concepts <= self.personal:
+            return True
+        return only_them and self.only_them_caps and not concepts & self.only_them_except
+
+    def _scope(self, norm: str, starts: dict[str, list[int]], parts: list[str]) -> tuple[int, bool]:
+        """The scope's points, and whether the sender said it is only them."""
         if narrow := self.narrow.search(norm):
             parts.append(f"scope: only them ({narrow.group(0).strip()!r})")
-            return 0
+            return 0, True
         for m in self.scope.finditer(norm, starts):
             counts = [int(n) for n in _NUMBER.findall(m.group(0))]
             said = m.group(0)
@@ -269,8 +285,8 @@ class Model:
             if self._negated(norm, m.start(), 1):
                 continue
             parts.append(f"scope ({m.group(0).strip()!r}) {self.scope_points:+d}")
-            return self.scope_points
-        return 0
+            return self.scope_points, False
+        return 0, False
 
     def _pressure(self, norm: str, now: datetime, parts: list[str], notes: list[str]) -> int:
         points = 0

@@ -62,7 +62,9 @@ def test_a_bad_pattern_is_a_clear_error(pattern, message):
             check(pattern)
 
 
-READER = Reader({"pls": "please", "cant": "can not", "2day": "today"}, ["thanks", "kind regards"], ["API"])
+READER = Reader(
+    {"pls": "please", "cant": "can not", "2day": "today"}, ["thanks", "kind regards"], ["API"], ["um", "er"]
+)
 
 
 @pytest.mark.parametrize(
@@ -74,6 +76,9 @@ READER = Reader({"pls": "please", "cant": "can not", "2day": "today"}, ["thanks"
         ("2,300 customers at 4:30pm.", " 2300 customers at 4:30pm "),
         ("no errors, just slow", " no errors , just slow "),
         ("About forty people, two hundred orders", " about 40 people , 200 orders "),
+        # a transcript's fillers go, so a phrase's words meet again; a word that only starts alike stays
+        ("none of the um er scanners work um", " none of the scanners work "),
+        ("the user error, umbrella", " the user error , umbrella "),
     ],
 )
 def test_text_is_normalised_before_matching(text, normalised):
@@ -212,6 +217,11 @@ def test_a_hedge_caps_the_level():
         ("URGENT the whole team can't log in and we present to the board in 45 minutes", None),
         # an outage is not a personal problem
         ("the app is down and I present to the board in 45 minutes", None),
+        # ... unless the sender says it is theirs alone: money gone wrong for one account is high at most
+        ("I was charged twice this morning, just my account. Need it back today", "high"),
+        ("the dashboard won't load, only me, and I present to the board in 45 minutes", "high"),
+        # a compromise is critical even for one account
+        ("someone logged into my account from abroad, only my account as far as I can tell", None),
     ],
 )
 def test_one_persons_problem_is_at_most_high(text, cap):
@@ -275,3 +285,26 @@ def test_a_forward_is_read_with_the_message_it_brings():
 def test_intent_facts(text, buying, churn):
     understood = MODEL.read("widget", "", text, TUE_1000)
     assert (understood.buying, understood.churn) == (buying, churn)
+
+
+@pytest.mark.parametrize(
+    ("personal", "message"),
+    [
+        ({"cap": "high", "concepts": ["outage"]}, None),
+        ({"cap": "high", "concepts": ["outage"], "only_them_except": ["security"]}, None),
+        ({"cap": "high", "concepts": ["outage"], "only_them_except": ["hacking"]}, "hacking"),
+        ({"cap": "high", "concepts": ["outages"]}, "outages"),
+    ],
+)
+def test_the_personal_caps_name_concepts_the_rules_have(personal, message):
+    # GIVEN an urgency section with two concepts and a personal cap naming some
+    urgency = {
+        "concepts": {"security": {"points": 70, "words": ["hacked"]}, "outage": {"points": 50, "words": ["down"]}},
+        "personal": personal,
+    }
+    # WHEN it is compiled THEN a name that is no concept is a clear error, naming it
+    if message is None:
+        Model(urgency, {})
+    else:
+        with pytest.raises(PatternError, match=message):
+            Model(urgency, {})
