@@ -31,12 +31,13 @@ def test_ingest_reads_its_secret_and_queues_the_message(result: cold_start.ColdS
 def test_triage_stores_decides_and_pages_on_its_first_batch(result: cold_start.ColdStartResult) -> None:
     calls = result.triage.calls
     # THEN the rules store was asked for an object, the ticket written in a transaction, the page
-    # published with a signed ack link (the ack secret from SSM), and a reply queued
+    # published with a signed ack link (the ack secret from SSM), and the batch's replies queued in one request
     assert calls["s3.GET"] == 1
     assert calls["dynamodb.TransactWriteItems"] >= 1
     assert calls["sns.Publish"] == 1
     assert calls["ssm.GetParameter"] == 1
-    assert calls["sqs.SendMessage"] == 1
+    assert calls["sqs.SendMessageBatch"] == 1
+    assert "sqs.SendMessage" not in calls
     assert result.triage_floor.calls == {}
     assert result.triage_calls is not None
     assert result.triage_calls.calls == calls
