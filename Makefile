@@ -28,7 +28,8 @@ help: ## list the targets
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Switchboard needs Python 3.11 or newer (python3.11, python3.12 or python3.13 on PATH, or installed with pyenv)." >&2; exit 1; }
 	@echo "==> creating $(VENV) with $(PYTHON)"
-	$(PYTHON) -m venv $(VENV)
+	# --clear: a rebuild never mixes the old Python's packages with the new one's
+	$(PYTHON) -m venv --clear $(VENV)
 	# chalice 1.34 packages through pip and supports pip < 26.3
 	$(BIN)/python -m pip install --quiet --upgrade 'pip<26.3'
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt

@@ -91,13 +91,10 @@ def child_env(world_env: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-def time_once(path: ColdPath, world: World, event: Any, python: str = sys.executable) -> Sample:
-    """One fresh process for ``path``, against the world as the first run found it."""
-    if path.event:
-        world.reset()
-    world.meter.take()
-    proc = subprocess.run(
-        [python, "-c", CHILD.format(imports=path.imports, first_call=path.first_call)],
+def _child(imports: str, first_call: str, world: World, event: Any, python: str) -> subprocess.CompletedProcess[str]:
+    """A fresh process running CHILD with ``imports`` then ``first_call``, the event on its stdin."""
+    return subprocess.run(
+        [python, "-c", CHILD.format(imports=imports, first_call=first_call)],
         cwd=PROJECT_ROOT,
         env=child_env(world.environment),
         input=json.dumps(event),
@@ -105,6 +102,14 @@ def time_once(path: ColdPath, world: World, event: Any, python: str = sys.execut
         text=True,
         check=False,
     )
+
+
+def time_once(path: ColdPath, world: World, event: Any, python: str = sys.executable) -> Sample:
+    """One fresh process for ``path``, against the world as the first run found it."""
+    if path.event:
+        world.reset()
+    world.meter.take()
+    proc = _child(path.imports, path.first_call, world, event, python)
     calls, moto_seconds = world.meter.take()
     found = [line for line in proc.stdout.splitlines() if line.startswith("COLD-START ")]
     if proc.returncode != 0 or not found:
@@ -134,15 +139,7 @@ def recorded_calls(path: ColdPath, world: World, event: Any, python: str = sys.e
     """The requests ``path`` makes on its first invocation, in order, as its code called them (not timed)."""
     world.reset()
     first_call = path.first_call + 'print("CALLS " + json.dumps(_seen))\n'
-    proc = subprocess.run(
-        [python, "-c", CHILD.format(imports=RECORDER + path.imports, first_call=first_call)],
-        cwd=PROJECT_ROOT,
-        env=child_env(world.environment),
-        input=json.dumps(event),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    proc = _child(RECORDER + path.imports, first_call, world, event, python)
     found = [line for line in proc.stdout.splitlines() if line.startswith("CALLS ")]
     if proc.returncode != 0 or not found:
         raise RuntimeError(f"recording {path.name!r} failed:\n{proc.stderr.strip()[-3000:]}")
