@@ -11,6 +11,7 @@ whose alarm says so. A queue message lost on the way is found by the sweep, whic
 from __future__ import annotations
 
 import random
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -136,14 +137,17 @@ class ReplyService:
     #: the first retry's wait (the local stage shortens it, to show a retry in seconds)
     backoff_base: timedelta = BACKOFF_BASE
 
-    #: reply ids held for one SendMessageBatch at the end of ``batched()``; None: each is queued at once
-    _held: list[str] | None = field(default=None, init=False, repr=False)
+    #: per thread, the reply ids held for one SendMessageBatch at the end of ``batched()`` (``held``, absent:
+    #: each is queued at once). Lambda runs one invocation at a time in a container; the local platform runs
+    #: several triage consumers as threads on one container, and each batch must hold only its own replies.
+    _local: threading.local = field(default_factory=threading.local, init=False, repr=False)
 
     def queue_reply(self, reply_id: str) -> None:
         """Hand a recorded reply to the sender; a failure leaves it to the sweep (it is recorded, so never lost)."""
-        if self._held is not None:
-            if reply_id not in self._held:
-                self._held.append(reply_id)
+        held: list[str] | None = getattr(self._local, "held", None)
+        if held is not None:
+            if reply_id not in held:
+                held.append(reply_id)
             return
         try:
             self.queue.enqueue(reply_id)
@@ -156,13 +160,13 @@ class ReplyService:
 
         A reply is recorded before it is queued, so holding it for the rest of the batch (milliseconds)
         only delays its send; if the function dies first, the sweep finds it pending and queues it.
-        One invocation at a time uses a container, so the held list is this invocation's.
         """
-        self._held = []
+        held: list[str] = []
+        self._local.held = held
         try:
             yield
         finally:
-            held, self._held = self._held, None
+            self._local.held = None
             if held:
                 for reply_id, error in self.queue.enqueue_many(held).items():
                     self._not_queued(reply_id, error)

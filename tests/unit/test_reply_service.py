@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -230,6 +231,32 @@ def test_replies_queued_in_a_batch_go_in_one_request_at_its_end_or_to_the_sweep(
     # AND each stays pending in the outbox until sent: a reply the queue refused is the sweep's after its grace
     parts.queue.fail = False
     assert parts.service.sweep(NOW + GRACE) == 3
+
+
+def test_each_thread_holds_only_its_own_batch(parts):
+    # GIVEN two recorded replies, and a second consumer thread of the same container in its own batch
+    first, second = (recorded(parts, sms(event_id=f"twilio:SM{i}")) for i in range(2))
+    inside = threading.Event()
+    leave = threading.Event()
+
+    def other_batch() -> None:
+        with parts.service.batched():
+            parts.service.queue_reply(second.reply_id)
+            inside.set()
+            leave.wait(5)
+
+    other = threading.Thread(target=other_batch)
+    # WHEN this thread's batch ends while the other's is still open
+    with parts.service.batched():
+        other.start()
+        inside.wait(5)
+        parts.service.queue_reply(first.reply_id)
+    mine = list(parts.queue.batches)
+    leave.set()
+    other.join(5)
+    # THEN each batch sent only its own reply, in its own request
+    assert mine == [[first.reply_id]]
+    assert parts.queue.batches == [[first.reply_id], [second.reply_id]]
 
 
 def test_a_person_reply_is_recorded_once_queued_and_stops_the_sla_timer(parts):
