@@ -18,8 +18,29 @@ from decimal import Decimal
 from typing import Any
 
 KB = 1024
-#: the tickets table's indexes (infra/template.yaml), both KEYS_ONLY: an entry is well under 1 KB
-INDEXES = {"ByDue": ("due", "due_at"), "BySender": ("sender_key", "created_at")}
+#: what the console's two indexes project besides their keys (infra/template.yaml, INCLUDE)
+CONSOLE_PROJECTION = (
+    "doc",
+    "status",
+    "page_status",
+    "messages",
+    "last_message_at",
+    "replied_at",
+    "replied_by",
+    "team",
+    "channel",
+    "customer_id",
+    "priority",
+)
+#: the tickets table's indexes (infra/template.yaml): each one's key attributes and the attributes it projects
+#: (none: KEYS_ONLY, an entry well under 1 KB; the console's carry the ticket's whole document)
+INDEXES: dict[str, tuple[tuple[str, str], tuple[str, ...]]] = {
+    "ByDue": (("due", "due_at"), ()),
+    "BySender": (("sender_key", "created_at"), ()),
+    "ByQueue": (("queue", "queue_order"), CONSOLE_PROJECTION),
+    "ByHistory": (("history_key", "created_at"), CONSOLE_PROJECTION),
+}
+TABLE_KEYS = ("pk", "sk")
 _WRITES = ("PutItem", "UpdateItem", "DeleteItem")
 _CONTEXT = "switchboard_replies_meter"
 
@@ -47,15 +68,24 @@ def item_size(item: dict[str, Any] | None) -> int:
     return sum(len(name.encode("utf-8")) + value_size(v) for name, v in (item or {}).items())
 
 
+def _entry_units(item: dict[str, Any], keys: tuple[str, ...], projected: tuple[str, ...]) -> int:
+    entry = {name: item[name] for name in (*TABLE_KEYS, *keys, *projected) if name in item}
+    return max(1, math.ceil(item_size(entry) / KB))
+
+
 def index_writes(before: dict[str, Any] | None, after: dict[str, Any] | None) -> int:
-    """Index entries a write adds or removes (one each) or moves (two: a delete and a put); KEYS_ONLY, so < 1 KB."""
-    writes = 0
-    for keys in INDEXES.values():
+    """Write units of the index entries a write adds, removes, moves (a delete and a put) or changes (a
+    projected attribute), each by the size of the entry as the index holds it (DynamoDB's rule)."""
+    units = 0
+    for keys, projected in INDEXES.values():
         old = tuple(str(before.get(k)) for k in keys) if before and all(k in before for k in keys) else None
         new = tuple(str(after.get(k)) for k in keys) if after and all(k in after for k in keys) else None
         if old != new:
-            writes += 2 if old is not None and new is not None else 1
-    return writes
+            units += _entry_units(before, keys, projected) if before and old is not None else 0
+            units += _entry_units(after, keys, projected) if after and new is not None else 0
+        elif new is not None and before and after and any(before.get(a) != after.get(a) for a in projected):
+            units += _entry_units(after, keys, projected)
+    return units
 
 
 def write_units(before: dict[str, Any] | None, after: dict[str, Any] | None) -> int:
