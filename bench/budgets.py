@@ -28,8 +28,8 @@ class Budgeted:
     verdict: str
 
 
-def _verdict(ok: bool, under: str = "OVER") -> str:
-    return "PASS" if ok else under
+def _verdict(ok: bool) -> str:
+    return "PASS" if ok else "OVER"
 
 
 def cold_rows(cold: ColdStartResult) -> list[Budgeted]:

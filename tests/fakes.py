@@ -28,6 +28,16 @@ class FakeClock:
 
 
 @dataclass
+class FakeSeconds:
+    """A monotonic clock in seconds (a cache's or a poller's ``time.monotonic``): the test moves ``now``."""
+
+    now: float = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@dataclass
 class FakeQueue:
     sent: list[SupportEvent] = field(default_factory=list)
     fail: bool = False

@@ -10,6 +10,7 @@ from chalicelib.adapters.customer_cache import CachedCustomerDirectory
 from chalicelib.errors import DependencyError
 from chalicelib.model.customer import Customer
 from chalicelib.model.event import Sender
+from tests.fakes import FakeSeconds
 
 DANA = Customer(customer_id="cus_dana", name="Dana", email="dana@northwind.example")
 
@@ -27,17 +28,9 @@ class CountingDirectory:
         return self.customers.get(sender.email or "")
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
 def parts():
-    inner, clock = CountingDirectory(), Clock()
+    inner, clock = CountingDirectory(), FakeSeconds()
     return inner, clock, CachedCustomerDirectory(inner, ttl_seconds=60, max_entries=3, clock=clock)
 
 

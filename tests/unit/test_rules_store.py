@@ -12,6 +12,7 @@ from botocore.exceptions import ClientError, EndpointConnectionError
 from chalicelib.adapters.rules_store import RulesSource, object_version
 from chalicelib.routing.loader import load_rules
 from tests import rules_objects
+from tests.fakes import FakeSeconds
 
 BUCKET, KEY = "switchboard-local-rules-123456789012", "rules/routing.json"
 
@@ -42,17 +43,9 @@ class FakeS3:
         return {"Body": io.BytesIO(body), "ETag": etag, "VersionId": version_id, "Metadata": meta}
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
-def world() -> tuple[FakeS3, Clock, list[str], RulesSource]:
-    s3, clock, refused = FakeS3(), Clock(), list[str]()
+def world() -> tuple[FakeS3, FakeSeconds, list[str], RulesSource]:
+    s3, clock, refused = FakeS3(), FakeSeconds(), list[str]()
     source = RulesSource(load_rules(), lambda: s3, BUCKET, KEY, 60, clock, refused.append)
     return s3, clock, refused, source
 
