@@ -39,8 +39,14 @@ def object_version(version_id: str | None, digest: str) -> str:
     return f"{version_id}/{digest}" if version_id and version_id != "null" else digest
 
 
-def parse_object(body: bytes, where: str) -> tuple[dict[str, Any], CompiledRules]:
-    """The rules object read, checked and compiled; ConfigError says why one cannot be used."""
+def parse_object(
+    body: bytes, where: str, checked: frozenset[str] = frozenset()
+) -> tuple[dict[str, Any], CompiledRules]:
+    """The rules object read, checked and compiled; ConfigError says why one cannot be used.
+
+    ``checked``: content hashes whose rules already passed the schema here (the packaged default was
+    validated when it was compiled): an object with one of them is not validated again.
+    """
     from chalicelib.routing.loader import from_compiled
 
     try:
@@ -52,13 +58,16 @@ def parse_object(body: bytes, where: str) -> tuple[dict[str, Any], CompiledRules
     digest = content_hash(data)
     if data.get("version") != digest:
         raise ConfigError(f"{where}: content hash {digest} does not match its version {data.get('version')!r}")
-    _check_schema(data.get("rules"), where)
+    if digest not in checked:
+        _check_schema(data.get("rules"), where)
     return data, from_compiled(data, where)
 
 
 def _check_schema(rules: Any, where: str) -> None:
-    # the packaged file was validated when it was compiled; an object from S3 is checked here, once per
-    # new version (pydantic is loaded on that refresh only, never on a cold start that finds no change)
+    # The packaged file was validated when it was compiled; an object from S3 is checked here, on each
+    # new container's first read (a new container has no ETag, so it reads the object) and on each new
+    # version. That loads pydantic and costs ~60-100 ms of a cold start, unless the object holds the
+    # same rules as the package (its content hash is the packaged default's), which is not checked again.
     from pydantic import ValidationError
 
     from chalicelib.routing.schema import RulesDocument
@@ -113,6 +122,8 @@ class RulesSource:
         self._etag: str | None = None
         self._checked: float | None = None
         self._lock = threading.Lock()
+        #: the packaged default's content hash: its rules passed the schema when `make rules` compiled them
+        self._checked_digests = frozenset({default.version})
 
     def current(self) -> CompiledRules:
         # one thread refreshes; the others decide with the rules in hand meanwhile (but the very first
@@ -178,13 +189,15 @@ class RulesSource:
             return False
         etag = str(answer.get("ETag", ""))
         try:
-            _, rules = parse_object(body, where)
+            data, rules = parse_object(body, where, self._checked_digests)
         except ConfigError as exc:
             # remembered, so a bad object is refused once, not read again every interval
             self._etag = etag
             logger.error("rules object refused; keeping the rules in use", extra={"reason": str(exc)})
             self._refused("invalid")
             return False
+        # a rollback to these rules later, or a second read of them, needs no second schema check
+        self._checked_digests |= {str(data["version"])}
         rules.version = object_version(answer.get("VersionId"), rules.version)
         meta = answer.get("Metadata") or {}
         self._etag = etag

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import io
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
 
+from chalicelib.adapters import rules_store
 from chalicelib.adapters.rules_store import RulesSource, object_version
 from chalicelib.routing.loader import load_rules
 from tests import rules_objects
@@ -123,3 +125,41 @@ def test_a_clock_set_back_still_refreshes(world):
 )
 def test_the_version_a_decision_records(version_id, expected):
     assert object_version(version_id, "abc") == expected
+
+
+@pytest.mark.parametrize(
+    ("deployed", "schema_checks"),
+    [
+        (lambda: json.dumps(rules_objects.shipped()).encode(), 0),
+        (lambda: rules_objects.with_priority("free-after-hours", "P3"), 1),
+    ],
+    ids=["same-rules-as-the-package", "changed-rules"],
+)
+def test_a_cold_start_checks_the_schema_only_of_rules_the_package_does_not_hold(
+    world, monkeypatch, deployed, schema_checks
+):
+    s3, _clock, _refused, source = world
+    checked: list[object] = []
+    monkeypatch.setattr(rules_store, "_check_schema", lambda rules, where: checked.append(where))
+    # GIVEN a deployed object
+    s3.put(deployed())
+    # WHEN a new container reads it (no ETag yet)
+    rules = source.current()
+    # THEN it decides with the object, schema-checked only if its rules differ from the packaged ones
+    assert rules.version.startswith("v1/")
+    assert len(checked) == schema_checks
+
+
+def test_rules_read_again_after_a_rollback_are_not_checked_twice(world, monkeypatch):
+    s3, clock, _refused, source = world
+    checked: list[object] = []
+    monkeypatch.setattr(rules_store, "_check_schema", lambda rules, where: checked.append(where))
+    # GIVEN changed rules deployed, then other rules, then the first again (a rollback)
+    changed = rules_objects.with_priority("free-after-hours", "P3")
+    for body in (changed, rules_objects.with_priority("free-after-hours", "P2"), changed):
+        s3.put(body)
+        clock.now += 60
+        source.current()
+    # THEN each distinct content was checked once
+    assert len(checked) == 2
+    assert source.current().version.startswith("v3/")
