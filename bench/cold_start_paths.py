@@ -182,6 +182,6 @@ _seen = []
 boto3.setup_default_session()
 boto3.DEFAULT_SESSION.events.register(
     "provide-client-params",
-    lambda params, model, **_: _seen.append((model.service_model.service_name, model.name, json.loads(json.dumps(params)))),
+    lambda params, model, **_: _seen.append((model.service_model.service_name, model.name, json.loads(json.dumps(params, default=repr)))),
 )
 """

@@ -18,28 +18,26 @@ from decimal import Decimal
 from typing import Any
 
 KB = 1024
-#: what the console's two indexes project besides their keys (infra/template.yaml, INCLUDE)
-CONSOLE_PROJECTION = (
-    "doc",
-    "status",
-    "page_status",
-    "messages",
-    "last_message_at",
-    "replied_at",
-    "replied_by",
-    "team",
-    "channel",
-    "customer_id",
-    "priority",
-)
+
+
+def template_indexes(table: str = "TicketsTable") -> dict[str, tuple[tuple[str, ...], tuple[str, ...] | None]]:
+    """Each index of ``table`` in infra/template.yaml: its key attributes and what it projects besides
+    them (``()``: KEYS_ONLY, an entry well under 1 KB; None: ALL, the whole item), so the meter charges
+    what the template deploys."""
+    from local.stack import load_template
+
+    indexes = {}
+    for index in load_template()["Resources"][table]["Properties"].get("GlobalSecondaryIndexes", []):
+        keys = tuple(k["AttributeName"] for k in index["KeySchema"])
+        projection = index["Projection"]
+        kind = projection["ProjectionType"]
+        projected = None if kind == "ALL" else tuple(projection.get("NonKeyAttributes", ()))
+        indexes[index["IndexName"]] = (keys, projected)
+    return indexes
+
+
 #: the tickets table's indexes (infra/template.yaml): each one's key attributes and the attributes it projects
-#: (none: KEYS_ONLY, an entry well under 1 KB; the console's carry the ticket's whole document)
-INDEXES: dict[str, tuple[tuple[str, str], tuple[str, ...]]] = {
-    "ByDue": (("due", "due_at"), ()),
-    "BySender": (("sender_key", "created_at"), ()),
-    "ByQueue": (("queue", "queue_order"), CONSOLE_PROJECTION),
-    "ByHistory": (("history_key", "created_at"), CONSOLE_PROJECTION),
-}
+INDEXES = template_indexes()
 TABLE_KEYS = ("pk", "sk")
 _WRITES = ("PutItem", "UpdateItem", "DeleteItem")
 _CONTEXT = "switchboard_replies_meter"
@@ -68,8 +66,9 @@ def item_size(item: dict[str, Any] | None) -> int:
     return sum(len(name.encode("utf-8")) + value_size(v) for name, v in (item or {}).items())
 
 
-def _entry_units(item: dict[str, Any], keys: tuple[str, ...], projected: tuple[str, ...]) -> int:
-    entry = {name: item[name] for name in (*TABLE_KEYS, *keys, *projected) if name in item}
+def _entry_units(item: dict[str, Any], keys: tuple[str, ...], projected: tuple[str, ...] | None) -> int:
+    names = item if projected is None else (*TABLE_KEYS, *keys, *projected)
+    entry = {name: item[name] for name in names if name in item}
     return max(1, math.ceil(item_size(entry) / KB))
 
 
@@ -83,8 +82,10 @@ def index_writes(before: dict[str, Any] | None, after: dict[str, Any] | None) ->
         if old != new:
             units += _entry_units(before, keys, projected) if before and old is not None else 0
             units += _entry_units(after, keys, projected) if after and new is not None else 0
-        elif new is not None and before and after and any(before.get(a) != after.get(a) for a in projected):
-            units += _entry_units(after, keys, projected)
+        elif new is not None and before and after:
+            held = {*before, *after} if projected is None else projected
+            if any(before.get(a) != after.get(a) for a in held):
+                units += _entry_units(after, keys, projected)
     return units
 
 

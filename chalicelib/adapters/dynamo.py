@@ -25,14 +25,16 @@ def get_item(client: Any, table: str, key: dict[str, Any]) -> dict[str, Any] | N
     return item
 
 
-def get_items(client: Any, table: str, keys: list[dict[str, Any]], attempts: int = 3) -> list[dict[str, Any]]:
-    """Several items in one BatchGetItem, read consistently (like get_item), in no particular order.
+def get_items(
+    client: Any, table: str, keys: list[dict[str, Any]], attempts: int = 3, consistent: bool = True
+) -> list[dict[str, Any]]:
+    """Several items in one BatchGetItem, read consistently (like get_item) unless told, in no particular order.
 
     A throttled batch answers part and hands back the rest: asked again ``attempts`` times in all, then
     a DependencyError, never a partial answer (a key not read is not a key that is absent).
     """
     found: list[dict[str, Any]] = []
-    request: dict[str, Any] = {table: {"Keys": keys, "ConsistentRead": True}}
+    request: dict[str, Any] = {table: {"Keys": keys, "ConsistentRead": consistent}}
     for _ in range(attempts):
         try:
             response = client.batch_get_item(RequestItems=request)

@@ -10,6 +10,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from chalicelib.adapters.dynamo import conditional_update, get_item, get_items, query_all, transact, utc
 from chalicelib.adapters.pages_table import sla_item
 from chalicelib.adapters.reply_items import reply_item
+from chalicelib.adapters.ticket_document import document_attributes, ticket_from_document
 from chalicelib.adapters.ticket_index import index_attributes
 from chalicelib.errors import DependencyError
 from chalicelib.model.ticket import Delivery, FollowUp, PageStatus, Ticket, sender_key
@@ -41,7 +42,8 @@ def _expiry(at: datetime, ttl_seconds: int | None) -> dict[str, Any]:
 
 
 def ticket_item(ticket: Ticket) -> dict[str, Any]:
-    """The ticket's item as ``create`` writes it (the bench seeds tables with it too)."""
+    """The ticket's item as ``create`` writes it (the bench seeds tables with it too): each fact once, the
+    document compressed (ticket_document.py); ``last_message_at`` is written once a follow-up joins."""
     decision = ticket.decision
     item = {
         **ticket_key(ticket.ticket_id),
@@ -52,17 +54,16 @@ def ticket_item(ticket: Ticket) -> dict[str, Any]:
         "priority": {"S": decision.priority.value},
         "team": {"S": decision.team},
         "route": {"S": decision.route},
-        "reasons": {"L": [{"S": r} for r in decision.reasons]},
         "rules_version": {"S": decision.rules_version},
         "status": {"S": ticket.status},
         "page_status": {"S": ticket.page_status.value},
         "created_at": {"S": utc(ticket.created_at)},
         "messages": {"N": str(ticket.messages)},
-        "last_message_at": {"S": utc(ticket.last_message_at or ticket.created_at)},
-        # the whole ticket, so reading it back needs no mapping of every field
-        "doc": {"S": ticket.model_dump_json()},
+        **document_attributes(ticket),
         **index_attributes(ticket),  # the console's lists (ByQueue, ByHistory)
     }
+    if ticket.last_message_at is not None and ticket.last_message_at != ticket.created_at:
+        item["last_message_at"] = {"S": utc(ticket.last_message_at)}
     sender = sender_key(ticket.event)
     if sender:
         item["sender_key"] = {"S": sender}  # the BySender index: repeat contact
@@ -70,21 +71,8 @@ def ticket_item(ticket: Ticket) -> dict[str, Any]:
 
 
 def ticket_from_item(item: dict[str, Any]) -> Ticket:
-    """A ticket item (or its row in the console's indexes, which project these attributes) as a Ticket."""
-    ticket = Ticket.model_validate_json(item["doc"]["S"])
-    # these change after the write; the attributes, not the snapshot, are the truth
-    return ticket.model_copy(
-        update={
-            "page_status": PageStatus(item["page_status"]["S"]),
-            "status": item["status"]["S"],
-            "messages": int(item.get("messages", {}).get("N", "1")),
-            "last_message_at": datetime.fromisoformat(item["last_message_at"]["S"])
-            if "last_message_at" in item
-            else ticket.last_message_at,
-            "replied_at": datetime.fromisoformat(item["replied_at"]["S"]) if "replied_at" in item else None,
-            "replied_by": item.get("replied_by", {}).get("S"),
-        }
-    )
+    """A ticket item as a Ticket, written now or the old way (the whole ticket as JSON in ``doc``)."""
+    return ticket_from_document(item)
 
 
 class DynamoTicketRepository:

@@ -6,13 +6,13 @@ order Twilio sends them; the triage Lambda runs on what they queued.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
 from chalice.test import Client
 
 import app as app_module
+from chalicelib.adapters.tickets_table import ticket_from_item
 from local import tables
 from local.samples import all_samples, local_secrets, signed
 from local.worker import QueueWorker
@@ -131,7 +131,7 @@ def test_a_reply_to_a_resolved_ticket_opens_a_new_ticket(aws, worker):
         Key={"pk": {"S": "THREAD#twilio:+12125550100|+16465550123"}, "sk": {"S": "THREAD"}},
     )["Item"]
     assert pointer["ticket_id"] == tickets["sms"]["ticket_id"]
-    assert json.loads(tickets["sms"]["doc"]["S"])["event"]["channel"] == "sms"
+    assert ticket_from_item(tickets["sms"]).event.channel == "sms"
 
 
 def test_the_tickets_table_shows_a_ticket_as_its_most_urgent_message_left_it(aws, worker):

@@ -9,6 +9,7 @@ from chalice.test import Client
 
 import app as app_module
 from chalicelib import bootstrap
+from chalicelib.adapters.tickets_table import ticket_from_item
 from local.samples import all_samples, local_secrets, signed
 from local.worker import QueueWorker
 
@@ -45,8 +46,8 @@ def test_an_urgent_message_becomes_one_ticket_and_one_page_per_target(aws, worke
         "sent",
     )
     assert any(
-        r["S"].startswith("urgency 100 (critical): outage ('is down') +50; deadline 'in 10 minutes' (10 min away) +35")
-        for r in ticket["reasons"]["L"]
+        r.startswith("urgency 100 (critical): outage ('is down') +50; deadline 'in 10 minutes' (10 min away) +35")
+        for r in ticket_from_item(ticket).decision.reasons
     )
     pages = aws.pages()
     topics = sorted(p["TopicArn"].rsplit("-", 1)[-1] for p in pages)
