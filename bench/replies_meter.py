@@ -36,7 +36,6 @@ CONSOLE_PROJECTION = (
 #: (none: KEYS_ONLY, an entry well under 1 KB; the console's carry the ticket's whole document)
 INDEXES: dict[str, tuple[tuple[str, str], tuple[str, ...]]] = {
     "ByDue": (("due", "due_at"), ()),
-    "BySender": (("sender_key", "created_at"), ()),
     "ByQueue": (("queue", "queue_order"), CONSOLE_PROJECTION),
     "ByHistory": (("history_key", "created_at"), CONSOLE_PROJECTION),
 }
