@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from chalicelib.model.contacts import MAX_CONTACTS, REPEAT_WINDOW, RecentContacts, entry_for
+from chalicelib.model.contacts import MAX_CONTACTS, RecentContacts, entry_for
 
 NOW = datetime(2026, 11, 17, 8, 0, tzinfo=UTC)
 
@@ -59,4 +59,3 @@ def test_adding_is_what_the_next_message_counts() -> None:
 def test_an_entry_is_named_by_its_event_not_its_time() -> None:
     # the same event written twice (it cannot be: its marker stops it) would be one entry, not two
     assert entry_for("widget:1") == entry_for("widget:1") != entry_for("widget:2")
-    assert REPEAT_WINDOW == timedelta(hours=1)
