@@ -274,8 +274,8 @@ def _body_field(record: dict[str, Any], key: str) -> str:
 def record_part(recorder: Recorder, handle: Callable[[dict[str, Any]], Any], key: str) -> Callable[..., Any]:
     """A per-record function (triage_record, send_record) whose requests are its record's ``key``'s."""
 
-    def call(record: dict[str, Any]) -> Any:
+    def call(record: dict[str, Any], **known: Any) -> Any:  # triage's batch: the events parsed and read ahead
         with recorder.part((key, _body_field(record, key))):
-            return handle(record)
+            return handle(record, **known)
 
     return call

@@ -32,10 +32,14 @@ def dynamodb_units(operation: str, params: dict[str, Any], parsed: dict[str, Any
     if operation in ("Query", "Scan"):
         return 0.0, read_units(parsed.get("Items") or [], consistent)
     if operation == "BatchGetItem":
-        # each item is rounded up on its own; a key found nowhere still costs the minimum read
-        found = [i for items in parsed.get("Responses", {}).values() for i in items]
-        asked = sum(len(t.get("Keys", [])) for t in params.get("RequestItems", {}).values())
-        units = sum(read_units([i], False) for i in found) + read_units([], False) * max(0, asked - len(found))
+        # each item is rounded up on its own; a key found nowhere still costs the minimum read; each table's
+        # reads are consistent or not as asked (triage reads its markers consistently, customers not)
+        units = 0.0
+        for table, request in params.get("RequestItems", {}).items():
+            found = parsed.get("Responses", {}).get(table, [])
+            strong = bool(request.get("ConsistentRead"))
+            units += sum(read_units([i], strong) for i in found)
+            units += read_units([], strong) * max(0, len(request.get("Keys", [])) - len(found))
         return 0.0, units
     if operation == "TransactGetItems":
         return 0.0, sum(2 * read_units([r["Item"]] if "Item" in r else [], True) for r in parsed.get("Responses", []))

@@ -227,7 +227,22 @@ class Container:
             reply_refusal=lambda event: refusal(event, self.rules.replies),
             record_opt_out=self.opt_outs.record,
             incidents=self.incident_intake,
+            reads=self.triage_reads,
         )
+
+    @cached_property
+    def triage_reads(self) -> Any:
+        """A triage batch's reads, both tables in one request; the customers it reads join the container's cache."""
+        from chalicelib.adapters.customer_cache import CachedCustomerDirectory
+        from chalicelib.adapters.customers_table import DynamoCustomerDirectory
+        from chalicelib.adapters.tickets_table import DynamoTicketRepository
+        from chalicelib.adapters.triage_reads import DynamoTriageReads
+
+        cache = self.customers if isinstance(self.customers, CachedCustomerDirectory) else None
+        directory = cache.inner if cache is not None else self.customers
+        if not isinstance(self.tickets, DynamoTicketRepository) or not isinstance(directory, DynamoCustomerDirectory):
+            return None  # a test's own tickets or directory: each message reads through them
+        return DynamoTriageReads(self.dynamodb, self.settings.tickets_table, directory.table, cache)
 
     @cached_property
     def incidents_table(self) -> Any:

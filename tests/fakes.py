@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from chalicelib.errors import DependencyError
+from chalicelib.model.contacts import RecentContacts, entry_for
 from chalicelib.model.customer import Customer
 from chalicelib.model.event import Sender, SupportEvent
 from chalicelib.model.ticket import Delivery, FollowUp, PageStatus, Ticket
 from chalicelib.model.ticket import sender_key as ticket_sender_key
 from chalicelib.replies.model import Reply
-from chalicelib.services.ports import CustomerDirectory, Write
+from chalicelib.services.ports import CustomerDirectory, Snapshot, Write
 from chalicelib.services.triage import TriageService
 
 
@@ -62,7 +63,12 @@ class FakeTickets:
     reopenable: set[str] = field(default_factory=set)
 
     def create(
-        self, ticket: Ticket, dedup_ttl_seconds: int | None, closed: str | None = None, reply: Reply | None = None
+        self,
+        ticket: Ticket,
+        dedup_ttl_seconds: int | None,
+        closed: str | None = None,
+        reply: Reply | None = None,
+        contacts: RecentContacts | None = None,
     ) -> Write:
         if self.lose_next_create:
             self.lose_next_create = False
@@ -88,7 +94,13 @@ class FakeTickets:
             return ticket_id if ticket_id in self.tickets else None
         return self.threads.get(thread_key) or self.by_event.get(thread_key)
 
-    def append(self, follow_up: FollowUp, dedup_ttl_seconds: int | None, reply: Reply | None = None) -> Write:
+    def append(
+        self,
+        follow_up: FollowUp,
+        dedup_ttl_seconds: int | None,
+        reply: Reply | None = None,
+        contacts: RecentContacts | None = None,
+    ) -> Write:
         if follow_up.event.event_id in self.by_event:
             return Write.DUPLICATE
         ticket = self.tickets.get(follow_up.ticket_id)
@@ -127,10 +139,33 @@ class FakeTickets:
             if follow_up.key == follow_up_key:
                 self.follow_ups[event_id] = follow_up.model_copy(update={"page_status": PageStatus.SENT})
 
-    def count_recent(self, sender_key: str, since: datetime) -> int:
-        events = [t.event for t in self.tickets.values() if t.created_at >= since]
-        events += [f.event for f in self.follow_ups.values() if f.received_at >= since]
-        return sum(1 for e in events if ticket_sender_key(e) == sender_key)
+    def recent_contacts(self, sender_key: str) -> RecentContacts:
+        """Every stored message from the sender (the window is RecentContacts.count's to apply)."""
+        stored = [(t.event, t.created_at) for t in self.tickets.values()]
+        stored += [(f.event, f.received_at) for f in self.follow_ups.values()]
+        entries = {entry_for(e.event_id): at for e, at in stored if ticket_sender_key(e) == sender_key}
+        return RecentContacts(sender_key, entries)
+
+
+@dataclass
+class FakeTriageReads:
+    """TriageReads over the fakes: a batch's snapshot as of the call; ``batches`` records each call's event ids."""
+
+    tickets: FakeTickets
+    customers: CustomerDirectory
+    batches: list[list[str]] = field(default_factory=list)
+
+    def prefetch(self, events: Sequence[SupportEvent]) -> Snapshot:
+        self.batches.append([e.event_id for e in events])
+        snapshot = Snapshot()
+        for event in events:
+            snapshot.deliveries[event.event_id] = self.tickets.for_event(event.event_id)
+            if event.thread_key:
+                snapshot.threads[event.thread_key] = self.tickets.thread_ticket(event.thread_key)
+            snapshot.customers[event.event_id] = self.customers.find(event.sender)
+            if sender := ticket_sender_key(event):
+                snapshot.contacts[sender] = self.tickets.recent_contacts(sender)
+        return snapshot
 
 
 @dataclass

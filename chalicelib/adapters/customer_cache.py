@@ -44,23 +44,45 @@ class CachedCustomerDirectory:
         self.misses = 0
 
     def find(self, sender: Sender) -> Customer | None:
-        # the lookup keys are exactly what the answer depends on (a name alone finds nobody)
-        cache_key = tuple(sender.lookup_keys())
+        hit, customer = self.cached(sender)
+        if hit:
+            return customer
         now = self._clock()
-        with self._lock:
-            cached = self._entries.get(cache_key)
-            if cached is not None and cached[0] > now:
-                self._entries.move_to_end(cache_key)
-                self.hits += 1
-                return cached[1]
         customer = self._inner.find(sender)  # outside the lock: a slow read must not hold up other threads
         with self._lock:
-            self.misses += 1
-            self._entries[cache_key] = (now + self._ttl, customer)
-            self._entries.move_to_end(cache_key)
-            while len(self._entries) > self._max:
-                self._entries.popitem(last=False)
+            self._store(tuple(sender.lookup_keys()), now, customer)
         return customer
+
+    def _store(self, cache_key: tuple[str, ...], now: float, customer: Customer | None) -> None:
+        self.misses += 1
+        self._entries[cache_key] = (now + self._ttl, customer)
+        self._entries.move_to_end(cache_key)
+        while len(self._entries) > self._max:
+            self._entries.popitem(last=False)
+
+    @property
+    def inner(self) -> CustomerDirectory:
+        return self._inner
+
+    def cached(self, sender: Sender) -> tuple[bool, Customer | None]:
+        """(True, the answer) when the sender's answer is cached and fresh, else (False, None): nothing is read.
+
+        With ``remember``, for a caller that reads a batch's senders together (triage's one read per batch).
+        """
+        # the lookup keys are exactly what the answer depends on (a name alone finds nobody)
+        cache_key = tuple(sender.lookup_keys())
+        with self._lock:
+            cached = self._entries.get(cache_key)
+            if cached is None or cached[0] <= self._clock():
+                return False, None
+            self._entries.move_to_end(cache_key)
+            self.hits += 1
+            return True, cached[1]
+
+    def remember(self, sender: Sender, customer: Customer | None) -> None:
+        """Cache an answer read elsewhere (``cached`` said it was missing), as ``find`` caches its own."""
+        with self._lock:
+            self._store(tuple(sender.lookup_keys()), self._clock(), customer)
 
     def __len__(self) -> int:
         return len(self._entries)

@@ -93,6 +93,14 @@ def entry_from(item: dict[str, Any]) -> DirectoryEntry:
     return DirectoryEntry(key, customer.model_copy(update={"matched_by": kind_of(key)}), keys)
 
 
+def first_match(keys: Sequence[str], found: dict[str, dict[str, Any]]) -> Customer | None:
+    """The customer under the first of a sender's lookup keys (in precedence order) that ``found`` holds."""
+    for key in keys:
+        if key in found:
+            return entry_from(found[key]).customer
+    return None
+
+
 class DynamoCustomerDirectory:
     """CustomerDirectory over DynamoDB, plus the writes the import needs. The client is injected."""
 
@@ -120,11 +128,7 @@ class DynamoCustomerDirectory:
     def find(self, sender: Sender) -> Customer | None:
         """The customer this sender is, by email > phone > handle > their email's account domain."""
         keys = sender.lookup_keys()  # already in precedence order, at most four: one BatchGetItem
-        found = self._batch_get(keys, consistent=False)
-        for key in keys:
-            if key in found:
-                return entry_from(found[key]).customer
-        return None
+        return first_match(keys, self._batch_get(keys, consistent=False))
 
     def get(self, key: str) -> DirectoryEntry | None:
         """The item under one table key (``email#…``, ``customer#<id>``, …), for ``switchboard customers show``."""

@@ -1,4 +1,4 @@
-"""The tickets table (DynamoDB): tickets, and a short-lived marker per event id for dedup."""
+"""The tickets table (DynamoDB): tickets, a marker per event id for dedup, thread pointers, senders' recent contacts."""
 
 from __future__ import annotations
 
@@ -7,12 +7,14 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from chalicelib.adapters.contact_items import contacts_from, contacts_key, contacts_update
 from chalicelib.adapters.dynamo import conditional_update, get_item, get_items, query_all, transact, utc
 from chalicelib.adapters.pages_table import sla_item
 from chalicelib.adapters.reply_items import reply_item
 from chalicelib.adapters.ticket_document import document_attributes, ticket_from_document
 from chalicelib.adapters.ticket_index import index_attributes
 from chalicelib.errors import DependencyError
+from chalicelib.model.contacts import RecentContacts
 from chalicelib.model.ticket import Delivery, FollowUp, PageStatus, Ticket, sender_key
 from chalicelib.replies.model import GRACE, Reply
 from chalicelib.services.ports import Write
@@ -33,6 +35,51 @@ def event_key(event_id: str) -> dict[str, Any]:
 
 def thread_pointer_key(thread_key: str) -> dict[str, Any]:
     return {"pk": {"S": f"THREAD#{thread_key}"}, "sk": {"S": "THREAD"}}
+
+
+def item_id(item: dict[str, Any]) -> tuple[str, str]:
+    """An item's (or a key's) primary key as a tuple, to find items a BatchGetItem answered in no order."""
+    return item["pk"]["S"], item["sk"]["S"]
+
+
+def thread_keys(thread_key: str) -> list[dict[str, Any]]:
+    """What ``thread_ticket`` reads: our ticket tag's ticket, else the thread's pointer and an event the key names."""
+    if thread_key.startswith(TICKET_THREAD_PREFIX):
+        return [ticket_key(thread_key.removeprefix(TICKET_THREAD_PREFIX))]
+    return [thread_pointer_key(thread_key), event_key(thread_key)]
+
+
+def thread_from(thread_key: str, found: dict[tuple[str, str], dict[str, Any]]) -> str | None:
+    """The ticket id a thread key leads to, from the items ``thread_keys`` found: a pointer wins over an event."""
+    if thread_key.startswith(TICKET_THREAD_PREFIX):
+        ticket_id = thread_key.removeprefix(TICKET_THREAD_PREFIX)
+        return ticket_id if item_id(ticket_key(ticket_id)) in found else None
+    for key in thread_keys(thread_key):
+        item = found.get(item_id(key))
+        if item is not None:
+            return str(item["ticket_id"]["S"])
+    return None
+
+
+def delivery_keys(marker: dict[str, Any]) -> list[dict[str, Any]]:
+    """What an event's marker points at: its ticket, and the follow-up when the event joined one."""
+    ticket = ticket_key(marker["ticket_id"]["S"])
+    return [ticket, {**ticket, "sk": marker["follow_up"]}] if "follow_up" in marker else [ticket]
+
+
+def delivery_from(marker: dict[str, Any], found: dict[tuple[str, str], dict[str, Any]]) -> Delivery | None:
+    """What an event produced, from its marker and the items ``delivery_keys`` found."""
+    keys = delivery_keys(marker)
+    item = found.get(item_id(keys[0]))
+    if item is None:
+        return None
+    ticket = ticket_from_item(item)
+    follow_item = found.get(item_id(keys[1])) if len(keys) > 1 else None
+    if follow_item is None:
+        return Delivery(ticket=ticket)
+    follow_up = FollowUp.model_validate_json(follow_item["doc"]["S"])
+    status = PageStatus(follow_item["page_status"]["S"])
+    return Delivery(ticket=ticket, follow_up=follow_up.model_copy(update={"page_status": status}))
 
 
 def _expiry(at: datetime, ttl_seconds: int | None) -> dict[str, Any]:
@@ -81,9 +128,15 @@ class DynamoTicketRepository:
         self._table = table
 
     def create(
-        self, ticket: Ticket, dedup_ttl_seconds: int | None, closed: str | None = None, reply: Reply | None = None
+        self,
+        ticket: Ticket,
+        dedup_ttl_seconds: int | None,
+        closed: str | None = None,
+        reply: Reply | None = None,
+        contacts: RecentContacts | None = None,
     ) -> Write:
-        """Write the event marker and the ticket in one transaction (with its reply, first-response timer, thread).
+        """Write the event marker and the ticket in one transaction (with its reply, first-response timer, thread,
+        and its entry in the sender's recent contacts).
 
         Both puts are conditional on the key not existing: the marker makes a provider's
         retry (same event id) a no-op, and the pair is atomic so a crash never leaves a
@@ -108,6 +161,8 @@ class DynamoTicketRepository:
             items.append(
                 {"Put": {"TableName": self._table, "Item": sla_item(ticket.ticket_id, ticket.decision.sla_due)}}
             )
+        if contacts is not None:
+            items.append(contacts_update(self._table, contacts, ticket.event.event_id, ticket.created_at))
         thread = ticket.event.thread_key
         if thread and not thread.startswith(TICKET_THREAD_PREFIX):
             pointer = {
@@ -133,20 +188,21 @@ class DynamoTicketRepository:
 
     def thread_ticket(self, thread_key: str) -> str | None:
         """Our ticket tag, else the thread's pointer, else an event the key names (a call's voicemail)."""
-        if thread_key.startswith(TICKET_THREAD_PREFIX):
-            ticket_id = thread_key.removeprefix(TICKET_THREAD_PREFIX)
-            return ticket_id if self._get(ticket_key(ticket_id)) is not None else None
-        # one request for both (a new thread, most messages, misses both): a pointer wins over an event
-        keys = [thread_pointer_key(thread_key), event_key(thread_key)]
-        found = {item["pk"]["S"]: item for item in get_items(self._client, self._table, keys)}
-        for key in keys:
-            item = found.get(key["pk"]["S"])
-            if item is not None:
-                return str(item["ticket_id"]["S"])
-        return None
+        # one request for the pointer and the event (a new thread, most messages, misses both)
+        return thread_from(thread_key, self._read(thread_keys(thread_key)))
 
-    def append(self, follow_up: FollowUp, dedup_ttl_seconds: int | None, reply: Reply | None = None) -> Write:
-        """The marker, the follow-up and the ticket's counters in one transaction, only while it is open."""
+    def recent_contacts(self, sender_key: str) -> RecentContacts:
+        return contacts_from(sender_key, self._get(contacts_key(sender_key)))
+
+    def append(
+        self,
+        follow_up: FollowUp,
+        dedup_ttl_seconds: int | None,
+        reply: Reply | None = None,
+        contacts: RecentContacts | None = None,
+    ) -> Write:
+        """The marker, the follow-up and the ticket's counters in one transaction, only while it is open (with
+        the follow-up's reply and its entry in the sender's recent contacts: a follow-up counts as repeat contact)."""
         at = follow_up.received_at
         message = {
             **ticket_key(follow_up.ticket_id),
@@ -156,8 +212,6 @@ class DynamoTicketRepository:
             "created_at": {"S": utc(at)},
             "doc": {"S": follow_up.model_dump_json()},
         }
-        if sender := sender_key(follow_up.event):
-            message["sender_key"] = {"S": sender}  # a follow-up counts as repeat contact too
         marker = {
             **event_key(follow_up.event.event_id),
             "ticket_id": {"S": follow_up.ticket_id},
@@ -166,6 +220,8 @@ class DynamoTicketRepository:
         }
         not_exists = "attribute_not_exists(pk)"
         replies = [self._reply_put(reply)] if reply is not None else []
+        if contacts is not None:
+            replies.append(contacts_update(self._table, contacts, follow_up.event.event_id, at))
         return self._transact(
             [
                 {"Put": {"TableName": self._table, "Item": marker, "ConditionExpression": not_exists}},
@@ -214,17 +270,11 @@ class DynamoTicketRepository:
         marker = self._get(event_key(event_id))
         if marker is None:
             return None
-        ticket = self.get(marker["ticket_id"]["S"])
-        if ticket is None:
-            return None
-        if "follow_up" not in marker:
-            return Delivery(ticket=ticket)
-        item = self._get({**ticket_key(ticket.ticket_id), "sk": marker["follow_up"]})
-        if item is None:
-            return Delivery(ticket=ticket)
-        follow_up = FollowUp.model_validate_json(item["doc"]["S"])
-        status = PageStatus(item["page_status"]["S"])
-        return Delivery(ticket=ticket, follow_up=follow_up.model_copy(update={"page_status": status}))
+        keys = delivery_keys(marker)
+        if len(keys) > 1:  # a follow-up's ticket and message in one request
+            return delivery_from(marker, self._read(keys))
+        item = self._get(keys[0])
+        return delivery_from(marker, {item_id(item): item} if item is not None else {})
 
     def get(self, ticket_id: str) -> Ticket | None:
         item = self._get(ticket_key(ticket_id))
@@ -306,19 +356,8 @@ class DynamoTicketRepository:
         )
         return moved is not None
 
-    def count_recent(self, sender_key: str, since: datetime) -> int:
-        """One COUNT query on the sparse BySender index (only tickets carry sender_key)."""
-        try:
-            response = self._client.query(
-                TableName=self._table,
-                IndexName="BySender",
-                KeyConditionExpression="sender_key = :s AND created_at >= :t",
-                ExpressionAttributeValues={":s": {"S": sender_key}, ":t": {"S": utc(since)}},
-                Select="COUNT",
-            )
-        except (ClientError, BotoCoreError) as exc:
-            raise DependencyError(f"could not count recent tickets: {exc}") from exc
-        return int(response["Count"])
-
     def _get(self, key: dict[str, Any]) -> dict[str, Any] | None:
         return get_item(self._client, self._table, key)
+
+    def _read(self, keys: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
+        return {item_id(item): item for item in get_items(self._client, self._table, keys)}

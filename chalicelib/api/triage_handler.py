@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import nullcontext
-from typing import Any
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
@@ -12,6 +13,9 @@ from chalicelib.bootstrap import container
 from chalicelib.errors import PayloadError, SwitchboardError
 from chalicelib.model.event import SupportEvent
 from chalicelib.observability import logger
+
+if TYPE_CHECKING:
+    from chalicelib.services.ports import Snapshot
 
 Record = dict[str, Any]
 
@@ -22,17 +26,22 @@ class BatchFailedError(SwitchboardError):
     retryable = True
 
 
-def triage_record(record: Record) -> str:
-    """Triage one SQS record; raising marks only this record failed."""
-    # a record that fails to parse must not log under the previous record's event id
-    logger.set_correlation_id(None)
+def parse(record: Record) -> SupportEvent:
     try:
-        event = SupportEvent.model_validate_json(record["body"])
+        return SupportEvent.model_validate_json(record["body"])
     except ValidationError as exc:
         # not retryable, but SQS redelivers it anyway until the DLQ takes it: that is where poison belongs
         raise PayloadError(f"record {record['messageId']} is not a SupportEvent: {exc.error_count()} errors") from None
+
+
+def triage_record(record: Record, events: dict[str, SupportEvent] | None = None, known: Snapshot | None = None) -> str:
+    """Triage one SQS record (``events``: the batch's records parsed, by message id; ``known``: their prefetch);
+    raising marks only this record failed."""
+    # a record that fails to parse must not log under the previous record's event id
+    logger.set_correlation_id(None)
+    event = (events or {}).get(record["messageId"]) or parse(record)
     logger.set_correlation_id(event.event_id)
-    outcome = container().triage.handle(event)
+    outcome = container().triage.handle(event, known)
     logger.info(
         "ticket stored" if outcome.created else "duplicate delivery",
         extra={
@@ -69,8 +78,29 @@ def partial_batch(event: dict[str, Any], record_handler: Callable[[Record], obje
     return {"batchItemFailures": failures}
 
 
+def read_ahead(records: list[Record]) -> tuple[dict[str, SupportEvent], Snapshot | None]:
+    """The batch's events by message id, and what triage reads for all of them, read at once.
+
+    Only an optimisation: a record that does not parse fails on its own later, and a failed read
+    leaves each record to read its own (failing alone if the table is really down).
+    """
+    events: dict[str, SupportEvent] = {}
+    for record in records:
+        try:
+            events[record["messageId"]] = parse(record)
+        except PayloadError:
+            continue
+    try:
+        return events, container().triage.prefetch(list(events.values()))
+    except SwitchboardError as exc:
+        logger.warning("batch read failed; each record reads its own", extra={"error": exc.reason})
+        return events, None
+
+
 def handle_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """Lambda's SQS event in, the partial batch response out; the batch's auto-replies queued together at its end."""
-    replies = container().triage.replies
-    with replies.batched() if replies is not None else nullcontext():
-        return partial_batch(event, triage_record)
+    """Lambda's SQS event in, the partial batch response out: the batch's reads made at its start, in one
+    request, and its auto-replies queued together at its end."""
+    triage = container().triage
+    with triage.replies.batched() if triage.replies is not None else nullcontext():
+        events, known = read_ahead(event.get("Records", []))
+        return partial_batch(event, partial(triage_record, events=events, known=known))

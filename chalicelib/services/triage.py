@@ -3,26 +3,24 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from chalicelib.errors import DependencyError
+from chalicelib.model.contacts import RecentContacts
 from chalicelib.model.customer import Customer
 from chalicelib.model.decision import Decision
 from chalicelib.model.event import ALWAYS, HOLD, PAGE_HINT, SupportEvent
 from chalicelib.model.ticket import Delivery, FollowUp, PageStatus, Ticket, sender_key
 from chalicelib.services.paging_ports import page_id_for
-from chalicelib.services.ports import CustomerDirectory, Pager, TicketRepository, Write
+from chalicelib.services.ports import CustomerDirectory, Pager, Snapshot, TicketRepository, TriageReads, Write
 
 if TYPE_CHECKING:
     from chalicelib.replies.model import Reply
     from chalicelib.services.incident_intake import IncidentIntake
     from chalicelib.services.replies import ReplyService
-
-#: "the Nth message from this customer in the last hour"
-REPEAT_WINDOW = timedelta(hours=1)
 
 
 def page_status(decision: Decision) -> PageStatus:
@@ -81,18 +79,34 @@ class TriageService:
     record_opt_out: Callable[[str, bool, datetime], object] | None = None
     #: counts outage reports into bursts, opens the suspected incident, links later reports (None: off)
     incidents: IncidentIntake | None = None
+    #: reads a batch's markers, threads, customers and recent contacts at once (None: each message reads its own)
+    reads: TriageReads | None = None
 
-    def handle(self, event: SupportEvent) -> TriageOutcome:
-        existing = self.tickets.for_event(event.event_id)
+    def prefetch(self, events: Sequence[SupportEvent]) -> Snapshot | None:
+        """What ``handle`` reads before deciding, read for a whole batch at once (None: no batch reader)."""
+        return self.reads.prefetch(events) if self.reads is not None and events else None
+
+    def handle(self, event: SupportEvent, known: Snapshot | None = None) -> TriageOutcome:
+        """Triage one message. ``known``: its batch's prefetch, kept current with this batch's writes; what it
+        lacks is read here. It only saves reads: the ticket's transaction still decides what is stored."""
+        if known is not None and event.event_id in known.deliveries:
+            # taken, not looked at: the same event again in the batch reads what this delivery left
+            existing = known.deliveries.pop(event.event_id)
+        else:
+            existing = self.tickets.for_event(event.event_id)
         if existing is not None:
             return self._answered(existing, created=False)
         now = self.clock()
-        customer = self.customers.find(event.sender) or Customer.unknown(
+        found = (
+            known.customers[event.event_id]
+            if known is not None and event.event_id in known.customers
+            else self.customers.find(event.sender)
+        )
+        customer = found or Customer.unknown(
             event.sender.name or event.sender.email or event.sender.phone or "unknown sender"
         )
-        sender = sender_key(event)
-        recent = self.tickets.count_recent(sender, now - REPEAT_WINDOW) if sender else 0
-        decision = self.decide(event, customer, now, recent)
+        contacts = self._contacts(event, known)
+        decision = self.decide(event, customer, now, contacts.count(now) if contacts else 0)
         if (keyword := event.metadata.get("opt_out")) and event.sender.phone:
             decision = self._opt_out(event, keyword, decision)
         if not pages_itself(event):
@@ -102,13 +116,14 @@ class TriageService:
         summary: str | None = None
         if self.incidents is not None:
             # before the ticket is stored: a linked report's page targets go with the decision it keeps
-            verdict = self.incidents.on_report(event, customer, decision, lambda: self._lands_on(event), now)
+            verdict = self.incidents.on_report(event, customer, decision, lambda: self._lands_on(event, known), now)
             decision, summary = verdict.decision, verdict.page_summary
         # Twice at most: a first message and its follow-up can race for a new thread; the loser joins
         closed: str | None = None
-        for _ in range(2):
+        for attempt in range(2):
             if event.thread_key:
-                outcome, closed = self._join(event, decision, now, summary)
+                # a second attempt follows a conflict on the thread: it changed since the prefetch, so read it
+                outcome, closed = self._join(event, decision, now, summary, contacts, known, fresh=attempt > 0)
                 if outcome is not None:
                     return outcome
             ticket = Ticket(
@@ -121,22 +136,38 @@ class TriageService:
                 last_message_at=now,
             )
             reply = self._auto_reply(ticket.ticket_id, event, decision, now)
-            write = self.tickets.create(ticket, self._marker_ttl(event), closed, reply)
+            write = self.tickets.create(ticket, self._marker_ttl(event), closed, reply, contacts)
+            if known is not None:
+                known.wrote(event, ticket.ticket_id, write, opened=True, contacts=contacts, at=now)
             if write is Write.STORED:
                 return self._answered(Delivery(ticket=ticket), created=True, page_summary=summary)
             if write is Write.DUPLICATE:
-                # a concurrent delivery of the same event won the conditional write
+                # a concurrent delivery of the same event won the conditional write (or one since the prefetch)
                 stored = self.tickets.for_event(event.event_id)
                 return self._answered(stored or Delivery(ticket=ticket), created=False)
         raise DependencyError(f"thread {event.thread_key} kept changing while {event.event_id} was stored")
 
-    def _lands_on(self, event: SupportEvent) -> str:
+    def _lands_on(self, event: SupportEvent, known: Snapshot | None) -> str:
         """The ticket a message will be on: its thread's (a follow-up joins it, or reopens it when an incident
         closed it), else its own. (A thread whose ticket a person resolved opens a new ticket instead: a report
         there links the resolved one, which still names the customer and their channel.)"""
-        if event.thread_key and (ticket_id := self.tickets.thread_ticket(event.thread_key)) is not None:
+        if event.thread_key and (ticket_id := self._thread_ticket(event.thread_key, known)) is not None:
             return ticket_id
         return ticket_id_for(event.event_id)
+
+    def _thread_ticket(self, thread_key: str, known: Snapshot | None) -> str | None:
+        if known is not None and thread_key in known.threads:
+            return known.threads[thread_key]
+        return self.tickets.thread_ticket(thread_key)
+
+    def _contacts(self, event: SupportEvent, known: Snapshot | None) -> RecentContacts | None:
+        """The sender's recent messages (repeat contact), or None for a message that names no sender."""
+        sender = sender_key(event)
+        if sender is None:
+            return None
+        if known is not None and sender in known.contacts:
+            return known.contacts[sender]
+        return self.tickets.recent_contacts(sender)
 
     def _opt_out(self, event: SupportEvent, keyword: str, decision: Decision) -> Decision:
         """An SMS STOP or START: recorded for the number (replies honour it), kept as a ticket, paging nobody."""
@@ -154,21 +185,30 @@ class TriageService:
         return None if event.provider in PERMANENT_MARKERS else self.dedup_ttl_seconds
 
     def _join(
-        self, event: SupportEvent, decision: Decision, now: datetime, page_summary: str | None = None
+        self,
+        event: SupportEvent,
+        decision: Decision,
+        now: datetime,
+        page_summary: str | None,
+        contacts: RecentContacts | None,
+        known: Snapshot | None,
+        fresh: bool,
     ) -> tuple[TriageOutcome | None, str | None]:
-        """Add the event to its thread's open ticket.
+        """Add the event to its thread's open ticket (``fresh``: read the thread, not the prefetch).
 
         Returns the outcome, or None with the id of the thread's closed ticket (if it has one).
         """
         assert event.thread_key is not None
-        ticket_id = self.tickets.thread_ticket(event.thread_key)
+        ticket_id = self._thread_ticket(event.thread_key, None if fresh else known)
         if ticket_id is None:
             return None, None
         follow_up = FollowUp(
             ticket_id=ticket_id, event=event, decision=decision, received_at=now, page_status=page_status(decision)
         )
         reply = self._auto_reply(ticket_id, event, decision, now)
-        write = self.tickets.append(follow_up, self._marker_ttl(event), reply)
+        write = self.tickets.append(follow_up, self._marker_ttl(event), reply, contacts)
+        if known is not None:
+            known.wrote(event, ticket_id, write, opened=False, contacts=contacts, at=now)
         if write is Write.CONFLICT:  # resolved: the message opens a new ticket, which takes the thread over
             return None, ticket_id
         stored = self.tickets.for_event(event.event_id)
