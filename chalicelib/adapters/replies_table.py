@@ -11,13 +11,33 @@ Items:
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from chalicelib.adapters.dynamo import conditional_put, conditional_update, due_items, get_item, query_all, utc
+from botocore.exceptions import BotoCoreError, ClientError
+
+from chalicelib.adapters.dynamo import (
+    conditional_put,
+    conditional_update,
+    due_items,
+    get_item,
+    get_items,
+    query_all,
+    utc,
+)
+from chalicelib.adapters.pages_table import entry_item
 from chalicelib.adapters.reply_items import DUE_PARTITION, REPLY_PREFIX, reply_item, reply_key
 from chalicelib.adapters.tickets_table import ticket_key
-from chalicelib.replies.model import GRACE, Claim, Reply, ReplyState
+from chalicelib.errors import DependencyError
+from chalicelib.model.timeline import Entry
+from chalicelib.observability import logger
+from chalicelib.replies.model import GRACE, Claim, Reply, ReplyState, Snapshot, ThreadBusy, ThreadHold
+
+#: DynamoDB's code for an item whose condition failed (a cancelled transaction's reason, per item)
+CONDITION_FAILED = "ConditionalCheckFailed"
+#: claims tried when the reply changed between its read and its claim (each try learns what it is now)
+CLAIM_TRIES = 3
 
 
 class DynamoReplyOutbox:
@@ -41,54 +61,155 @@ class DynamoReplyOutbox:
         item = get_item(self._client, self._table, reply_key(reply_id))
         return None if item is None else _reply(item)
 
-    def claim(self, reply_id: str, now: datetime, lease_until: datetime) -> Claim | None:
-        """Take a pending reply for one attempt until ``lease_until``; None: sent, settled or leased elsewhere.
+    def read(self, reply_ids: Sequence[str]) -> dict[str, Snapshot]:
+        """The replies named, as they are now, in one consistent BatchGetItem; an id not recorded is absent."""
+        keys = [reply_key(reply_id) for reply_id in dict.fromkeys(reply_ids)]
+        items = get_items(self._client, self._table, keys) if keys else []
+        return {str(i["sk"]["S"]).removeprefix(REPLY_PREFIX): _snapshot(i) for i in items}
+
+    def claim(
+        self, snapshot: Snapshot, now: datetime, lease_until: datetime, thread: ThreadHold | None = None
+    ) -> Claim | ThreadBusy | None:
+        """Take a pending reply for one attempt until ``lease_until``, and ``thread``'s automatic reply with it,
+        in one request (a TransactWriteItems when there is a thread to take); None: sent, settled or leased
+        elsewhere; ThreadBusy: another reply had the thread within its window, and nothing was written.
 
         The lease stops two deliveries of the same queue message sending at once; ``in_flight`` stays
         set until the attempt settles, so a claim that finds it set knows the last attempt was cut
-        off mid-send (a crash or timeout) and may have reached the customer.
+        off mid-send (a crash or timeout) and may have reached the customer, and counts it.
         """
-        attributes = conditional_update(
-            self._client,
-            f"could not claim reply {reply_id}",
-            TableName=self._table,
-            Key=reply_key(reply_id),
-            UpdateExpression="SET lease_until = :lease, in_flight = :now, due_at = :lease ADD attempts :one",
-            # not_before: a provider's Retry-After holds for every queue message of the reply, not only the one
-            # that was told to wait (triage queues one per delivery of the event)
-            ConditionExpression="#state = :pending AND (attribute_not_exists(lease_until) OR lease_until <= :now) "
-            "AND (attribute_not_exists(not_before) OR not_before <= :now)",
-            ExpressionAttributeNames={"#state": "state"},
-            ExpressionAttributeValues={
-                ":pending": {"S": ReplyState.PENDING.value},
-                ":now": {"S": utc(now)},
-                ":lease": {"S": utc(lease_until)},
-                ":one": {"N": "1"},
-            },
-            ReturnValues="ALL_OLD",
-        )
-        if attributes is None:
-            return None
-        reply, interrupted = _reply(attributes), "in_flight" in attributes
-        if interrupted:  # rare: counted on its own attribute, so it survives every later attempt
-            conditional_update(
-                self._client,
-                f"could not count a possible duplicate of reply {reply_id}",
-                TableName=self._table,
-                Key=reply_key(reply_id),
-                UpdateExpression="ADD possible_duplicates :one",
-                ConditionExpression="attribute_exists(pk)",
-                ExpressionAttributeValues={":one": {"N": "1"}},
-            )
-        counted = reply.possible_duplicates + int(interrupted)
-        return Claim(
-            reply.model_copy(update={"attempts": reply.attempts + 1, "possible_duplicates": counted}), interrupted
-        )
+        for _ in range(CLAIM_TRIES):
+            items = [{"Update": self._claim(snapshot, now, lease_until)}]
+            if thread is not None:
+                items.append({"Put": self._thread(thread, snapshot.reply.reply_id, now)})
+            refused = self._write(items, f"could not claim reply {snapshot.reply.reply_id}")
+            if not refused:
+                reply, interrupted = snapshot.reply, snapshot.in_flight
+                counted = reply.possible_duplicates + int(interrupted)
+                claimed = reply.model_copy(update={"attempts": reply.attempts + 1, "possible_duplicates": counted})
+                return Claim(claimed, interrupted)
+            code, now_item = refused[0]
+            if code == CONDITION_FAILED:
+                # the reply changed since it was read (a redelivery's attempt came and went): claim it as it
+                # is now if it is still claimable; otherwise someone else has it, or it is settled
+                fresh = None if now_item is None else _snapshot(now_item)
+                if fresh is None or not fresh.claimable(now):
+                    return None
+                snapshot = fresh
+                continue
+            return ThreadBusy(snapshot.reply)  # the reply's condition held: the thread's failed
+        return None
+
+    def _claim(self, snapshot: Snapshot, now: datetime, lease_until: datetime) -> dict[str, Any]:
+        sets = ["lease_until = :lease", "in_flight = :now", "attempts = :next"]
+        # not_before: a provider's Retry-After holds for every queue message of the reply, not only the one
+        # that was told to wait (triage queues one per delivery); attempts and in_flight as read: the
+        # claim's answer (the attempt number, a possible duplicate) is the item's, not a stale read's
+        condition = [
+            "#state = :pending",
+            "(attribute_not_exists(lease_until) OR lease_until <= :now)",
+            "(attribute_not_exists(not_before) OR not_before <= :now)",
+            "attempts = :seen",
+            "attribute_exists(in_flight)" if snapshot.in_flight else "attribute_not_exists(in_flight)",
+        ]
+        values: dict[str, Any] = {
+            ":pending": {"S": ReplyState.PENDING.value},
+            ":now": {"S": utc(now)},
+            ":lease": {"S": utc(lease_until)},
+            ":seen": {"N": str(snapshot.reply.attempts)},
+            ":next": {"N": str(snapshot.reply.attempts + 1)},
+        }
+        if snapshot.due_at is None or snapshot.due_at < lease_until:
+            sets.append("due_at = :lease")  # the sweep leaves it alone while the lease lasts
+        else:
+            # already due after the lease (a first attempt, inside its grace): moving the sweep's index
+            # entry would cost two index writes for nothing
+            condition.append("due_at >= :lease")
+        update = "SET " + ", ".join(sets)
+        if snapshot.in_flight:  # rare: counted on its own attribute, so it survives every later attempt
+            update += " ADD possible_duplicates :one"
+            values[":one"] = {"N": "1"}
+        return {
+            "TableName": self._table,
+            "Key": reply_key(snapshot.reply.reply_id),
+            "UpdateExpression": update,
+            "ConditionExpression": " AND ".join(condition),
+            "ExpressionAttributeNames": {"#state": "state"},
+            "ExpressionAttributeValues": values,
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        }
+
+    def _thread(self, thread: ThreadHold, reply_id: str, now: datetime) -> dict[str, Any]:
+        """The thread's one automatic reply until ``thread.until``; the same reply takes it again freely (its
+        retry after a provider's 429 is still the thread's one reply)."""
+        item = {
+            "pk": {"S": f"AUTOREPLY#{thread.thread_key}"},
+            "sk": {"S": "AUTOREPLY"},
+            "reply_id": {"S": reply_id},
+            "until": {"S": utc(thread.until)},
+            "expires_at": {"N": str(int(thread.until.timestamp()))},  # TTL tidies; the condition decides
+        }
+        return {
+            "TableName": self._table,
+            "Item": item,
+            "ConditionExpression": "attribute_not_exists(pk) OR #until <= :now OR reply_id = :me",
+            "ExpressionAttributeNames": {"#until": "until"},
+            "ExpressionAttributeValues": {":now": {"S": utc(now)}, ":me": {"S": reply_id}},
+        }
 
     def settle(
-        self, reply: Reply, state: ReplyState, now: datetime, message_id: str | None = None, reason: str | None = None
-    ) -> None:
-        """The attempt's end: sent, failed for good, or skipped. The reply leaves the sweep's index."""
+        self,
+        reply: Reply,
+        state: ReplyState,
+        now: datetime,
+        message_id: str | None = None,
+        reason: str | None = None,
+        *,
+        entry: Entry | None = None,
+        replied_by: str | None = None,
+        claimed: bool = True,
+    ) -> bool:
+        """The attempt's end: sent, failed for good, or skipped; False when it was settled before (a duplicate
+        delivery raced us: the first outcome stands, and nothing here is written).
+
+        The reply leaves the sweep's index; with it, in one TransactWriteItems, ``entry`` goes on the ticket's
+        timeline and ``replied_by`` marks the ticket replied (its first reply's time and author stay).
+        ``claimed``: False settles a reply nobody holds (skipped before any attempt), and only if nobody does.
+        """
+        items = [{"Update": self._settle(reply, state, now, message_id, reason, claimed)}]
+        if replied_by is not None:
+            items.append({"Update": self._replied(reply.ticket_id, now, replied_by)})
+        if entry is not None:
+            items.append({"Put": {"TableName": self._table, "Item": entry_item(reply.ticket_id, entry)}})
+        failure = f"could not settle reply {reply.reply_id}"
+        try:
+            refused = self._write(items, failure)
+            if refused and refused[0][0] != CONDITION_FAILED and replied_by is not None:
+                # the ticket is gone (its condition failed, never the reply's): settle without the mark
+                del items[1]
+                refused = self._write(items, failure)
+        except DependencyError as exc:
+            if len(items) == 1:
+                raise
+            # a transaction conflict (triage writing the same ticket) or a fault: settle the reply on its
+            # own first (a sent reply must not stay claimable and go twice), then the rest, as before
+            logger.warning("reply settled in separate writes", extra={"reply_id": reply.reply_id, "error": str(exc)})
+            return self._settle_apart(items, failure)
+        return not refused
+
+    def _settle_apart(self, items: list[dict[str, Any]], failure: str) -> bool:
+        if self._write(items[:1], failure):
+            return False
+        for item in items[1:]:
+            try:
+                self._write([item], failure)
+            except DependencyError:  # the reply's own record says what happened; these lines are conveniences
+                logger.warning("reply settled; its ticket mark or timeline entry was not written")
+        return True
+
+    def _settle(
+        self, reply: Reply, state: ReplyState, now: datetime, message_id: str | None, reason: str | None, claimed: bool
+    ) -> dict[str, Any]:
         settled = reply.model_copy(
             update={
                 "state": state,
@@ -107,17 +228,52 @@ class DynamoReplyOutbox:
         if reason:
             extra += ", reason = :reason"
             values[":reason"] = {"S": reason}
-        conditional_update(  # already settled (a duplicate delivery raced us): the first outcome stands
-            self._client,
-            f"could not settle reply {reply.reply_id}",
-            TableName=self._table,
-            Key=reply_key(reply.reply_id),
-            UpdateExpression=f"SET #state = :state, doc = :doc, settled_at = :now{extra} "
+        condition = "#state = :pending"  # already settled (a duplicate delivery raced us): the first outcome stands
+        if not claimed:  # nobody may be sending it while it is settled unsent
+            condition += " AND (attribute_not_exists(lease_until) OR lease_until <= :now)"
+        return {
+            "TableName": self._table,
+            "Key": reply_key(reply.reply_id),
+            "UpdateExpression": f"SET #state = :state, doc = :doc, settled_at = :now{extra} "
             "REMOVE #due, due_at, lease_until, in_flight, not_before",
-            ConditionExpression="#state = :pending",
-            ExpressionAttributeNames={"#state": "state", "#due": "due"},
-            ExpressionAttributeValues=values,
-        )
+            "ConditionExpression": condition,
+            "ExpressionAttributeNames": {"#state": "state", "#due": "due"},
+            "ExpressionAttributeValues": values,
+        }
+
+    def _replied(self, ticket_id: str, now: datetime, by: str) -> dict[str, Any]:
+        """The ticket's first reply went out (the tickets table's REPLIED column; later replies keep the first):
+        two attributes, never the whole ticket."""
+        return {
+            "TableName": self._table,
+            "Key": ticket_key(ticket_id),
+            "UpdateExpression": "SET replied_at = if_not_exists(replied_at, :now), "
+            "replied_by = if_not_exists(replied_by, :by)",
+            "ConditionExpression": "attribute_exists(pk)",  # never create a stub ticket from a stray update
+            "ExpressionAttributeValues": {":now": {"S": utc(now)}, ":by": {"S": by}},
+        }
+
+    def _write(self, items: list[dict[str, Any]], failure: str) -> list[tuple[str, dict[str, Any] | None]]:
+        """One item's write, or several in one TransactWriteItems (a lone item is not worth a transaction's
+        double units); [] when written, else each item's code ("None": not the cause) and, where its
+        condition failed, the item as it is. Any other cancellation is a DependencyError saying ``failure``."""
+        try:
+            if len(items) > 1:
+                self._client.transact_write_items(TransactItems=items)
+            else:
+                ((kind, request),) = items[0].items()
+                (self._client.update_item if kind == "Update" else self._client.put_item)(**request)
+        except ClientError as exc:
+            error = exc.response.get("Error", {}).get("Code")
+            if error == "ConditionalCheckFailedException":
+                return [(CONDITION_FAILED, exc.response.get("Item"))]
+            reasons = [(r.get("Code") or "None", r.get("Item")) for r in exc.response.get("CancellationReasons") or []]
+            if reasons and all(code in ("None", CONDITION_FAILED) for code, _ in reasons):
+                return reasons
+            raise DependencyError(f"{failure}: {exc}") from exc
+        except BotoCoreError as exc:
+            raise DependencyError(f"{failure}: {exc}") from exc
+        return []
 
     def release(self, reply_id: str, now: datetime, not_before: datetime, reason: str, uncertain: bool) -> None:
         """A transient failure: the reply stays pending, leased to nobody, claimable again from ``not_before``
@@ -176,41 +332,6 @@ class DynamoReplyOutbox:
         )
         return sorted((_reply(item) for item in items), key=lambda r: r.created_at)
 
-    def claim_thread(self, thread_key: str, reply_id: str, now: datetime, window: timedelta) -> bool:
-        """Take the thread's one automatic reply for ``window``; False: another reply had it within the window.
-
-        The same reply claims again freely: its retry after a provider's 429 is still the thread's one reply.
-        """
-        until = now + window
-        item = {
-            "pk": {"S": f"AUTOREPLY#{thread_key}"},
-            "sk": {"S": "AUTOREPLY"},
-            "reply_id": {"S": reply_id},
-            "until": {"S": utc(until)},
-            "expires_at": {"N": str(int(until.timestamp()))},  # TTL tidies; the condition decides
-        }
-        return conditional_put(
-            self._client,
-            "could not claim the thread's automatic reply",
-            TableName=self._table,
-            Item=item,
-            ConditionExpression="attribute_not_exists(pk) OR #until <= :now OR reply_id = :me",
-            ExpressionAttributeNames={"#until": "until"},
-            ExpressionAttributeValues={":now": {"S": utc(now)}, ":me": {"S": reply_id}},
-        )
-
-    def mark_replied(self, ticket_id: str, now: datetime, by: str) -> None:
-        """The ticket's first reply went out (the tickets table's REPLIED column; later replies keep the first)."""
-        conditional_update(
-            self._client,
-            f"could not mark {ticket_id} replied",
-            TableName=self._table,
-            Key=ticket_key(ticket_id),
-            UpdateExpression="SET replied_at = if_not_exists(replied_at, :now), replied_by = if_not_exists(replied_by, :by)",
-            ConditionExpression="attribute_exists(pk)",  # never create a stub ticket from a stray update
-            ExpressionAttributeValues={":now": {"S": utc(now)}, ":by": {"S": by}},
-        )
-
 
 def _reply(item: dict[str, Any]) -> Reply:
     reply = Reply.model_validate_json(item["doc"]["S"])
@@ -221,6 +342,19 @@ def _reply(item: dict[str, Any]) -> Reply:
             "attempts": int(item["attempts"]["N"]),
             "possible_duplicates": int(item.get("possible_duplicates", {}).get("N", "0")),
         }
+    )
+
+
+def _snapshot(item: dict[str, Any]) -> Snapshot:
+    def moment(name: str) -> datetime | None:
+        return datetime.fromisoformat(item[name]["S"]) if name in item else None
+
+    return Snapshot(
+        _reply(item),
+        in_flight="in_flight" in item,
+        lease_until=moment("lease_until"),
+        not_before=moment("not_before"),
+        due_at=moment("due_at"),
     )
 
 

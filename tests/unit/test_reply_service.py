@@ -60,12 +60,11 @@ class Parts:
 @pytest.fixture
 def parts() -> Parts:
     outbox, queue, sender, tickets = FakeOutbox(), FakeReplyQueue(), ScriptedSender(), FakeTickets()
-    made = Parts(None, outbox, queue, sender, tickets)  # type: ignore[arg-type]
+    made = Parts(None, outbox, queue, sender, tickets, timeline=outbox.timeline)  # type: ignore[arg-type]
     made.service = ReplyService(
         outbox=outbox,
         queue=queue,
         sender=sender,
-        timeline=lambda ticket_id, entries: made.timeline.extend((ticket_id, e) for e in entries),
         disarm_sla=lambda ticket_id, now: made.disarmed.append(ticket_id),
         ticket=tickets.tickets.get,
         clock=lambda: NOW,
@@ -314,7 +313,7 @@ def test_triage_records_the_auto_reply_with_the_ticket_and_queues_it_every_deliv
     parts = triage_with_fakes(FakeCustomers([DANA]), NOW)
     queue = FakeReplyQueue()
     parts.service.replies = ReplyService(
-        outbox=FakeOutbox(), queue=queue, sender=ScriptedSender(), timeline=lambda t, e: None,
+        outbox=FakeOutbox(), queue=queue, sender=ScriptedSender(),
         disarm_sla=lambda t, n: None, ticket=parts.tickets.tickets.get, clock=lambda: NOW,
     )  # fmt: skip
     # WHEN a message whose decision has an auto-reply is delivered three times
@@ -331,7 +330,7 @@ def test_triage_records_a_refused_auto_reply_as_skipped_and_does_not_queue_it():
     parts = triage_with_fakes(FakeCustomers([DANA]), NOW)
     queue = FakeReplyQueue()
     parts.service.replies = ReplyService(
-        outbox=FakeOutbox(), queue=queue, sender=ScriptedSender(), timeline=lambda t, e: None,
+        outbox=FakeOutbox(), queue=queue, sender=ScriptedSender(),
         disarm_sla=lambda t, n: None, ticket=parts.tickets.tickets.get, clock=lambda: NOW,
     )  # fmt: skip
     parts.service.reply_refusal = lambda event: "not answered: an automatic email (Auto-Submitted: auto-replied)"
@@ -350,7 +349,7 @@ def test_a_stop_text_is_recorded_kept_as_a_ticket_pages_nobody_and_gets_no_auto_
     parts = triage_with_fakes(FakeCustomers([DANA]), NOW)
     recorded_opt_outs: list[tuple[str, bool, datetime]] = []
     parts.service.replies = ReplyService(
-        outbox=FakeOutbox(), queue=FakeReplyQueue(), sender=ScriptedSender(), timeline=lambda t, e: None,
+        outbox=FakeOutbox(), queue=FakeReplyQueue(), sender=ScriptedSender(),
         disarm_sla=lambda t, n: None, ticket=parts.tickets.tickets.get, clock=lambda: NOW,
     )  # fmt: skip
     rules = load_rules()
