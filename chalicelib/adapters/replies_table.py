@@ -7,6 +7,10 @@ Items:
                   crash left unsent, and the paging sweep never reads replies
   AUTOREPLY#<thread> / AUTOREPLY  the thread's last automatic reply (TTL): one per thread per window
   TICKET#<id> / TICKET           gains ``replied_at``/``replied_by`` when its first reply goes out
+
+An attempt is two writes: its claim (with the thread's, for an automatic reply) before sending, its settle
+(with the ticket's mark and the timeline entry) after, each one TransactWriteItems, so a reply's writes
+land together or not at all; a batch's replies are read first, in one BatchGetItem, for what to write.
 """
 
 from __future__ import annotations
@@ -27,7 +31,15 @@ from chalicelib.adapters.dynamo import (
     utc,
 )
 from chalicelib.adapters.pages_table import entry_item
-from chalicelib.adapters.reply_items import DUE_PARTITION, REPLY_PREFIX, reply_item, reply_key
+from chalicelib.adapters.reply_items import (
+    DUE_PARTITION,
+    REPLY_PREFIX,
+    claim_update,
+    reply_item,
+    reply_key,
+    settle_update,
+    thread_put,
+)
 from chalicelib.adapters.tickets_table import ticket_key
 from chalicelib.errors import DependencyError
 from chalicelib.model.timeline import Entry
@@ -41,9 +53,15 @@ CLAIM_TRIES = 3
 
 
 class DynamoReplyOutbox:
-    def __init__(self, client: Any, table: str) -> None:
+    def __init__(self, client: Any, table: str, transact: bool = False) -> None:
         self._client = client
         self._table = table
+        # transact: the claim with the thread's, and the settle with the ticket's mark and the timeline entry,
+        # each in one TransactWriteItems (2 requests an automatic reply instead of 5). Off: a transaction bills
+        # each item twice, the 4 KB ticket and its two console index entries included, so the replies cost more
+        # in DynamoDB writes (about 8 WRU a reply, $2.86 a million messages in bench.cost's mix) than the
+        # requests saved cost in Lambda time (about $0.05): the cost budget decides (#16, README's figures)
+        self._transact = transact
 
     def put(self, reply: Reply, retry_at: datetime) -> dict[str, Any]:
         """The conditional Put that records ``reply`` inside another transaction (a ticket's, a follow-up's)."""
@@ -70,25 +88,22 @@ class DynamoReplyOutbox:
     def claim(
         self, snapshot: Snapshot, now: datetime, lease_until: datetime, thread: ThreadHold | None = None
     ) -> Claim | ThreadBusy | None:
-        """Take a pending reply for one attempt until ``lease_until``, and ``thread``'s automatic reply with it,
-        in one request (a TransactWriteItems when there is a thread to take); None: sent, settled or leased
-        elsewhere; ThreadBusy: another reply had the thread within its window, and nothing was written.
+        """Take a pending reply for one attempt until ``lease_until``, and ``thread``'s automatic reply with it
+        (in one TransactWriteItems when transacting); None: sent, settled or leased elsewhere; ThreadBusy:
+        another reply had the thread within its window (its ``claimed`` says whether the reply was taken).
 
         The lease stops two deliveries of the same queue message sending at once; ``in_flight`` stays
         set until the attempt settles, so a claim that finds it set knows the last attempt was cut
         off mid-send (a crash or timeout) and may have reached the customer, and counts it.
         """
+        failure = f"could not claim reply {snapshot.reply.reply_id}"
         for _ in range(CLAIM_TRIES):
-            items = [{"Update": self._claim(snapshot, now, lease_until)}]
-            if thread is not None:
-                items.append({"Put": self._thread(thread, snapshot.reply.reply_id, now)})
-            refused = self._write(items, f"could not claim reply {snapshot.reply.reply_id}")
-            if not refused:
-                reply, interrupted = snapshot.reply, snapshot.in_flight
-                counted = reply.possible_duplicates + int(interrupted)
-                claimed = reply.model_copy(update={"attempts": reply.attempts + 1, "possible_duplicates": counted})
-                return Claim(claimed, interrupted)
-            code, now_item = refused[0]
+            items = [{"Update": claim_update(self._table, snapshot, now, lease_until)}]
+            taken = None if thread is None else {"Put": thread_put(self._table, thread, snapshot.reply.reply_id, now)}
+            if taken is not None and self._transact:
+                items.append(taken)
+            refused = self._write(items, failure)
+            code, now_item = refused[0] if refused else ("None", None)
             if code == CONDITION_FAILED:
                 # the reply changed since it was read (a redelivery's attempt came and went): claim it as it
                 # is now if it is still claimable; otherwise someone else has it, or it is settled
@@ -97,65 +112,15 @@ class DynamoReplyOutbox:
                     return None
                 snapshot = fresh
                 continue
-            return ThreadBusy(snapshot.reply)  # the reply's condition held: the thread's failed
+            if refused:  # the reply's condition held, the thread's failed: the transaction wrote nothing
+                return ThreadBusy(snapshot.reply)
+            reply, interrupted = snapshot.reply, snapshot.in_flight
+            counted = reply.possible_duplicates + int(interrupted)
+            claimed = reply.model_copy(update={"attempts": reply.attempts + 1, "possible_duplicates": counted})
+            if taken is not None and not self._transact and self._write([taken], failure):
+                return ThreadBusy(claimed, claimed=True)
+            return Claim(claimed, interrupted)
         return None
-
-    def _claim(self, snapshot: Snapshot, now: datetime, lease_until: datetime) -> dict[str, Any]:
-        sets = ["lease_until = :lease", "in_flight = :now", "attempts = :next"]
-        # not_before: a provider's Retry-After holds for every queue message of the reply, not only the one
-        # that was told to wait (triage queues one per delivery); attempts and in_flight as read: the
-        # claim's answer (the attempt number, a possible duplicate) is the item's, not a stale read's
-        condition = [
-            "#state = :pending",
-            "(attribute_not_exists(lease_until) OR lease_until <= :now)",
-            "(attribute_not_exists(not_before) OR not_before <= :now)",
-            "attempts = :seen",
-            "attribute_exists(in_flight)" if snapshot.in_flight else "attribute_not_exists(in_flight)",
-        ]
-        values: dict[str, Any] = {
-            ":pending": {"S": ReplyState.PENDING.value},
-            ":now": {"S": utc(now)},
-            ":lease": {"S": utc(lease_until)},
-            ":seen": {"N": str(snapshot.reply.attempts)},
-            ":next": {"N": str(snapshot.reply.attempts + 1)},
-        }
-        if snapshot.due_at is None or snapshot.due_at < lease_until:
-            sets.append("due_at = :lease")  # the sweep leaves it alone while the lease lasts
-        else:
-            # already due after the lease (a first attempt, inside its grace): moving the sweep's index
-            # entry would cost two index writes for nothing
-            condition.append("due_at >= :lease")
-        update = "SET " + ", ".join(sets)
-        if snapshot.in_flight:  # rare: counted on its own attribute, so it survives every later attempt
-            update += " ADD possible_duplicates :one"
-            values[":one"] = {"N": "1"}
-        return {
-            "TableName": self._table,
-            "Key": reply_key(snapshot.reply.reply_id),
-            "UpdateExpression": update,
-            "ConditionExpression": " AND ".join(condition),
-            "ExpressionAttributeNames": {"#state": "state"},
-            "ExpressionAttributeValues": values,
-            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-        }
-
-    def _thread(self, thread: ThreadHold, reply_id: str, now: datetime) -> dict[str, Any]:
-        """The thread's one automatic reply until ``thread.until``; the same reply takes it again freely (its
-        retry after a provider's 429 is still the thread's one reply)."""
-        item = {
-            "pk": {"S": f"AUTOREPLY#{thread.thread_key}"},
-            "sk": {"S": "AUTOREPLY"},
-            "reply_id": {"S": reply_id},
-            "until": {"S": utc(thread.until)},
-            "expires_at": {"N": str(int(thread.until.timestamp()))},  # TTL tidies; the condition decides
-        }
-        return {
-            "TableName": self._table,
-            "Item": item,
-            "ConditionExpression": "attribute_not_exists(pk) OR #until <= :now OR reply_id = :me",
-            "ExpressionAttributeNames": {"#until": "until"},
-            "ExpressionAttributeValues": {":now": {"S": utc(now)}, ":me": {"S": reply_id}},
-        }
 
     def settle(
         self,
@@ -172,16 +137,19 @@ class DynamoReplyOutbox:
         """The attempt's end: sent, failed for good, or skipped; False when it was settled before (a duplicate
         delivery raced us: the first outcome stands, and nothing here is written).
 
-        The reply leaves the sweep's index; with it, in one TransactWriteItems, ``entry`` goes on the ticket's
-        timeline and ``replied_by`` marks the ticket replied (its first reply's time and author stay).
-        ``claimed``: False settles a reply nobody holds (skipped before any attempt), and only if nobody does.
+        The reply leaves the sweep's index; then (with it, in one TransactWriteItems, when transacting)
+        ``entry`` goes on the ticket's timeline and ``replied_by`` marks the ticket replied (its first reply's
+        time and author stay). ``claimed``: False settles a reply nobody holds (skipped before any attempt),
+        and only if nobody does.
         """
-        items = [{"Update": self._settle(reply, state, now, message_id, reason, claimed)}]
+        items = [{"Update": settle_update(self._table, reply, state, now, message_id, reason, claimed)}]
         if replied_by is not None:
-            items.append({"Update": self._replied(reply.ticket_id, now, replied_by)})
+            items.append({"Update": replied_update(self._table, reply.ticket_id, now, replied_by)})
         if entry is not None:
             items.append({"Put": {"TableName": self._table, "Item": entry_item(reply.ticket_id, entry)}})
         failure = f"could not settle reply {reply.reply_id}"
+        if not self._transact:
+            return self._settle_apart(items, failure)
         try:
             refused = self._write(items, failure)
             if refused and refused[0][0] != CONDITION_FAILED and replied_by is not None:
@@ -198,60 +166,15 @@ class DynamoReplyOutbox:
         return not refused
 
     def _settle_apart(self, items: list[dict[str, Any]], failure: str) -> bool:
+        """The reply's settle first (the record that matters), then the ticket's mark and the timeline entry."""
         if self._write(items[:1], failure):
             return False
         for item in items[1:]:
             try:
-                self._write([item], failure)
+                self._write([item], failure)  # a ticket that is gone refuses its mark: nothing to mark
             except DependencyError:  # the reply's own record says what happened; these lines are conveniences
                 logger.warning("reply settled; its ticket mark or timeline entry was not written")
         return True
-
-    def _settle(
-        self, reply: Reply, state: ReplyState, now: datetime, message_id: str | None, reason: str | None, claimed: bool
-    ) -> dict[str, Any]:
-        settled = reply.model_copy(
-            update={
-                "state": state,
-                "provider_message_id": message_id,
-                "reason": reason,
-                "sent_at": now if state is ReplyState.SENT else None,
-            }
-        )
-        values: dict[str, Any] = {
-            ":state": {"S": state.value},
-            ":doc": {"S": settled.model_dump_json()},
-            ":pending": {"S": ReplyState.PENDING.value},
-            ":now": {"S": utc(now)},
-        }
-        extra = ""
-        if reason:
-            extra += ", reason = :reason"
-            values[":reason"] = {"S": reason}
-        condition = "#state = :pending"  # already settled (a duplicate delivery raced us): the first outcome stands
-        if not claimed:  # nobody may be sending it while it is settled unsent
-            condition += " AND (attribute_not_exists(lease_until) OR lease_until <= :now)"
-        return {
-            "TableName": self._table,
-            "Key": reply_key(reply.reply_id),
-            "UpdateExpression": f"SET #state = :state, doc = :doc, settled_at = :now{extra} "
-            "REMOVE #due, due_at, lease_until, in_flight, not_before",
-            "ConditionExpression": condition,
-            "ExpressionAttributeNames": {"#state": "state", "#due": "due"},
-            "ExpressionAttributeValues": values,
-        }
-
-    def _replied(self, ticket_id: str, now: datetime, by: str) -> dict[str, Any]:
-        """The ticket's first reply went out (the tickets table's REPLIED column; later replies keep the first):
-        two attributes, never the whole ticket."""
-        return {
-            "TableName": self._table,
-            "Key": ticket_key(ticket_id),
-            "UpdateExpression": "SET replied_at = if_not_exists(replied_at, :now), "
-            "replied_by = if_not_exists(replied_by, :by)",
-            "ConditionExpression": "attribute_exists(pk)",  # never create a stub ticket from a stray update
-            "ExpressionAttributeValues": {":now": {"S": utc(now)}, ":by": {"S": by}},
-        }
 
     def _write(self, items: list[dict[str, Any]], failure: str) -> list[tuple[str, dict[str, Any] | None]]:
         """One item's write, or several in one TransactWriteItems (a lone item is not worth a transaction's
@@ -331,6 +254,19 @@ class DynamoReplyOutbox:
             ExpressionAttributeValues={":pk": {"S": f"TICKET#{ticket_id}"}, ":reply": {"S": REPLY_PREFIX}},
         )
         return sorted((_reply(item) for item in items), key=lambda r: r.created_at)
+
+
+def replied_update(table: str, ticket_id: str, now: datetime, by: str) -> dict[str, Any]:
+    """The ticket's first reply went out (the tickets table's REPLIED column; later replies keep the first):
+    two attributes, never the whole ticket."""
+    return {
+        "TableName": table,
+        "Key": ticket_key(ticket_id),
+        "UpdateExpression": "SET replied_at = if_not_exists(replied_at, :now), "
+        "replied_by = if_not_exists(replied_by, :by)",
+        "ConditionExpression": "attribute_exists(pk)",  # never create a stub ticket from a stray update
+        "ExpressionAttributeValues": {":now": {"S": utc(now)}, ":by": {"S": by}},
+    }
 
 
 def _reply(item: dict[str, Any]) -> Reply:

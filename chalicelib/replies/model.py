@@ -190,6 +190,8 @@ class ThreadHold:
 
 @dataclass(frozen=True)
 class ThreadBusy:
-    """A claim refused because another reply holds the thread's automatic reply: the reply is not claimed."""
+    """Another reply holds the thread's automatic reply: this one must not go."""
 
     reply: Reply
+    #: whether the reply was taken for the attempt all the same (the thread's claim came second, on its own)
+    claimed: bool = False

@@ -219,7 +219,8 @@ class ReplyService:
             return "settled"
         if isinstance(claim, ThreadBusy):
             hours = self.thread_window.total_seconds() / 3600
-            return self._skip(claim.reply, now, f"this conversation had an automatic reply in the last {hours:g} hours")
+            reason = f"this conversation had an automatic reply in the last {hours:g} hours"
+            return self._skip(claim.reply, now, reason, claimed=claim.claimed)
         reply = claim.reply
         if claim.interrupted:
             logger.warning(
@@ -297,10 +298,10 @@ class ReplyService:
             return None
         return ThreadHold(reply.event.thread_key, now + self.thread_window)
 
-    def _skip(self, reply: Reply, now: datetime, reason: str) -> str:
-        """Settle a reply nobody holds as skipped (only if nobody does): it is never attempted."""
+    def _skip(self, reply: Reply, now: datetime, reason: str, claimed: bool = False) -> str:
+        """Settle a reply as skipped: it is never attempted (one nobody holds, only if nobody does)."""
         entry = self._entry(reply, now, f"{self._label(reply)} to {describe(reply)} not sent: {reason}")
-        settled = self.outbox.settle(reply, ReplyState.SKIPPED, now, reason=reason, entry=entry, claimed=False)
+        settled = self.outbox.settle(reply, ReplyState.SKIPPED, now, reason=reason, entry=entry, claimed=claimed)
         return "skipped" if settled else "settled"
 
     def _sent(self, reply: Reply, result: SendResult, now: datetime) -> str:

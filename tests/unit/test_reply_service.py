@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from chalicelib.errors import PayloadError
+from chalicelib.errors import DependencyError, PayloadError
 from chalicelib.model.customer import Customer
 from chalicelib.model.event import Channel, Sender, SupportEvent
 from chalicelib.model.timeline import Entry, Kind
@@ -365,3 +365,28 @@ def test_a_stop_text_is_recorded_kept_as_a_ticket_pages_nobody_and_gets_no_auto_
     assert not outcome.paged and outcome.ticket.decision.page_targets == ()
     assert "no page: the customer opted out of SMS (STOP)" in outcome.ticket.decision.reasons
     assert [r.state for r in parts.tickets.replies.values()] == [ReplyState.SKIPPED]
+
+
+@pytest.mark.parametrize("read_fails", [False, True], ids=["read-ahead", "read-failed-each-read-alone"])
+def test_a_batchs_replies_are_read_in_one_request(parts, monkeypatch, read_fails):
+    # GIVEN three recorded replies, one of them in the batch twice (a redelivery)
+    replies = [recorded(parts, sms(event_id=f"twilio:SM{i}", thread=f"twilio:pair{i}")) for i in range(3)]
+    ids = [r.reply_id for r in [*replies, replies[0]]]
+    if read_fails:
+        read = parts.outbox.read
+
+        def flaky(reply_ids):
+            if len(reply_ids) > 1:
+                raise DependencyError("throttled")
+            return read(reply_ids)
+
+        monkeypatch.setattr(parts.outbox, "read", flaky)
+    # WHEN the batch is delivered
+    with parts.service.read_ahead(ids):
+        outcomes = [parts.service.deliver(reply_id, 1, NOW) for reply_id in ids]
+    # THEN each is sent once; one read served the batch (the redelivery reads what the first left), or,
+    # the batch's read failing, each reply was read on its own
+    assert outcomes == ["sent", "sent", "sent", "settled"]
+    assert len(parts.sender.sent) == 3
+    expected = [[r] for r in ids] if read_fails else [list(dict.fromkeys(ids)), [replies[0].reply_id]]
+    assert parts.outbox.reads == expected
