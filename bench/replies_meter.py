@@ -200,8 +200,8 @@ class Meter:
             found = [i for items in parsed.get("Responses", {}).values() for i in items]
             consistent = any(t.get("ConsistentRead") for t in asked)
             missing = max(0, sum(len(t.get("Keys", [])) for t in asked) - len(found))
-            units = sum(read_units([i], consistent) for i in found) + missing * read_units([], consistent)
-            self._count(phase, "read the batch's replies", 0, units)
+            read = sum(read_units([i], consistent) for i in found) + missing * read_units([], consistent)
+            self._count(phase, "read the batch's replies", 0, read)
         else:
             self._count(phase, name, 0, 0.0)
 
