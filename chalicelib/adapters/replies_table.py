@@ -8,9 +8,9 @@ Items:
   AUTOREPLY#<thread> / AUTOREPLY  the thread's last automatic reply (TTL): one per thread per window
   TICKET#<id> / TICKET           gains ``replied_at``/``replied_by`` when its first reply goes out
 
-An attempt is two writes: its claim (with the thread's, for an automatic reply) before sending, its settle
-(with the ticket's mark and the timeline entry) after, each one TransactWriteItems, so a reply's writes
-land together or not at all; a batch's replies are read first, in one BatchGetItem, for what to write.
+A batch's replies are read first, in one BatchGetItem, for what to write; an attempt is then its claim
+(and the thread's, for an automatic reply) before sending and its settle (then the ticket's mark and the
+timeline entry) after: separate writes, or with ``transact`` one TransactWriteItems each (see __init__).
 """
 
 from __future__ import annotations

@@ -50,7 +50,7 @@ class Outbox(Protocol):
     def claim(
         self, snapshot: Snapshot, now: datetime, lease_until: datetime, thread: ThreadHold | None = None
     ) -> Claim | ThreadBusy | None:
-        """The reply for one attempt, and the thread's automatic reply with it, in one request."""
+        """The reply for one attempt, and the thread's automatic reply with it (one request when transacting)."""
 
     def settle(
         self,
@@ -64,7 +64,7 @@ class Outbox(Protocol):
         replied_by: str | None = None,
         claimed: bool = True,
     ) -> bool:
-        """The attempt's end, with its timeline entry and the ticket's "replied" mark, in one request."""
+        """The attempt's end, its timeline entry and the ticket's "replied" mark (one request when transacting)."""
 
     def release(self, reply_id: str, now: datetime, not_before: datetime, reason: str, uncertain: bool) -> None: ...
     def due(self, now: datetime, limit: int = 100) -> list[str]: ...
