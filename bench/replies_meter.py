@@ -41,6 +41,8 @@ INDEXES = template_indexes()
 TABLE_KEYS = ("pk", "sk")
 _WRITES = ("PutItem", "UpdateItem", "DeleteItem")
 _CONTEXT = "switchboard_replies_meter"
+#: a transaction's item kinds as the single requests ``purpose`` names
+_SINGLE = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem", "ConditionCheck": "ConditionCheck"}
 
 
 def value_size(value: dict[str, Any]) -> int:
@@ -148,10 +150,18 @@ class Meter:
         found: dict[str, Any] | None = self.reader.get_item(TableName=params["TableName"], Key=key).get("Item")
         return found
 
+    def _images(self, params: dict[str, Any]) -> list[dict[str, Any] | None]:
+        """Each item of a transaction as it is, in request order."""
+        return [self._image(body) for entry in params.get("TransactItems", []) for body in entry.values()]
+
     def _before(self, params: dict[str, Any], model: Any, context: dict[str, Any], **_: Any) -> None:
         if self.phase is None or (self.phase == "triage" and model.name != "TransactWriteItems"):
             return
-        before = self._image(params) if model.name in _WRITES else None
+        before: Any = None
+        if model.name in _WRITES:
+            before = self._image(params)
+        elif model.name == "TransactWriteItems" and self.phase != "triage":
+            before = self._images(params)
         context[_CONTEXT] = (self.phase, dict(params), before)
 
     def _after(self, http_response: Any, parsed: dict[str, Any], model: Any, context: dict[str, Any], **_: Any) -> None:
@@ -159,6 +169,15 @@ class Meter:
             return
         phase, params, before = context.pop(_CONTEXT)
         ok = http_response.status_code < 300
+        if model.name == "TransactWriteItems" and phase != "triage":
+            # the sender's own (the claim with the thread's, the settle with the mark and the timeline entry):
+            # one request; each item twice a standard write (a cancelled one still bills what it read),
+            # its index entries at the standard rate
+            after = self._images(params) if ok else before
+            units = sum(2 * write_units(b, a) - index_writes(b, a) for b, a in zip(before, after, strict=True))
+            names = [purpose(_SINGLE[kind], body) for entry in params["TransactItems"] for kind, body in entry.items()]
+            self._count(phase, " + ".join(names), units, 0.0)
+            return
         if model.name == "TransactWriteItems":
             # triage's own transaction: only the reply item riding in it is the reply path's
             for entry in params.get("TransactItems", []) if ok else []:
@@ -176,6 +195,14 @@ class Meter:
         elif model.name in ("Query", "GetItem", "Scan"):
             items = parsed.get("Items") or ([parsed["Item"]] if "Item" in parsed else [])
             self._count(phase, name, 0, read_units(items, bool(params.get("ConsistentRead"))))
+        elif model.name == "BatchGetItem":
+            # each item rounded up on its own; a key found nowhere still costs the minimum read
+            asked = list(params.get("RequestItems", {}).values())
+            found = [i for items in parsed.get("Responses", {}).values() for i in items]
+            consistent = any(t.get("ConsistentRead") for t in asked)
+            missing = max(0, sum(len(t.get("Keys", [])) for t in asked) - len(found))
+            read = sum(read_units([i], consistent) for i in found) + missing * read_units([], consistent)
+            self._count(phase, "read the batch's replies", 0, read)
         else:
             self._count(phase, name, 0, 0.0)
 

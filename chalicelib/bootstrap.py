@@ -394,7 +394,6 @@ class Container:
             queue=self.reply_queue,
             # built on first send: triage records and queues replies, and never loads the senders
             sender=_Lazy(lambda: self.reply_sender),
-            timeline=pages.record,
             disarm_sla=pages.disarm_sla,
             ticket=self.tickets.get,
             clock=self.clock,

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from chalicelib.errors import DependencyError
-from chalicelib.replies.model import GRACE, Claim, Reply, ReplyState, SendResult
+from chalicelib.model.timeline import Entry
+from chalicelib.replies.model import GRACE, Claim, Reply, ReplyState, SendResult, Snapshot, ThreadBusy, ThreadHold
 
 
 @dataclass
@@ -21,6 +22,8 @@ class FakeOutbox:
     not_before: dict[str, datetime] = field(default_factory=dict)
     threads: dict[str, tuple[str, datetime]] = field(default_factory=dict)
     replied: dict[str, tuple[datetime, str]] = field(default_factory=dict)
+    timeline: list[tuple[str, Entry]] = field(default_factory=list)
+    reads: list[list[str]] = field(default_factory=list)  # the ids of each read, in order
 
     def record(self, reply: Reply, retry_at: datetime) -> bool:
         if reply.reply_id in self.replies:
@@ -33,17 +36,34 @@ class FakeOutbox:
     def get(self, reply_id: str) -> Reply | None:
         return self.replies.get(reply_id)
 
-    def claim(self, reply_id: str, now: datetime, lease_until: datetime) -> Claim | None:
-        reply = self.replies.get(reply_id)
-        if reply is None or reply.state is not ReplyState.PENDING:
+    def read(self, reply_ids: Sequence[str]) -> dict[str, Snapshot]:
+        self.reads.append(list(reply_ids))
+        return {r: self._snapshot(r) for r in reply_ids if r in self.replies}
+
+    def _snapshot(self, reply_id: str) -> Snapshot:
+        return Snapshot(
+            self.replies[reply_id],
+            in_flight=reply_id in self.in_flight,
+            lease_until=self.leases.get(reply_id),
+            not_before=self.not_before.get(reply_id),
+            due_at=self.due_at.get(reply_id),
+        )
+
+    def claim(
+        self, snapshot: Snapshot, now: datetime, lease_until: datetime, thread: ThreadHold | None = None
+    ) -> Claim | ThreadBusy | None:
+        reply_id = snapshot.reply.reply_id
+        if reply_id not in self.replies or not self._snapshot(reply_id).claimable(now):
             return None
-        if reply_id in self.leases and self.leases[reply_id] > now:
-            return None
-        if reply_id in self.not_before and self.not_before[reply_id] > now:
-            return None
+        if thread is not None:
+            held = self.threads.get(thread.thread_key)
+            if held is not None and held[1] > now and held[0] != reply_id:
+                return ThreadBusy(self.replies[reply_id])
+            self.threads[thread.thread_key] = (reply_id, thread.until)
+        reply = self.replies[reply_id]
         interrupted = reply_id in self.in_flight
         self.leases[reply_id] = lease_until
-        self.due_at[reply_id] = lease_until
+        self.due_at[reply_id] = max(self.due_at.get(reply_id, lease_until), lease_until)
         self.in_flight.add(reply_id)
         reply = reply.model_copy(
             update={"attempts": reply.attempts + 1, "possible_duplicates": reply.possible_duplicates + interrupted}
@@ -52,10 +72,21 @@ class FakeOutbox:
         return Claim(reply, interrupted)
 
     def settle(
-        self, reply: Reply, state: ReplyState, now: datetime, message_id: str | None = None, reason: str | None = None
-    ) -> None:
+        self,
+        reply: Reply,
+        state: ReplyState,
+        now: datetime,
+        message_id: str | None = None,
+        reason: str | None = None,
+        *,
+        entry: Entry | None = None,
+        replied_by: str | None = None,
+        claimed: bool = True,
+    ) -> bool:
         if self.replies[reply.reply_id].state is not ReplyState.PENDING:
-            return
+            return False
+        if not claimed and self.leases.get(reply.reply_id, now) > now:
+            return False
         sent_at = now if state is ReplyState.SENT else None
         self.replies[reply.reply_id] = reply.model_copy(
             update={"state": state, "provider_message_id": message_id, "reason": reason, "sent_at": sent_at}
@@ -63,6 +94,11 @@ class FakeOutbox:
         for held in (self.due_at, self.leases, self.not_before):
             held.pop(reply.reply_id, None)
         self.in_flight.discard(reply.reply_id)
+        if replied_by is not None:
+            self.replied.setdefault(reply.ticket_id, (now, replied_by))
+        if entry is not None:
+            self.timeline.append((reply.ticket_id, entry))
+        return True
 
     def release(self, reply_id: str, now: datetime, not_before: datetime, reason: str, uncertain: bool) -> None:
         self.leases.pop(reply_id, None)
@@ -82,16 +118,6 @@ class FakeOutbox:
 
     def for_ticket(self, ticket_id: str) -> list[Reply]:
         return sorted((r for r in self.replies.values() if r.ticket_id == ticket_id), key=lambda r: r.created_at)
-
-    def claim_thread(self, thread_key: str, reply_id: str, now: datetime, window: timedelta) -> bool:
-        held = self.threads.get(thread_key)
-        if held is not None and held[1] > now and held[0] != reply_id:
-            return False
-        self.threads[thread_key] = (reply_id, now + window)
-        return True
-
-    def mark_replied(self, ticket_id: str, now: datetime, by: str) -> None:
-        self.replied.setdefault(ticket_id, (now, by))
 
 
 @dataclass

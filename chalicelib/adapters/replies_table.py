@@ -7,23 +7,61 @@ Items:
                   crash left unsent, and the paging sweep never reads replies
   AUTOREPLY#<thread> / AUTOREPLY  the thread's last automatic reply (TTL): one per thread per window
   TICKET#<id> / TICKET           gains ``replied_at``/``replied_by`` when its first reply goes out
+
+A batch's replies are read first, in one BatchGetItem, for what to write; an attempt is then its claim
+(and the thread's, for an automatic reply) before sending and its settle (then the ticket's mark and the
+timeline entry) after: separate writes, or with ``transact`` one TransactWriteItems each (see __init__).
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from chalicelib.adapters.dynamo import conditional_put, conditional_update, due_items, get_item, query_all, utc
-from chalicelib.adapters.reply_items import DUE_PARTITION, REPLY_PREFIX, reply_item, reply_key
+from botocore.exceptions import BotoCoreError, ClientError
+
+from chalicelib.adapters.dynamo import (
+    conditional_put,
+    conditional_update,
+    due_items,
+    get_item,
+    get_items,
+    query_all,
+    utc,
+)
+from chalicelib.adapters.pages_table import entry_item
+from chalicelib.adapters.reply_items import (
+    DUE_PARTITION,
+    REPLY_PREFIX,
+    claim_update,
+    reply_item,
+    reply_key,
+    settle_update,
+    thread_put,
+)
 from chalicelib.adapters.tickets_table import ticket_key
-from chalicelib.replies.model import GRACE, Claim, Reply, ReplyState
+from chalicelib.errors import DependencyError
+from chalicelib.model.timeline import Entry
+from chalicelib.observability import logger
+from chalicelib.replies.model import GRACE, Claim, Reply, ReplyState, Snapshot, ThreadBusy, ThreadHold
+
+#: DynamoDB's code for an item whose condition failed (a cancelled transaction's reason, per item)
+CONDITION_FAILED = "ConditionalCheckFailed"
+#: claims tried when the reply changed between its read and its claim (each try learns what it is now)
+CLAIM_TRIES = 3
 
 
 class DynamoReplyOutbox:
-    def __init__(self, client: Any, table: str) -> None:
+    def __init__(self, client: Any, table: str, transact: bool = False) -> None:
         self._client = client
         self._table = table
+        # transact: the claim with the thread's, and the settle with the ticket's mark and the timeline entry,
+        # each in one TransactWriteItems (2 requests an automatic reply instead of 5). Off: a transaction bills
+        # each item twice, the 4 KB ticket and its two console index entries included, so the replies cost more
+        # in DynamoDB writes (about 8 WRU a reply, $2.86 a million messages in bench.cost's mix) than the
+        # requests saved cost in Lambda time (about $0.05): the cost budget decides (#16, README's figures)
+        self._transact = transact
 
     def put(self, reply: Reply, retry_at: datetime) -> dict[str, Any]:
         """The conditional Put that records ``reply`` inside another transaction (a ticket's, a follow-up's)."""
@@ -41,83 +79,124 @@ class DynamoReplyOutbox:
         item = get_item(self._client, self._table, reply_key(reply_id))
         return None if item is None else _reply(item)
 
-    def claim(self, reply_id: str, now: datetime, lease_until: datetime) -> Claim | None:
-        """Take a pending reply for one attempt until ``lease_until``; None: sent, settled or leased elsewhere.
+    def read(self, reply_ids: Sequence[str]) -> dict[str, Snapshot]:
+        """The replies named, as they are now, in one consistent BatchGetItem; an id not recorded is absent."""
+        keys = [reply_key(reply_id) for reply_id in dict.fromkeys(reply_ids)]
+        items = get_items(self._client, self._table, keys) if keys else []
+        return {str(i["sk"]["S"]).removeprefix(REPLY_PREFIX): _snapshot(i) for i in items}
+
+    def claim(
+        self, snapshot: Snapshot, now: datetime, lease_until: datetime, thread: ThreadHold | None = None
+    ) -> Claim | ThreadBusy | None:
+        """Take a pending reply for one attempt until ``lease_until``, and ``thread``'s automatic reply with it
+        (in one TransactWriteItems when transacting); None: sent, settled or leased elsewhere; ThreadBusy:
+        another reply had the thread within its window (its ``claimed`` says whether the reply was taken).
 
         The lease stops two deliveries of the same queue message sending at once; ``in_flight`` stays
         set until the attempt settles, so a claim that finds it set knows the last attempt was cut
-        off mid-send (a crash or timeout) and may have reached the customer.
+        off mid-send (a crash or timeout) and may have reached the customer, and counts it.
         """
-        attributes = conditional_update(
-            self._client,
-            f"could not claim reply {reply_id}",
-            TableName=self._table,
-            Key=reply_key(reply_id),
-            UpdateExpression="SET lease_until = :lease, in_flight = :now, due_at = :lease ADD attempts :one",
-            # not_before: a provider's Retry-After holds for every queue message of the reply, not only the one
-            # that was told to wait (triage queues one per delivery of the event)
-            ConditionExpression="#state = :pending AND (attribute_not_exists(lease_until) OR lease_until <= :now) "
-            "AND (attribute_not_exists(not_before) OR not_before <= :now)",
-            ExpressionAttributeNames={"#state": "state"},
-            ExpressionAttributeValues={
-                ":pending": {"S": ReplyState.PENDING.value},
-                ":now": {"S": utc(now)},
-                ":lease": {"S": utc(lease_until)},
-                ":one": {"N": "1"},
-            },
-            ReturnValues="ALL_OLD",
-        )
-        if attributes is None:
-            return None
-        reply, interrupted = _reply(attributes), "in_flight" in attributes
-        if interrupted:  # rare: counted on its own attribute, so it survives every later attempt
-            conditional_update(
-                self._client,
-                f"could not count a possible duplicate of reply {reply_id}",
-                TableName=self._table,
-                Key=reply_key(reply_id),
-                UpdateExpression="ADD possible_duplicates :one",
-                ConditionExpression="attribute_exists(pk)",
-                ExpressionAttributeValues={":one": {"N": "1"}},
-            )
-        counted = reply.possible_duplicates + int(interrupted)
-        return Claim(
-            reply.model_copy(update={"attempts": reply.attempts + 1, "possible_duplicates": counted}), interrupted
-        )
+        failure = f"could not claim reply {snapshot.reply.reply_id}"
+        for _ in range(CLAIM_TRIES):
+            items = [{"Update": claim_update(self._table, snapshot, now, lease_until)}]
+            taken = None if thread is None else {"Put": thread_put(self._table, thread, snapshot.reply.reply_id, now)}
+            if taken is not None and self._transact:
+                items.append(taken)
+            refused = self._write(items, failure)
+            code, now_item = refused[0] if refused else ("None", None)
+            if code == CONDITION_FAILED:
+                # the reply changed since it was read (a redelivery's attempt came and went): claim it as it
+                # is now if it is still claimable; otherwise someone else has it, or it is settled
+                fresh = None if now_item is None else _snapshot(now_item)
+                if fresh is None or not fresh.claimable(now):
+                    return None
+                snapshot = fresh
+                continue
+            if refused:  # the reply's condition held, the thread's failed: the transaction wrote nothing
+                return ThreadBusy(snapshot.reply)
+            reply, interrupted = snapshot.reply, snapshot.in_flight
+            counted = reply.possible_duplicates + int(interrupted)
+            claimed = reply.model_copy(update={"attempts": reply.attempts + 1, "possible_duplicates": counted})
+            if taken is not None and not self._transact and self._write([taken], failure):
+                return ThreadBusy(claimed, claimed=True)
+            return Claim(claimed, interrupted)
+        return None
 
     def settle(
-        self, reply: Reply, state: ReplyState, now: datetime, message_id: str | None = None, reason: str | None = None
-    ) -> None:
-        """The attempt's end: sent, failed for good, or skipped. The reply leaves the sweep's index."""
-        settled = reply.model_copy(
-            update={
-                "state": state,
-                "provider_message_id": message_id,
-                "reason": reason,
-                "sent_at": now if state is ReplyState.SENT else None,
-            }
-        )
-        values: dict[str, Any] = {
-            ":state": {"S": state.value},
-            ":doc": {"S": settled.model_dump_json()},
-            ":pending": {"S": ReplyState.PENDING.value},
-            ":now": {"S": utc(now)},
-        }
-        extra = ""
-        if reason:
-            extra += ", reason = :reason"
-            values[":reason"] = {"S": reason}
-        conditional_update(  # already settled (a duplicate delivery raced us): the first outcome stands
-            self._client,
-            f"could not settle reply {reply.reply_id}",
-            TableName=self._table,
-            Key=reply_key(reply.reply_id),
-            UpdateExpression=f"SET #state = :state, doc = :doc, settled_at = :now{extra} "
-            "REMOVE #due, due_at, lease_until, in_flight, not_before",
-            ConditionExpression="#state = :pending",
-            ExpressionAttributeNames={"#state": "state", "#due": "due"},
-            ExpressionAttributeValues=values,
-        )
+        self,
+        reply: Reply,
+        state: ReplyState,
+        now: datetime,
+        message_id: str | None = None,
+        reason: str | None = None,
+        *,
+        entry: Entry | None = None,
+        replied_by: str | None = None,
+        claimed: bool = True,
+    ) -> bool:
+        """The attempt's end: sent, failed for good, or skipped; False when it was settled before (a duplicate
+        delivery raced us: the first outcome stands, and nothing here is written).
+
+        The reply leaves the sweep's index; then (with it, in one TransactWriteItems, when transacting)
+        ``entry`` goes on the ticket's timeline and ``replied_by`` marks the ticket replied (its first reply's
+        time and author stay). ``claimed``: False settles a reply nobody holds (skipped before any attempt),
+        and only if nobody does.
+        """
+        items = [{"Update": settle_update(self._table, reply, state, now, message_id, reason, claimed)}]
+        if replied_by is not None:
+            items.append({"Update": replied_update(self._table, reply.ticket_id, now, replied_by)})
+        if entry is not None:
+            items.append({"Put": {"TableName": self._table, "Item": entry_item(reply.ticket_id, entry)}})
+        failure = f"could not settle reply {reply.reply_id}"
+        if not self._transact:
+            return self._settle_apart(items, failure)
+        try:
+            refused = self._write(items, failure)
+            if refused and refused[0][0] != CONDITION_FAILED and replied_by is not None:
+                # the ticket is gone (its condition failed, never the reply's): settle without the mark
+                del items[1]
+                refused = self._write(items, failure)
+        except DependencyError as exc:
+            if len(items) == 1:
+                raise
+            # a transaction conflict (triage writing the same ticket) or a fault: settle the reply on its
+            # own first (a sent reply must not stay claimable and go twice), then the rest, as before
+            logger.warning("reply settled in separate writes", extra={"reply_id": reply.reply_id, "error": str(exc)})
+            return self._settle_apart(items, failure)
+        return not refused
+
+    def _settle_apart(self, items: list[dict[str, Any]], failure: str) -> bool:
+        """The reply's settle first (the record that matters), then the ticket's mark and the timeline entry."""
+        if self._write(items[:1], failure):
+            return False
+        for item in items[1:]:
+            try:
+                self._write([item], failure)  # a ticket that is gone refuses its mark: nothing to mark
+            except DependencyError:  # the reply's own record says what happened; these lines are conveniences
+                logger.warning("reply settled; its ticket mark or timeline entry was not written")
+        return True
+
+    def _write(self, items: list[dict[str, Any]], failure: str) -> list[tuple[str, dict[str, Any] | None]]:
+        """One item's write, or several in one TransactWriteItems (a lone item is not worth a transaction's
+        double units); [] when written, else each item's code ("None": not the cause) and, where its
+        condition failed, the item as it is. Any other cancellation is a DependencyError saying ``failure``."""
+        try:
+            if len(items) > 1:
+                self._client.transact_write_items(TransactItems=items)
+            else:
+                ((kind, request),) = items[0].items()
+                (self._client.update_item if kind == "Update" else self._client.put_item)(**request)
+        except ClientError as exc:
+            error = exc.response.get("Error", {}).get("Code")
+            if error == "ConditionalCheckFailedException":
+                return [(CONDITION_FAILED, exc.response.get("Item"))]
+            reasons = [(r.get("Code") or "None", r.get("Item")) for r in exc.response.get("CancellationReasons") or []]
+            if reasons and all(code in ("None", CONDITION_FAILED) for code, _ in reasons):
+                return reasons
+            raise DependencyError(f"{failure}: {exc}") from exc
+        except BotoCoreError as exc:
+            raise DependencyError(f"{failure}: {exc}") from exc
+        return []
 
     def release(self, reply_id: str, now: datetime, not_before: datetime, reason: str, uncertain: bool) -> None:
         """A transient failure: the reply stays pending, leased to nobody, claimable again from ``not_before``
@@ -176,40 +255,18 @@ class DynamoReplyOutbox:
         )
         return sorted((_reply(item) for item in items), key=lambda r: r.created_at)
 
-    def claim_thread(self, thread_key: str, reply_id: str, now: datetime, window: timedelta) -> bool:
-        """Take the thread's one automatic reply for ``window``; False: another reply had it within the window.
 
-        The same reply claims again freely: its retry after a provider's 429 is still the thread's one reply.
-        """
-        until = now + window
-        item = {
-            "pk": {"S": f"AUTOREPLY#{thread_key}"},
-            "sk": {"S": "AUTOREPLY"},
-            "reply_id": {"S": reply_id},
-            "until": {"S": utc(until)},
-            "expires_at": {"N": str(int(until.timestamp()))},  # TTL tidies; the condition decides
-        }
-        return conditional_put(
-            self._client,
-            "could not claim the thread's automatic reply",
-            TableName=self._table,
-            Item=item,
-            ConditionExpression="attribute_not_exists(pk) OR #until <= :now OR reply_id = :me",
-            ExpressionAttributeNames={"#until": "until"},
-            ExpressionAttributeValues={":now": {"S": utc(now)}, ":me": {"S": reply_id}},
-        )
-
-    def mark_replied(self, ticket_id: str, now: datetime, by: str) -> None:
-        """The ticket's first reply went out (the tickets table's REPLIED column; later replies keep the first)."""
-        conditional_update(
-            self._client,
-            f"could not mark {ticket_id} replied",
-            TableName=self._table,
-            Key=ticket_key(ticket_id),
-            UpdateExpression="SET replied_at = if_not_exists(replied_at, :now), replied_by = if_not_exists(replied_by, :by)",
-            ConditionExpression="attribute_exists(pk)",  # never create a stub ticket from a stray update
-            ExpressionAttributeValues={":now": {"S": utc(now)}, ":by": {"S": by}},
-        )
+def replied_update(table: str, ticket_id: str, now: datetime, by: str) -> dict[str, Any]:
+    """The ticket's first reply went out (the tickets table's REPLIED column; later replies keep the first):
+    two attributes, never the whole ticket."""
+    return {
+        "TableName": table,
+        "Key": ticket_key(ticket_id),
+        "UpdateExpression": "SET replied_at = if_not_exists(replied_at, :now), "
+        "replied_by = if_not_exists(replied_by, :by)",
+        "ConditionExpression": "attribute_exists(pk)",  # never create a stub ticket from a stray update
+        "ExpressionAttributeValues": {":now": {"S": utc(now)}, ":by": {"S": by}},
+    }
 
 
 def _reply(item: dict[str, Any]) -> Reply:
@@ -221,6 +278,19 @@ def _reply(item: dict[str, Any]) -> Reply:
             "attempts": int(item["attempts"]["N"]),
             "possible_duplicates": int(item.get("possible_duplicates", {}).get("N", "0")),
         }
+    )
+
+
+def _snapshot(item: dict[str, Any]) -> Snapshot:
+    def moment(name: str) -> datetime | None:
+        return datetime.fromisoformat(item[name]["S"]) if name in item else None
+
+    return Snapshot(
+        _reply(item),
+        in_flight="in_flight" in item,
+        lease_until=moment("lease_until"),
+        not_before=moment("not_before"),
+        due_at=moment("due_at"),
     )
 
 

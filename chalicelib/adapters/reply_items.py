@@ -1,4 +1,5 @@
-"""How a reply is stored in the tickets table: shared by the outbox and the ticket writes that record one."""
+"""How a reply is stored in the tickets table, and the writes of an attempt: shared by the outbox and the ticket
+writes that record one."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.adapters.dynamo import utc
-from chalicelib.replies.model import Reply, ReplyState
+from chalicelib.replies.model import Reply, ReplyState, Snapshot, ThreadHold
 
 #: the ByDue partition of pending replies: the paging sweep reads its own partition, never this one
 DUE_PARTITION = "reply"
@@ -34,3 +35,105 @@ def reply_item(reply: Reply, retry_at: datetime) -> dict[str, Any]:
     if reply.reason:
         item["reason"] = {"S": reply.reason}
     return item
+
+
+def claim_update(table: str, snapshot: Snapshot, now: datetime, lease_until: datetime) -> dict[str, Any]:
+    """The claim of one attempt on a reply read as ``snapshot``: its condition holds only if it still is."""
+    sets = ["lease_until = :lease", "in_flight = :now", "attempts = :next"]
+    # not_before: a provider's Retry-After holds for every queue message of the reply, not only the one
+    # that was told to wait (triage queues one per delivery); attempts and in_flight as read: the
+    # claim's answer (the attempt number, a possible duplicate) is the item's, not a stale read's
+    condition = [
+        "#state = :pending",
+        "(attribute_not_exists(lease_until) OR lease_until <= :now)",
+        "(attribute_not_exists(not_before) OR not_before <= :now)",
+        "attempts = :seen",
+        "attribute_exists(in_flight)" if snapshot.in_flight else "attribute_not_exists(in_flight)",
+    ]
+    values: dict[str, Any] = {
+        ":pending": {"S": ReplyState.PENDING.value},
+        ":now": {"S": utc(now)},
+        ":lease": {"S": utc(lease_until)},
+        ":seen": {"N": str(snapshot.reply.attempts)},
+        ":next": {"N": str(snapshot.reply.attempts + 1)},
+    }
+    if snapshot.due_at is None or snapshot.due_at < lease_until:
+        sets.append("due_at = :lease")  # the sweep leaves it alone while the lease lasts
+    else:
+        # already due after the lease (a first attempt, inside its grace): moving the sweep's index
+        # entry would cost two index writes for nothing
+        condition.append("due_at >= :lease")
+    update = "SET " + ", ".join(sets)
+    if snapshot.in_flight:  # rare: counted on its own attribute, so it survives every later attempt
+        update += " ADD possible_duplicates :one"
+        values[":one"] = {"N": "1"}
+    return {
+        "TableName": table,
+        "Key": reply_key(snapshot.reply.reply_id),
+        "UpdateExpression": update,
+        "ConditionExpression": " AND ".join(condition),
+        "ExpressionAttributeNames": {"#state": "state"},
+        "ExpressionAttributeValues": values,
+        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+    }
+
+
+def thread_put(table: str, thread: ThreadHold, reply_id: str, now: datetime) -> dict[str, Any]:
+    """The thread's one automatic reply until ``thread.until``; the same reply takes it again freely (its
+    retry after a provider's 429 is still the thread's one reply)."""
+    item = {
+        "pk": {"S": f"AUTOREPLY#{thread.thread_key}"},
+        "sk": {"S": "AUTOREPLY"},
+        "reply_id": {"S": reply_id},
+        "until": {"S": utc(thread.until)},
+        "expires_at": {"N": str(int(thread.until.timestamp()))},  # TTL tidies; the condition decides
+    }
+    return {
+        "TableName": table,
+        "Item": item,
+        "ConditionExpression": "attribute_not_exists(pk) OR #until <= :now OR reply_id = :me",
+        "ExpressionAttributeNames": {"#until": "until"},
+        "ExpressionAttributeValues": {":now": {"S": utc(now)}, ":me": {"S": reply_id}},
+    }
+
+
+def settle_update(
+    table: str,
+    reply: Reply,
+    state: ReplyState,
+    now: datetime,
+    message_id: str | None,
+    reason: str | None,
+    claimed: bool,
+) -> dict[str, Any]:
+    """The attempt's end on the reply: it leaves the sweep's index, and its document says how it ended."""
+    settled = reply.model_copy(
+        update={
+            "state": state,
+            "provider_message_id": message_id,
+            "reason": reason,
+            "sent_at": now if state is ReplyState.SENT else None,
+        }
+    )
+    values: dict[str, Any] = {
+        ":state": {"S": state.value},
+        ":doc": {"S": settled.model_dump_json()},
+        ":pending": {"S": ReplyState.PENDING.value},
+        ":now": {"S": utc(now)},
+    }
+    extra = ""
+    if reason:
+        extra += ", reason = :reason"
+        values[":reason"] = {"S": reason}
+    condition = "#state = :pending"  # already settled (a duplicate delivery raced us): the first outcome stands
+    if not claimed:  # nobody may be sending it while it is settled unsent
+        condition += " AND (attribute_not_exists(lease_until) OR lease_until <= :now)"
+    return {
+        "TableName": table,
+        "Key": reply_key(reply.reply_id),
+        "UpdateExpression": f"SET #state = :state, doc = :doc, settled_at = :now{extra} "
+        "REMOVE #due, due_at, lease_until, in_flight, not_before",
+        "ConditionExpression": condition,
+        "ExpressionAttributeNames": {"#state": "state", "#due": "due"},
+        "ExpressionAttributeValues": values,
+    }

@@ -11,15 +11,19 @@ from chalicelib.errors import PayloadError
 from chalicelib.observability import logger
 
 
+def reply_id_of(record: Record) -> str:
+    try:
+        return str(json.loads(record["body"])["reply_id"])
+    except (ValueError, KeyError, TypeError):
+        # SQS redelivers it until the DLQ takes it: poison belongs there, in sight of its alarm
+        raise PayloadError(f"record {record['messageId']} does not name a reply") from None
+
+
 def send_record(record: Record) -> str:
     """Send one reply; a provider's "later" hides the message for the backoff and marks the record failed."""
     from chalicelib.services.replies import RetryLaterError
 
-    try:
-        reply_id = str(json.loads(record["body"])["reply_id"])
-    except (ValueError, KeyError, TypeError):
-        # SQS redelivers it until the DLQ takes it: poison belongs there, in sight of its alarm
-        raise PayloadError(f"record {record['messageId']} does not name a reply") from None
+    reply_id = reply_id_of(record)
     logger.set_correlation_id(reply_id)
     c = container()
     delivery = int(record.get("attributes", {}).get("ApproximateReceiveCount", "1"))
@@ -35,5 +39,12 @@ def send_record(record: Record) -> str:
 
 
 def handle_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """Lambda's SQS event in, the partial batch response out."""
-    return partial_batch(event, send_record)
+    """Lambda's SQS event in, the partial batch response out; the batch's replies are read in one request."""
+    ids = []
+    for record in event.get("Records", []):
+        try:
+            ids.append(reply_id_of(record))
+        except PayloadError:
+            continue  # its own turn in the batch fails it
+    with container().replies.read_ahead(ids):
+        return partial_batch(event, send_record)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -159,3 +159,39 @@ class Claim:
     reply: Reply
     #: an earlier attempt was claimed and never settled: it may have reached the provider
     interrupted: bool
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A reply as read before its claim, with what the claim's conditions check it still is."""
+
+    reply: Reply
+    #: an earlier attempt was claimed and never settled (it may have reached the provider)
+    in_flight: bool = False
+    lease_until: datetime | None = None
+    not_before: datetime | None = None
+    #: when the sweep would take it up; None: settled (out of the sweep's index)
+    due_at: datetime | None = None
+
+    def claimable(self, now: datetime) -> bool:
+        """Pending, leased to nobody, and past any Retry-After: what the claim's condition requires."""
+        free = self.lease_until is None or self.lease_until <= now
+        waited = self.not_before is None or self.not_before <= now
+        return self.reply.state is ReplyState.PENDING and free and waited
+
+
+@dataclass(frozen=True)
+class ThreadHold:
+    """The thread's one automatic reply, taken with the claim until ``until``."""
+
+    thread_key: str
+    until: datetime
+
+
+@dataclass(frozen=True)
+class ThreadBusy:
+    """Another reply holds the thread's automatic reply: this one must not go."""
+
+    reply: Reply
+    #: whether the reply was taken for the attempt all the same (the thread's claim came second, on its own)
+    claimed: bool = False

@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from chalicelib.replies.model import Claim, HttpAnswer, HttpRequest, Reply, ReplyState, SendResult
+    from chalicelib.model.timeline import Entry
+    from chalicelib.replies.model import (
+        Claim,
+        HttpAnswer,
+        HttpRequest,
+        Reply,
+        ReplyState,
+        SendResult,
+        Snapshot,
+        ThreadBusy,
+        ThreadHold,
+    )
 
 
 class ReplySender(Protocol):
@@ -33,13 +44,29 @@ class Outbox(Protocol):
 
     def record(self, reply: Reply, retry_at: datetime) -> bool: ...
     def get(self, reply_id: str) -> Reply | None: ...
-    def claim(self, reply_id: str, now: datetime, lease_until: datetime) -> Claim | None: ...
+    def read(self, reply_ids: Sequence[str]) -> dict[str, Snapshot]:
+        """The replies as they are now, in one request; an id not recorded is absent."""
+
+    def claim(
+        self, snapshot: Snapshot, now: datetime, lease_until: datetime, thread: ThreadHold | None = None
+    ) -> Claim | ThreadBusy | None:
+        """The reply for one attempt, and the thread's automatic reply with it (one request when transacting)."""
+
     def settle(
-        self, reply: Reply, state: ReplyState, now: datetime, message_id: str | None = None, reason: str | None = None
-    ) -> None: ...
+        self,
+        reply: Reply,
+        state: ReplyState,
+        now: datetime,
+        message_id: str | None = None,
+        reason: str | None = None,
+        *,
+        entry: Entry | None = None,
+        replied_by: str | None = None,
+        claimed: bool = True,
+    ) -> bool:
+        """The attempt's end, its timeline entry and the ticket's "replied" mark (one request when transacting)."""
+
     def release(self, reply_id: str, now: datetime, not_before: datetime, reason: str, uncertain: bool) -> None: ...
     def due(self, now: datetime, limit: int = 100) -> list[str]: ...
     def snooze(self, reply_id: str, now: datetime, until: datetime) -> bool: ...
     def for_ticket(self, ticket_id: str) -> list[Reply]: ...
-    def claim_thread(self, thread_key: str, reply_id: str, now: datetime, window: timedelta) -> bool: ...
-    def mark_replied(self, ticket_id: str, now: datetime, by: str) -> None: ...

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import random
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -30,6 +30,9 @@ from chalicelib.replies.model import (
     ReplyKind,
     ReplyState,
     SendResult,
+    Snapshot,
+    ThreadBusy,
+    ThreadHold,
     auto_reply_id,
     person_reply_id,
 )
@@ -123,8 +126,6 @@ class ReplyService:
     outbox: Outbox
     queue: ReplyQueue
     sender: ReplySender
-    #: the ticket's timeline (the pages repository's ``record``)
-    timeline: Callable[[str, list[Entry]], None]
     #: stops the ticket's first-response timer (a person answered)
     disarm_sla: Callable[[str, datetime], None]
     ticket: Callable[[str], Ticket | None]
@@ -138,8 +139,9 @@ class ReplyService:
     backoff_base: timedelta = BACKOFF_BASE
 
     #: per thread, the reply ids held for one SendMessageBatch at the end of ``batched()`` (``held``, absent:
-    #: each is queued at once). Lambda runs one invocation at a time in a container; the local platform runs
-    #: several triage consumers as threads on one container, and each batch must hold only its own replies.
+    #: each is queued at once), and the replies ``read_ahead()`` read for a batch (``read``). Lambda runs one
+    #: invocation at a time in a container; the local platform runs several consumers as threads on one
+    #: container, and each batch must hold only its own.
     _local: threading.local = field(default_factory=threading.local, init=False, repr=False)
 
     def queue_reply(self, reply_id: str) -> None:
@@ -175,24 +177,56 @@ class ReplyService:
     def _not_queued(reply_id: str, error: str) -> None:
         logger.warning("reply recorded, not queued; the sweep queues it", extra={"reply_id": reply_id, "error": error})
 
+    @contextmanager
+    def read_ahead(self, reply_ids: Sequence[str]) -> Iterator[None]:
+        """Replies delivered in this block are read in one request at its start (the replies function: per batch).
+
+        The read only says what each reply is; the claim's conditions decide, so a reply that changed since
+        is claimed as it is now, or not at all. A failed read leaves each reply to be read on its own.
+        """
+        ids = list(dict.fromkeys(reply_ids))
+        read: dict[str, Snapshot | None] = dict.fromkeys(ids)
+        try:
+            read |= self.outbox.read(ids)
+        except SwitchboardError as exc:
+            logger.warning("the batch's replies were not read ahead", extra={"error": str(exc)})
+            read = {}
+        self._local.read = read
+        try:
+            yield
+        finally:
+            self._local.read = None
+
+    def _snapshot(self, reply_id: str) -> Snapshot | None:
+        read: dict[str, Snapshot | None] | None = getattr(self._local, "read", None)
+        if read is not None and reply_id in read:
+            return read.pop(reply_id)  # used once: a second message of the same reply reads what the first left
+        return self.outbox.read([reply_id]).get(reply_id)
+
     def deliver(self, reply_id: str, delivery: int, now: datetime) -> str:
         """One queue delivery of a reply (``delivery``: its receive count); what happened, in a word.
 
         RetryLaterError: the provider said "later"; GaveUpError: this was the last allowed delivery.
         """
-        claim = self.outbox.claim(reply_id, now, now + LEASE)
+        snapshot = self._snapshot(reply_id)
+        if snapshot is None or not snapshot.claimable(now):
+            # sent, failed or skipped already, another delivery is sending it now, or a Retry-After holds it
+            return "settled"
+        if (reason := self._opted_out(snapshot.reply)) is not None:
+            return self._skip(snapshot.reply, now, reason)
+        claim = self.outbox.claim(snapshot, now, now + LEASE, self._thread_hold(snapshot.reply, now))
         if claim is None:
-            return "settled"  # sent, failed or skipped already, or another delivery is sending it now
+            return "settled"
+        if isinstance(claim, ThreadBusy):
+            hours = self.thread_window.total_seconds() / 3600
+            reason = f"this conversation had an automatic reply in the last {hours:g} hours"
+            return self._skip(claim.reply, now, reason, claimed=claim.claimed)
         reply = claim.reply
         if claim.interrupted:
             logger.warning(
                 "possible duplicate reply: an earlier attempt was cut off after sending",
                 extra={"reply_id": reply_id, "possible_duplicates": reply.possible_duplicates},
             )
-        if (reason := self._must_not_send(reply, now)) is not None:
-            self.outbox.settle(reply, ReplyState.SKIPPED, now, reason=reason)
-            self._record(reply, now, f"{self._label(reply)} to {describe(reply)} not sent: {reason}")
-            return "skipped"
         result = self.sender.send(reply, now)
         if result.outcome is Outcome.SENT:
             return self._sent(reply, result, now)
@@ -248,29 +282,33 @@ class ReplyService:
                 queued += 1
         return queued
 
-    def _must_not_send(self, reply: Reply, now: datetime) -> str | None:
-        """Why a reply must not go now: a person's always goes (they chose to write); an incident's update
-        respects STOP but not the once-per-thread window (each update is news)."""
+    def _opted_out(self, reply: Reply) -> str | None:
+        """Why a reply must not go: a person's always goes (they chose to write); others respect STOP."""
         if reply.kind in (ReplyKind.PERSON, ReplyKind.ANNOUNCEMENT):
             return None
         phone = reply.event.sender.phone
         if reply.event.channel in (Channel.SMS, Channel.VOICE) and phone and self.opted_out(phone):
             return "the customer opted out of SMS (STOP)"
-        if reply.kind is ReplyKind.INCIDENT:
-            return None
-        thread = reply.event.thread_key
-        if thread and not self.outbox.claim_thread(thread, reply.reply_id, now, self.thread_window):
-            hours = self.thread_window.total_seconds() / 3600
-            return f"this conversation had an automatic reply in the last {hours:g} hours"
         return None
 
+    def _thread_hold(self, reply: Reply, now: datetime) -> ThreadHold | None:
+        """The thread an automatic reply takes with its claim: one per thread per window (an incident's update
+        is news, and a person chose to write: neither is held to it)."""
+        if reply.kind is not ReplyKind.AUTO or not reply.event.thread_key:
+            return None
+        return ThreadHold(reply.event.thread_key, now + self.thread_window)
+
+    def _skip(self, reply: Reply, now: datetime, reason: str, claimed: bool = False) -> str:
+        """Settle a reply as skipped: it is never attempted (one nobody holds, only if nobody does)."""
+        entry = self._entry(reply, now, f"{self._label(reply)} to {describe(reply)} not sent: {reason}")
+        settled = self.outbox.settle(reply, ReplyState.SKIPPED, now, reason=reason, entry=entry, claimed=claimed)
+        return "skipped" if settled else "settled"
+
     def _sent(self, reply: Reply, result: SendResult, now: datetime) -> str:
-        self.outbox.settle(reply, ReplyState.SENT, now, message_id=result.message_id)
-        by = reply.author_name or reply.author
-        if reply.to_customer:
-            self.outbox.mark_replied(reply.ticket_id, now, by)
         ref = f" ({result.message_id})" if result.message_id else ""
-        self._record(reply, now, f"{self._label(reply)} sent to {describe(reply)}{ref}")
+        entry = self._entry(reply, now, f"{self._label(reply)} sent to {describe(reply)}{ref}")
+        by = (reply.author_name or reply.author) if reply.to_customer else None
+        self.outbox.settle(reply, ReplyState.SENT, now, message_id=result.message_id, entry=entry, replied_by=by)
         return "sent"
 
     def _failed(self, reply: Reply, result: SendResult, delivery: int, now: datetime) -> str:
@@ -278,8 +316,8 @@ class ReplyService:
         reason = result.reason or "no reason given"
         if given_up:
             reason = f"gave up after {delivery} deliveries: {reason}"
-        self.outbox.settle(reply, ReplyState.FAILED, now, reason=reason)
-        self._record(reply, now, f"{self._label(reply)} to {describe(reply)} not sent: {reason}")
+        entry = self._entry(reply, now, f"{self._label(reply)} to {describe(reply)} not sent: {reason}")
+        self.outbox.settle(reply, ReplyState.FAILED, now, reason=reason, entry=entry)
         if given_up:
             raise GaveUpError(f"{reply.reply_id}: {reason}")
         return "failed"
@@ -290,11 +328,9 @@ class ReplyService:
             return "incident update"
         return "auto-reply" if reply.automatic else f"reply from {reply.author_name or reply.author}"
 
-    def _record(self, reply: Reply, now: datetime, text: str) -> None:
+    @staticmethod
+    def _entry(reply: Reply, now: datetime, text: str) -> Entry | None:
+        """The ticket's timeline line for the attempt's end, written with it."""
         if not reply.to_customer:  # a post on our own account: its record in the outbox is the whole story
-            return
-        actor = SYSTEM if reply.automatic else reply.author
-        try:
-            self.timeline(reply.ticket_id, [Entry(at=now, kind=Kind.REPLIED, actor=actor, text=text)])
-        except SwitchboardError:  # the reply's own record says what happened; the timeline line is a convenience
-            logger.warning("reply settled; its timeline entry was not written", extra={"reply_id": reply.reply_id})
+            return None
+        return Entry(at=now, kind=Kind.REPLIED, actor=SYSTEM if reply.automatic else reply.author, text=text)

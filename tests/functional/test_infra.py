@@ -122,8 +122,8 @@ def test_iam_is_least_privilege_per_function():
     } in [r for s in sweep for r in _listed(s["Resource"])]
     assert "dynamodb:UpdateItem" in {a for s in sweep for a in s["Action"]}
     assert [a for s in sweep for a in s["Action"] if a.startswith("sqs:")] == ["sqs:SendMessage"]
-    # the reply sender consumes its own queue, works the outbox, reads provider tokens and sends email;
-    # it publishes no pages, reads no customers and queues nothing
+    # the reply sender consumes its own queue, works the outbox (a batch's replies read in one BatchGetItem),
+    # reads provider tokens and sends email; it publishes no pages, reads no customers and queues nothing
     sender = {a for s in _statements(resources, "SendRepliesRole") for a in s["Action"]}
     assert {a for a in sender if a.startswith(("dynamodb:", "sns:", "sqs:", "ses:"))} == {
         "sqs:ReceiveMessage",
@@ -131,6 +131,7 @@ def test_iam_is_least_privilege_per_function():
         "sqs:GetQueueAttributes",
         "sqs:ChangeMessageVisibility",
         "dynamodb:GetItem",
+        "dynamodb:BatchGetItem",
         "dynamodb:PutItem",
         "dynamodb:UpdateItem",
         "dynamodb:Query",

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from chalicelib.errors import PayloadError
+from chalicelib.errors import DependencyError, PayloadError
 from chalicelib.model.customer import Customer
 from chalicelib.model.event import Channel, Sender, SupportEvent
 from chalicelib.model.timeline import Entry, Kind
@@ -60,12 +60,11 @@ class Parts:
 @pytest.fixture
 def parts() -> Parts:
     outbox, queue, sender, tickets = FakeOutbox(), FakeReplyQueue(), ScriptedSender(), FakeTickets()
-    made = Parts(None, outbox, queue, sender, tickets)  # type: ignore[arg-type]
+    made = Parts(None, outbox, queue, sender, tickets, timeline=outbox.timeline)  # type: ignore[arg-type]
     made.service = ReplyService(
         outbox=outbox,
         queue=queue,
         sender=sender,
-        timeline=lambda ticket_id, entries: made.timeline.extend((ticket_id, e) for e in entries),
         disarm_sla=lambda ticket_id, now: made.disarmed.append(ticket_id),
         ticket=tickets.tickets.get,
         clock=lambda: NOW,
@@ -314,7 +313,7 @@ def test_triage_records_the_auto_reply_with_the_ticket_and_queues_it_every_deliv
     parts = triage_with_fakes(FakeCustomers([DANA]), NOW)
     queue = FakeReplyQueue()
     parts.service.replies = ReplyService(
-        outbox=FakeOutbox(), queue=queue, sender=ScriptedSender(), timeline=lambda t, e: None,
+        outbox=FakeOutbox(), queue=queue, sender=ScriptedSender(),
         disarm_sla=lambda t, n: None, ticket=parts.tickets.tickets.get, clock=lambda: NOW,
     )  # fmt: skip
     # WHEN a message whose decision has an auto-reply is delivered three times
@@ -331,7 +330,7 @@ def test_triage_records_a_refused_auto_reply_as_skipped_and_does_not_queue_it():
     parts = triage_with_fakes(FakeCustomers([DANA]), NOW)
     queue = FakeReplyQueue()
     parts.service.replies = ReplyService(
-        outbox=FakeOutbox(), queue=queue, sender=ScriptedSender(), timeline=lambda t, e: None,
+        outbox=FakeOutbox(), queue=queue, sender=ScriptedSender(),
         disarm_sla=lambda t, n: None, ticket=parts.tickets.tickets.get, clock=lambda: NOW,
     )  # fmt: skip
     parts.service.reply_refusal = lambda event: "not answered: an automatic email (Auto-Submitted: auto-replied)"
@@ -350,7 +349,7 @@ def test_a_stop_text_is_recorded_kept_as_a_ticket_pages_nobody_and_gets_no_auto_
     parts = triage_with_fakes(FakeCustomers([DANA]), NOW)
     recorded_opt_outs: list[tuple[str, bool, datetime]] = []
     parts.service.replies = ReplyService(
-        outbox=FakeOutbox(), queue=FakeReplyQueue(), sender=ScriptedSender(), timeline=lambda t, e: None,
+        outbox=FakeOutbox(), queue=FakeReplyQueue(), sender=ScriptedSender(),
         disarm_sla=lambda t, n: None, ticket=parts.tickets.tickets.get, clock=lambda: NOW,
     )  # fmt: skip
     rules = load_rules()
@@ -366,3 +365,28 @@ def test_a_stop_text_is_recorded_kept_as_a_ticket_pages_nobody_and_gets_no_auto_
     assert not outcome.paged and outcome.ticket.decision.page_targets == ()
     assert "no page: the customer opted out of SMS (STOP)" in outcome.ticket.decision.reasons
     assert [r.state for r in parts.tickets.replies.values()] == [ReplyState.SKIPPED]
+
+
+@pytest.mark.parametrize("read_fails", [False, True], ids=["read-ahead", "read-failed-each-read-alone"])
+def test_a_batchs_replies_are_read_in_one_request(parts, monkeypatch, read_fails):
+    # GIVEN three recorded replies, one of them in the batch twice (a redelivery)
+    replies = [recorded(parts, sms(event_id=f"twilio:SM{i}", thread=f"twilio:pair{i}")) for i in range(3)]
+    ids = [r.reply_id for r in [*replies, replies[0]]]
+    if read_fails:
+        read = parts.outbox.read
+
+        def flaky(reply_ids):
+            if len(reply_ids) > 1:
+                raise DependencyError("throttled")
+            return read(reply_ids)
+
+        monkeypatch.setattr(parts.outbox, "read", flaky)
+    # WHEN the batch is delivered
+    with parts.service.read_ahead(ids):
+        outcomes = [parts.service.deliver(reply_id, 1, NOW) for reply_id in ids]
+    # THEN each is sent once; one read served the batch (the redelivery reads what the first left), or,
+    # the batch's read failing, each reply was read on its own
+    assert outcomes == ["sent", "sent", "sent", "settled"]
+    assert len(parts.sender.sent) == 3
+    expected = [[r] for r in ids] if read_fails else [list(dict.fromkeys(ids)), [replies[0].reply_id]]
+    assert parts.outbox.reads == expected
