@@ -137,19 +137,15 @@ KEY_CHARS = 3
 DIGIT_KEY = "#"
 
 
-def _key(word: str) -> str:
-    return DIGIT_KEY if word[0].isdigit() else word[:KEY_CHARS]
-
-
 def word_starts(norm: str) -> dict[str, list[int]]:
     """Where each word of a normalised message starts (the space before it, where a match starts), by its
     first ``KEY_CHARS`` characters (``DIGIT_KEY`` for a number); computed once a message, shared by every
     expression."""
     starts: dict[str, list[int]] = {}
-    at = 0
+    at = -1  # the space before the next word
     for word in norm.split(" "):
         if word:
-            starts.setdefault(_key(word), []).append(at - 1)
+            starts.setdefault(DIGIT_KEY if word[0].isdigit() else word[:KEY_CHARS], []).append(at)
         at += len(word) + 1
     return starts
 

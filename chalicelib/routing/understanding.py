@@ -150,8 +150,8 @@ class Model:
         if unknown := sorted((self.personal | self.only_them_except) - names):
             raise PatternError(f"urgency.personal names no concept: {', '.join(unknown)}")
         self.churn = _families(intent.get("churn", {}), vocabulary)
-        #: the concepts', buying and churn signals' words, matched in one pass over a message
-        self._scan = Scan([f.words for f in (*self.concepts, *self.buying, *self.churn)])
+        #: the concepts', buying and churn signals' and scope's words, matched in one pass over a message
+        self._scan = Scan([f.words for f in (*self.concepts, *self.buying, *self.churn)] + [self.scope])
 
     def _negated(self, text: str, start: int, window: int = _NEGATION_WINDOW) -> str | None:
         # a match starts at the space before its first word: keep that space, so " . " or " , " just
@@ -210,6 +210,7 @@ class Model:
         spans = self._scan.spans(norm, starts)
         buying_at = len(self.concepts)
         churn_at = buying_at + len(self.buying)
+        scope_at = churn_at + len(self.churn)
         machine = self.automatic.search(norm)
         parts: list[str] = []
         notes: list[str] = []
@@ -222,7 +223,7 @@ class Model:
             points += family.points
             parts.append(f"{family.name} ({words!r}) {family.points:+d}")
         buying, buying_said = self._intent(self.buying, norm, spans[buying_at:churn_at], "buying")
-        churn, churn_said = self._intent(self.churn, norm, spans[churn_at:], "churn")
+        churn, churn_said = self._intent(self.churn, norm, spans[churn_at:scope_at], "churn")
         if churn and buying:
             buying, buying_said = False, f"{buying_said} (outweighed by churn)"
         elif buying and (problems := [f.name for f, _ in found if f.name in self.buying_not_with]):
@@ -234,7 +235,7 @@ class Model:
                 parts.append(f"{name} intent {extra:+d}")
         scoped, only_them = 0, False
         if problem and self.scope_points:
-            scoped, only_them = self._scope(norm, starts, parts)
+            scoped, only_them = self._scope(norm, spans[scope_at], parts)
             points += scoped
         # an automatic reply opens with what it is ("Automatic reply: …", "Out of office till…"); a
         # customer who quotes one ("every email to us comes back 'undeliverable', all of them") has a
@@ -275,21 +276,21 @@ class Model:
             return True
         return only_them and self.only_them_caps and not concepts & self.only_them_except
 
-    def _scope(self, norm: str, starts: dict[str, list[int]], parts: list[str]) -> tuple[int, bool]:
-        """The scope's points, and whether the sender said it is only them."""
+    def _scope(self, norm: str, matches: list[Span], parts: list[str]) -> tuple[int, bool]:
+        """The scope's points, and whether the sender said it is only them; ``matches``: the scope words'."""
         if narrow := self.narrow.search(norm):
             parts.append(f"scope: only them ({narrow.group(0).strip()!r})")
             return 0, True
-        for m in self.scope.finditer(norm, starts):
-            counts = [int(n) for n in _NUMBER.findall(m.group(0))]
-            said = m.group(0)
+        for start, end in matches:
+            said = norm[start:end]
+            counts = [int(n) for n in _NUMBER.findall(said)]
             whole = said.startswith(_WHOLE) or " hundred" in said or " thousand" in said or _THOUSANDS.search(said)
             if counts and max(counts) < self.scope_at_least and not whole:
                 continue
             # only the word just before: "not everyone"; "not loading for anyone" is still everyone
-            if self._negated(norm, m.start(), 1):
+            if self._negated(norm, start, 1):
                 continue
-            parts.append(f"scope ({m.group(0).strip()!r}) {self.scope_points:+d}")
+            parts.append(f"scope ({said.strip()!r}) {self.scope_points:+d}")
             return self.scope_points, False
         return 0, False
 
