@@ -112,13 +112,18 @@ def _alternative(first: str, rests: list[str]) -> str:
     return first if rests == [""] else f"{first}(?:{'|'.join(rests)})"
 
 
-def _expression(alternatives: Iterable[str]) -> re.Pattern[str]:
+def expression_text(alternatives: Iterable[str]) -> str:
+    """The regular expression that finds any of ``alternatives`` (see ``_alternative``), as text."""
     body = "|".join(alternatives)
     if not body:
-        return re.compile(r"(?!x)x")  # matches nothing
+        return r"(?!x)x"  # matches nothing
     # normalised text is words between single spaces: anchoring on the space before a word lets the
     # regex engine skip straight to word starts (a literal first character), several times faster
-    return re.compile(rf" (?:{body})(?= )")
+    return rf" (?:{body})(?= )"
+
+
+def _expression(alternatives: Iterable[str]) -> re.Pattern[str]:
+    return re.compile(expression_text(alternatives))
 
 
 def compile_words(patterns: Iterable[str], vocabulary: Mapping[str, Sequence[str]] | None = None) -> re.Pattern[str]:
@@ -132,19 +137,15 @@ KEY_CHARS = 3
 DIGIT_KEY = "#"
 
 
-def _key(word: str) -> str:
-    return DIGIT_KEY if word[0].isdigit() else word[:KEY_CHARS]
-
-
 def word_starts(norm: str) -> dict[str, list[int]]:
     """Where each word of a normalised message starts (the space before it, where a match starts), by its
     first ``KEY_CHARS`` characters (``DIGIT_KEY`` for a number); computed once a message, shared by every
     expression."""
     starts: dict[str, list[int]] = {}
-    at = 0
+    at = -1  # the space before the next word
     for word in norm.split(" "):
         if word:
-            starts.setdefault(_key(word), []).append(at - 1)
+            starts.setdefault(DIGIT_KEY if word[0].isdigit() else word[:KEY_CHARS], []).append(at)
         at += len(word) + 1
     return starts
 
@@ -188,14 +189,17 @@ class Words:
     def _at(self, key: str) -> re.Pattern[str]:
         found = self._compiled.get(key)
         if found is None:
-            assert self._groups is not None  # keys are only looked up when the patterns have them
-            alternatives = [
-                _alternative(_token_from(token, key, self._vocabulary), rests)
-                for token, keys, rests in self._groups
-                if key in keys
-            ]
-            found = self._compiled[key] = _expression(alternatives)
+            found = self._compiled[key] = _expression(self.alternatives_at(key))
         return found
+
+    def alternatives_at(self, key: str) -> list[str]:
+        """The expression's alternatives that can start from a word with ``key``, in their order in it."""
+        assert self._groups is not None  # keys are only looked up when the patterns have them
+        return [
+            _alternative(_token_from(token, key, self._vocabulary), rests)
+            for token, keys, rests in self._groups
+            if key in keys
+        ]
 
     def finditer(self, norm: str, starts: Mapping[str, list[int]]) -> Iterator[re.Match[str]]:
         """``self.expression.finditer(norm)``; ``starts``: the message's ``word_starts``."""

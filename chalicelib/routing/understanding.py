@@ -33,6 +33,7 @@ from chalicelib.routing.patterns import PatternError, Words, compile_words, word
 from chalicelib.routing.reader import duration
 from chalicelib.routing.reading import Reader
 from chalicelib.routing.record import Record
+from chalicelib.routing.scan import Scan, Span
 
 #: how much of a message is read: the start is what a human triages on, and the cost stays bounded
 READ_CHARS = 4000
@@ -149,6 +150,8 @@ class Model:
         if unknown := sorted((self.personal | self.only_them_except) - names):
             raise PatternError(f"urgency.personal names no concept: {', '.join(unknown)}")
         self.churn = _families(intent.get("churn", {}), vocabulary)
+        #: the concepts', buying and churn signals' and scope's words, matched in one pass over a message
+        self._scan = Scan([f.words for f in (*self.concepts, *self.buying, *self.churn)] + [self.scope])
 
     def _negated(self, text: str, start: int, window: int = _NEGATION_WINDOW) -> str | None:
         # a match starts at the space before its first word: keep that space, so " . " or " , " just
@@ -162,32 +165,31 @@ class Model:
         self,
         families: Sequence[_Family],
         text: str,
-        starts: dict[str, list[int]],
+        matches: Sequence[list[Span]],
         taken: list[tuple[int, int]],
         notes: list[str],
     ) -> list[tuple[_Family, str]]:
-        """Each family's first counted words; spans counted are added to ``taken``. ``starts``: the
-        message's patterns.word_starts, so each expression is tried only where its words can start."""
+        """Each family's first counted words; spans counted are added to ``taken``. ``matches``: each
+        family's words' matches in ``text`` (Scan.spans), in order."""
         found = []
-        for family in families:
+        for family, spans in zip(families, matches, strict=True):
             first = None
-            for m in family.words.finditer(text, starts):
-                start, end = m.span()
+            for start, end in spans:
                 if any(start < e and s < end for s, e in taken):
                     continue
                 if negator := self._negated(text, start):
-                    notes.append(f"{m.group(0).strip()!r} not counted: {negator!r} before it")
+                    notes.append(f"{text[start:end].strip()!r} not counted: {negator!r} before it")
                     continue
                 taken.append((start, end))
-                first = first or m.group(0).strip()
+                first = first or text[start:end].strip()
             if first:
                 found.append((family, first))
         return found
 
     def _intent(
-        self, families: Sequence[_Family], text: str, starts: dict[str, list[int]], name: str
+        self, families: Sequence[_Family], text: str, matches: Sequence[list[Span]], name: str
     ) -> tuple[bool, str]:
-        found = self._find(families, text, starts, [], [])
+        found = self._find(families, text, matches, [], [])
         total = sum(f.points for f, _ in found)
         said = ", ".join(f"{f.name} ({words!r}) +{f.points}" for f, words in found)
         return total >= self.intent_at_least, f"{name} {total}: {said}" if found else ""
@@ -205,19 +207,23 @@ class Model:
         raw = f"{subject}\n{body}"[:READ_CHARS] if subject else body[:READ_CHARS]
         norm = self.reader.normalise(raw)
         starts = word_starts(norm)
+        spans = self._scan.spans(norm, starts)
+        buying_at = len(self.concepts)
+        churn_at = buying_at + len(self.buying)
+        scope_at = churn_at + len(self.churn)
         machine = self.automatic.search(norm)
         parts: list[str] = []
         notes: list[str] = []
         taken: list[tuple[int, int]] = []
         points = 0
-        found = self._find(self.concepts, norm, starts, taken, notes)
+        found = self._find(self.concepts, norm, spans[:buying_at], taken, notes)
         # a concept with negative points (planned maintenance) is context, not a problem
         problem = any(family.points > 0 for family, _ in found)
         for family, words in found:
             points += family.points
             parts.append(f"{family.name} ({words!r}) {family.points:+d}")
-        buying, buying_said = self._intent(self.buying, norm, starts, "buying")
-        churn, churn_said = self._intent(self.churn, norm, starts, "churn")
+        buying, buying_said = self._intent(self.buying, norm, spans[buying_at:churn_at], "buying")
+        churn, churn_said = self._intent(self.churn, norm, spans[churn_at:scope_at], "churn")
         if churn and buying:
             buying, buying_said = False, f"{buying_said} (outweighed by churn)"
         elif buying and (problems := [f.name for f, _ in found if f.name in self.buying_not_with]):
@@ -229,7 +235,7 @@ class Model:
                 parts.append(f"{name} intent {extra:+d}")
         scoped, only_them = 0, False
         if problem and self.scope_points:
-            scoped, only_them = self._scope(norm, starts, parts)
+            scoped, only_them = self._scope(norm, spans[scope_at], parts)
             points += scoped
         # an automatic reply opens with what it is ("Automatic reply: …", "Out of office till…"); a
         # customer who quotes one ("every email to us comes back 'undeliverable', all of them") has a
@@ -270,21 +276,21 @@ class Model:
             return True
         return only_them and self.only_them_caps and not concepts & self.only_them_except
 
-    def _scope(self, norm: str, starts: dict[str, list[int]], parts: list[str]) -> tuple[int, bool]:
-        """The scope's points, and whether the sender said it is only them."""
+    def _scope(self, norm: str, matches: list[Span], parts: list[str]) -> tuple[int, bool]:
+        """The scope's points, and whether the sender said it is only them; ``matches``: the scope words'."""
         if narrow := self.narrow.search(norm):
             parts.append(f"scope: only them ({narrow.group(0).strip()!r})")
             return 0, True
-        for m in self.scope.finditer(norm, starts):
-            counts = [int(n) for n in _NUMBER.findall(m.group(0))]
-            said = m.group(0)
+        for start, end in matches:
+            said = norm[start:end]
+            counts = [int(n) for n in _NUMBER.findall(said)]
             whole = said.startswith(_WHOLE) or " hundred" in said or " thousand" in said or _THOUSANDS.search(said)
             if counts and max(counts) < self.scope_at_least and not whole:
                 continue
             # only the word just before: "not everyone"; "not loading for anyone" is still everyone
-            if self._negated(norm, m.start(), 1):
+            if self._negated(norm, start, 1):
                 continue
-            parts.append(f"scope ({m.group(0).strip()!r}) {self.scope_points:+d}")
+            parts.append(f"scope ({said.strip()!r}) {self.scope_points:+d}")
             return self.scope_points, False
         return 0, False
 
