@@ -95,8 +95,11 @@ def set_access_key(user: str, access_key_id: str, new_access_key_id: str, new_se
 
 
 def quicker_moto() -> None:
-    """Two costs of moto's server that grow with what it holds, not the request, taken off; same answers.
+    """Three costs of moto's server that AWS does not have, taken off; same answers.
 
+    - Every request lists the methods of its service's response class (``inspect.getmembers``, a few
+      hundred attributes) to see whether the action is one: a class's methods do not change, so they
+      are listed once per class.
     - It lists its own package directory (a stat per service) on every request, under one lock all
       requests share: the list cannot change while it runs, so it is read once.
     - ReceiveMessage checks each message's retention period by working out every attribute of its queue,
@@ -104,8 +107,13 @@ def quicker_moto() -> None:
       few hundred messages slows each receive to seconds. The same check reads the one attribute.
     """
     from moto import backends
-    from moto.core.utils import unix_time
+    from moto.core import responses
+    from moto.core.utils import method_names_from_class, unix_time
     from moto.sqs.models import SQSBackend
+
+    # responses imported it by name: the cached one goes where it is looked up
+    if getattr(responses, "method_names_from_class", None) is method_names_from_class:
+        setattr(responses, "method_names_from_class", functools.cache(method_names_from_class))  # noqa: B010
 
     if not isinstance(backends.list_of_moto_modules, functools.partial):
         modules = tuple(backends.list_of_moto_modules())
@@ -116,6 +124,35 @@ def quicker_moto() -> None:
         return bool(retention + message.sent_timestamp / 1000 > unix_time())
 
     SQSBackend.is_message_valid_based_on_retention_period = is_message_valid_based_on_retention_period  # type: ignore[method-assign]
+
+
+#: request threads kept: the consumers' long polls hold one each for a second, and werkzeug keeps each
+#: for 10 ms after answering (it drains the socket): enough for a burst's requests and every poller
+POOL_THREADS = 64
+
+
+def pooled_server(host: str, port: int, app: Any) -> Any:
+    """werkzeug's threaded server, its request threads taken from a pool instead of started per request.
+
+    moto's server closes every connection after one answer, so each AWS request was a new thread: under a
+    burst, a tenth of the process's CPU went into starting threads, which no AWS service charges anyone.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from moto.moto_server.werkzeug_app import MotoRequestHandler
+    from werkzeug.serving import ThreadedWSGIServer
+
+    class PooledWSGIServer(ThreadedWSGIServer):
+        pool = ThreadPoolExecutor(POOL_THREADS, thread_name_prefix="moto-request")
+
+        def process_request(self, request: Any, client_address: Any) -> None:
+            self.pool.submit(self.process_request_thread, request, client_address)
+
+        def server_close(self) -> None:
+            super().server_close()
+            self.pool.shutdown(wait=False, cancel_futures=True)
+
+    return PooledWSGIServer(host, port, app, handler=MotoRequestHandler)
 
 
 def quiet() -> None:
@@ -140,15 +177,13 @@ def application() -> Any:
 
 
 def serve(host: str, port: int, setups: Iterable[str] = (), out: Any = None) -> None:
-    from moto.moto_server.werkzeug_app import MotoRequestHandler
-    from werkzeug.serving import make_server
 
     quiet()
     quicker_moto()
     with ExitStack() as stack:
         for name in setups:
             stack.enter_context(setup_from(name))
-        server = make_server(host, port, application(), threaded=True, request_handler=MotoRequestHandler)
+        server = pooled_server(host, port, application())
         bound_host, bound_port = server.server_address[:2]
         print(READY, bound_host, bound_port, file=out or sys.stdout, flush=True)
         threading.Thread(target=_stop_when_stdin_closes, args=(server,), name="stdin-watch", daemon=True).start()
