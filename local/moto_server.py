@@ -20,6 +20,7 @@ import io
 import json
 import logging
 import signal
+import socket
 import sys
 import threading
 import warnings
@@ -142,17 +143,26 @@ def pooled_server(host: str, port: int, app: Any) -> Any:
     from moto.moto_server.werkzeug_app import MotoRequestHandler
     from werkzeug.serving import ThreadedWSGIServer
 
+    pool = ThreadPoolExecutor(POOL_THREADS, thread_name_prefix="moto-request")
+
     class PooledWSGIServer(ThreadedWSGIServer):
-        pool = ThreadPoolExecutor(POOL_THREADS, thread_name_prefix="moto-request")
-
+        # the pool outlives server_close(), which werkzeug also calls while adopting the socket below;
+        # its idle threads end with the process
         def process_request(self, request: Any, client_address: Any) -> None:
-            self.pool.submit(self.process_request_thread, request, client_address)
+            pool.submit(self.process_request_thread, request, client_address)
 
-        def server_close(self) -> None:
-            super().server_close()
-            self.pool.shutdown(wait=False, cancel_futures=True)
-
-    return PooledWSGIServer(host, port, app, handler=MotoRequestHandler)
+    # bound here, not by werkzeug: it exits the process on any bind error, and the platform must be told
+    # which one (a taken port has a flag to choose another)
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listener.bind((host, port))
+        listener.listen(128)
+    except OSError:
+        listener.close()
+        raise
+    bound_host, bound_port = listener.getsockname()[:2]
+    return PooledWSGIServer(bound_host, bound_port, app, handler=MotoRequestHandler, fd=listener.fileno())
 
 
 def quiet() -> None:
