@@ -187,7 +187,7 @@ def application() -> Any:
 
 
 def serve(host: str, port: int, setups: Iterable[str] = (), out: Any = None) -> None:
-
+    """Serve until stopped; ``setups`` entered first (``setup_from``), the ready line then written to ``out``."""
     quiet()
     quicker_moto()
     with ExitStack() as stack:
