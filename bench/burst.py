@@ -25,8 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bench.burst_mix import AT, OUTAGE, PAGING, Mix, Planned, build, schedule
-from bench.burst_report import BurstResult, Latencies, Sent, format_report, summary
-from bench.moto_speed import faster_dynamodb
+from bench.burst_report import BurstResult, Cpu, Latencies, Sent, format_report, summary
 from local.replay import send
 from local.samples import local_secrets, signed
 
@@ -43,6 +42,7 @@ CONSUMERS = 4
 DRAIN_TIMEOUT_S = 300.0
 #: after the drain: how long pages still being published (a retry after a fault) may take
 PAGE_GRACE_S = 10.0
+FASTER_DYNAMODB = "bench.moto_speed:faster_dynamodb"
 
 
 @dataclass(frozen=True)
@@ -104,11 +104,18 @@ def run(
             warnings.append(line.strip())
 
     say("starting the local platform (moto server, stack from infra/, the app on loopback, worker, scheduler)")
-    options = PlatformOptions(port=0, moto_port=0, show=show, clock=running_from(AT), triage_consumers=consumers)
     # moto's TransactWriteItems copies whole tables and its index Query sorts every item: costs that grow
-    # with the table, not the request, and that DynamoDB does not have (bench/moto_speed.py)
-    # stopping the platform stops its consumers, then resets moto's process-wide backends for the next one
-    with faster_dynamodb(), Platform(options) as platform:
+    # with the table, not the request, and that DynamoDB does not have (bench/moto_speed.py); in the
+    # moto server's process, where they are paid
+    options = PlatformOptions(
+        port=0,
+        moto_port=0,
+        show=show,
+        clock=running_from(AT),
+        triage_consumers=consumers,
+        moto_setup=(FASTER_DYNAMODB,),
+    )
+    with Platform(options) as platform:
         return measure(platform, mix, seconds, senders, warnings, say)
 
 
@@ -131,16 +138,25 @@ def measure(
         log.watch(bootstrap.container(function).sns)
     slots = schedule(len(mix.planned), seconds)
     say(f"sending {len(mix.planned)} webhooks over {seconds:g} s from {senders} threads")
-    with sending(platform, mix.planned, slots, senders) as sent:
+    cpu_before, moto_before = time.process_time(), platform.moto_cpu_seconds()
+    senders_cpu: list[float] = []
+    with sending(platform, mix.planned, slots, senders, senders_cpu) as sent:
         pass
     last_answer = max(s[2] for s in sent)
     first_send = min(s[1] for s in sent)
     say(f"sent in {last_answer - first_send:.1f} s; waiting for the queue to drain")
     drain_s = drained(platform, last_answer)
+    moto_after = platform.moto_cpu_seconds()
+    cpu = Cpu(
+        messages=len(mix.planned),
+        process_s=time.process_time() - cpu_before,
+        senders_s=sum(senders_cpu),
+        moto_s=None if moto_before is None or moto_after is None else moto_after - moto_before,
+    )
     say("drained" if drain_s is not None else "the queue did not drain in time; counting what is there")
     records = [s[0] for s in sent]
     return count_up(platform, mix, records, {s[0].label: s[1] for s in sent}, log, drain_s, seconds, senders,
-                    warnings, last_answer - first_send)  # fmt: skip
+                    warnings, last_answer - first_send, cpu)  # fmt: skip
 
 
 #: (what was sent, perf_counter when sent, perf_counter when the answer was read)
@@ -149,9 +165,16 @@ Outcome = tuple[Sent, float, float]
 
 @contextmanager
 def sending(
-    platform: Platform, planned: tuple[Planned, ...], slots: list[float], senders: int
+    platform: Platform,
+    planned: tuple[Planned, ...],
+    slots: list[float],
+    senders: int,
+    cpu: list[float] | None = None,
 ) -> Iterator[list[Outcome]]:
-    """Send each webhook at its slot from ``senders`` threads, each taking the next slot when free."""
+    """Send each webhook at its slot from ``senders`` threads, each taking the next slot when free.
+
+    Each thread adds the CPU it used to ``cpu``: the providers' side of the loopback, not the platform's.
+    """
     secrets = local_secrets()
     results: list[Outcome] = []
     lock = threading.Lock()
@@ -159,10 +182,14 @@ def sending(
     start = time.perf_counter() + 0.2  # every thread is up before the first slot
 
     def worker() -> None:
+        started = time.thread_time()
         while True:
             with lock:
                 i = next(cursor, None)
             if i is None:
+                if cpu is not None:
+                    with lock:
+                        cpu.append(time.thread_time() - started)
                 return
             wait = start + slots[i] - time.perf_counter()
             if wait > 0:
@@ -198,7 +225,9 @@ def _depth(sqs: Any, url: str) -> int:
         "ApproximateNumberOfMessagesNotVisible",
         "ApproximateNumberOfMessagesDelayed",
     ]
-    attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=names)["Attributes"]
+    # "All", as the worker asks (local/worker.py): moto works out every attribute, a pass over every queued
+    # message, twice per name asked for; polled through a backlog it took the moto server's CPU from triage
+    attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
     return sum(int(attrs.get(n, "0")) for n in names)
 
 
@@ -209,7 +238,7 @@ def drained(platform: Platform, since: float, timeout: float = DRAIN_TIMEOUT_S) 
     while time.perf_counter() - since < timeout:
         if _depth(sqs, url) == 0:
             return time.perf_counter() - since
-        time.sleep(0.05)
+        time.sleep(0.1)  # each look costs the moto server a pass over the queue: a tenth of a second is precise enough
     return None
 
 
@@ -224,6 +253,7 @@ def count_up(
     senders: int,
     warnings: list[str],
     send_span_s: float,
+    cpu: Cpu | None = None,
 ) -> BurstResult:
     from chalicelib import bootstrap
     from chalicelib.services.triage import ticket_id_for
@@ -278,6 +308,7 @@ def count_up(
         outage_publishes=len(outage),
         mix={kind: mix.count(kind) for kind in (OUTAGE, "ordinary", PAGING)},
         providers=mix.providers(),
+        cpu=cpu,
     )
 
 

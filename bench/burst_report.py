@@ -13,13 +13,13 @@ BUDGET_PAGE_P99_MS = 2000.0
 BEHIND_MS = 250.0
 INCLUDES = (
     "signed webhooks over loopback HTTP (a new TCP connection each) to the real Chalice app, from a few sender threads",
-    "ingest: signature check, parse, SQS SendMessage to a moto server",
+    "ingest: signature check, parse, SQS SendMessage to the moto server (its own process)",
     "the queue worker (Lambda's event source mapping, locally) running triage in this process: dedup, customer, "
     "decide(), incident counting, the ticket and the page in DynamoDB, SNS Publish",
 )
 CAVEAT = (
-    "one process on a small machine holds the moto server, the API server, the workers and the senders, "
-    "sharing the GIL; moto's DynamoDB takes one request at a time. Absolute figures are not AWS's"
+    "on a small shared machine, one process holds the API server, the workers and the senders, sharing the GIL, "
+    "and one more the moto server, whose DynamoDB takes one request at a time. Absolute figures are not AWS's"
 )
 
 
@@ -72,6 +72,37 @@ class Sent:
 
 
 @dataclass(frozen=True)
+class Cpu:
+    """CPU seconds used from the first send until the queue drained, by process: where a message's cost goes."""
+
+    messages: int
+    process_s: float  # this process: the API, the workers, the senders, the scheduler, the inbox
+    senders_s: float  # of which the sender threads (the providers' side, not the platform's)
+    moto_s: float | None  # the moto server's process (None where the OS does not say)
+
+    @property
+    def platform_s(self) -> float:
+        return self.process_s - self.senders_s
+
+    def per_message_ms(self, seconds: float | None) -> float | None:
+        return None if seconds is None else seconds * 1000 / max(1, self.messages)
+
+    def to_dict(self) -> dict[str, Any]:
+        def ms(seconds: float | None) -> float | None:
+            value = self.per_message_ms(seconds)
+            return None if value is None else round(value, 1)
+
+        return {
+            "platform_ms_per_message": ms(self.platform_s),
+            "moto_ms_per_message": ms(self.moto_s),
+            "senders_ms_per_message": ms(self.senders_s),
+            "platform_s": round(self.platform_s, 2),
+            "moto_s": None if self.moto_s is None else round(self.moto_s, 2),
+            "senders_s": round(self.senders_s, 2),
+        }
+
+
+@dataclass(frozen=True)
 class BurstResult:
     count: int
     seconds: float  # the schedule: ``count`` webhooks evenly over this long
@@ -96,6 +127,7 @@ class BurstResult:
     outage_publishes: int  # SNS messages for them (a page reaches one topic per message)
     mix: dict[str, int] = field(default_factory=dict)  # kind → webhooks
     providers: dict[str, int] = field(default_factory=dict)
+    cpu: Cpu | None = None
     budget_page_p99_ms: float = BUDGET_PAGE_P99_MS
     includes: tuple[str, ...] = INCLUDES
 
@@ -176,6 +208,7 @@ class BurstResult:
                 "pages": self.outage_pages,
                 "sns_messages": self.outage_publishes,
             },
+            "cpu": None if self.cpu is None else self.cpu.to_dict(),
             "errors": self.errors,
             "includes": list(self.includes),
             "caveat": CAVEAT,
@@ -223,6 +256,13 @@ def format_report(result: BurstResult) -> str:
         f"dead letters: {result.dead_letters}; worker errors: {len(result.worker_errors)}",
         f"  errors in all: {result.errors}",
     ]
+    if result.cpu is not None:
+        cpu = result.cpu
+        lines.append(
+            f"  CPU per message, first send to drained: platform process {_ms(cpu.per_message_ms(cpu.platform_s))} ms, "
+            f"moto server's process {_ms(cpu.per_message_ms(cpu.moto_s))} ms "
+            f"(senders {_ms(cpu.per_message_ms(cpu.senders_s))} ms, not counted)"
+        )
     lines += [f"    missing page: {label}" for label in result.pages_missing[:5]]
     lines += [f"    worker: {line}" for line in result.worker_errors[:5]]
     lines.append(f"  ({CAVEAT})")

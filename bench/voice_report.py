@@ -18,7 +18,7 @@ INCLUDES = (
     "SQS SendMessage to moto (the call is queued to become a ticket)",
 )
 CAVEAT = (
-    "a moto server stands in for AWS and runs in this process, sharing the GIL with the API server: "
+    "a moto server stands in for AWS, in a process of its own on the same small machine: "
     "absolute numbers differ from Lambda with DynamoDB and SQS"
 )
 

@@ -92,7 +92,7 @@ def _banner(p: Platform, say: Any, rules: str) -> None:
     assert p.stack is not None and p.worker is not None and p.scheduler is not None
     if p.options.clock is not None:
         say(f"  clock         started at {p.now():%Y-%m-%d %H:%M:%S} UTC ({CLOCK_ENV}), running on")
-    say(f"  moto server   {p.moto_url}")
+    say(f"  moto server   {p.moto_url}  (its own process)")
     say(f"  stack         {p.stack.name}: {len(p.stack.physical_ids)} resources from infra/template.yaml")
     say(f"  customers     {p.customers} from events/customers.json")
     say(f"  API           {p.api_url}  (app.py, stage {p.options.stage})")

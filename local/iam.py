@@ -105,14 +105,19 @@ def create_function_users(
     return users
 
 
-def use_keys(identity: Identity, access_key_id: str, secret_access_key: str) -> None:
-    """Give a user of the in-process moto server fixed keys (moto makes random ones, and has no API to
-    choose them): `make run`'s operator signs with the fixed local keys the CLIs' --local use."""
-    from moto.iam.models import iam_backends
+def use_keys(moto_url: str, identity: Identity, access_key_id: str, secret_access_key: str) -> None:
+    """Give a user of the platform's moto server fixed keys (moto makes random ones, and has no API to
+    choose them): `make run`'s operator signs with the fixed local keys the CLIs' --local use. The server
+    runs in its own process, so it is asked over HTTP, through its local hook (local/moto_server.py)."""
+    from local.moto_server import HOOKS
 
-    user = iam_backends[ACCOUNT]["aws"].get_user(identity.user)
-    [key] = [k for k in user.access_keys if k.access_key_id == identity.access_key_id]
-    key.access_key_id, key.secret_access_key = access_key_id, secret_access_key
+    change = {
+        "user": identity.user,
+        "access_key_id": identity.access_key_id,
+        "new_access_key_id": access_key_id,
+        "new_secret_access_key": secret_access_key,
+    }
+    _post(f"{moto_url}{HOOKS}access-key", json.dumps(change).encode(), "application/json")
     identity.access_key_id, identity.secret_access_key = access_key_id, secret_access_key
 
 
@@ -136,11 +141,19 @@ def enforced() -> Iterator[None]:
 
 
 def enforce_on_server(moto_url: str, unchecked: float = SETUP_CALLS) -> None:
-    """The same for a moto server, through its reset-auth endpoint (float('inf'): stop enforcing)."""
-    from urllib.request import Request, urlopen
+    """The same for a moto server, through its reset-auth endpoint (float('inf'): stop enforcing).
 
+    The platform's own server is told at spawn instead (``INITIAL_NO_AUTH_ACTION_COUNT`` in its
+    environment, local/moto_process.py); this is for a server already running.
+    """
     # text/plain: a form content type would leave moto (Flask) an empty request.data
-    headers = {"Content-Type": "text/plain"}
-    request = Request(f"{moto_url}/moto-api/reset-auth", data=str(unchecked).encode(), headers=headers, method="POST")
-    with urlopen(request, timeout=10) as response:
+    _post(f"{moto_url}/moto-api/reset-auth", str(unchecked).encode(), "text/plain")
+
+
+def _post(url: str, data: bytes, content_type: str) -> None:
+    from urllib.request import ProxyHandler, Request, build_opener
+
+    request = Request(url, data=data, headers={"Content-Type": content_type}, method="POST")
+    # loopback: a proxy in the developer's environment must not see it
+    with build_opener(ProxyHandler({})).open(request, timeout=10) as response:
         response.read()

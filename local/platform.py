@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
 import errno
-import functools
 import importlib
-import io
 import json
 import logging
 import os
 import socket
 import sys
 import threading
-import urllib.request
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -25,6 +20,7 @@ from unittest import mock
 from local import iam
 from local.iam import Identity
 from local.inbox import Inbox
+from local.moto_process import MotoProcess, MotoStartError
 from local.samples import CHALICE_CONFIG, ROOT
 from local.scheduler import Scheduler, find_schedules
 from local.stack import LocalStack, create_stack, verify_reply_sender
@@ -42,55 +38,6 @@ FAKE_AWS_ENV = {
     "AWS_REGION": REGION,  # Settings prefers AWS_REGION, as Lambda sets it; a developer's own must not win
 }
 SERVICES = ("cloudformation", "dynamodb", "sqs", "sns", "cloudwatch", "s3")
-
-
-class DynamoSerialized:
-    """The moto server's WSGI app with its DynamoDB requests taken one at a time.
-
-    moto's DynamoDB is not thread-safe: TransactWriteItems deep-copies each table it touches (to roll
-    back) while another request thread writes to it, and fails with "dictionary changed size during
-    iteration". AWS has no such limit, and our code's races are tested in-process (conditional writes
-    from concurrent containers), so locally the workers' DynamoDB calls queue up instead. Only DynamoDB:
-    an SQS long poll holds its request for a second, and must not hold everyone else's.
-    """
-
-    def __init__(self, app: Any) -> None:
-        self._app = app
-        self._lock = threading.Lock()
-
-    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
-        if not str(environ.get("HTTP_X_AMZ_TARGET", "")).startswith("DynamoDB"):
-            return self._app(environ, start_response)
-        if length := environ.get("CONTENT_LENGTH"):
-            # the body read before the lock: reading it waits on the client's thread, which needs the GIL,
-            # and every other DynamoDB request would wait for that too
-            environ["wsgi.input"] = io.BytesIO(environ["wsgi.input"].read(int(length)))
-        with self._lock:
-            return list(self._app(environ, start_response))
-
-
-def quicker_moto() -> None:
-    """Two costs of moto's server that grow with what it holds, not the request, taken off; same answers.
-
-    - It lists its own package directory (a stat per service) on every request, under one lock all
-      requests share: the list cannot change while it runs, so it is read once.
-    - ReceiveMessage checks each message's retention period by working out every attribute of its queue,
-      twice, each a pass over every queued message: quadratic in a backlog, so a burst that queues a
-      few hundred messages slows each receive to seconds. The same check reads the one attribute.
-    """
-    from moto import backends
-    from moto.core.utils import unix_time
-    from moto.sqs.models import SQSBackend
-
-    if not isinstance(backends.list_of_moto_modules, functools.partial):
-        modules = tuple(backends.list_of_moto_modules())
-        backends.list_of_moto_modules = functools.partial(iter, modules)
-
-    def is_message_valid_based_on_retention_period(self: Any, queue_name: str, message: Any) -> bool:
-        retention = int(self.get_queue(queue_name).message_retention_period)
-        return bool(retention + message.sent_timestamp / 1000 > unix_time())
-
-    SQSBackend.is_message_valid_based_on_retention_period = is_message_valid_based_on_retention_period  # type: ignore[method-assign]
 
 
 class PortInUseError(Exception):
@@ -126,11 +73,9 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 def quiet_logs() -> None:
-    """Keep the demo readable: no per-request lines from werkzeug, no moto CloudFormation chatter."""
-    for name in ("werkzeug", "moto", "botocore.credentials"):
+    """Keep the demo readable: no per-request lines from werkzeug (the moto server quiets its own)."""
+    for name in ("werkzeug", "botocore.credentials"):
         logging.getLogger(name).setLevel(logging.ERROR)
-    # moto's CloudFormation logs "No Moto CloudFormation support for ..." for the resources local/stack.py applies
-    warnings.filterwarnings("ignore", module=r"moto(\..*)?")
 
 
 def chalice_config(function_name: str = "api_handler", stage: str = "local") -> Any:
@@ -189,6 +134,9 @@ class PlatformOptions:
     standin_port: int = 0  # the providers' stand-in (Twilio, Slack, X, Meta, widget backend); 0: a free port
     #: concurrent triage invocations (consumer threads on the events queue), as Lambda runs several
     triage_consumers: int = 1
+    #: context managers the moto server's process serves inside, as ``module:function`` (a benchmark's
+    #: bench.moto_speed:faster_dynamodb): that process is not this one, so patching moto here would not reach it
+    moto_setup: tuple[str, ...] = ()
 
 
 class Platform:
@@ -197,7 +145,7 @@ class Platform:
     def __init__(self, options: PlatformOptions | None = None) -> None:
         self.options = options or PlatformOptions()
         self._env: Any = None
-        self._moto: Any = None
+        self._moto: MotoProcess | None = None
         self._api: Any = None
         self._api_thread: threading.Thread | None = None
         self.clients: dict[str, Any] = {}  # the operator's: it creates the stack and inspects it
@@ -241,21 +189,24 @@ class Platform:
         return self
 
     def _start_moto(self) -> None:
-        from moto.server import ThreadedMotoServer
-
         o = self.options
-        self._moto = ThreadedMotoServer(ip_address=o.host, port=o.moto_port, verbose=False)
-        self._moto.start()
-        server = self._moto._server
-        assert server is not None
-        server.app = DynamoSerialized(server.app)
-        quicker_moto()
-        host, port = self._moto.get_host_and_port()
-        self.moto_url = f"http://{host}:{port}"
+        # IAM enforced from the server's start, as in AWS: the operator's user first (local/iam.py), then each function's
+        moto = MotoProcess(o.host, o.moto_port, unchecked=iam.SETUP_CALLS, setups=o.moto_setup)
+        try:
+            self._moto = moto.start()
+        except MotoStartError as exc:
+            if exc.port_in_use:  # taken between the check and the bind
+                raise PortInUseError(o.host, o.moto_port, "--moto-port") from None
+            raise
+        self.moto_url = moto.url
         os.environ["AWS_ENDPOINT_URL"] = self.moto_url
         # boto3 honours HTTP(S)_PROXY; loopback must bypass a proxy configured in the developer's shell
         no_proxy = ",".join(filter(None, [os.environ.get("NO_PROXY", ""), "127.0.0.1", "localhost"]))
         os.environ["NO_PROXY"] = os.environ["no_proxy"] = no_proxy
+
+    def moto_cpu_seconds(self) -> float | None:
+        """CPU the moto server's process has used (None where the OS does not say): its own, not ours."""
+        return self._moto.cpu_seconds() if self._moto is not None else None
 
     def _start_standin(self) -> None:
         """The providers' outbound APIs on loopback: the app's replies go there and nowhere else."""
@@ -276,10 +227,8 @@ class Platform:
         from chalicelib.adapters.customers_table import DynamoCustomerDirectory
         from local.tables import seed_customers
 
-        # IAM enforced from here on, as in AWS: the operator's user first, then each function's
-        iam.enforce_on_server(self.moto_url)
         operator = iam.create_operator(boto3.Session().client("iam", region_name=REGION, endpoint_url=self.moto_url))
-        iam.use_keys(operator, FAKE_AWS_ENV["AWS_ACCESS_KEY_ID"], FAKE_AWS_ENV["AWS_SECRET_ACCESS_KEY"])
+        iam.use_keys(self.moto_url, operator, FAKE_AWS_ENV["AWS_ACCESS_KEY_ID"], FAKE_AWS_ENV["AWS_SECRET_ACCESS_KEY"])
         boto3.DEFAULT_SESSION = None  # built before the keys changed, it may hold others
         signed = operator.session(REGION, guard=False)
         self.clients = {s: signed.client(s, endpoint_url=self.moto_url) for s in (*SERVICES, "iam")}
@@ -445,17 +394,8 @@ class Platform:
             self._api_thread.join(5.0)
             self._api_thread = None
         if self._moto is not None:
-            # moto's backends and its IAM switch are process-wide (the server runs here) and outlive the server:
-            # a later platform in this process (a test, the next benchmark) must find neither the stack nor the switch
-            with contextlib.suppress(OSError):  # a server that never answered has nothing to reset or switch off
-                reset = urllib.request.Request(self.moto_url + "/moto-api/reset", method="POST")
-                urllib.request.build_opener(urllib.request.ProxyHandler({})).open(reset, timeout=10).close()
-                iam.enforce_on_server(self.moto_url, float("inf"))
+            # its own process: stopping it is the reset, and the next platform's server starts empty
             self._moto.stop()
-            # ThreadedMotoServer.stop() leaves the socket listening until garbage collection
-            server = getattr(self._moto, "_server", None)
-            if server is not None:
-                server.server_close()
             self._moto = None
         if self._env is not None:
             from chalicelib import bootstrap

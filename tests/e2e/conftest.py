@@ -79,9 +79,9 @@ def pages_for(pages: list[Page], ticket_id: str) -> list[str]:
 def platform() -> Iterator[Platform]:
     """One platform for the e2e package, torn down before other packages run.
 
-    Package rather than session scope: the moto server runs in this process and shares moto's
-    global backends with the functional tests' ``mock_aws``, which resets them; nothing of this
-    platform may outlive the e2e tests. No background threads: the tests drive the worker, so
+    Package rather than session scope: the platform sets this process's environment (AWS_ENDPOINT_URL,
+    the stack's names) and the app's containers, which the functional tests must not find; its moto
+    server is a process of its own, stopped with it. No background threads: the tests drive the worker, so
     each one decides when a batch runs and sees its batchItemFailures.
     """
     # retry_delay 0: a failed record is visible again at once, so five receives take no waiting

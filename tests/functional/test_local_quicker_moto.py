@@ -9,7 +9,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from local.platform import quicker_moto
+from local.moto_server import quicker_moto
 
 
 @pytest.fixture
