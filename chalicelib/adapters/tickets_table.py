@@ -15,7 +15,7 @@ from chalicelib.adapters.ticket_document import document_attributes, ticket_from
 from chalicelib.adapters.ticket_index import index_attributes
 from chalicelib.errors import DependencyError
 from chalicelib.model.contacts import RecentContacts
-from chalicelib.model.ticket import Delivery, FollowUp, PageStatus, Ticket, sender_key
+from chalicelib.model.ticket import Delivery, FollowUp, PageStatus, Ticket
 from chalicelib.replies.model import GRACE, Reply
 from chalicelib.services.ports import Write
 
@@ -111,9 +111,6 @@ def ticket_item(ticket: Ticket) -> dict[str, Any]:
     }
     if ticket.last_message_at is not None and ticket.last_message_at != ticket.created_at:
         item["last_message_at"] = {"S": utc(ticket.last_message_at)}
-    sender = sender_key(ticket.event)
-    if sender:
-        item["sender_key"] = {"S": sender}  # the BySender index: repeat contact
     return item
 
 
