@@ -15,6 +15,7 @@ import pytest
 
 import app as app_module
 from chalicelib import bootstrap
+from chalicelib.adapters.tickets_table import ticket_from_item
 from chalicelib.model.event import Channel, Sender, SupportEvent
 from local.worker import QueueWorker
 from tests.fakes import FakeClock
@@ -65,7 +66,9 @@ def recent_contacts(aws: Any) -> dict[str, int]:
     items = aws.clients["dynamodb"].scan(TableName=aws.stack.outputs["TicketsTableName"])["Items"]
     found = {}
     for item in items:
-        if "event_id" in item and "doc" in item:
+        if item["sk"]["S"] == "TICKET":
+            found[item["event_id"]["S"]] = ticket_from_item(item).decision.facts["contact.recent"]
+        elif "event_id" in item and "doc" in item:  # a follow-up
             found[item["event_id"]["S"]] = json.loads(item["doc"]["S"])["decision"]["facts"]["contact.recent"]
     return found
 
