@@ -90,7 +90,8 @@ def test_split_is_stable_and_an_explicit_split_wins():
 
 
 def test_the_real_corpus_splits_roughly_in_half_within_each_label():
-    entries = load(CORPUS_DIR)
+    # the hash's halves: batches pinned to the tuning half with `split:` are not the hash's choice
+    entries = [e for e in load(CORPUS_DIR) if e.split is None]
     for label in ("critical", "high", "normal", "low"):
         chosen = [e for e in entries if e.urgency == label]
         held = sum(split_of(e) == "held-out" for e in chosen)
