@@ -64,10 +64,10 @@ def counted(function: str = "triage") -> Counter[str]:
 def recent_contacts(aws: Any) -> dict[str, int]:
     """Event id → the repeat-contact count its decision used (tickets and follow-ups)."""
     items = aws.clients["dynamodb"].scan(TableName=aws.stack.outputs["TicketsTableName"])["Items"]
-    found = {}
+    found: dict[str, int] = {}
     for item in items:
         if item["sk"]["S"] == "TICKET":
-            found[item["event_id"]["S"]] = ticket_from_item(item).decision.facts["contact.recent"]
+            found[item["event_id"]["S"]] = int(ticket_from_item(item).decision.facts["contact.recent"])
         elif "event_id" in item and "doc" in item:  # a follow-up
             found[item["event_id"]["S"]] = json.loads(item["doc"]["S"])["decision"]["facts"]["contact.recent"]
     return found
