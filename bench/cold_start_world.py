@@ -11,7 +11,6 @@ into, no rate limit reached).
 from __future__ import annotations
 
 import io
-import json
 import logging
 import os
 import threading
@@ -228,7 +227,3 @@ def moto_world() -> Iterator[World]:
             # ThreadedMotoServer.stop() leaves the socket listening until garbage collection
             if server._server is not None:
                 server._server.server_close()
-
-
-def to_json(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"))

@@ -140,16 +140,6 @@ def enforced() -> Iterator[None]:
         settings.INITIAL_NO_AUTH_ACTION_COUNT, ActionAuthenticatorMixin.request_count = saved
 
 
-def enforce_on_server(moto_url: str, unchecked: float = SETUP_CALLS) -> None:
-    """The same for a moto server, through its reset-auth endpoint (float('inf'): stop enforcing).
-
-    The platform's own server is told at spawn instead (``INITIAL_NO_AUTH_ACTION_COUNT`` in its
-    environment, local/moto_process.py); this is for a server already running.
-    """
-    # text/plain: a form content type would leave moto (Flask) an empty request.data
-    _post(f"{moto_url}/moto-api/reset-auth", str(unchecked).encode(), "text/plain")
-
-
 def _post(url: str, data: bytes, content_type: str) -> None:
     from urllib.request import ProxyHandler, Request, build_opener
 
