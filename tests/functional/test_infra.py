@@ -210,11 +210,13 @@ def test_template_overrides_only_resources_chalice_generates():
     # an entry without a Type is a partial override; it must name a resource Chalice emits
     packaged = _packaged()["Resources"]
     partial = [k for k, v in load_template()["Resources"].items() if "Type" not in v]
-    # (the API's permission and routes are pointed at the API function's SnapStart alias)
+    # (the API's permission is pointed at the API function's SnapStart alias and the HTTP API, the API
+    # function is named so the HTTP API can name it, and the REST API's routes name the alias too)
     assert {k: packaged[k]["Type"] for k in partial} == {
         "Triage": "AWS::Serverless::Function",
         "SendReplies": "AWS::Serverless::Function",
         "InboundEmail": "AWS::Serverless::Function",
+        "APIHandler": "AWS::Serverless::Function",
         "APIHandlerInvokePermission": "AWS::Lambda::Permission",
         "RestAPI": "AWS::Serverless::Api",
     }

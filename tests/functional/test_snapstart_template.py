@@ -1,14 +1,17 @@
-"""The packaged template: SnapStart on every function, and every trigger invoking its alias, never $LATEST.
+"""The packaged template: SnapStart on every function, every trigger invoking its alias, the HTTP API serving the app.
 
 SnapStart applies to published versions only, so a trigger that invokes the bare function name runs
 $LATEST, initialised from scratch. The checks run on the real SAM transform of build/dev/sam.yaml
 (what CloudFormation will deploy): cfn-lint validates the SAM template as written and does not show
-which ARN a generated event source mapping, subscription, rule or permission ends up invoking.
+which ARN a generated event source mapping, subscription, rule or permission ends up invoking, nor a
+circular dependency between the API and the function that names it; so cfn-lint runs here on the
+transformed template too.
 """
 
 from __future__ import annotations
 
 import copy
+import json
 import re
 import struct
 import sys
@@ -22,8 +25,13 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = ROOT / "build" / "dev"
 PACKAGED, ZIP = BUILD / "sam.yaml", BUILD / "deployment.zip"
-#: the integration URI API Gateway invokes: .../functions/<function ARN>/invocations
-_INTEGRATION = re.compile(r"/functions/\$\{(?P<function>\w+)\.Arn\}(?::(?P<qualifier>[\w-]+))?/invocations$")
+#: the integration URI API Gateway invokes: .../functions/<function ARN>/invocations, the ARN written
+#: either ${Function.Arn} or arn:…:function:<its FunctionName>, each optionally qualified (":live")
+_INTEGRATION = re.compile(
+    r"/functions/(?:\$\{(?P<function>\w+)\.Arn\}|arn:[^/]*:function:(?P<name>[^:/]+))"
+    r"(?::(?P<qualifier>[\w-]+))?/invocations$"
+)
+APIS = ("AWS::ApiGateway::RestApi", "AWS::ApiGatewayV2::Api")
 #: ELF e_machine of a 64-bit ARM shared object (Graviton)
 EM_AARCH64 = 183
 
@@ -67,12 +75,22 @@ def triggers(cfn: dict[str, Any]) -> list[tuple[str, str]]:
             found.append((f"{kind} {name}", _ref(props["Endpoint"]) or repr(props["Endpoint"])))
         elif kind == "AWS::Events::Rule":
             found += [(f"{kind} {name}", _ref(t["Arn"]) or repr(t["Arn"])) for t in props.get("Targets", [])]
-        elif kind == "AWS::ApiGateway::RestApi":
+        elif kind in APIS:
             for path, methods in props["Body"]["paths"].items():
                 for method, operation in methods.items():
                     uri = operation["x-amazon-apigateway-integration"]["uri"]["Fn::Sub"]
-                    found.append((f"route {method.upper()} {path}", _integration_target(cfn, uri)))
+                    found.append((f"route {method.upper()} {path} ({name})", _integration_target(cfn, uri)))
     return found
+
+
+def _named(cfn: dict[str, Any], function_name: str) -> str | None:
+    """The function whose FunctionName is ``function_name`` (as written, ${Stage} and all)."""
+    for name, resource in cfn["Resources"].items():
+        if resource["Type"] == "AWS::Lambda::Function":
+            written = resource["Properties"].get("FunctionName")
+            if function_name in (written, isinstance(written, dict) and written.get("Fn::Sub")):
+                return str(name)
+    return None
 
 
 def _integration_target(cfn: dict[str, Any], uri: str) -> str:
@@ -80,7 +98,7 @@ def _integration_target(cfn: dict[str, Any], uri: str) -> str:
     match = _INTEGRATION.search(uri)
     if match is None:
         return uri
-    function, qualifier = match["function"], match["qualifier"]
+    function, qualifier = match["function"] or _named(cfn, match["name"]) or match["name"], match["qualifier"]
     for name, resource in cfn["Resources"].items():
         props = resource.get("Properties", {})
         is_alias = resource["Type"] == "AWS::Lambda::Alias" and _ref(props["FunctionName"]) == function
@@ -194,7 +212,7 @@ def test_the_api_routes_and_its_permission_name_the_api_functions_alias(cfn):
                     }
                 },
             },
-            "route POST /new invokes Triage",
+            "route POST /new (Trigger) invokes Triage",
             id="route-without-its-override",
         ),
     ],
@@ -215,35 +233,149 @@ def test_a_trigger_that_reaches_latest_is_named(resource, expected):
     assert not_through_an_alias(cfn) == [expected]
 
 
-def test_a_route_through_the_alias_passes():
+def _one_route_api(kind: str, uri: str) -> dict[str, Any]:
+    integration = {"uri": {"Fn::Sub": uri}}
+    return {
+        "Type": kind,
+        "Properties": {"Body": {"paths": {"/x": {"get": {"x-amazon-apigateway-integration": integration}}}}},
+    }
+
+
+NAMED = "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:switchboard-${Stage}-api"
+
+
+@pytest.mark.parametrize(
+    ("kind", "uri", "expected"),
+    [
+        pytest.param("AWS::ApiGateway::RestApi", "${APIHandler.Arn}:live", [], id="rest-by-arn-to-the-alias"),
+        pytest.param("AWS::ApiGatewayV2::Api", f"{NAMED}:live", [], id="http-by-name-to-the-alias"),
+        pytest.param(
+            "AWS::ApiGatewayV2::Api",
+            NAMED,
+            ["route GET /x (Api) invokes APIHandler"],
+            id="http-by-name-to-latest",
+        ),
+        pytest.param(
+            "AWS::ApiGatewayV2::Api",
+            NAMED.replace("-api", "-other") + ":live",
+            ["route GET /x (Api) invokes switchboard-${Stage}-other:live"],
+            id="http-to-a-function-not-in-the-stack",
+        ),
+    ],
+)
+def test_a_route_is_traced_to_the_alias_it_invokes(kind, uri, expected):
+    # GIVEN the API function, named as infra/template.yaml names it, behind its alias, and one API route
     cfn = {
         "Resources": {
-            "APIHandler": {"Type": "AWS::Lambda::Function", "Properties": {}},
+            "APIHandler": {
+                "Type": "AWS::Lambda::Function",
+                "Properties": {"FunctionName": {"Fn::Sub": "switchboard-${Stage}-api"}},
+            },
             "APIHandlerAliaslive": {
                 "Type": "AWS::Lambda::Alias",
                 "Properties": {"FunctionName": {"Ref": "APIHandler"}, "Name": "live"},
             },
-            "RestAPI": {
-                "Type": "AWS::ApiGateway::RestApi",
-                "Properties": {
-                    "Body": {
-                        "paths": {
-                            "/x": {
-                                "get": {
-                                    "x-amazon-apigateway-integration": {
-                                        "uri": {
-                                            "Fn::Sub": "arn:aws:apigateway:r:lambda:path/x/functions/${APIHandler.Arn}:live/invocations"
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                },
-            },
+            "Api": _one_route_api(kind, f"arn:aws:apigateway:r:lambda:path/x/functions/{uri}/invocations"),
         }
     }
-    assert not_through_an_alias(cfn) == []
+    # WHEN checked THEN only a route that misses the alias is named, with what it invokes instead
+    assert not_through_an_alias(cfn) == expected
+
+
+def app_routes() -> set[tuple[str, str]]:
+    """(path, method) for every route of the Chalice app, as API Gateway writes them."""
+    from app import app
+
+    return {(path, method.lower()) for path, methods in app.routes.items() for method in methods}
+
+
+def served(cfn: dict[str, Any], api: str) -> set[tuple[str, str]]:
+    paths = cfn["Resources"][api]["Properties"]["Body"]["paths"]
+    return {(path, method) for path, methods in paths.items() for method in methods}
+
+
+@pytest.mark.parametrize("api", ["HttpApi", "RestAPI"])
+def test_each_api_has_exactly_the_apps_routes(cfn, api):
+    # GIVEN the app's routes (a route added to the app needs its line under HttpApi in infra/template.yaml)
+    routes = app_routes()
+    assert ("/webhooks/twilio/sms", "post") in routes and ("/ack/{page_id}", "get") in routes
+    # THEN the API serves each of them, and no route the app no longer has
+    assert served(cfn, api) == routes
+
+
+def test_every_http_api_route_is_a_payload_1_0_proxy_to_the_api_functions_alias(cfn):
+    # GIVEN the HTTP API as CloudFormation will create it
+    api = cfn["Resources"]["HttpApi"]
+    assert api["Type"] == "AWS::ApiGatewayV2::Api"
+    integrations = [
+        operation["x-amazon-apigateway-integration"]
+        for methods in api["Properties"]["Body"]["paths"].values()
+        for operation in methods.values()
+    ]
+    assert len(integrations) >= 35
+    for integration in integrations:
+        # THEN each hands Lambda the REST-proxy-shaped event (payload 1.0) Chalice routes on
+        assert (integration["type"], integration["httpMethod"], integration["payloadFormatVersion"]) == (
+            "aws_proxy",
+            "POST",
+            "1.0",
+        )
+        # AND invokes the API function's SnapStart alias
+        assert _integration_target(cfn, integration["uri"]["Fn::Sub"]) == "APIHandlerAliaslive"
+
+
+def _throttling(settings: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in settings.items() if "Throttling" in k}
+
+
+def test_the_http_api_replaces_the_rest_api_as_the_one_way_in(cfn):
+    resources, outputs = cfn["Resources"], cfn["Outputs"]
+    url = "https://${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}"
+    # THEN the HTTP API is served from its $default stage, deployed on every change: no stage in the path
+    (stage,) = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::ApiGatewayV2::Stage"]
+    assert (stage["ApiId"], stage["StageName"], stage["AutoDeploy"]) == ({"Ref": "HttpApi"}, "$default", True)
+    # AND it is throttled as the REST API was (neither sets limits of its own: the account's apply)
+    (rest_stage,) = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::ApiGateway::Stage"]
+    rest = [_throttling(m) for m in rest_stage.get("MethodSettings", [])]
+    assert [_throttling(stage.get("DefaultRouteSettings", {}))] == (rest or [{}])
+    # AND the function's one invoke permission is the HTTP API's, for the alias
+    permission = resources["APIHandlerInvokePermission"]["Properties"]
+    assert permission["SourceArn"] == {
+        "Fn::Sub": "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${HttpApi}/*"
+    }
+    assert permission["FunctionName"] == {"Ref": "APIHandlerAliaslive"}
+    # AND the REST API Chalice generates answers nothing: its default endpoint is disabled
+    body = resources["RestAPI"]["Properties"]["Body"]
+    assert body["x-amazon-apigateway-endpoint-configuration"] == {"disableExecuteApiEndpoint": True}
+    # AND every function's public URL (Twilio signs it; ack and console links start with it) is the HTTP API's
+    for name, resource in resources.items():
+        if resource["Type"] == "AWS::Lambda::Function":
+            assert resource["Properties"]["Environment"]["Variables"]["PUBLIC_BASE_URL"] == {"Fn::Sub": url}, name
+    assert outputs["HttpApiUrl"]["Value"] == {"Fn::Sub": url}
+    assert outputs["EndpointURL"]["Value"] == {"Fn::Sub": url + "/"}
+
+
+def lint_errors(cfn: dict[str, Any]) -> list[str]:
+    """cfn-lint's findings on a transformed (plain CloudFormation) template."""
+    from cfnlint.api import lint
+
+    return [f"{m.rule.id} {m.message}" for m in lint(json.dumps(cfn), regions=["us-east-1"])]
+
+
+def test_the_transformed_template_passes_cfn_lint(cfn):
+    # cfn-lint on sam.yaml (make package) misses what only exists after the transform, such as a cycle
+    assert lint_errors(cfn) == []
+
+
+def test_an_api_that_names_the_function_by_its_arn_waits_on_it_in_a_cycle(cfn):
+    # GIVEN the HTTP API's integrations written with ${APIHandler.Arn}, as Chalice writes the REST API's
+    broken = copy.deepcopy(cfn)
+    for methods in broken["Resources"]["HttpApi"]["Properties"]["Body"]["paths"].values():
+        for operation in methods.values():
+            uri = "arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${APIHandler.Arn}:live/invocations"
+            operation["x-amazon-apigateway-integration"]["uri"] = {"Fn::Sub": uri}
+    # WHEN linted THEN the cycle is named (the function's PUBLIC_BASE_URL names the API): CloudFormation would refuse it
+    assert any(e.startswith("E3004") and "HttpApi" in e for e in lint_errors(broken))
 
 
 def test_the_package_carries_pydantic_cores_aarch64_build_for_the_runtime(sam):
