@@ -357,7 +357,7 @@ def test_the_http_api_replaces_the_rest_api_as_the_one_way_in(cfn):
 
 def lint_errors(cfn: dict[str, Any]) -> list[str]:
     """cfn-lint's findings on a transformed (plain CloudFormation) template."""
-    from cfnlint.api import lint
+    from cfnlint.api import lint  # type: ignore[import-untyped]
 
     return [f"{m.rule.id} {m.message}" for m in lint(json.dumps(cfn), regions=["us-east-1"])]
 
