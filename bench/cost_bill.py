@@ -151,7 +151,8 @@ def price(tally: Tally, memory_mb: int, architecture: str, sms_segments: float =
     sqs = sum(n for key, n in requests.items() if key.startswith("sqs."))
     gb_seconds = sum(tally.ms.values()) / 1000 * memory_mb / 1024
     lines = {
-        "API Gateway REST requests": tally.invocations["api_handler"] * prices.API_GATEWAY_REST_REQUEST,
+        # every API function invocation is one request to the HTTP API (each of this mix's is under 512 KB)
+        "API Gateway HTTP API requests": tally.invocations["api_handler"] * prices.API_GATEWAY_HTTP_REQUEST,
         "Lambda requests": sum(tally.invocations.values()) * prices.LAMBDA_REQUEST,
         f"Lambda duration ({architecture}, {memory_mb} MB)": gb_seconds * prices.lambda_gb_second(architecture),
         "SQS requests": sqs * prices.SQS_REQUEST,

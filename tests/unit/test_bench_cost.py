@@ -131,7 +131,7 @@ def test_a_million_messages_are_priced_line_by_line():
     x86 = price(tally, 256, "x86_64", sms_segments=1000, emails=2000)
     arm = price(tally, 256, "arm64")
     # THEN each line is the usage times its price
-    assert x86.lines["API Gateway REST requests"] == pytest.approx(3.50)
+    assert x86.lines["API Gateway HTTP API requests"] == pytest.approx(1.00)
     assert x86.lines["Lambda requests"] == pytest.approx(0.22)
     assert x86.lines["Lambda duration (x86_64, 256 MB)"] == pytest.approx(2500 * 0.0000166667)
     assert arm.lines["Lambda duration (arm64, 256 MB)"] == pytest.approx(2500 * 0.0000133334)
@@ -140,7 +140,7 @@ def test_a_million_messages_are_priced_line_by_line():
     assert x86.lines["DynamoDB reads"] == pytest.approx(0.25)
     assert x86.lines["SNS publishes"] == pytest.approx(0.005)
     assert x86.lines["CloudWatch Logs ingestion"] == pytest.approx(0.50)
-    assert x86.total == pytest.approx(3.5 + 0.22 + 2500 * 0.0000166667 + 0.8 + 2.5 + 0.25 + 0.005 + 0.5)
+    assert x86.total == pytest.approx(1.0 + 0.22 + 2500 * 0.0000166667 + 0.8 + 2.5 + 0.25 + 0.005 + 0.5)
     # AND what is delivered to people is listed apart, outside the total
     assert x86.delivery == {"Twilio SMS replies": pytest.approx(8.30), "SES email replies": pytest.approx(0.20)}
     assert x86.scaled(2).total == pytest.approx(2 * x86.total)
