@@ -29,7 +29,7 @@ EPILOG = textwrap.dedent(f"""\
     examples:
       switchboard console link priya --local --print          # `make run`: {LOCAL_API}
       switchboard console link maya --local --next /console/tickets/T-92A037915C
-      switchboard console link leo --stage prod --base-url https://abc123.execute-api.us-east-1.amazonaws.com/api
+      switchboard console link leo --stage prod --base-url https://abc123.execute-api.us-east-1.amazonaws.com
 
     where:
       --local  `make run`'s moto server ({LOCAL_ENDPOINT}), its development secret, links to {LOCAL_API}
