@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from chalice.app import Chalice, CloudWatchEvent, Rate, SNSEvent, SQSEvent
 
 from chalicelib import bootstrap, snapshot
-from chalicelib.api.acks import acks
-from chalicelib.api.console import console
-from chalicelib.api.console_auth import console_auth
-from chalicelib.api.providers import providers
-from chalicelib.api.rules_version import rules_version
-from chalicelib.api.status import status
-from chalicelib.api.webhooks import webhooks
 from chalicelib.observability import redact_tracebacks
 
 app = Chalice(app_name="switchboard")
@@ -21,13 +15,28 @@ app = Chalice(app_name="switchboard")
 redact_tracebacks(app.log)
 # SendGrid's multipart bodies carry binary attachments: API Gateway must pass the bytes base64-encoded
 app.api.binary_types.append("multipart/form-data")
-app.register_blueprint(webhooks)
-app.register_blueprint(providers)
-app.register_blueprint(acks)
-app.register_blueprint(status)
-app.register_blueprint(console)
-app.register_blueprint(console_auth)
-app.register_blueprint(rules_version)
+
+
+def register_routes(api: Chalice) -> None:
+    """Every route: the webhooks, the ack pages, the status page, the console."""
+    from chalicelib.api.acks import acks
+    from chalicelib.api.console import console
+    from chalicelib.api.console_auth import console_auth
+    from chalicelib.api.providers import providers
+    from chalicelib.api.rules_version import rules_version
+    from chalicelib.api.status import status
+    from chalicelib.api.webhooks import webhooks
+
+    for blueprint in (webhooks, providers, acks, status, console, console_auth, rules_version):
+        api.register_blueprint(blueprint)
+
+
+# Lambda names the handler each function runs in _HANDLER ("app.app" is the API, "app.triage" the
+# queue's consumer): the other functions never serve a route, so their cold start skips importing the
+# blueprints. Where no handler is named (`chalice package`, `chalice local`, tests, `make run`), every
+# route is registered, as the API function registers them.
+if snapshot.function_for(os.environ.get("_HANDLER", "app.app")) == "api_handler":
+    register_routes(app)
 
 
 # Every route is the API function's: in one process with the other functions (tests, `make run`),

@@ -68,7 +68,7 @@ QUICK_RUNS = 3
 
 def child_env(world_env: dict[str, str] | None = None) -> dict[str, str]:
     # drop the caller's AWS and Powertools settings (a profile, another endpoint) so every run sees the same
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "POWERTOOLS_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "POWERTOOLS_", "_HANDLER"))}
     # every path runs from cached .pyc files (written by the warm-up round), or the ratio would charge our
     # code for compiling itself on every run; the cache lives outside the checkout, one place per machine
     env.pop("PYTHONDONTWRITEBYTECODE", None)
@@ -91,12 +91,16 @@ def child_env(world_env: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-def _child(imports: str, first_call: str, world: World, event: Any, python: str) -> subprocess.CompletedProcess[str]:
+def _child(
+    imports: str, first_call: str, world: World, event: Any, python: str, handler: str = ""
+) -> subprocess.CompletedProcess[str]:
     """A fresh process running CHILD with ``imports`` then ``first_call``, the event on its stdin."""
+    # Lambda names each function's handler in _HANDLER, and app.py registers the routes only for the API's
+    env = child_env({**world.environment, **({"_HANDLER": handler} if handler else {})})
     return subprocess.run(
         [python, "-c", CHILD.format(imports=imports, first_call=first_call)],
         cwd=PROJECT_ROOT,
-        env=child_env(world.environment),
+        env=env,
         input=json.dumps(event),
         capture_output=True,
         text=True,
@@ -109,7 +113,7 @@ def time_once(path: ColdPath, world: World, event: Any, python: str = sys.execut
     if path.event:
         world.reset()
     world.meter.take()
-    proc = _child(path.imports, path.first_call, world, event, python)
+    proc = _child(path.imports, path.first_call, world, event, python, path.handler)
     calls, moto_seconds = world.meter.take()
     found = [line for line in proc.stdout.splitlines() if line.startswith("COLD-START ")]
     if proc.returncode != 0 or not found:
@@ -139,7 +143,7 @@ def recorded_calls(path: ColdPath, world: World, event: Any, python: str = sys.e
     """The requests ``path`` makes on its first invocation, in order, as its code called them (not timed)."""
     world.reset()
     first_call = path.first_call + 'print("CALLS " + json.dumps(_seen))\n'
-    proc = _child(RECORDER + path.imports, first_call, world, event, python)
+    proc = _child(RECORDER + path.imports, first_call, world, event, python, path.handler)
     found = [line for line in proc.stdout.splitlines() if line.startswith("CALLS ")]
     if proc.returncode != 0 or not found:
         raise RuntimeError(f"recording {path.name!r} failed:\n{proc.stderr.strip()[-3000:]}")

@@ -25,6 +25,8 @@ class ColdPath:
     event: str = ""
     #: the path whose floor this is, or the path this row is an alternative of
     of: str = ""
+    #: the Lambda handler setting the function runs under (Lambda's _HANDLER; app.py reads it)
+    handler: str = ""
 
 
 def floor(path: str, requests: bool = False) -> ColdPath:
@@ -80,6 +82,7 @@ INGEST = ColdPath(
     "import app\n",
     "_answer = app.app(_event, _Context())['statusCode']\n",
     event="widget",
+    handler="app.app",
 )
 TRIAGE = ColdPath(
     "triage",
@@ -87,6 +90,7 @@ TRIAGE = ColdPath(
     "import app\n",
     "_answer = app.triage(_event, _Context())\n",
     event="batch",
+    handler="app.triage",
 )
 # The standard constructs a past change replaced to save cold start, put back for one row each.
 # Powertools' batch utility instead of triage_handler.partial_batch:
@@ -101,6 +105,7 @@ POWERTOOLS_BATCH = ColdPath(
     "_answer = app.triage(_event, _Context())\n",
     event="batch",
     of="triage",
+    handler="app.triage",
 )
 # The packaged rules validated by their pydantic schema on load (as a deployed rules object is), on top
 # of reading them into records: what the reader saves, or a little more.
@@ -118,6 +123,7 @@ PYDANTIC_RULES = ColdPath(
     "_answer = app.triage(_event, _Context())\n",
     event="batch",
     of="triage",
+    handler="app.triage",
 )
 INGEST_FLOOR, TRIAGE_FLOOR = floor("ingest"), floor("triage")
 INGEST_CALLS, TRIAGE_CALLS = floor("ingest", requests=True), floor("triage", requests=True)

@@ -63,7 +63,12 @@ WARMUPS: Mapping[str, Warmup] = {
         parts=("intake", "voice", "paging"),
         secrets=("widget", "twilio", "slack", "x", "meta", "meta_verify", "sendgrid", "ack", "console"),
     ),
-    "triage": Warmup(("chalicelib.api.triage_handler", _PARAMETERS), ("triage",), ("ack",)),
+    # an outage report's incident models and service are imported where one needs them (incident_intake.py)
+    "triage": Warmup(
+        ("chalicelib.api.triage_handler", "chalicelib.services.incidents", "chalicelib.incidents.notify", _PARAMETERS),
+        ("triage",),
+        ("ack",),
+    ),
     "send_replies": Warmup(
         ("chalicelib.api.replies_handler", _PARAMETERS),
         ("replies", "reply_queue", "reply_sender"),

@@ -20,11 +20,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters.dynamo import conditional_put, conditional_update, get_item, query_all, transact, utc
 from chalicelib.errors import DependencyError
-from chalicelib.incidents.model import Incident, Report, Status
+
+if TYPE_CHECKING:
+    # imported by the reads that build them: triage holds this repository for the rare outage report,
+    # and its cold start skips the incident models (services/incident_intake.py)
+    from chalicelib.incidents.model import Incident, Report, Status
 
 ACTIVE_KEY = {"pk": {"S": "INCIDENTS#ACTIVE"}, "sk": {"S": "ACTIVE"}}
 HISTORY_PK = "INCIDENTS"
@@ -78,6 +82,8 @@ class DynamoIncidentRepository:
 
     def counted(self, bucket: str) -> list[Report]:
         """The reports counted in a bucket, one per sender, in arrival order (the page's words; each is linked)."""
+        from chalicelib.incidents.model import Report
+
         found = [Report.model_validate_json(i["doc"]["S"]) for i in self._query(f"BURST#{bucket}", "SENDER#")]
         return sorted(found, key=lambda r: (r.at, r.ticket_id))
 
@@ -124,6 +130,8 @@ class DynamoIncidentRepository:
     # ---- reading ----------------------------------------------------------------------------
 
     def get(self, incident_id: str) -> Incident | None:
+        from chalicelib.incidents.model import Incident
+
         item = get_item(self._client, self._table, incident_key(incident_id))
         return None if item is None else Incident.model_validate_json(item["doc"]["S"])
 
@@ -137,11 +145,15 @@ class DynamoIncidentRepository:
 
     def open_incidents(self) -> list[Incident]:
         """Every incident not closed, scheduled maintenance included, oldest first."""
+        from chalicelib.incidents.model import Incident
+
         found = [Incident.model_validate_json(i["doc"]["S"]) for i in self._query(OPEN_PK)]
         return sorted(found, key=lambda i: i.opened_at)
 
     def since(self, start: datetime) -> list[Incident]:
         """Incidents opened at or after ``start``, oldest first (the status page's history)."""
+        from chalicelib.incidents.model import Incident
+
         items = self._query(HISTORY_PK, condition=(">=", utc(start)))
         return [Incident.model_validate_json(i["doc"]["S"]) for i in items]
 
@@ -153,6 +165,8 @@ class DynamoIncidentRepository:
 
     def reports(self, incident_id: str) -> list[Report]:
         """The reports linked to the incident, in arrival order: each customer an update goes to."""
+        from chalicelib.incidents.model import Report
+
         found = [Report.model_validate_json(i["doc"]["S"]) for i in self._query(f"INCIDENT#{incident_id}", "REPORT#")]
         return sorted(found, key=lambda r: (r.at, r.ticket_id))
 

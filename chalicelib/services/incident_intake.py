@@ -11,19 +11,21 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from chalicelib.incidents.detect import buckets, crosses, outage_concepts, weight
-from chalicelib.incidents.model import Incident, Report, Status
-from chalicelib.incidents.notify import linked_text
 from chalicelib.incidents.policy import IncidentPolicy
 from chalicelib.model.customer import Customer
 from chalicelib.model.decision import Decision
 from chalicelib.model.event import SupportEvent
 from chalicelib.model.ticket import sender_key
 from chalicelib.routing.greeting import greeting
-from chalicelib.services.incidents import incident_id_for
 from chalicelib.services.paging_ports import BURST_FACT, page_id_for
+
+if TYPE_CHECKING:
+    # imported where an outage report needs them: triage asks about every message and few are one, so
+    # its cold start skips the incident models and their service (about 5 ms of CPU)
+    from chalicelib.incidents.model import Incident, Report, Status
 
 #: how a page names each channel
 CHANNEL_WORDS = {"x": "X", "email": "email", "widget": "chat", "slack": "Slack", "sms": "SMS", "meta": "Facebook",
@@ -43,6 +45,8 @@ class BurstRepository(Protocol):
 def report_for(ticket_id: str, event: SupportEvent, customer: Customer, at: datetime) -> Report:
     """A message as an incident's report: a known customer is one sender on every channel (Dana's email and her
     tweet are one report), so bursts count people and an update reaches each of them once."""
+    from chalicelib.incidents.model import Report
+
     return Report(
         ticket_id=ticket_id,
         sender_key=f"customer#{customer.customer_id}"
@@ -103,6 +107,9 @@ class IncidentIntake:
         concepts = outage_concepts(decision, self.policy)
         if not concepts:
             return Verdict(decision)
+        from chalicelib.incidents.model import Incident, Status
+        from chalicelib.services.incidents import incident_id_for
+
         if callable(ticket_id):
             ticket_id = ticket_id()
         report = report_for(ticket_id, event, customer, now)
@@ -167,6 +174,8 @@ class IncidentIntake:
         self.repository.save(moved, active.status, len(active.updates))
 
     def _maintenance(self, event: SupportEvent, now: datetime) -> Incident | None:
+        from chalicelib.incidents.model import Status
+
         text = f"{event.subject or ''} {event.text}".lower()
         for incident in self.repository.open_incidents():
             if not incident.maintenance or incident.status not in (Status.SCHEDULED, Status.IN_PROGRESS):
@@ -184,6 +193,8 @@ class IncidentIntake:
 
     def _answer(self, decision: Decision, incident: Incident, first_name: str) -> Decision:
         """A linked report is answered with where the incident stands, not the generic auto-reply."""
+        from chalicelib.incidents.notify import linked_text
+
         text = linked_text(incident, first_name, self.status_url)
         return decision.model_copy(update={"auto_reply": text})
 

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from chalicelib.model.event import SupportEvent
-from chalicelib.services.ports import EventQueue
+
+if TYPE_CHECKING:
+    # the port is a type only: the webhook function's cold start skips the triage side's ports module
+    from chalicelib.services.ports import EventQueue
 
 
 @dataclass

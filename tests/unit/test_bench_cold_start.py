@@ -118,6 +118,25 @@ def test_the_report_names_every_row_the_budgets_and_moto_share() -> None:
     assert "only 1 runs" in report
 
 
+def test_the_margin_in_milliseconds_agrees_with_the_verdict_when_the_medians_do_not() -> None:
+    # GIVEN three rounds on a busy machine: ingest over its 1.10 in two of them, but its median CPU
+    # (from one round) under 1.10 times the floor's median (from another)
+    def rounds(name: str, cpu: tuple[float, ...]) -> PathTiming:
+        return PathTiming(name, name, tuple(Sample(import_ms=c, call_ms=0.0, modules=1, import_cpu_ms=c) for c in cpu))
+
+    cold = replace(
+        result(),
+        ingest_floor=rounds("ingest floor", (100.0, 200.0, 120.0)),
+        ingest=rounds("ingest", (115.0, 230.0, 125.0)),
+    )
+    # WHEN the report is written
+    report = format_report(cold)
+    # THEN the paired ratio (1.15) is OVER, and the margin says over too, in the floor's milliseconds
+    assert cold.ratios["ingest"] == pytest.approx(1.15)
+    assert cold.verdict("ingest") == "OVER"
+    assert "ingest: 6 ms CPU over" in report  # (1.10 - 1.15) x the floor's median 120 ms
+
+
 @pytest.mark.parametrize(
     ("environ", "body", "expected"),
     [
