@@ -36,6 +36,7 @@ from chalicelib.adapters.reply_items import (
     REPLY_PREFIX,
     claim_update,
     reply_item,
+    reply_json,
     reply_key,
     settle_update,
     thread_put,
@@ -270,7 +271,7 @@ def replied_update(table: str, ticket_id: str, now: datetime, by: str) -> dict[s
 
 
 def _reply(item: dict[str, Any]) -> Reply:
-    reply = Reply.model_validate_json(item["doc"]["S"])
+    reply = Reply.model_validate_json(reply_json(item))
     # the attributes, not the snapshot, are the truth for what changes after the write
     return reply.model_copy(
         update={
