@@ -15,7 +15,10 @@ timeline entry) after: separate writes, or with ``transact`` one TransactWriteIt
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -53,16 +56,53 @@ CONDITION_FAILED = "ConditionalCheckFailed"
 CLAIM_TRIES = 3
 
 
+@dataclass(frozen=True)
+class _Settle:
+    """A claimed reply's settle held for the next claim's transaction (``batch``)."""
+
+    items: list[dict[str, Any]]
+    failure: str
+    marks: bool  # its second item is the ticket's "replied" mark
+
+
 class DynamoReplyOutbox:
-    def __init__(self, client: Any, table: str, transact: bool = False) -> None:
+    def __init__(self, client: Any, table: str, transact: bool = True) -> None:
         self._client = client
         self._table = table
         # transact: the claim with the thread's, and the settle with the ticket's mark and the timeline entry,
-        # each in one TransactWriteItems (2 requests an automatic reply instead of 5). Off: a transaction bills
-        # each item twice, the 4 KB ticket and its two console index entries included, so the replies cost more
-        # in DynamoDB writes (about 8 WRU a reply, $2.86 a million messages in bench.cost's mix) than the
-        # requests saved cost in Lambda time (about $0.05): the cost budget decides (#16, README's figures)
+        # each in one TransactWriteItems; inside ``batch()`` a settle rides in the next claim's transaction, so
+        # a batch of k automatic replies is k + 1 requests (5k as separate writes). A transaction bills each
+        # item twice: with the reply item under 1 KB, what the separate writes cost (#16, README's figures).
+        # Off: each write on its own (the tests compare both).
         self._transact = transact
+        self._local = threading.local()  # the settle held for the next claim: per consumer thread (local platform)
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """A batch of deliveries: each claimed reply's settle is written with the next claim (one request for both),
+        the last one when the block ends. The settle is still the first write after the send, so a crash between
+        them is no likelier than before; nothing else is written while one is held."""
+        self._local.pairing = self._transact
+        try:
+            yield
+        finally:
+            self._local.pairing = False
+            self._flush()
+
+    def flush(self) -> None:
+        """Write a held settle now (the service does before a request of its own, such as an opt-out read)."""
+        self._flush()
+
+    def _held(self) -> _Settle | None:
+        held: _Settle | None = getattr(self._local, "held", None)
+        self._local.held = None
+        return held
+
+    def _flush(self) -> None:
+        """Write the held settle on its own (before any other request, and at the end of the batch)."""
+        held = self._held()
+        if held is not None:
+            self._commit(held)
 
     def put(self, reply: Reply, retry_at: datetime) -> dict[str, Any]:
         """The conditional Put that records ``reply`` inside another transaction (a ticket's, a follow-up's)."""
@@ -72,6 +112,7 @@ class DynamoReplyOutbox:
 
     def record(self, reply: Reply, retry_at: datetime) -> bool:
         """Record a reply on its own (a person's); False when that key was recorded before (a double submit)."""
+        self._flush()
         return conditional_put(
             self._client, f"could not record reply {reply.reply_id}", **self.put(reply, retry_at)["Put"]
         )
@@ -103,7 +144,7 @@ class DynamoReplyOutbox:
             taken = None if thread is None else {"Put": thread_put(self._table, thread, snapshot.reply.reply_id, now)}
             if taken is not None and self._transact:
                 items.append(taken)
-            refused = self._write(items, failure)
+            refused = self._claim_with_held(items, failure)
             code, now_item = refused[0] if refused else ("None", None)
             if code == CONDITION_FAILED:
                 # the reply changed since it was read (a redelivery's attempt came and went): claim it as it
@@ -122,6 +163,25 @@ class DynamoReplyOutbox:
                 return ThreadBusy(claimed, claimed=True)
             return Claim(claimed, interrupted)
         return None
+
+    def _claim_with_held(self, items: list[dict[str, Any]], failure: str) -> list[tuple[str, dict[str, Any] | None]]:
+        """The claim's write, the held settle first in its transaction; if that transaction does not go through
+        (a condition, a conflict with triage on the ticket), the settle is written alone and the claim after."""
+        held = self._held()
+        if held is None:
+            return self._write(items, failure)
+        try:
+            refused = self._write([*held.items, *items], failure)
+        except DependencyError:
+            refused = [("None", None)]
+        if not refused:
+            return []
+        self._commit(held)
+        if len(refused) == len(held.items) + len(items) and all(
+            code == "None" for code, _ in refused[: len(held.items)]
+        ):
+            return refused[len(held.items) :]  # the claim's own conditions refused it: what they found stands
+        return self._write(items, failure)
 
     def settle(
         self,
@@ -148,12 +208,22 @@ class DynamoReplyOutbox:
             items.append({"Update": replied_update(self._table, reply.ticket_id, now, replied_by)})
         if entry is not None:
             items.append({"Put": {"TableName": self._table, "Item": entry_item(reply.ticket_id, entry)}})
-        failure = f"could not settle reply {reply.reply_id}"
+        settle = _Settle(items, f"could not settle reply {reply.reply_id}", replied_by is not None)
+        self._flush()
+        if claimed and getattr(self._local, "pairing", False):
+            # ours under the lease (longer than the function's timeout): nobody else can settle it meanwhile,
+            # so its condition holds when the next claim's transaction writes it
+            self._local.held = settle
+            return True
+        return self._commit(settle)
+
+    def _commit(self, settle: _Settle) -> bool:
+        items, failure = list(settle.items), settle.failure
         if not self._transact:
             return self._settle_apart(items, failure)
         try:
             refused = self._write(items, failure)
-            if refused and refused[0][0] != CONDITION_FAILED and replied_by is not None:
+            if refused and refused[0][0] != CONDITION_FAILED and settle.marks:
                 # the ticket is gone (its condition failed, never the reply's): settle without the mark
                 del items[1]
                 refused = self._write(items, failure)
@@ -162,7 +232,7 @@ class DynamoReplyOutbox:
                 raise
             # a transaction conflict (triage writing the same ticket) or a fault: settle the reply on its
             # own first (a sent reply must not stay claimable and go twice), then the rest, as before
-            logger.warning("reply settled in separate writes", extra={"reply_id": reply.reply_id, "error": str(exc)})
+            logger.warning("reply settled in separate writes", extra={"error": str(exc), "failure": failure})
             return self._settle_apart(items, failure)
         return not refused
 
@@ -202,6 +272,7 @@ class DynamoReplyOutbox:
     def release(self, reply_id: str, now: datetime, not_before: datetime, reason: str, uncertain: bool) -> None:
         """A transient failure: the reply stays pending, leased to nobody, claimable again from ``not_before``
         and due for the sweep a grace after it."""
+        self._flush()
         # an uncertain attempt (a timeout after sending) keeps in_flight, so the next claim counts it
         drop = "REMOVE lease_until" if uncertain else "REMOVE lease_until, in_flight"
         conditional_update(
@@ -228,6 +299,7 @@ class DynamoReplyOutbox:
 
     def snooze(self, reply_id: str, now: datetime, until: datetime) -> bool:
         """Move a due pending reply's retry time on; False when it is not due (another sweep took it, or it settled)."""
+        self._flush()
         attributes = conditional_update(
             self._client,
             f"could not reschedule reply {reply_id}",
