@@ -8,6 +8,9 @@ Items:
   AUTOREPLY#<thread> / AUTOREPLY  the thread's last automatic reply (TTL): one per thread per window
   TICKET#<id> / TICKET           gains ``replied_at``/``replied_by`` when its first reply goes out
 
+A settled reply keeps its line of the ticket's timeline (``entry``); replies settled before wrote it as a
+LOG# item, which the timeline still reads.
+
 A batch's replies are read first, in one BatchGetItem, for what to write; an attempt is then its claim
 (and the thread's, for an automatic reply) before sending and its settle (then the ticket's mark and the
 timeline entry) after: separate writes, or with ``transact`` one TransactWriteItems each (see __init__).
@@ -33,11 +36,11 @@ from chalicelib.adapters.dynamo import (
     query_all,
     utc,
 )
-from chalicelib.adapters.pages_table import entry_item
 from chalicelib.adapters.reply_items import (
     DUE_PARTITION,
     REPLY_PREFIX,
     claim_update,
+    reply_entry,
     reply_item,
     reply_json,
     reply_key,
@@ -203,11 +206,9 @@ class DynamoReplyOutbox:
         time and author stay). ``claimed``: False settles a reply nobody holds (skipped before any attempt),
         and only if nobody does.
         """
-        items = [{"Update": settle_update(self._table, reply, state, now, message_id, reason, claimed)}]
+        items = [{"Update": settle_update(self._table, reply, state, now, message_id, reason, claimed, entry)}]
         if replied_by is not None:
             items.append({"Update": replied_update(self._table, reply.ticket_id, now, replied_by)})
-        if entry is not None:
-            items.append({"Put": {"TableName": self._table, "Item": entry_item(reply.ticket_id, entry)}})
         settle = _Settle(items, f"could not settle reply {reply.reply_id}", replied_by is not None)
         self._flush()
         if claimed and getattr(self._local, "pairing", False):
@@ -319,14 +320,20 @@ class DynamoReplyOutbox:
 
     def for_ticket(self, ticket_id: str) -> list[Reply]:
         """Every reply recorded on a ticket, in key order."""
-        items = query_all(
+        return sorted((_reply(item) for item in self._items(ticket_id)), key=lambda r: r.created_at)
+
+    def entries(self, ticket_id: str) -> list[Entry]:
+        """The timeline lines a ticket's settled replies keep (``reply_items.reply_entry``)."""
+        return [entry for item in self._items(ticket_id) if (entry := reply_entry(item)) is not None]
+
+    def _items(self, ticket_id: str) -> list[dict[str, Any]]:
+        return query_all(
             self._client,
             f"could not read the replies of {ticket_id}",
             TableName=self._table,
             KeyConditionExpression="pk = :pk AND begins_with(sk, :reply)",
             ExpressionAttributeValues={":pk": {"S": f"TICKET#{ticket_id}"}, ":reply": {"S": REPLY_PREFIX}},
         )
-        return sorted((_reply(item) for item in items), key=lambda r: r.created_at)
 
 
 def replied_update(table: str, ticket_id: str, now: datetime, by: str) -> dict[str, Any]:

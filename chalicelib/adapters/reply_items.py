@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.adapters.dynamo import utc
+from chalicelib.model.timeline import Entry
 from chalicelib.replies.model import Reply, ReplyState, Snapshot, ThreadHold
 
 #: the ByDue partition of pending replies: the paging sweep reads its own partition, never this one
@@ -120,8 +121,10 @@ def settle_update(
     message_id: str | None,
     reason: str | None,
     claimed: bool,
+    entry: Entry | None = None,
 ) -> dict[str, Any]:
-    """The attempt's end on the reply: it leaves the sweep's index, and its document says how it ended."""
+    """The attempt's end on the reply: it leaves the sweep's index, and its document says how it ended; ``entry``,
+    the ticket's timeline line for it, is kept on the reply (``reply_entry`` reads it back for the timeline)."""
     settled = reply.model_copy(
         update={
             "state": state,
@@ -137,6 +140,11 @@ def settle_update(
         ":now": {"S": utc(now)},
     }
     extra = ""
+    if entry is not None:
+        # a line of the ticket's timeline on the reply it tells of: a LOG# item of its own was one more item
+        # in the settle's transaction (2 write units); here it is about 150 bytes of the reply's item
+        extra += ", #entry = :entry"
+        values[":entry"] = {"S": entry.model_dump_json(exclude_none=True)}
     if reason:
         extra += ", reason = :reason"
         values[":reason"] = {"S": reason}
@@ -149,6 +157,12 @@ def settle_update(
         "UpdateExpression": f"SET #state = :state, body = :body, settled_at = :now{extra} "
         "REMOVE #due, due_at, lease_until, in_flight, not_before, doc",
         "ConditionExpression": condition,
-        "ExpressionAttributeNames": {"#state": "state", "#due": "due"},
+        "ExpressionAttributeNames": {"#state": "state", "#due": "due"} | ({"#entry": "entry"} if entry else {}),
         "ExpressionAttributeValues": values,
     }
+
+
+def reply_entry(item: dict[str, Any]) -> Entry | None:
+    """The timeline line a settled reply item keeps (None: not settled, or settled before it was kept there, when
+    the line is a LOG# item of its own)."""
+    return Entry.model_validate_json(item["entry"]["S"]) if "entry" in item else None
