@@ -12,7 +12,8 @@ from chalicelib.model.contacts import RecentContacts
 from chalicelib.model.customer import Customer
 from chalicelib.model.decision import Decision
 from chalicelib.model.event import ALWAYS, HOLD, PAGE_HINT, SupportEvent
-from chalicelib.model.ticket import Delivery, FollowUp, PageStatus, Ticket, sender_key, ticket_id_for
+from chalicelib.model.ticket import Delivery, FollowUp, PageStatus, Ticket, sender_key
+from chalicelib.model.ticket import ticket_id_for as ticket_id_for  # where callers have always found it
 from chalicelib.services.paging_ports import page_id_for
 from chalicelib.services.ports import CustomerDirectory, Pager, Snapshot, TicketRepository, TriageReads, Write
 
