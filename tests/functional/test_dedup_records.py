@@ -1,5 +1,5 @@
 """What records an event on moto: a new ticket is its own dedup record, a follow-up keeps a marker, and what
-deployed tables hold from before (a marker beside every ticket, a reply's JSON as text) still reads."""
+deployed tables hold from before (a marker beside every ticket, a reply's JSON as text) still reads, and a first-response timer beside its ticket still fires and stops."""
 
 from __future__ import annotations
 
@@ -110,3 +110,33 @@ def test_a_reply_recorded_before_reads_and_settles(aws):
     assert "doc" not in stored and "body" in stored
     sent = outbox.get(reply.reply_id)
     assert sent is not None and sent.state is ReplyState.SENT and sent.provider_message_id == "SM1"
+
+
+def test_a_first_response_timer_is_on_its_ticket_and_one_beside_it_from_before_still_fires_and_stops(aws):
+    # GIVEN a ticket stored with its timer (due an hour after AT), and another ticket's timer as an item beside
+    # it, the way tables hold them from before
+    dynamodb, table = aws.clients["dynamodb"], aws.settings.tickets_table
+    c = bootstrap.container()
+    ticket = own(6)
+    assert ticket.decision.sla_due is not None
+    assert c.tickets.create(ticket, None) is Write.STORED
+    before = a_ticket(7)
+    assert (
+        c.tickets.create(
+            before.model_copy(update={"decision": before.decision.model_copy(update={"sla_due": None})}), None
+        )
+        is Write.STORED
+    )
+    old = {"pk": {"S": f"SLA#{before.ticket_id}"}, "sk": {"S": "SLA"}, "ticket_id": {"S": before.ticket_id}}
+    dynamodb.put_item(TableName=table, Item={**old, "due": {"S": "page"}, "due_at": {"S": "2026-11-17T09:00:00+00:00"}})
+    # WHEN the sweep asks what is due after both, and then someone answers both tickets
+    late = AT + timedelta(hours=2)
+    due = c.pages.due(late)
+    c.pages.disarm_sla(ticket.ticket_id, late)
+    c.pages.disarm_sla(before.ticket_id, late)
+    # THEN both timers were due (no SLA# item for the new ticket), and neither is any more
+    assert sorted(due) == sorted([f"TICKET#{ticket.ticket_id}", f"SLA#{before.ticket_id}"])
+    assert items(aws, f"SLA#{ticket.ticket_id}") == []
+    assert c.pages.due(late) == []
+    stored = dynamodb.get_item(TableName=table, Key=ticket_key(ticket.ticket_id))["Item"]
+    assert "answered_at" in stored and "due" not in stored
