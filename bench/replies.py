@@ -30,6 +30,7 @@ from bench.replies_cost import Bill, bill
 from bench.replies_meter import item_size
 from bench.replies_provider import Provider
 from bench.replies_world import START, World, record, ticket_events, world
+from chalicelib.adapters.reply_items import reply_json
 
 DEFAULT_TICKETS = 1000
 QUICK_TICKETS = 100  # `python -m bench --quick`
@@ -227,7 +228,7 @@ def _observe(w: World) -> Outcomes:
     extra = {rid: n - 1 for rid, n in p.delivered.items() if n > 1}
     return Outcomes(
         replies=len(items),
-        follow_up_replies=sum("/follow-up-" in json.loads(i["doc"]["S"])["event"]["event_id"] for i in items),
+        follow_up_replies=sum("/follow-up-" in json.loads(reply_json(i))["event"]["event_id"] for i in items),
         states={s: states[s] for s in ("sent", "failed", "skipped", "pending")},
         skipped_because=dict(
             Counter(i.get("reason", {}).get("S", "?") for i in items if i["state"]["S"] == "skipped").most_common()

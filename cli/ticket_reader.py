@@ -148,7 +148,8 @@ def gather(tables: Tables, text: str) -> TicketView:
     found = find(tables, text)
     ticket = found.ticket
     follow_ups = read_follow_ups(tables, ticket.ticket_id)
-    recorded = tables.pages.timeline(ticket.ticket_id)
+    # the timeline's own lines, and those the ticket's settled replies keep
+    recorded = [*tables.pages.timeline(ticket.ticket_id), *tables.replies.entries(ticket.ticket_id)]
     # a ticket's pages are the ones its timeline names: a page opened for it, or one it was folded into
     page_ids = dict.fromkeys(e.page_id for e in recorded if e.page_id)
     pages = [page for page_id in page_ids if (page := tables.pages.get(page_id)) is not None]

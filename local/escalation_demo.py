@@ -212,7 +212,9 @@ class EscalationDemo:
         )
         replied = self._reply(browser, founder.name, timeout)
         say(f"\nTimeline of {row.ticket_id} (UTC):")
-        for entry in c.pages.timeline(row.ticket_id):
+        # the timeline's own lines and those its settled replies keep, in time order
+        lines = [*c.pages.timeline(row.ticket_id), *c.reply_outbox.entries(row.ticket_id)]
+        for entry in sorted(lines, key=lambda e: e.at):
             say(f"  {entry.at:%H:%M:%S}  {entry.kind.value:<13} {entry.text}")
         say(f"(all of it: .venv/bin/switchboard tickets show {row.ticket_id} --local)")
         return status == 200 and quiet and after is not None and after.state is PageState.ACKED and replied

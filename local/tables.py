@@ -126,11 +126,13 @@ def ticket_items(dynamodb: Any, table: str) -> list[tuple[dict[str, Any], Items,
 
 
 def ticket_for_event(dynamodb: Any, table: str, event_id: str) -> TicketRow | None:
-    """The ticket an event id produced, through its dedup marker (EVENT#<id> → ticket id)."""
+    """The ticket an event id produced: through a follow-up's dedup marker (EVENT#<id> → ticket id), else the
+    ticket the event opened (its id is derived from the event's)."""
+    from chalicelib.model.ticket import ticket_id_for
+
     marker = dynamodb.get_item(TableName=table, Key={"pk": {"S": f"EVENT#{event_id}"}, "sk": {"S": "EVENT"}})
-    if "Item" not in marker:
-        return None
-    key = {"pk": {"S": f"TICKET#{marker['Item']['ticket_id']['S']}"}, "sk": {"S": "TICKET"}}
+    ticket_id = marker["Item"]["ticket_id"]["S"] if "Item" in marker else ticket_id_for(event_id)
+    key = {"pk": {"S": f"TICKET#{ticket_id}"}, "sk": {"S": "TICKET"}}
     item = dynamodb.get_item(TableName=table, Key=key).get("Item")
     return TicketRow.from_item(item) if item else None
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -99,6 +100,13 @@ class FakeOutbox:
         if entry is not None:
             self.timeline.append((reply.ticket_id, entry))
         return True
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        yield  # every write here is at once: nothing is held
+
+    def flush(self) -> None:
+        pass
 
     def release(self, reply_id: str, now: datetime, not_before: datetime, reason: str, uncertain: bool) -> None:
         self.leases.pop(reply_id, None)

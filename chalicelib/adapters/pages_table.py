@@ -7,7 +7,8 @@ One table keeps a page's writes transactional with its timeline. Items:
   TICKET#<id> / LOG#<at>#…  the timeline
   DIGEST#<team>#<at> / DIGEST   a team's digest of pages held until its calendar opens (due at the opening)
   HOLD#<team>#<at>   / TICKET#<id>  one held ticket's line in that digest
-  SLA#<id>    / SLA         a ticket's first-response timer (due when the response is)
+  TICKET#<id> / TICKET      a ticket's first-response timer: ``due``/``due_at`` on the ticket item itself (the
+                tickets table writes them with it); SLA#<id> / SLA, the timer beside its ticket, from before
   RATE#<person>#<window> / RATE   notifications a person got in one rate window (TTL)
   NOTE#<page>#<step>#<topic> / NOTE   the outbox: one notification, written pending with the step that claims
                 it; ``due``/``due_at`` (the grace) until it is marked sent, so the sweep's ByDue query
@@ -72,9 +73,15 @@ def _due(at: datetime) -> dict[str, Any]:
     return {"due": {"S": DUE_PARTITION}, "due_at": {"S": utc(at)}}
 
 
-def sla_item(ticket_id: str, due_at: datetime) -> dict[str, Any]:
-    """A ticket's first-response timer: the sweep finds it on ByDue when ``due_at`` passes (tickets_table writes it)."""
-    return {**sla_key(ticket_id), "ticket_id": {"S": ticket_id}, **_due(due_at)}
+def sla_attributes(due_at: datetime) -> dict[str, Any]:
+    """A ticket's first-response timer, as attributes of the ticket item: the sweep finds the ticket on ByDue when
+    ``due_at`` passes. (It was an item of its own beside the ticket, SLA#<id>: 3 write units in the ticket's
+    transaction; on the ticket, its ByDue entry's 1. Timers written that way still fire and stop.)"""
+    return _due(due_at)
+
+
+#: the kinds of ByDue key that are first-response timers: on the ticket now, beside it before
+SLA_KINDS = ("TICKET", "SLA")
 
 
 def _page_item(page: Page) -> dict[str, Any]:
@@ -168,7 +175,8 @@ class DynamoPageRepository(NoteItems):
         return None
 
     def due(self, now: datetime, limit: int = 100) -> list[str]:
-        """Keys of what is due, oldest first: "PAGE#…", "DIGEST#…", "SLA#…", "NOTE#…" (one Query on the sparse ByDue index)."""
+        """Keys of what is due, oldest first: "PAGE#…", "DIGEST#…", "TICKET#…" or "SLA#…" (a first-response timer),
+        "NOTE#…" (one Query on the sparse ByDue index)."""
         items = due_items(self._client, self._table, DUE_PARTITION, now, limit, "pages")
         return [item["pk"]["S"] for item in items]
 
@@ -309,7 +317,22 @@ class DynamoPageRepository(NoteItems):
 
     def disarm_sla(self, ticket_id: str, now: datetime) -> None:
         """Someone answered: the timer will not fire (kept, marked, so a later arm does not restart it)."""
-        conditional_update(  # no timer (a route without an SLA) is nothing to stop
+        stopped = (
+            conditional_update(  # the timer on the ticket; a ticket without one (none, or from before) is not changed
+                self._client,
+                f"could not stop the SLA timer of {ticket_id}",
+                TableName=self._table,
+                Key={"pk": {"S": f"TICKET#{ticket_id}"}, "sk": {"S": "TICKET"}},
+                UpdateExpression="SET answered_at = :now REMOVE #due",
+                ConditionExpression="attribute_exists(#due)",
+                ExpressionAttributeNames={"#due": "due"},
+                ExpressionAttributeValues={":now": {"S": utc(now)}},
+                ReturnValues="UPDATED_NEW",
+            )
+        )
+        if stopped is not None:
+            return
+        conditional_update(  # a timer beside its ticket, written before; no timer (a route without an SLA) is nothing to stop
             self._client,
             f"could not stop the SLA timer of {ticket_id}",
             TableName=self._table,

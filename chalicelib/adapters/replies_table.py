@@ -8,6 +8,9 @@ Items:
   AUTOREPLY#<thread> / AUTOREPLY  the thread's last automatic reply (TTL): one per thread per window
   TICKET#<id> / TICKET           gains ``replied_at``/``replied_by`` when its first reply goes out
 
+A settled reply keeps its line of the ticket's timeline (``entry``); replies settled before wrote it as a
+LOG# item, which the timeline still reads.
+
 A batch's replies are read first, in one BatchGetItem, for what to write; an attempt is then its claim
 (and the thread's, for an automatic reply) before sending and its settle (then the ticket's mark and the
 timeline entry) after: separate writes, or with ``transact`` one TransactWriteItems each (see __init__).
@@ -15,7 +18,10 @@ timeline entry) after: separate writes, or with ``transact`` one TransactWriteIt
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -30,12 +36,13 @@ from chalicelib.adapters.dynamo import (
     query_all,
     utc,
 )
-from chalicelib.adapters.pages_table import entry_item
 from chalicelib.adapters.reply_items import (
     DUE_PARTITION,
     REPLY_PREFIX,
     claim_update,
+    reply_entry,
     reply_item,
+    reply_json,
     reply_key,
     settle_update,
     thread_put,
@@ -52,16 +59,53 @@ CONDITION_FAILED = "ConditionalCheckFailed"
 CLAIM_TRIES = 3
 
 
+@dataclass(frozen=True)
+class _Settle:
+    """A claimed reply's settle held for the next claim's transaction (``batch``)."""
+
+    items: list[dict[str, Any]]
+    failure: str
+    marks: bool  # its second item is the ticket's "replied" mark
+
+
 class DynamoReplyOutbox:
-    def __init__(self, client: Any, table: str, transact: bool = False) -> None:
+    def __init__(self, client: Any, table: str, transact: bool = True) -> None:
         self._client = client
         self._table = table
         # transact: the claim with the thread's, and the settle with the ticket's mark and the timeline entry,
-        # each in one TransactWriteItems (2 requests an automatic reply instead of 5). Off: a transaction bills
-        # each item twice, the 4 KB ticket and its two console index entries included, so the replies cost more
-        # in DynamoDB writes (about 8 WRU a reply, $2.86 a million messages in bench.cost's mix) than the
-        # requests saved cost in Lambda time (about $0.05): the cost budget decides (#16, README's figures)
+        # each in one TransactWriteItems; inside ``batch()`` a settle rides in the next claim's transaction, so
+        # a batch of k automatic replies is k + 1 requests (5k as separate writes). A transaction bills each
+        # item twice: with the reply item under 1 KB, what the separate writes cost (#16, README's figures).
+        # Off: each write on its own (the tests compare both).
         self._transact = transact
+        self._local = threading.local()  # the settle held for the next claim: per consumer thread (local platform)
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """A batch of deliveries: each claimed reply's settle is written with the next claim (one request for both),
+        the last one when the block ends. The settle is still the first write after the send, so a crash between
+        them is no likelier than before; nothing else is written while one is held."""
+        self._local.pairing = self._transact
+        try:
+            yield
+        finally:
+            self._local.pairing = False
+            self._flush()
+
+    def flush(self) -> None:
+        """Write a held settle now (the service does before a request of its own, such as an opt-out read)."""
+        self._flush()
+
+    def _held(self) -> _Settle | None:
+        held: _Settle | None = getattr(self._local, "held", None)
+        self._local.held = None
+        return held
+
+    def _flush(self) -> None:
+        """Write the held settle on its own (before any other request, and at the end of the batch)."""
+        held = self._held()
+        if held is not None:
+            self._commit(held)
 
     def put(self, reply: Reply, retry_at: datetime) -> dict[str, Any]:
         """The conditional Put that records ``reply`` inside another transaction (a ticket's, a follow-up's)."""
@@ -71,6 +115,7 @@ class DynamoReplyOutbox:
 
     def record(self, reply: Reply, retry_at: datetime) -> bool:
         """Record a reply on its own (a person's); False when that key was recorded before (a double submit)."""
+        self._flush()
         return conditional_put(
             self._client, f"could not record reply {reply.reply_id}", **self.put(reply, retry_at)["Put"]
         )
@@ -102,7 +147,7 @@ class DynamoReplyOutbox:
             taken = None if thread is None else {"Put": thread_put(self._table, thread, snapshot.reply.reply_id, now)}
             if taken is not None and self._transact:
                 items.append(taken)
-            refused = self._write(items, failure)
+            refused = self._claim_with_held(items, failure)
             code, now_item = refused[0] if refused else ("None", None)
             if code == CONDITION_FAILED:
                 # the reply changed since it was read (a redelivery's attempt came and went): claim it as it
@@ -121,6 +166,25 @@ class DynamoReplyOutbox:
                 return ThreadBusy(claimed, claimed=True)
             return Claim(claimed, interrupted)
         return None
+
+    def _claim_with_held(self, items: list[dict[str, Any]], failure: str) -> list[tuple[str, dict[str, Any] | None]]:
+        """The claim's write, the held settle first in its transaction; if that transaction does not go through
+        (a condition, a conflict with triage on the ticket), the settle is written alone and the claim after."""
+        held = self._held()
+        if held is None:
+            return self._write(items, failure)
+        try:
+            refused = self._write([*held.items, *items], failure)
+        except DependencyError:
+            refused = [("None", None)]
+        if not refused:
+            return []
+        self._commit(held)
+        if len(refused) == len(held.items) + len(items) and all(
+            code == "None" for code, _ in refused[: len(held.items)]
+        ):
+            return refused[len(held.items) :]  # the claim's own conditions refused it: what they found stands
+        return self._write(items, failure)
 
     def settle(
         self,
@@ -142,17 +206,25 @@ class DynamoReplyOutbox:
         time and author stay). ``claimed``: False settles a reply nobody holds (skipped before any attempt),
         and only if nobody does.
         """
-        items = [{"Update": settle_update(self._table, reply, state, now, message_id, reason, claimed)}]
+        items = [{"Update": settle_update(self._table, reply, state, now, message_id, reason, claimed, entry)}]
         if replied_by is not None:
             items.append({"Update": replied_update(self._table, reply.ticket_id, now, replied_by)})
-        if entry is not None:
-            items.append({"Put": {"TableName": self._table, "Item": entry_item(reply.ticket_id, entry)}})
-        failure = f"could not settle reply {reply.reply_id}"
+        settle = _Settle(items, f"could not settle reply {reply.reply_id}", replied_by is not None)
+        self._flush()
+        if claimed and getattr(self._local, "pairing", False):
+            # ours under the lease (longer than the function's timeout): nobody else can settle it meanwhile,
+            # so its condition holds when the next claim's transaction writes it
+            self._local.held = settle
+            return True
+        return self._commit(settle)
+
+    def _commit(self, settle: _Settle) -> bool:
+        items, failure = list(settle.items), settle.failure
         if not self._transact:
             return self._settle_apart(items, failure)
         try:
             refused = self._write(items, failure)
-            if refused and refused[0][0] != CONDITION_FAILED and replied_by is not None:
+            if refused and refused[0][0] != CONDITION_FAILED and settle.marks:
                 # the ticket is gone (its condition failed, never the reply's): settle without the mark
                 del items[1]
                 refused = self._write(items, failure)
@@ -161,7 +233,7 @@ class DynamoReplyOutbox:
                 raise
             # a transaction conflict (triage writing the same ticket) or a fault: settle the reply on its
             # own first (a sent reply must not stay claimable and go twice), then the rest, as before
-            logger.warning("reply settled in separate writes", extra={"reply_id": reply.reply_id, "error": str(exc)})
+            logger.warning("reply settled in separate writes", extra={"error": str(exc), "failure": failure})
             return self._settle_apart(items, failure)
         return not refused
 
@@ -201,6 +273,7 @@ class DynamoReplyOutbox:
     def release(self, reply_id: str, now: datetime, not_before: datetime, reason: str, uncertain: bool) -> None:
         """A transient failure: the reply stays pending, leased to nobody, claimable again from ``not_before``
         and due for the sweep a grace after it."""
+        self._flush()
         # an uncertain attempt (a timeout after sending) keeps in_flight, so the next claim counts it
         drop = "REMOVE lease_until" if uncertain else "REMOVE lease_until, in_flight"
         conditional_update(
@@ -227,6 +300,7 @@ class DynamoReplyOutbox:
 
     def snooze(self, reply_id: str, now: datetime, until: datetime) -> bool:
         """Move a due pending reply's retry time on; False when it is not due (another sweep took it, or it settled)."""
+        self._flush()
         attributes = conditional_update(
             self._client,
             f"could not reschedule reply {reply_id}",
@@ -246,14 +320,20 @@ class DynamoReplyOutbox:
 
     def for_ticket(self, ticket_id: str) -> list[Reply]:
         """Every reply recorded on a ticket, in key order."""
-        items = query_all(
+        return sorted((_reply(item) for item in self._items(ticket_id)), key=lambda r: r.created_at)
+
+    def entries(self, ticket_id: str) -> list[Entry]:
+        """The timeline lines a ticket's settled replies keep (``reply_items.reply_entry``)."""
+        return [entry for item in self._items(ticket_id) if (entry := reply_entry(item)) is not None]
+
+    def _items(self, ticket_id: str) -> list[dict[str, Any]]:
+        return query_all(
             self._client,
             f"could not read the replies of {ticket_id}",
             TableName=self._table,
             KeyConditionExpression="pk = :pk AND begins_with(sk, :reply)",
             ExpressionAttributeValues={":pk": {"S": f"TICKET#{ticket_id}"}, ":reply": {"S": REPLY_PREFIX}},
         )
-        return sorted((_reply(item) for item in items), key=lambda r: r.created_at)
 
 
 def replied_update(table: str, ticket_id: str, now: datetime, by: str) -> dict[str, Any]:
@@ -270,7 +350,7 @@ def replied_update(table: str, ticket_id: str, now: datetime, by: str) -> dict[s
 
 
 def _reply(item: dict[str, Any]) -> Reply:
-    reply = Reply.model_validate_json(item["doc"]["S"])
+    reply = Reply.model_validate_json(reply_json(item))
     # the attributes, not the snapshot, are the truth for what changes after the write
     return reply.model_copy(
         update={

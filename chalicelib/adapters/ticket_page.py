@@ -13,7 +13,7 @@ from typing import Any
 
 from chalicelib.adapters.dynamo import query_all
 from chalicelib.adapters.replies_table import reply_from_item
-from chalicelib.adapters.reply_items import REPLY_PREFIX
+from chalicelib.adapters.reply_items import REPLY_PREFIX, reply_entry
 from chalicelib.adapters.tickets_table import ticket_from_item
 from chalicelib.errors import NotFoundError
 from chalicelib.model.page import Page
@@ -58,8 +58,11 @@ def read_ticket_page(client: Any, table: str, pages: Any, queries: Any, ticket_i
             timeline.append(Entry.model_validate_json(item["doc"]["S"]))
         elif sk.startswith(REPLY_PREFIX):
             replies.append(reply_from_item(item))
+            if (entry := reply_entry(item)) is not None:  # its timeline line, kept on the settled reply
+                timeline.append(entry)
     if ticket is None:
         raise NotFoundError(f"there is no ticket {ticket_id}")
+    timeline.sort(key=lambda e: e.at)  # LOG# items come in time order, the replies' lines after them: merged
     page_ids = dict.fromkeys(e.page_id for e in timeline if e.page_id)
     found = [page for page_id in page_ids if (page := pages.get(page_id)) is not None]
     key = history_key(ticket)

@@ -1,4 +1,12 @@
-"""The tickets table (DynamoDB): tickets, a marker per event id for dedup, thread pointers, senders' recent contacts."""
+"""The tickets table (DynamoDB): tickets, a marker per follow-up's event id for dedup, thread pointers, senders'
+recent contacts.
+
+A new ticket is its own dedup record: its id is derived from its event's id (``ticket_id_for``), so the
+conditional put of the ticket is what makes a redelivery or a provider's retry a no-op, and the ticket is
+kept for good. A follow-up's ticket cannot be derived from its event (it is whatever its thread leads to),
+so a follow-up still writes an ``EVENT#`` marker naming it. Tickets written before kept a marker too, which
+``for_event`` still reads first.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +17,13 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.adapters.contact_items import contacts_from, contacts_key, contacts_update
 from chalicelib.adapters.dynamo import conditional_update, get_item, get_items, query_all, transact, utc
-from chalicelib.adapters.pages_table import sla_item
+from chalicelib.adapters.pages_table import sla_attributes
 from chalicelib.adapters.reply_items import reply_item
 from chalicelib.adapters.ticket_document import document_attributes, ticket_from_document
 from chalicelib.adapters.ticket_index import index_attributes
 from chalicelib.errors import DependencyError
 from chalicelib.model.contacts import RecentContacts
-from chalicelib.model.ticket import Delivery, FollowUp, PageStatus, Ticket
+from chalicelib.model.ticket import Delivery, FollowUp, PageStatus, Ticket, ticket_id_for
 from chalicelib.replies.model import GRACE, Reply
 from chalicelib.services.ports import Write
 
@@ -59,6 +67,11 @@ def thread_from(thread_key: str, found: dict[tuple[str, str], dict[str, Any]]) -
         if item is not None:
             return str(item["ticket_id"]["S"])
     return None
+
+
+def own_ticket_key(event_id: str) -> dict[str, Any]:
+    """Where the ticket an event opened is, if it opened one: the record of a message that made a new ticket."""
+    return ticket_key(ticket_id_for(event_id))
 
 
 def delivery_keys(marker: dict[str, Any]) -> list[dict[str, Any]]:
@@ -132,32 +145,24 @@ class DynamoTicketRepository:
         reply: Reply | None = None,
         contacts: RecentContacts | None = None,
     ) -> Write:
-        """Write the event marker and the ticket in one transaction (with its reply, first-response timer, thread,
-        and its entry in the sender's recent contacts).
+        """Write the ticket in one transaction with its reply, first-response timer, thread, and its entry in the
+        sender's recent contacts.
 
-        Both puts are conditional on the key not existing: the marker makes a provider's
-        retry (same event id) a no-op, and the pair is atomic so a crash never leaves a
-        marker without its ticket (which would drop the message) or the reverse.
+        The ticket's put is conditional on its key not existing, and its id is derived from the event id:
+        that makes a provider's retry (same event id) a no-op, for good (``dedup_ttl_seconds`` is for a
+        follow-up's marker; a ticket is kept), and the transaction is atomic, so a crash never leaves the
+        ticket without the rest or the reverse. (It had a marker item of its own beside it: 2 write units
+        a message for what the ticket's own condition says.)
         """
         item = ticket_item(ticket)
-        marker = {
-            **event_key(ticket.event.event_id),
-            "ticket_id": {"S": ticket.ticket_id},
-            **_expiry(ticket.created_at, dedup_ttl_seconds),
-        }
+        if ticket.decision.sla_due is not None:
+            # the first-response timer starts with the ticket, on it: no item of its own, and a ticket never lacks
+            # its timer; the sweep finds the ticket on ByDue when the response is due (pages_table.sla_attributes)
+            item |= sla_attributes(ticket.decision.sla_due)
         not_exists = "attribute_not_exists(pk)"
-        items = [
-            {"Put": {"TableName": self._table, "Item": marker, "ConditionExpression": not_exists}},
-            {"Put": {"TableName": self._table, "Item": item, "ConditionExpression": not_exists}},
-        ]
+        items = [{"Put": {"TableName": self._table, "Item": item, "ConditionExpression": not_exists}}]
         if reply is not None:
             items.append(self._reply_put(reply))
-        if ticket.decision.sla_due is not None:
-            # the first-response timer starts with the ticket, in its transaction: no request of its own, and a
-            # ticket never lacks its timer (unconditional: the marker's condition makes this the ticket's first write)
-            items.append(
-                {"Put": {"TableName": self._table, "Item": sla_item(ticket.ticket_id, ticket.decision.sla_due)}}
-            )
         if contacts is not None:
             items.append(contacts_update(self._table, contacts, ticket.event.event_id, ticket.created_at))
         thread = ticket.event.thread_key
@@ -181,7 +186,7 @@ class DynamoTicketRepository:
                     }
                 }
             )
-        return self._transact(items, f"could not store ticket {ticket.ticket_id}")
+        return self._transact(items, f"could not store ticket {ticket.ticket_id}", dedup=1)
 
     def thread_ticket(self, thread_key: str) -> str | None:
         """Our ticket tag, else the thread's pointer, else an event the key names (a call's voicemail)."""
@@ -244,6 +249,7 @@ class DynamoTicketRepository:
                 },
             ],
             f"could not add {follow_up.event.event_id} to {follow_up.ticket_id}",
+            dedup=2,
         )
 
     def _reply_put(self, reply: Reply) -> dict[str, Any]:
@@ -252,21 +258,26 @@ class DynamoTicketRepository:
         item = reply_item(reply, reply.created_at + GRACE)
         return {"Put": {"TableName": self._table, "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}}
 
-    def _transact(self, items: list[dict[str, Any]], failure: str) -> Write:
-        """One transaction whose first two items are the event marker and the new item.
+    def _transact(self, items: list[dict[str, Any]], failure: str, dedup: int) -> Write:
+        """One transaction whose first ``dedup`` items say whether the event was stored: the new ticket, or a
+        follow-up's marker and message.
 
         Their conditions failing means the event was stored before (DUPLICATE); any later
         item's (a thread pointer, a ticket that must be open) means CONFLICT.
         """
         failed = transact(self._client, items, failure)
-        if any(failed[:2]):
+        if any(failed[:dedup]):
             return Write.DUPLICATE
         return Write.CONFLICT if failed else Write.STORED
 
     def for_event(self, event_id: str) -> Delivery | None:
-        marker = self._get(event_key(event_id))
+        """What the event stored: the follow-up its marker names (or, written before, the ticket), else the ticket
+        it opened (one request for both)."""
+        found = self._read([event_key(event_id), own_ticket_key(event_id)])
+        marker = found.get(item_id(event_key(event_id)))
         if marker is None:
-            return None
+            own = found.get(item_id(own_ticket_key(event_id)))
+            return None if own is None else Delivery(ticket=ticket_from_item(own))
         keys = delivery_keys(marker)
         if len(keys) > 1:  # a follow-up's ticket and message in one request
             return delivery_from(marker, self._read(keys))

@@ -1,8 +1,8 @@
 """Triage's reads for a whole SQS batch, across the tickets and customers tables, in one BatchGetItem.
 
-Per message triage needs its dedup marker, its thread (the pointer, or the event a voicemail names),
+Per message triage needs its dedup record (a follow-up's marker, or the ticket the event opened), its thread (the pointer, or the event a voicemail names),
 its sender's customer and the sender's recent contacts: read one by one, five requests a message.
-Read together for the batch, ten messages' keys (at most 4 + 4 each, well under BatchGetItem's 100)
+Read together for the batch, ten messages' keys (at most 5 + 4 each, well under BatchGetItem's 100)
 are one request; a batch holding redeliveries makes a second, for what their markers point at.
 """
 
@@ -20,10 +20,12 @@ from chalicelib.adapters.tickets_table import (
     delivery_keys,
     event_key,
     item_id,
+    own_ticket_key,
     thread_from,
     thread_keys,
+    ticket_from_item,
 )
-from chalicelib.model.ticket import sender_key
+from chalicelib.model.ticket import Delivery, sender_key
 from chalicelib.services.ports import Snapshot
 
 if TYPE_CHECKING:
@@ -53,7 +55,8 @@ class DynamoTriageReads:
         tickets: list[dict[str, Any]] = []
         unknown: list[SupportEvent] = []  # senders the cache cannot answer
         for event in events:
-            tickets.append(event_key(event.event_id))
+            # a follow-up's marker, or the ticket the event opened (a new ticket is its own dedup record)
+            tickets.extend((event_key(event.event_id), own_ticket_key(event.event_id)))
             if event.thread_key:
                 tickets.extend(thread_keys(event.thread_key))
             if sender := sender_key(event):
@@ -71,9 +74,10 @@ class DynamoTriageReads:
         markers: dict[str, dict[str, Any]] = {}
         for event in events:
             marker = items.get(item_id(event_key(event.event_id)))
+            own = items.get(item_id(own_ticket_key(event.event_id)))
             if marker is not None:
                 markers[event.event_id] = marker
-            snapshot.deliveries[event.event_id] = None
+            snapshot.deliveries[event.event_id] = None if own is None else Delivery(ticket=ticket_from_item(own))
             if event.thread_key:
                 snapshot.threads[event.thread_key] = thread_from(event.thread_key, items)
             if sender := sender_key(event):

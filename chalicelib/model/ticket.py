@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC
 from enum import StrEnum
 
@@ -75,6 +76,11 @@ class Delivery(BaseModel):
         if self.follow_up is None:
             return self.ticket
         return self.ticket.model_copy(update={"event": self.follow_up.event, "decision": self.follow_up.decision})
+
+
+def ticket_id_for(event_id: str) -> str:
+    """A short, stable ticket id: the same event always names the same ticket (so the ticket is its dedup record)."""
+    return "T-" + hashlib.sha256(event_id.encode()).hexdigest()[:10].upper()
 
 
 def sender_key(event: SupportEvent) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
@@ -65,6 +66,12 @@ class Outbox(Protocol):
         claimed: bool = True,
     ) -> bool:
         """The attempt's end, its timeline entry and the ticket's "replied" mark (one request when transacting)."""
+
+    def batch(self) -> AbstractContextManager[None]:
+        """Deliveries of one batch: a settle may be held to ride in the next claim's request (the end writes it)."""
+
+    def flush(self) -> None:
+        """Write a held settle now: before any request that is not the outbox's own."""
 
     def release(self, reply_id: str, now: datetime, not_before: datetime, reason: str, uncertain: bool) -> None: ...
     def due(self, now: datetime, limit: int = 100) -> list[str]: ...

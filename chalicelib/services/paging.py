@@ -199,7 +199,7 @@ class PagingService(PageDelivery):
                     done += self.tick(rest, now)
                 elif kind == "DIGEST":
                     done += self._send_digest(key, now)
-                elif kind == "SLA":
+                elif kind in ("TICKET", "SLA"):  # a first-response timer: on its ticket, or beside it from before
                     done += self._sla_breached(key, now)
                 elif kind == "NOTE":
                     done += self._retry(key, now)
@@ -261,7 +261,7 @@ class PagingService(PageDelivery):
         """The first response is overdue and nobody took the ticket: page its team once, at its priority."""
         if self._lease(key, now) is None:
             return False
-        ticket_id = key.removeprefix("SLA#")
+        ticket_id = key.split("#", 1)[1]
         ticket = self.tickets(ticket_id)
         if ticket is None or not ticket.is_open:
             self.pages.finish(key, now)

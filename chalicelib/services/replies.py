@@ -179,7 +179,8 @@ class ReplyService:
 
     @contextmanager
     def read_ahead(self, reply_ids: Sequence[str]) -> Iterator[None]:
-        """Replies delivered in this block are read in one request at its start (the replies function: per batch).
+        """Replies delivered in this block are read in one request at its start (the replies function: per batch),
+        and each settle rides in the next claim's request (``Outbox.batch``).
 
         The read only says what each reply is; the claim's conditions decide, so a reply that changed since
         is claimed as it is now, or not at all. A failed read leaves each reply to be read on its own.
@@ -193,7 +194,8 @@ class ReplyService:
             read = {}
         self._local.read = read
         try:
-            yield
+            with self.outbox.batch():
+                yield
         finally:
             self._local.read = None
 
@@ -287,8 +289,10 @@ class ReplyService:
         if reply.kind in (ReplyKind.PERSON, ReplyKind.ANNOUNCEMENT):
             return None
         phone = reply.event.sender.phone
-        if reply.event.channel in (Channel.SMS, Channel.VOICE) and phone and self.opted_out(phone):
-            return "the customer opted out of SMS (STOP)"
+        if reply.event.channel in (Channel.SMS, Channel.VOICE) and phone:
+            self.outbox.flush()  # a held settle is the first write after its send, before any other request
+            if self.opted_out(phone):
+                return "the customer opted out of SMS (STOP)"
         return None
 
     def _thread_hold(self, reply: Reply, now: datetime) -> ThreadHold | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,6 +13,7 @@ from chalicelib.model.customer import Customer
 from chalicelib.model.decision import Decision
 from chalicelib.model.event import ALWAYS, HOLD, PAGE_HINT, SupportEvent
 from chalicelib.model.ticket import Delivery, FollowUp, PageStatus, Ticket, sender_key
+from chalicelib.model.ticket import ticket_id_for as ticket_id_for  # where callers have always found it
 from chalicelib.services.paging_ports import page_id_for
 from chalicelib.services.ports import CustomerDirectory, Pager, Snapshot, TicketRepository, TriageReads, Write
 
@@ -31,19 +31,15 @@ def page_status(decision: Decision) -> PageStatus:
 
 #: Providers whose requests carry no signed time, so a captured request verifies forever: Twilio, X
 #: and Meta sign the body (and Twilio the URL) but no timestamp, and SendGrid's URL token is a bearer
-#: credential, not a signature. Their event markers never expire: a replay a year later still finds
-#: its marker and makes no second ticket. (The alternative, refusing a message whose own time in the
+#: credential, not a signature. A message that opened a ticket is recorded by the ticket itself, kept
+#: for good; a follow-up's event marker from these providers never expires either: a replay a year
+#: later still finds its record and makes no second ticket or follow-up. (The alternative, refusing a message whose own time in the
 #: body is older than the dedup window, exists for X and Meta only, and would drop a genuine message
 #: delivered late or replayed by the provider's own recovery tools; Twilio's and email's bodies
 #: carry no trustworthy time at all.) A marker is ~100 bytes: a million messages cost ~0.1 GB.
 #: Slack and the widget sign a timestamp checked within 5 minutes, far inside the 14-day TTL, and
-#: SES arrives through IAM-authenticated SNS: their markers expire as before.
+#: SES arrives through IAM-authenticated SNS: their follow-ups' markers expire as before.
 PERMANENT_MARKERS = frozenset({"twilio", "x", "meta", "sendgrid"})
-
-
-def ticket_id_for(event_id: str) -> str:
-    """A short, stable ticket id: the same event always names the same ticket."""
-    return "T-" + hashlib.sha256(event_id.encode()).hexdigest()[:10].upper()
 
 
 def pages_itself(event: SupportEvent) -> bool:
@@ -202,6 +198,12 @@ class TriageService:
         ticket_id = self._thread_ticket(event.thread_key, None if fresh else known)
         if ticket_id is None:
             return None, None
+        if ticket_id == ticket_id_for(event.event_id):
+            # the thread leads to the ticket this very event opened (a delivery that raced this one, read after
+            # the batch's prefetch): it is stored, not a follow-up of itself
+            stored = self.tickets.for_event(event.event_id)
+            if stored is not None:
+                return self._answered(stored, created=False), None
         follow_up = FollowUp(
             ticket_id=ticket_id, event=event, decision=decision, received_at=now, page_status=page_status(decision)
         )

@@ -122,8 +122,8 @@ def test_a_reply_from_the_ack_page_reaches_the_customer_and_stops_the_sla_timer(
     # THEN the customer received it in the widget, the ticket names who replied, and the timer is stopped
     assert sent_to(e2e.platform, conversation)[-1] == "Dana, Maya here: on it."
     table = e2e.outputs["TicketsTableName"]
-    sla = e2e.platform.clients["dynamodb"].get_item(
-        TableName=table, Key={"pk": {"S": f"SLA#{ticket_id}"}, "sk": {"S": "SLA"}}
+    sla = e2e.platform.clients["dynamodb"].get_item(  # the timer is on the ticket item
+        TableName=table, Key={"pk": {"S": f"TICKET#{ticket_id}"}, "sk": {"S": "TICKET"}}
     )["Item"]
     assert "answered_at" in sla and "due" not in sla
     replies = c.reply_outbox.for_ticket(ticket_id)

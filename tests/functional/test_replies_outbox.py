@@ -11,6 +11,7 @@ from chalice.test import Client
 
 import app as app_module
 from chalicelib import bootstrap
+from chalicelib.adapters.ticket_page import read_ticket_page
 from chalicelib.replies.model import GRACE, ReplyState, SendResult, auto_reply_id
 from cli.main import main
 from local.samples import all_samples, local_secrets, signed
@@ -82,8 +83,13 @@ def test_a_tickets_auto_reply_is_stored_with_it_and_sent_once_under_three_delive
         TableName=aws.stack.outputs["TicketsTableName"], Key={"pk": ticket["pk"], "sk": ticket["sk"]}
     )["Item"]
     assert ticket["replied_by"]["S"] == "switchboard"
-    timeline = bootstrap.container().pages.timeline(ticket["ticket_id"]["S"])
-    assert [e.kind.value for e in timeline if e.kind.value == "replied"] == ["replied"]
+    # and the ticket's timeline says it, from the line the settled reply keeps (no LOG# item of its own)
+    c = bootstrap.container()
+    assert [e.kind.value for e in c.pages.timeline(ticket["ticket_id"]["S"]) if e.kind.value == "replied"] == []
+    [entry] = c.reply_outbox.entries(ticket["ticket_id"]["S"])
+    assert entry.kind.value == "replied" and entry.text.startswith("auto-reply sent to")
+    page = read_ticket_page(c.dynamodb, aws.settings.tickets_table, c.pages, c.ticket_queries, ticket["ticket_id"]["S"])
+    assert [e for e in page.timeline if e.kind.value == "replied"] == [entry]
 
 
 def test_tickets_show_says_who_replied_when_and_lists_each_reply(aws, sender, capsys):
@@ -102,6 +108,8 @@ def test_tickets_show_says_who_replied_when_and_lists_each_reply(aws, sender, ca
     lines = out.splitlines()
     [line] = lines[lines.index("replies") + 1 : lines.index("replies") + 2]
     assert line.startswith("  2026-11-17 08:00:00  auto    switchboard") and "sent · Hi Dana" in line
+    # and the timeline has the reply's line, as when it was an item of its own
+    assert "auto-reply sent to Dana Whitfield" in out
 
 
 def test_a_provider_429_hides_the_message_for_its_retry_after_and_keeps_the_reply_pending(aws, sender):

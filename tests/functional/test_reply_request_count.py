@@ -47,9 +47,10 @@ def replies_function(aws: Any, clock: Any, transact: bool) -> tuple[ScriptedSend
 
 
 #: the batch's read; the claim (the thread's one auto-reply with it); the settle (the ticket's "replied" mark
-#: and the timeline entry with it); before #16 the same writes without the read, and a claim per message
-SEPARATE = ["BatchGetItem", "UpdateItem", "PutItem", "UpdateItem", "UpdateItem", "PutItem"]
-TRANSACTED = ["BatchGetItem", "TransactWriteItems×2", "TransactWriteItems×3"]
+#: with it; the timeline's line on the reply), written with the batch's next claim or at its end; before #16
+#: the same writes without the read, and a claim per message
+SEPARATE = ["BatchGetItem", "UpdateItem", "PutItem", "UpdateItem", "UpdateItem"]
+TRANSACTED = ["BatchGetItem", "TransactWriteItems×2", "TransactWriteItems×2"]
 LATER = SendResult.transient("429 Too Many Requests", retry_after=60)
 
 
@@ -62,7 +63,9 @@ LATER = SendResult.transient("429 Too Many Requests", retry_after=60)
         # the provider said "later": the reply is released for its Retry-After
         (False, 1, [LATER], [*SEPARATE[:3], "UpdateItem"]),
         (True, 1, [], TRANSACTED),
-        (True, 3, [], [*TRANSACTED, "BatchGetItem", "BatchGetItem"]),
+        # the settle is held for a next claim in the batch: the redeliveries read the reply still leased (so
+        # they leave it), and the batch's end writes the settle
+        (True, 3, [], [*TRANSACTED[:2], "BatchGetItem", "BatchGetItem", TRANSACTED[2]]),
         (True, 1, [LATER], [*TRANSACTED[:2], "UpdateItem"]),
     ],
     ids=["sent", "sent-under-three-deliveries", "retry-later",
@@ -86,3 +89,20 @@ def test_the_requests_one_auto_reply_costs(aws, clock, transact, messages, provi
     # THEN it made exactly these DynamoDB requests, and the provider was asked once
     assert requests == expected
     assert len(sender.sent) == 1
+
+
+def test_a_batch_of_replies_settles_each_with_the_next_claim(aws, clock):
+    # GIVEN two tickets whose routes answer automatically, on different threads, triaged
+    sender, requests = replies_function(aws, clock, transact=True)
+    triage, replies = workers(aws)
+    deliver("vip-outage")
+    deliver("pro-cant-login")
+    assert triage.run_once(wait_seconds=0).failed == ()
+    assert len(reply_items(aws)) == 2
+    # WHEN the replies function takes both in one batch
+    replies.run_once(wait_seconds=0)
+    # THEN one read, the first claim, the first settle in one transaction with the second claim, the last settle
+    # at the end: 4 requests for 2 replies (10 as separate writes), both sent once and settled
+    assert requests == ["BatchGetItem", "TransactWriteItems×2", "TransactWriteItems×4", "TransactWriteItems×2"]
+    assert len(sender.sent) == 2
+    assert {i["state"]["S"] for i in reply_items(aws)} == {"sent"}

@@ -100,7 +100,7 @@ def test_the_same_senders_again_count_as_repeat_contact_still_in_one_read(aws: A
     assert calls == Counter({"BatchGetItem": 1, "TransactWriteItems": 10})
 
 
-def test_a_redelivered_batch_reads_what_its_markers_point_at_in_one_more_request(aws: Any, worker: QueueWorker) -> None:
+def test_a_redelivered_batch_of_new_tickets_reads_them_in_its_one_request(aws: Any, worker: QueueWorker) -> None:
     # GIVEN a batch was stored, and SQS delivers all of it again (its deletes were lost)
     events = [how_to(n, sender=n) for n in range(10)]
     enqueue(aws, *events)
@@ -109,10 +109,11 @@ def test_a_redelivered_batch_reads_what_its_markers_point_at_in_one_more_request
     calls = counted()
     # WHEN triage runs on the redelivery
     result = worker.run_once(wait_seconds=0)
-    # THEN two rounds of reads for the batch (markers, then their tickets), nothing written, nothing failed
+    # THEN one read for the batch (each event's ticket is its dedup record, read with the rest: a second round
+    # is only for follow-ups' markers), nothing written, nothing failed
     assert result.failed == ()
     assert len(aws.tickets()) == 10
-    assert calls == Counter({"BatchGetItem": 2})
+    assert calls == Counter({"BatchGetItem": 1})
 
 
 def test_repeat_contact_counts_tickets_and_follow_ups_of_the_last_hour(aws: Any, worker: QueueWorker) -> None:
@@ -140,7 +141,7 @@ def test_repeat_contact_counts_tickets_and_follow_ups_of_the_last_hour(aws: Any,
     assert [name for name in record if name.startswith("c#")] and len([n for n in record if n.startswith("c#")]) == 1
 
 
-def test_a_marker_written_after_the_batch_read_makes_a_redelivery_not_a_second_ticket(aws: Any) -> None:
+def test_a_ticket_written_after_the_batch_read_makes_a_redelivery_not_a_second_ticket(aws: Any) -> None:
     triage = bootstrap.container("triage").triage
     event = how_to(1, sender=1)
     # GIVEN the batch read found the event new
@@ -149,7 +150,28 @@ def test_a_marker_written_after_the_batch_read_makes_a_redelivery_not_a_second_t
     # WHEN another delivery of it (another container) stores it first, then this one goes on
     first = triage.handle(event)
     second = triage.handle(event, known)
-    # THEN the transaction's condition on the marker holds: one ticket, and this delivery is a redelivery
+    # THEN the transaction's condition on the ticket (its id is the event's) holds: one ticket, and this delivery
+    # is a redelivery
     assert first.created and not second.created
     assert second.ticket.ticket_id == first.ticket.ticket_id
     assert len(aws.tickets()) == 1
+
+
+def test_a_thread_that_leads_to_the_ticket_this_event_opened_is_a_redelivery_not_a_follow_up(aws: Any) -> None:
+    triage = bootstrap.container("triage").triage
+    event = how_to(2, sender=2, thread="widget:conversation-2")
+    first = triage.handle(event)
+    # GIVEN a delivery whose batch read found no record of the event, but the thread already leading to the
+    # ticket the event opened (another delivery's write landed between the reads of one BatchGetItem)
+    known = triage.prefetch([event])
+    assert known is not None
+    known.deliveries[event.event_id] = None
+    assert known.threads["widget:conversation-2"] == first.ticket.ticket_id
+    # WHEN this delivery goes on
+    second = triage.handle(event, known)
+    # THEN it is the same message again, not a follow-up of itself
+    assert first.created and not second.created and not second.joined
+    assert second.ticket.ticket_id == first.ticket.ticket_id
+    items = aws.clients["dynamodb"].scan(TableName=aws.stack.outputs["TicketsTableName"])["Items"]
+    assert [i for i in items if i["sk"]["S"].startswith("MSG#")] == []
+    assert [i for i in items if i["pk"]["S"].startswith("EVENT#")] == []

@@ -144,7 +144,7 @@ def _expire(aws, now: datetime) -> int:
 @pytest.mark.parametrize(
     ("name", "replayed_status"),
     [
-        # no signed time: the dedup marker is kept for good, so the replay is accepted and is a no-op
+        # no signed time: the dedup record (the ticket) is kept for good, so the replay is accepted and is a no-op
         pytest.param("twilio/sms-01-urgent", 200, id="twilio"),
         pytest.param("x/vip-angry-mention", 200, id="x"),
         pytest.param("meta/messenger-message", 200, id="meta"),
@@ -167,21 +167,22 @@ def test_a_request_replayed_after_the_dedup_window_makes_no_second_ticket_or_pag
     # WHEN the captured request is replayed, byte for byte
     response = call(request)
     _triage_all(aws)
-    # THEN it is refused (signed time) or a no-op (kept marker): no new ticket, no follow-up, no page
+    # THEN it is refused (signed time) or a no-op (kept record): no new ticket, no follow-up, no page
     assert response.status_code == replayed_status, response.body
     assert _ticket_items(aws) == before
     assert aws.pages() == []
 
 
-def test_markers_of_providers_that_sign_no_time_never_expire_and_others_do(aws):
+def test_a_message_that_opens_a_ticket_is_recorded_by_the_ticket_kept_for_good(aws):
     # GIVEN one message from each kind of provider, triaged
     for name in ("twilio/sms-01-urgent", "x/vip-angry-mention", "widget/free-howto"):
         assert call(signed(SAMPLES[name], local_secrets(), NIGHT, PUBLIC_URL)).status_code in (200, 202)
     _triage_all(aws)
-    # WHEN the event markers are read
+    # WHEN the table is read
     items = aws.clients["dynamodb"].scan(TableName=aws.stack.outputs["TicketsTableName"])["Items"]
-    markers = {i["pk"]["S"].split(":", 1)[0]: i for i in items if i["sk"]["S"] == "EVENT"}
-    # THEN only the widget's (a signed timestamp, 5-minute window) carries a TTL: 14 days
-    assert "expires_at" not in markers["EVENT#twilio"]
-    assert "expires_at" not in markers["EVENT#x"]
-    assert int(markers["EVENT#widget"]["expires_at"]["N"]) == int(NIGHT.timestamp()) + 14 * 24 * 3600
+    # THEN each opened a ticket (its id derived from the event's: the dedup record), none with a TTL, and no
+    # marker beside it (a follow-up's marker keeps the provider rule: tests/functional/test_dedup_records.py)
+    tickets = [i for i in items if i["sk"]["S"] == "TICKET"]
+    assert {i["channel"]["S"] for i in tickets} == {"sms", "x", "widget"}
+    assert all("expires_at" not in i for i in tickets)
+    assert [i for i in items if i["sk"]["S"] == "EVENT"] == []
