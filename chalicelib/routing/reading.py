@@ -34,6 +34,7 @@ _BREAKS = re.compile(r"[ \x00,]*[\x00,][ \x00,]*")
 _SPACES = re.compile(r" {2,}")
 _CAPS = re.compile(r"\b[A-Z]{3,}\b")
 _BANGS = re.compile(r"!!|\?!|!\?")
+_NOT_ASCII = re.compile(r"[^\x00-\x7f]+")
 
 
 def _contraction(m: re.Match[str]) -> str:
@@ -45,11 +46,17 @@ def _break(m: re.Match[str]) -> str:
     return " . " if "\x00" in m.group(0) else " , "
 
 
+def _without_marks(m: re.Match[str]) -> str:
+    return "".join(c for c in m.group(0) if not unicodedata.combining(c))
+
+
 def _strip_accents(text: str) -> str:
     if text.isascii():
         return text
     decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("ß", "ss")
+    # combining marks are never ASCII: only the runs of other characters are looked at one by one (a
+    # message with one curly quote or dash is otherwise read a character at a time)
+    return _NOT_ASCII.sub(_without_marks, decomposed).replace("ß", "ss")
 
 
 class Reader:

@@ -14,7 +14,7 @@ ended, as ``re.finditer`` (and ``Words.finditer``) does: the same matches, found
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 from chalicelib.routing.patterns import Words, expression_text
 
@@ -43,14 +43,18 @@ class Scan:
             found = self._compiled[key] = re.compile("".join(f"(?:(?=({one}))|)" for one in each))
         return found
 
-    def spans(self, norm: str, starts: Mapping[str, list[int]]) -> list[list[Span]]:
-        """Each list's matches in ``norm``, as its ``Words.finditer`` finds them; ``starts``: the message's
-        patterns.word_starts."""
+    def spans(self, norm: str, places: Sequence[tuple[int, str]]) -> list[list[Span]]:
+        """Each list's matches in ``norm``, as its ``Words.finditer`` finds them; ``places``: the message's
+        patterns.word_places."""
         found: list[list[Span]] = [[] for _ in self._lists]
-        by_key = self._by_key
-        places = sorted([(at, key) for key in by_key.keys() & starts.keys() for at in starts[key]])
+        by_key, compiled = self._by_key, self._compiled
         for at, key in places:
-            m = self._at(key).match(norm, at)
+            pattern = compiled.get(key)
+            if pattern is None:
+                if key not in by_key:  # no list's pattern starts with such a word
+                    continue
+                pattern = self._at(key)
+            m = pattern.match(norm, at)
             if m is None or m.lastindex is None:  # no list matches here (the usual case)
                 continue
             for group, i in enumerate(by_key[key], 1):
