@@ -26,7 +26,7 @@ _IRREGULAR = (("can't", "can not"), ("won't", "will not"), ("ain't", "is not"), 
 _CONTRACTIONS = re.compile(r"n't\b|'(re|m|ll|ve|d|s)\b")
 _ENDINGS = {"re": " are", "m": " am", "ll": " will", "ve": " have", "d": " would", "s": " is"}
 _GROUPED = re.compile(r"(\d)[,.](?=\d{3}\b)")
-# The next four are written to start with one character class (or literal), so the engine skips to the
+# The next five are written to start with one character class (or literal), so the engine skips to the
 # characters that can start a match instead of trying the whole expression at every character: a third of
 # normalising. Each finds exactly what its plainer form (in the comments, and in test_reading_expressions)
 # finds.
@@ -41,7 +41,8 @@ _NOT_WORD = re.compile(r"[^\w,\x00](?:(?<=[^:.])[^\w:.,\x00]*|(?<!\d[:.])|(?!\d)
 _BREAKS = re.compile(r"[ \x00,](?:(?<=[\x00,])[ \x00,]*| *[\x00,][ \x00,]*)")
 #: two spaces or more: " {2,}"
 _SPACES = re.compile(r"   *")
-_CAPS = re.compile(r"\b[A-Z]{3,}\b")
+#: a word of three capitals or more, from a capital with no word character before it: \b[A-Z]{3,}\b
+_CAPS = re.compile(r"[A-Z](?<!\w[A-Z])[A-Z]{2,}\b")
 _BANGS = re.compile(r"!!|\?!|!\?")
 _NOT_ASCII = re.compile(r"[^\x00-\x7f]+")
 

@@ -179,6 +179,8 @@ class Model:
         family's words' matches in ``text`` (Scan.spans), in order."""
         found = []
         for family, spans in zip(families, matches, strict=True):
+            if not spans:  # most families say nothing in a message
+                continue
             first = None
             for start, end in spans:
                 if any(start < e and s < end for s, e in taken):

@@ -21,6 +21,7 @@ PLAIN = {
     "_NOT_WORD": re.compile(r"[^\w:.,\x00]+|(?<!\d)[:.]|[:.](?!\d)"),
     "_BREAKS": re.compile(r"[ \x00,]*[\x00,][ \x00,]*"),
     "_SPACES": re.compile(r" {2,}"),
+    "_CAPS": re.compile(r"\b[A-Z]{3,}\b"),
 }
 TRICKY = [
     "",
@@ -32,8 +33,9 @@ TRICKY = [
     "it's down -- again!!! (since 9:15)",
     "version 2.3.4 at 10.30am; e.g. this:",
     "né à 3h , ça marche pas",
+    "Need help NOW, the API is DOWN!! ÉCHEC TOTAL xAPI _ABC ABC_ A1BCD",
 ]
-ALPHABET = "ab1 2.:,!?;\n\x00é_-"
+ALPHABET = "ab1 2.:,!?;\n\x00é_-ABÉ"
 
 
 def _random_texts(count: int, seed: int) -> list[str]:
