@@ -150,18 +150,6 @@ def word_starts(norm: str) -> dict[str, list[int]]:
     return starts
 
 
-def word_places(norm: str) -> list[tuple[int, str]]:
-    """Each word of a normalised message in order, as (the space before it, its key as ``word_starts`` files
-    it): what scan.Scan walks through, in the message's order rather than by key, so nothing is sorted."""
-    places = []
-    at = -1  # the space before the next word
-    for word in norm.split(" "):
-        if word:
-            places.append((at, DIGIT_KEY if word[0].isdigit() else word[:KEY_CHARS]))
-        at += len(word) + 1
-    return places
-
-
 class Words:
     """``compile_words(patterns)``, matched only where the message has a word a pattern can start with.
 

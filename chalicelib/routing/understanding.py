@@ -29,7 +29,7 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.routing.deadlines import deadlines
-from chalicelib.routing.patterns import PatternError, Words, word_places
+from chalicelib.routing.patterns import PatternError, Words
 from chalicelib.routing.reader import duration
 from chalicelib.routing.reading import Reader
 from chalicelib.routing.record import Record
@@ -214,7 +214,7 @@ class Model:
             subject = ""
         raw = f"{subject}\n{body}"[:READ_CHARS] if subject else body[:READ_CHARS]
         norm = self.reader.normalise(raw)
-        spans = self._scan.spans(norm, word_places(norm))
+        spans = self._scan.spans(norm)
         buying_at = len(self.concepts)
         churn_at = buying_at + len(self.buying)
         lists = dict(zip(_LISTS, spans[self._first :], strict=True))
