@@ -11,6 +11,7 @@ count as they are.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 _NUMBERS = {
@@ -58,6 +59,27 @@ _WEEKDAY = re.compile(
 _TOMORROW_WORDS = ("tomorrow", "morgen", "manana", "demain")
 #: the word before that makes a day word something else: "since this morning", "guten Morgen", "buenos dias"
 _NOT_A_DEADLINE_AFTER = ("since", "from", "guten", "buenos", "bon")
+#: words one of which each expression's every match holds as a whole word: a message without any of them
+#: (most, for most expressions) is not searched with it. Each expression reads its words between spaces,
+#: so a word it names is a whole word of the message (test_deadline_words checks these on many messages).
+_NEEDS: dict[re.Pattern[str], frozenset[str]] = {
+    _RELATIVE: frozenset(["in", "within", "en", "dans", "innerhalb", "binnen"]),
+    _EVENT_IN: frozenset([
+        "start", "starts", "begin", "begins", "open", "opens", "rush", "meeting", "call", "demo", "class", "shift",
+        "service", "presentation", "interview",
+    ]),
+    _THE_HOUR: frozenset(["hour"]),
+    _HALF_PAST: frozenset(["half"]),
+    _FROM_CLOCK: frozenset(["from"]),
+    _NAMED_TIME: frozenset(["noon", "midday", "midnight"]),
+    # each phrase's last word
+    _DAYPART: frozenset([
+        "day", "business", "eod", "cob", "tonight", "evening", "afternoon", "arvo", "morning", "abend", "soir",
+        "noche", "tarde", "midi", "stasera", "stanotte", "noite",
+    ]),
+    _DAY: frozenset(["today", "tdy", "heute", "hoy", "aujourd", "tomorrow", "morgen", "manana", "demain"]),
+    _WEEKDAY: frozenset([*_WEEKDAYS, "week"]),
+}  # fmt: skip
 _DAY_HOURS = {
     "end of the day": 17, "end of day": 17, "end of business": 17, "end of the business": 17, "eod": 17, "cob": 17,
     "close of business": 17, "tonight": 20, "this evening": 20, "heute abend": 20, "ce soir": 20, "esta noche": 20, "stasera": 20, "stanotte": 22, "hoje a noite": 20,
@@ -120,40 +142,45 @@ def deadlines(text: str, now: datetime, cues: re.Pattern[str]) -> list[tuple[int
     sentence where they occur.
     """
     found: list[tuple[int, str]] = []
+    present = set(text.split(" "))
+
+    def each(pattern: re.Pattern[str]) -> Iterator[re.Match[str]]:
+        needs = _NEEDS.get(pattern)
+        return iter(()) if needs is not None and needs.isdisjoint(present) else pattern.finditer(text)
 
     def add(when: datetime | None, words: str) -> None:
         if when is not None and when > now:
             found.append((int((when - now).total_seconds() // 60), words.strip()))
 
-    for m in _RELATIVE.finditer(text):
+    for m in each(_RELATIVE):
         n = m.group("n")
         count = float(n) if n.isdigit() else _NUMBERS[n]
         unit = m.group("u")
         minutes = count * (60 if unit[0] == "h" or unit.startswith("st") else 1)
         found.append((max(int(minutes), 1), m.group(0).strip()))
-    for m in _EVENT_IN.finditer(text):
+    for m in each(_EVENT_IN):
         n = m.group("n")
         found.append((int(n) if n.isdigit() else int(_NUMBERS[n]), m.group(0).strip()))
-    for m in _THE_HOUR.finditer(text):
+    for m in each(_THE_HOUR):
         found.append((60, m.group(0).strip()))
-    for m in _CLOCK.finditer(text):
+    for m in each(_CLOCK):
         clause = _clause(text, m.start(), m.end())
         tomorrow = any(f" {w} " in clause for w in _TOMORROW_WORDS)
         h = m.group("h")
         hour = int(h) if h.isdigit() else _HOUR_WORDS.index(h) + 1
         minute = int(m.group("m") or 0) if not m.group("mw") else _MINUTE_WORDS[m.group("mw")]
         add(_clock(now, hour, minute, m.group("ap"), tomorrow), m.group(0))
-    for m in _HALF_PAST.finditer(text):
+    for m in each(_HALF_PAST):
         add(_clock(now, int(m.group("h")), 30, None, False), m.group(0))
-    for m in _FROM_CLOCK.finditer(text):
+    for m in each(_FROM_CLOCK):
         add(_clock(now, int(m.group("h")), int(m.group("m") or 0), m.group("ap"), False), m.group(0))
-    for m in _NAMED_TIME.finditer(text):
+    for m in each(_NAMED_TIME):
         add(_soonest(now, _DAY_HOURS[m.group("w")]), m.group(0))
-    for m in _DAYPART.finditer(text):
+    for m in each(_DAYPART):
         if _word_before(text, m.start()) in _NOT_A_DEADLINE_AFTER:
             continue
         add(_soonest(now, _DAY_HOURS[m.group("w")]), m.group(0))
-    for m in _DAY.finditer(text):
+    for m in each(_DAY):
         if _word_before(text, m.start()) in _NOT_A_DEADLINE_AFTER:
             continue
         if not cues.search(_clause(text, m.start(), m.end())):
@@ -163,7 +190,7 @@ def deadlines(text: str, now: datetime, cues: re.Pattern[str]) -> list[tuple[int
             add(_at(now, 1, _PART_HOURS[part or "morning"]), m.group(0))
         else:
             add(_soonest(now, _PART_HOURS[part]), m.group(0))
-    for m in _WEEKDAY.finditer(text):
+    for m in each(_WEEKDAY):
         if not cues.search(_clause(text, m.start(), m.end())):
             continue
         target = _WEEKDAYS.index(m.group("w")) if m.group("w") else 4

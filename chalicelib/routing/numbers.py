@@ -13,8 +13,6 @@ stay two ("two thirty" → "2 30": a time, not 32).
 
 from __future__ import annotations
 
-import re
-
 _UNITS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
 }  # fmt: skip
@@ -27,9 +25,9 @@ _TENS = {
     "eighty": 80, "ninety": 90,
 }  # fmt: skip
 _SCALES = {"hundred": 100, "thousand": 1000}
-#: a cheap test first: most messages have no number word at all
-#: (from the space before a word, as patterns.py does: the engine skips to word starts)
-_ANY = re.compile(r" (?:" + "|".join([*_UNITS, *_TEENS, *_TENS, "hundred", "thousand", "dozen"]) + r")(?= )")
+#: a cheap test first: most messages have no number word at all. A word between two spaces is one this
+#: expression would find (" (?:one|two|…)(?= )"): looked up in a set instead, it costs a tenth
+_ANY = frozenset([*_UNITS, *_TEENS, *_TENS, "hundred", "thousand", "dozen"])
 #: the words a number can start from ("a hundred"), besides digits ("3 hundred"): every other word is
 #: passed over without the parsers' calls, which cost a long email ~50 µs (issue 11's cost budget)
 _STARTS = frozenset(["a", *_UNITS, *_TEENS, *_TENS])
@@ -83,9 +81,9 @@ def _number(words: list[str], i: int) -> tuple[int, int] | None:
 
 def spell_counts(text: str) -> str:
     """``text`` (normalised: words between single spaces) with counts in words written as digits."""
-    if not _ANY.search(text):
-        return text
     words = text.split(" ")
+    if _ANY.isdisjoint(words[1:-1]):  # the first and last pieces have no space on one side
+        return text
     out: list[str] = []
     i = 0
     while i < len(words):

@@ -26,14 +26,25 @@ _IRREGULAR = (("can't", "can not"), ("won't", "will not"), ("ain't", "is not"), 
 _CONTRACTIONS = re.compile(r"n't\b|'(re|m|ll|ve|d|s)\b")
 _ENDINGS = {"re": " are", "m": " am", "ll": " will", "ve": " have", "d": " would", "s": " is"}
 _GROUPED = re.compile(r"(\d)[,.](?=\d{3}\b)")
-_CLAUSE = re.compile(r"[.!?;\n]+(?:\s|$)|[!?]+")
-_NOT_WORD = re.compile(r"[^\w:.,\x00]+|(?<!\d)[:.]|[:.](?!\d)")
+# The next five are written to start with one character class (or literal), so the engine skips to the
+# characters that can start a match instead of trying the whole expression at every character: a third of
+# normalising. Each finds exactly what its plainer form (in the comments, and in test_reading_expressions)
+# finds.
+#: a run of sentence ends with a space or the end after it, else "!" or "?" runs ("wait!!what"):
+#: [.!?;\n]+(?:\s|$)|[!?]+
+_CLAUSE = re.compile(r"[.!?;\n](?:[.!?;\n]*(?:\s|$)|(?<=[!?])[!?]*)")
+#: what is not a word, a comma or a sentence mark; ":" and "." only between two digits are ("3:30", "2.5"):
+#: [^\w:.,\x00]+|(?<!\d)[:.]|[:.](?!\d)
+_NOT_WORD = re.compile(r"[^\w,\x00](?:(?<=[^:.])[^\w:.,\x00]*|(?<!\d[:.])|(?!\d))")
 #: sentence markers and commas with the spaces around them: a sentence end wins over a comma, and a
-#: comma is kept as its own token (it bounds a negation: "no errors, just slow")
-_BREAKS = re.compile(r"[ \x00,]*[\x00,][ \x00,]*")
-_SPACES = re.compile(r" {2,}")
-_CAPS = re.compile(r"\b[A-Z]{3,}\b")
+#: comma is kept as its own token (it bounds a negation: "no errors, just slow"): [ \x00,]*[\x00,][ \x00,]*
+_BREAKS = re.compile(r"[ \x00,](?:(?<=[\x00,])[ \x00,]*| *[\x00,][ \x00,]*)")
+#: two spaces or more: " {2,}"
+_SPACES = re.compile(r"   *")
+#: a word of three capitals or more, from a capital with no word character before it: \b[A-Z]{3,}\b
+_CAPS = re.compile(r"[A-Z](?<!\w[A-Z])[A-Z]{2,}\b")
 _BANGS = re.compile(r"!!|\?!|!\?")
+_NOT_ASCII = re.compile(r"[^\x00-\x7f]+")
 
 
 def _contraction(m: re.Match[str]) -> str:
@@ -45,11 +56,17 @@ def _break(m: re.Match[str]) -> str:
     return " . " if "\x00" in m.group(0) else " , "
 
 
+def _without_marks(m: re.Match[str]) -> str:
+    return "".join(c for c in m.group(0) if not unicodedata.combining(c))
+
+
 def _strip_accents(text: str) -> str:
     if text.isascii():
         return text
     decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("ß", "ss")
+    # combining marks are never ASCII: only the runs of other characters are looked at one by one (a
+    # message with one curly quote or dash is otherwise read a character at a time)
+    return _NOT_ASCII.sub(_without_marks, decomposed).replace("ß", "ss")
 
 
 class Reader:
@@ -77,6 +94,14 @@ class Reader:
         # a call transcript's "um", "er": not words, and between two words of a phrase they would part them
         gaps = sorted({_strip_accents(f.lower()) for f in fillers}, key=len, reverse=True)
         self._fillers = re.compile(" (?:" + "|".join(re.escape(f) for f in gaps) + ")(?= )") if gaps else None
+        # both expressions match whole words between spaces, so a message none of whose words starts one
+        # (most messages) is left as it is, and spellings and fillers of one word are a look-up per word
+        self._one_word_spellings = {k: v for k, v in self.spellings.items() if " " not in k}
+        self._spelling_starts = frozenset(k.split(" ")[0] for k in self.spellings)
+        self._long_spelling_starts = frozenset(k.split(" ")[0] for k in self.spellings if " " in k)
+        self._one_word_fillers = frozenset(f for f in gaps if " " not in f)
+        self._filler_starts = frozenset(f.split(" ")[0] for f in gaps)
+        self._long_filler_starts = frozenset(f.split(" ")[0] for f in gaps if " " in f)
 
     def email_body(self, text: str) -> str:
         """What is new in an email: quotes trimmed, and the signature cut from its sign-off or "-- " line."""
@@ -107,8 +132,31 @@ class Reader:
         text = _NOT_WORD.sub(" ", _CLAUSE.sub(" \x00 ", text))
         text = _BREAKS.sub(_break, text)
         text = spell_counts(" " + _SPACES.sub(" ", text).strip(" .,") + " ")
-        if self._spelled is not None:
-            text = self._spelled.sub(lambda m: " " + self.spellings[m.group(1)], text)
-        if self._fillers is not None:
-            text = self._fillers.sub("", text)
+        return self._respell(text)
+
+    def _respell(self, text: str) -> str:
+        """``text`` (words between single spaces, a space at each end) with the spellings put right, then
+        the fillers dropped: as ``_spelled.sub`` and ``_fillers.sub`` do it, word by word where they can.
+
+        Either expression matches at the space before a word and needs a space after what it matched: so
+        only a word between two spaces (not the first or last piece) can start a match, and a spelling or
+        filler of one word matches exactly the words equal to it. One of several words ("five oh two")
+        is left to the expression, when its first word is there.
+        """
+        words = text.split(" ")
+        inner = words[1:-1]
+        if self._spelled is not None and not self._spelling_starts.isdisjoint(inner):
+            if self._long_spelling_starts.isdisjoint(inner):
+                get = self._one_word_spellings.get
+                text = " ".join([words[0], *[get(w, w) for w in inner], words[-1]])
+            else:
+                text = self._spelled.sub(lambda m: " " + self.spellings[m.group(1)], text)
+            words = text.split(" ")
+            inner = words[1:-1]
+        if self._fillers is not None and not self._filler_starts.isdisjoint(inner):
+            if self._long_filler_starts.isdisjoint(inner):
+                gaps = self._one_word_fillers
+                text = " ".join([words[0], *[w for w in inner if w not in gaps], words[-1]])
+            else:
+                text = self._fillers.sub("", text)
         return text

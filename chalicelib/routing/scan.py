@@ -14,9 +14,9 @@ ended, as ``re.finditer`` (and ``Words.finditer``) does: the same matches, found
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
-from chalicelib.routing.patterns import Words, expression_text
+from chalicelib.routing.patterns import DIGIT_KEY, KEY_CHARS, Words, expression_text
 
 #: a match as (start, end) in the normalised message: it starts at the space before its first word
 Span = tuple[int, int]
@@ -43,21 +43,28 @@ class Scan:
             found = self._compiled[key] = re.compile("".join(f"(?:(?=({one}))|)" for one in each))
         return found
 
-    def spans(self, norm: str, starts: Mapping[str, list[int]]) -> list[list[Span]]:
-        """Each list's matches in ``norm``, as its ``Words.finditer`` finds them; ``starts``: the message's
-        patterns.word_starts."""
+    def spans(self, norm: str) -> list[list[Span]]:
+        """Each list's matches in ``norm`` (a normalised message), as its ``Words.finditer`` finds them.
+
+        The words are walked in order and filed by key as patterns.word_starts files them, without
+        building that index first: one pass, and nothing to sort.
+        """
         found: list[list[Span]] = [[] for _ in self._lists]
-        by_key = self._by_key
-        places = sorted([(at, key) for key in by_key.keys() & starts.keys() for at in starts[key]])
-        for at, key in places:
-            m = self._at(key).match(norm, at)
-            if m is None or m.lastindex is None:  # no list matches here (the usual case)
-                continue
-            for group, i in enumerate(by_key[key], 1):
-                end = m.end(group)
-                # a list's next match starts where its previous one ended, as re.finditer's does
-                if end >= 0 and (not found[i] or at >= found[i][-1][1]):
-                    found[i].append((at, end))
+        by_key, compiled = self._by_key, self._compiled
+        at = -1  # the space before the next word, where a match starts
+        for word in norm.split(" "):
+            if word:
+                key = DIGIT_KEY if word[0].isdigit() else word[:KEY_CHARS]
+                pattern = compiled.get(key)
+                if pattern is None and key in by_key:
+                    pattern = self._at(key)
+                if pattern is not None and (m := pattern.match(norm, at)) and m.lastindex is not None:
+                    for group, i in enumerate(by_key[key], 1):
+                        end = m.end(group)
+                        # a list's next match starts where its previous one ended, as re.finditer's does
+                        if end >= 0 and (not found[i] or at >= found[i][-1][1]):
+                            found[i].append((at, end))
+            at += len(word) + 1
         for i in self._anywhere:
             found[i] = [m.span() for m in self._lists[i].expression.finditer(norm)]
         return found

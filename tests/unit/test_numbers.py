@@ -43,3 +43,13 @@ def test_counts_in_words_become_digits(text, read):
 def test_words_that_are_not_one_count_stay_apart(text, read):
     # GIVEN words that look like numbers but are not one count / WHEN read / THEN they stay as they were
     assert spell_counts(text) == read
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["forty orders", "orders forty", "forty", "", " ", "  "],
+)
+def test_a_number_word_without_a_space_on_each_side_is_left_as_it_is(text):
+    # GIVEN text whose number words have no space before or after them (normalised text always pads)
+    # WHEN it is read THEN nothing changes: only a word between two spaces is read as a count
+    assert spell_counts(text) == text

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from chalicelib.routing.loader import load_rules
-from chalicelib.routing.patterns import Words, word_starts
+from chalicelib.routing.patterns import Words
 from chalicelib.routing.scan import Scan
 from cli.corpus import CORPUS_DIR, load
 
@@ -38,7 +38,7 @@ def test_each_list_finds_what_it_finds_alone(lists, norm):
     # GIVEN word lists and a message
     words = [Words(patterns, VOCABULARY) for patterns in lists]
     # WHEN they are matched together
-    found = Scan(words).spans(norm, word_starts(norm))
+    found = Scan(words).spans(norm)
     # THEN each list's matches are those of its whole expression matched on its own
     assert found == [_alone(w, norm) for w in words]
 
@@ -51,4 +51,4 @@ def test_the_shipped_lists_find_together_what_each_finds_alone_in_every_corpus_m
     for entry in load(CORPUS_DIR):
         norm = model.reader.normalise(f"{entry.subject or ''}\n{entry.text}")
         # WHEN they are matched together THEN each finds what its whole expression finds alone
-        assert scan.spans(norm, word_starts(norm)) == [_alone(w, norm) for w in lists], entry.id
+        assert scan.spans(norm) == [_alone(w, norm) for w in lists], entry.id
