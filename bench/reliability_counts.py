@@ -3,7 +3,7 @@
 Definitions (the README's "Reliability" section repeats them):
 
 - *lost event*: an event none of whose deliveries reached the DLQ, and that has no ticket or
-  follow-up (its dedup marker names none): the queue deleted it, and nothing remembers it.
+  follow-up (no ticket of its own, and no dedup marker naming one): the queue deleted it, and nothing remembers it.
 - *duplicate ticket*: a second (third, …) ticket or follow-up record for one event id.
 - *level step*: one rung of a page's ladder in one round, as the page's timeline records it
   ("notified" entries: "paging level 1 of 2", "escalating to level 2 of 2", "round 2 of 3").
@@ -59,7 +59,7 @@ class Observed:
     """Everything the benchmark read back after the run, faults switched off."""
 
     events: Sequence[str]  # every event id generated
-    delivered: Mapping[str, str | None]  # event id → the ticket its dedup marker names (None: no record)
+    delivered: Mapping[str, str | None]  # event id → the ticket it opened or its dedup marker names (None: no record)
     dlq_events: Mapping[str, int]  # event id → messages of it that went to the DLQ
     records: Sequence[tuple[str, bool]]  # (event id, is a follow-up) of every ticket and follow-up record
     marked_paged: Sequence[str]  # tickets (or their follow-ups) whose page status says sent
