@@ -1,10 +1,10 @@
 """The reply outbox in the tickets table (DynamoDB).
 
 Items:
-  TICKET#<id> / REPLY#<reply id>  one reply (its JSON in ``doc``), written pending in the transaction that
-                  stores its ticket or follow-up; ``due``/``due_at`` while it is pending, under its own
-                  ByDue partition ("reply"), so the replies sweep finds what a lost queue message or a
-                  crash left unsent, and the paging sweep never reads replies
+  TICKET#<id> / REPLY#<reply id>  one reply (its JSON zlib-compressed in ``body``; written before, in ``doc``),
+                  written pending in the transaction that stores its ticket or follow-up; ``due``/``due_at``
+                  while it is pending, under its own ByDue partition ("reply"), so the replies sweep finds
+                  what a lost queue message or a crash left unsent, and the paging sweep never reads replies
   AUTOREPLY#<thread> / AUTOREPLY  the thread's last automatic reply (TTL): one per thread per window
   TICKET#<id> / TICKET           gains ``replied_at``/``replied_by`` when its first reply goes out
 
@@ -13,7 +13,8 @@ LOG# item, which the timeline still reads.
 
 A batch's replies are read first, in one BatchGetItem, for what to write; an attempt is then its claim
 (and the thread's, for an automatic reply) before sending and its settle (then the ticket's mark and the
-timeline entry) after: separate writes, or with ``transact`` one TransactWriteItems each (see __init__).
+timeline entry) after: with ``transact`` (the default) one TransactWriteItems each, a settle riding in the
+next claim's (see __init__), or separate writes.
 """
 
 from __future__ import annotations
