@@ -4,7 +4,9 @@ Each notification (page × topic × step) is recorded pending in the same condit
 claims the step, then published, then marked sent. Whatever a fault leaves pending is due again
 after a short grace, and the sweep publishes it at the same level, to that topic alone. So a
 fault anywhere (DynamoDB or SNS, any call) means a page goes out late, never that it goes out
-never; the worst case is a few extra copies (published, but the mark was lost), bounded by
+never; the worst case is a few extra copies (published, but the mark was lost). A level's
+notification is retried for as long as its step lasts (the person's time to acknowledge), and
+given up only past MAX_ATTEMPTS once the ladder has moved on from it; the last resort's, past
 MAX_ATTEMPTS.
 """
 
@@ -26,6 +28,7 @@ from chalicelib.services.paging_ports import PagePublisher, PageRepository
 #: timeout (30 s), so a notification this old is not still being published by the call that claimed it
 OUTBOX_GRACE = timedelta(seconds=60)
 #: retries of one notification after the first attempt; past it, it is given up and logged as an error
+#: (a level's only once the ladder has moved on from its step: see ``_given_up``)
 MAX_ATTEMPTS = 5
 #: marking a notification sent is tried this often in a row: each lost mark is one more copy later
 SETTLE_TRIES = 3
@@ -132,7 +135,7 @@ class PageDelivery:
             # someone took the page (or it moved past needing this): nobody should be woken for it now
             self._settle(note, now, f"dropped: page {page.state.value if page else 'missing'}")
             return False
-        if note.attempts > MAX_ATTEMPTS:
+        if _given_up(page, note):
             self._settle(note, now, "gave up")
             logger.error("page not published after every retry", extra={"key": key, "attempts": note.attempts})
             return False
@@ -147,6 +150,16 @@ class PageDelivery:
         except SwitchboardError:
             logger.warning("retried page sent; its timeline entry was not written", extra={"key": key})
         return True
+
+
+def _given_up(page: Page, note: Notification) -> bool:
+    """Past its retries, and no longer the step the ladder is waiting on. A level's notification is retried
+    for as long as its step lasts: at one call in ten failing, six attempts in a row can all fail (each
+    reads the page, claims the note and publishes), which left a level silent while its person's time to
+    acknowledge still ran. A topic that never works is still given up once the ladder moves on."""
+    if note.attempts <= MAX_ATTEMPTS:
+        return False
+    return note.level == LAST_RESORT or page.step > note.step
 
 
 def _wanted(page: Page, note: Notification) -> bool:

@@ -168,6 +168,23 @@ def test_a_notification_that_never_goes_out_is_given_up_after_a_bounded_number_o
     assert (note["note"].attempts, note["outcome"]) == (MAX_ATTEMPTS + 1, "gave up")
 
 
+def test_a_level_keeps_trying_while_its_step_lasts_even_past_the_retry_bound():
+    # GIVEN a one-level ladder whose people have 15 minutes to acknowledge, and SNS refusing the first 8 publishes
+    pages, publisher = FakePages(), FakePublisher()
+    ladders: dict[str | None, tuple[tuple[Level, ...], int]] = {"founders": ((FOUNDERS,), 0)}
+    refused = set(range(1, 9))
+    paging = paging_with_fakes(ladders, pages=pages, publisher=Faults(publisher, before={"publish": refused}))
+    paging.page(ticket("T-1", Priority.P1, escalation="founders"), T0)
+    # WHEN the sweep runs every minute for ten minutes
+    for minute in range(1, 11):
+        with contextlib.suppress(DependencyError):  # a sweep with a failed item says so by raising
+            paging.sweep(at(minute * 60 + 1))
+    # THEN the founders are paged on the ninth attempt, inside their time to acknowledge, not given up after six
+    assert [(p.people, p.level) for p in publisher.sent] == [(("maya", "tom"), 0)]
+    [note] = pages.notes.values()
+    assert (note["note"].attempts, note["outcome"]) == (8, "sent")
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_with_one_call_in_ten_failing_every_page_reaches_its_people_and_copies_stay_bounded(seed):
     # GIVEN 40 P1 pages (a two-topic level, then the founders) with 10% of every DynamoDB and SNS call failing
