@@ -91,19 +91,16 @@ class DynamoReplyOutbox:
             yield
         finally:
             self._local.pairing = False
-            self._flush()
-
-    def flush(self) -> None:
-        """Write a held settle now (the service does before a request of its own, such as an opt-out read)."""
-        self._flush()
+            self.flush()
 
     def _held(self) -> _Settle | None:
         held: _Settle | None = getattr(self._local, "held", None)
         self._local.held = None
         return held
 
-    def _flush(self) -> None:
-        """Write the held settle on its own (before any other request, and at the end of the batch)."""
+    def flush(self) -> None:
+        """Write a held settle now, on its own: before any other request (the service's too, such as an opt-out
+        read) and at the end of the batch."""
         held = self._held()
         if held is not None:
             self._commit(held)
@@ -116,7 +113,7 @@ class DynamoReplyOutbox:
 
     def record(self, reply: Reply, retry_at: datetime) -> bool:
         """Record a reply on its own (a person's); False when that key was recorded before (a double submit)."""
-        self._flush()
+        self.flush()
         return conditional_put(
             self._client, f"could not record reply {reply.reply_id}", **self.put(reply, retry_at)["Put"]
         )
@@ -211,7 +208,7 @@ class DynamoReplyOutbox:
         if replied_by is not None:
             items.append({"Update": replied_update(self._table, reply.ticket_id, now, replied_by)})
         settle = _Settle(items, f"could not settle reply {reply.reply_id}", replied_by is not None)
-        self._flush()
+        self.flush()
         if claimed and getattr(self._local, "pairing", False):
             # ours under the lease (longer than the function's timeout): nobody else can settle it meanwhile,
             # so its condition holds when the next claim's transaction writes it
@@ -274,7 +271,7 @@ class DynamoReplyOutbox:
     def release(self, reply_id: str, now: datetime, not_before: datetime, reason: str, uncertain: bool) -> None:
         """A transient failure: the reply stays pending, leased to nobody, claimable again from ``not_before``
         and due for the sweep a grace after it."""
-        self._flush()
+        self.flush()
         # an uncertain attempt (a timeout after sending) keeps in_flight, so the next claim counts it
         drop = "REMOVE lease_until" if uncertain else "REMOVE lease_until, in_flight"
         conditional_update(
@@ -301,7 +298,7 @@ class DynamoReplyOutbox:
 
     def snooze(self, reply_id: str, now: datetime, until: datetime) -> bool:
         """Move a due pending reply's retry time on; False when it is not due (another sweep took it, or it settled)."""
-        self._flush()
+        self.flush()
         attributes = conditional_update(
             self._client,
             f"could not reschedule reply {reply_id}",
