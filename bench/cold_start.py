@@ -169,8 +169,8 @@ def run(
     # of two runs seconds apart cancels most of that drift (the ratios read are the rounds' ratios)
     groups = (
         (STACK,),
-        (INGEST_FLOOR, INGEST_CALLS, INGEST),
-        (TRIAGE_FLOOR, TRIAGE_CALLS, TRIAGE, *(VARIANTS if alternatives else ())),
+        (INGEST_FLOOR, INGEST_CALLS, INGEST, *(v for v in VARIANTS if alternatives and v.of == "ingest")),
+        (TRIAGE_FLOOR, TRIAGE_CALLS, TRIAGE, *(v for v in VARIANTS if alternatives and v.of == "triage")),
     )
     paths = tuple(p for group in groups for p in group)
     with moto_world() as world:
@@ -182,7 +182,7 @@ def run(
         events["calls:triage"] = recorded_calls(TRIAGE, world, events["batch"], python)
         for path in paths:
             if path is not INGEST:
-                time_once(path, world, events[path.event], python)
+                time_once(path, world, world.widget_request() if path.event == "widget" else events[path.event], python)
         samples: dict[str, list[Sample]] = {p.name: [] for p in paths}
         for round_no in range(runs):
             # rotating the order keeps any "first process after a pause" effect from always landing on one path

@@ -50,7 +50,6 @@ class Warmup:
     secrets: tuple[str, ...] = ()
 
 
-_PARAMETERS = "aws_lambda_powertools.utilities.parameters"  # imported by a secret's first read
 #: function name (as app.py serves it) -> its warm-up; read from the handlers in chalicelib/api/
 WARMUPS: Mapping[str, Warmup] = {
     # the webhooks: each provider's channel module, the queue, a live call's decision, an SMS "ACK"
@@ -58,26 +57,23 @@ WARMUPS: Mapping[str, Warmup] = {
         modules=(
             *(f"chalicelib.channels.{m}" for m in ("widget", "twilio", "twiml", "slack", "sendgrid", "meta", "x")),
             "standardwebhooks.webhooks",
-            _PARAMETERS,
         ),
         parts=("intake", "voice", "paging"),
         secrets=("widget", "twilio", "slack", "x", "meta", "meta_verify", "sendgrid", "ack", "console"),
     ),
     # an outage report's incident models and service are imported where one needs them (incident_intake.py)
     "triage": Warmup(
-        ("chalicelib.api.triage_handler", "chalicelib.services.incidents", "chalicelib.incidents.notify", _PARAMETERS),
+        ("chalicelib.api.triage_handler", "chalicelib.services.incidents", "chalicelib.incidents.notify"),
         ("triage",),
         ("ack",),
     ),
     "send_replies": Warmup(
-        ("chalicelib.api.replies_handler", _PARAMETERS),
+        ("chalicelib.api.replies_handler",),
         ("replies", "reply_queue", "reply_sender"),
         ("twilio", "slack_bot", "x_access", "meta_page", "meta", "widget_reply"),
     ),
     "inbound_email": Warmup(("chalicelib.api.inbound_email", "chalicelib.channels.ses"), ("intake",)),
-    "escalate": Warmup(
-        ("chalicelib.api.escalation_handler", _PARAMETERS), ("paging", "replies", "incidents"), ("ack",)
-    ),
+    "escalate": Warmup(("chalicelib.api.escalation_handler",), ("paging", "replies", "incidents"), ("ack",)),
 }
 
 

@@ -89,21 +89,34 @@ def test_a_replacement_pays_for_itself_only_where_the_budget_or_a_real_saving_ne
 
 def test_each_replacement_is_reported_with_what_it_saves_and_the_ratio_without_it() -> None:
     # GIVEN triage at 1.10× and the row with Powertools' batch utility put back at 1.25×
-    name = next(iter(ALTERNATIVES))
+    name = "triage, Powertools batch"
     cold = result(triage=110.0, alternatives=(timing(name, 125.0),))
 
     # WHEN the replacements are judged
-    (what, saved, ratio), records = cold.replacements()
+    (path, what, saved, ratio), records = cold.replacements()
     line = next(line for line in format_report(cold).splitlines() if ALTERNATIVES[name] in line)
 
     # THEN what it saves is the difference of the paired runs, and the report says the budget needs it
-    assert what == ALTERNATIVES[name]
+    assert (path, what) == ("triage", ALTERNATIVES[name])
     assert saved == pytest.approx(15.0)
     assert ratio == pytest.approx(1.25)
     assert "pays for itself, the budget needs it" in line
     # AND the Record type is judged by what defining its classes as NamedTuples took in the same process
-    assert records[:2] == (RECORDS, 5.0)
-    assert records[2] == pytest.approx(1.15)
+    assert records[:3] == ("triage", RECORDS, 5.0)
+    assert records[3] == pytest.approx(1.15)
+
+
+def test_an_ingest_replacement_is_judged_against_the_ingest_path_and_its_budget() -> None:
+    # GIVEN ingest at 1.08× and the row with Powertools' SSMProvider put back at 1.12×
+    name = "ingest, Powertools Parameters"
+    cold = result(ingest=108.0, alternatives=(timing(name, 112.0),))
+    # WHEN the replacements are judged
+    path, what, saved, ratio = cold.replacements()[0]
+    lines = format_report(cold).splitlines()
+    # THEN it is reported under the ingest path, and the ingest budget needs it
+    assert (path, what, saved, ratio) == ("ingest", ALTERNATIVES[name], pytest.approx(4.0), pytest.approx(1.12))
+    header = next(i for i, line in enumerate(lines) if "replacements of standard constructs on the ingest path" in line)
+    assert "pays for itself, the budget needs it" in lines[header + 1]
 
 
 def test_the_report_names_every_row_the_budgets_and_moto_share() -> None:
