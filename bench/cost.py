@@ -51,6 +51,12 @@ def lambda_settings(path: Path = CHALICE_CONFIG, stage: str = "prod") -> tuple[i
     return memory, architecture
 
 
+def functions_deployed(path: Path = CHALICE_CONFIG, stage: str = "prod") -> int:
+    """The Lambda functions ``stage`` deploys: the API's, and each one .chalice/config.json configures."""
+    config = json.loads(path.read_text(encoding="utf-8"))
+    return 1 + len(config.get("stages", {}).get(stage, {}).get("lambda_functions", {}))
+
+
 @dataclass(frozen=True)
 class CostResult:
     messages: int
@@ -67,6 +73,7 @@ class CostResult:
     batches: int  # SQS batches the two consumers received
     records: int  # records in them
     acknowledged: int  # pages taken from their link
+    functions: int = 5  # Lambda functions deployed, each with a SnapStart snapshot of its live version
 
     @property
     def total(self) -> Tally:
@@ -190,6 +197,7 @@ def _result(r: LocalRun, planned: list[Any], records: int, acked: int) -> CostRe
         batches=len(r.recorder.batches),
         records=records,
         acknowledged=acked,
+        functions=functions_deployed(),
     )
 
 
@@ -226,7 +234,7 @@ def _idle_sweep(idle: list[Call], invocations: list[Invocation], count: int) -> 
 
 
 def standing_usd(result: CostResult) -> float:
-    return standing_a_month(result.idle_sweep, QUEUES, result.memory_mb, result.architecture)
+    return standing_a_month(result.idle_sweep, QUEUES, result.memory_mb, result.architecture, result.functions)
 
 
 def bill_per_million(result: CostResult, architecture: str | None = None) -> Any:

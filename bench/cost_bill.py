@@ -22,6 +22,12 @@ from bench.platform_count import Call, Invocation, Unit
 #: each log event is sized as CloudWatch Logs sizes a PutLogEvents batch: its UTF-8 bytes plus 26
 LOG_EVENT_OVERHEAD = 26
 MINUTES_A_MONTH = 30 * 24 * 60
+SECONDS_A_DAY = 24 * 60 * 60
+#: the share of invocations that start a new execution environment, i.e. restore a SnapStart snapshot. A bench
+#: on loopback cannot see Lambda's environments come and go, so this is AWS's figure, not a measurement: "an
+#: analysis of production Lambda workloads" finds cold starts "typically" in under 1% of invocations (Lambda
+#: operator guide, "Lambda execution environments")
+RESTORE_SHARE = 0.01
 #: amounts by name (requests by "service.Operation", milliseconds by function, …): fractional, as shares are
 Amounts = defaultdict[str, float]
 
@@ -160,6 +166,12 @@ def price(tally: Tally, memory_mb: int, architecture: str, sms_segments: float =
         "DynamoDB reads": tally.rru * prices.DYNAMODB_RRU,
         "SNS publishes": requests["sns.Publish"] * prices.SNS_PUBLISH,
         "CloudWatch Logs ingestion": tally.log_bytes / prices.GB * prices.LOGS_INGESTED_GB,
+        # every function has SnapStart: a new execution environment resumes from the snapshot, billed per GB
+        "SnapStart restores (1% of invocations)": sum(tally.invocations.values())
+        * RESTORE_SHARE
+        * memory_mb
+        / 1024
+        * prices.SNAPSTART_RESTORE_GB,
     }
     delivery = {
         "Twilio SMS replies": sms_segments * prices.TWILIO_SMS_SEGMENT,
@@ -168,10 +180,23 @@ def price(tally: Tally, memory_mb: int, architecture: str, sms_segments: float =
     return Bill(lines, delivery)
 
 
-def standing_a_month(idle_sweep: Tally, queues: int, memory_mb: int, architecture: str) -> float:
+def snapshots_a_month(functions: int, memory_mb: int) -> float:
+    """SnapStart's cache of each function's live version, a month: billed for as long as the version exists."""
+    return functions * memory_mb / 1024 * MINUTES_A_MONTH * 60 * prices.SNAPSTART_CACHE_GB_SECOND
+
+
+def superseded_by_a_deploy(functions: int, memory_mb: int) -> float:
+    """What the versions one deploy supersedes go on costing in SnapStart's cache if nothing deletes them: each
+    stays cached until its snapshot has gone unused for 14 days (`switchboard versions prune` deletes them)."""
+    return functions * memory_mb / 1024 * prices.SNAPSHOT_UNUSED_DAYS * SECONDS_A_DAY * prices.SNAPSTART_CACHE_GB_SECOND
+
+
+def standing_a_month(idle_sweep: Tally, queues: int, memory_mb: int, architecture: str, functions: int = 0) -> float:
     """What runs with no messages at all, a month: the every-minute sweep finding nothing (``idle_sweep`` is one),
-    and Lambda's pollers long-polling each of ``queues`` queues (bench/replies_cost.py's IDLE_POLLS_A_MONTH)."""
+    Lambda's pollers long-polling each of ``queues`` queues (bench/replies_cost.py's IDLE_POLLS_A_MONTH), and
+    SnapStart's cache of the live version of each of ``functions`` functions."""
     from bench.replies_cost import IDLE_POLLS_A_MONTH
 
     sweeps = price(idle_sweep, memory_mb, architecture).total * MINUTES_A_MONTH
-    return sweeps + queues * IDLE_POLLS_A_MONTH * prices.SQS_REQUEST
+    polls = queues * IDLE_POLLS_A_MONTH * prices.SQS_REQUEST
+    return sweeps + polls + snapshots_a_month(functions, memory_mb)

@@ -6,7 +6,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from bench import prices
-from bench.cost_bill import Tally
+from bench.cost_bill import RESTORE_SHARE, Tally, snapshots_a_month, superseded_by_a_deploy
 
 if TYPE_CHECKING:
     from bench.cost import CostResult
@@ -81,6 +81,8 @@ def figures(result: CostResult) -> dict[str, Any]:
         "architecture": result.architecture,
         "usd_per_million": bills,
         "standing_usd_a_month": round(standing_usd(result), 4),
+        "snapstart_cache_usd_a_month": round(snapshots_a_month(result.functions, result.memory_mb), 4),
+        "superseded_versions_usd_a_deploy": round(superseded_by_a_deploy(result.functions, result.memory_mb), 4),
         "usd_a_month": {
             str(volume): {
                 "aws": round(a_month(usd, standing_usd(result), volume), 2),
@@ -146,10 +148,14 @@ def format_report(result: CostResult) -> str:
     ]
     bills = {arch: bill_per_million(result, arch) for arch in ARCHITECTURES}
     for (name, value), arm in zip(bills["x86_64"].lines.items(), bills["arm64"].lines.values(), strict=True):
-        label = name.split(" (")[0] if name.startswith("Lambda duration") else name
+        label = name.split(" (")[0] if name.startswith(("Lambda duration", "SnapStart")) else name
         lines.append(f"    {label:<34}{value:>12.3f}{arm:>12.3f}")
     totals = [bills[a].total for a in ARCHITECTURES]
     lines.append(f"    {'total':<34}" + "".join(f"{v:>12.3f}" for v in totals))
+    lines.append(
+        f"    (SnapStart restores: {RESTORE_SHARE:.0%} of invocations start a new environment, which resumes from the "
+        "snapshot: AWS's figure for production workloads, not measured here)"
+    )
     lines.append(
         f"    budget ≤ ${BUDGET_USD:g} per million, SMS, voice and email delivery excluded "
         f"(deployed: {result.architecture}): {verdict(bills[result.architecture].total, BUDGET_USD)}"
@@ -161,7 +167,11 @@ def format_report(result: CostResult) -> str:
         f"      live calls: ${prices.TWILIO_VOICE_INBOUND_MINUTE}/min in + ${prices.TWILIO_VOICE_OUTBOUND_MINUTE}/min "
         "for the dial to the on-call person (Twilio US); none in this mix",
         f"  Standing, with no messages at all: ${standing_usd(result):.2f} a month (the every-minute sweep, "
-        f"Lambda's pollers long-polling the {2} queues)",
+        f"Lambda's pollers long-polling the {2} queues, and SnapStart's cache of the {result.functions} functions' "
+        f"live versions: ${snapshots_a_month(result.functions, result.memory_mb):.2f})",
+        f"  Each deploy: the versions it supersedes stay in SnapStart's cache until deleted or unused for "
+        f"{prices.SNAPSHOT_UNUSED_DAYS} days, up to ${superseded_by_a_deploy(result.functions, result.memory_mb):.2f} "
+        "(`switchboard versions prune` deletes them)",
         "  A month of this mix: "
         + "; ".join(
             f"{volume:,} messages ${a_month(bills[result.architecture].total, standing_usd(result), volume):,.2f} AWS"

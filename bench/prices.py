@@ -5,7 +5,14 @@ confirmed in the search tool's stored copy of a page, its line says so — check
 quoting a figure to anyone):
 
   Lambda       https://aws.amazon.com/lambda/pricing/  $0.20 per million requests; duration billed by
-               the millisecond, x86_64 $0.0000166667 per GB-second, arm64 $0.0000133334 (first tier)
+               the millisecond, x86_64 $0.0000166667 per GB-second, arm64 $0.0000133334 (first tier).
+               SnapStart for Python: a cache charge of $0.0000015046 per GB-second (of the function's
+               memory) for every published version with a snapshot, from its publication until it is
+               deleted or its snapshot has gone 14 days without an invocation (minimum 3 hours), and
+               $0.0001397998 per GB restored each time a new execution environment resumes from it
+               (confirmed in two third-party pages in the search tool's store, awsnegotiations.com, May
+               2026, and a dev.to post, April 2026; the 14 days are AWS's own, in the SnapStart security
+               model page)
   API Gateway  https://aws.amazon.com/api-gateway/pricing/  HTTP APIs (what the stack serves the API
                from): $1.00 per million requests for the first 300 million a month, $0.90 after; metered
                in 512 KB increments (a request of 1.2 MB bills as three; every request of the bench's mix
@@ -38,6 +45,10 @@ MILLION = 1_000_000
 
 LAMBDA_REQUEST = 0.20 / MILLION
 LAMBDA_GB_SECOND = {"x86_64": 0.0000166667, "arm64": 0.0000133334}
+SNAPSTART_CACHE_GB_SECOND = 0.0000015046  # per published version with a snapshot, by the function's memory
+SNAPSTART_RESTORE_GB = 0.0001397998  # per new execution environment resumed from a snapshot
+#: how long a superseded version's snapshot stays cached, and billed, when nothing deletes the version
+SNAPSHOT_UNUSED_DAYS = 14
 API_GATEWAY_HTTP_REQUEST = 1.00 / MILLION  # a request of up to 512 KB
 SQS_REQUEST = 0.40 / MILLION
 DYNAMODB_WRU = 0.625 / MILLION

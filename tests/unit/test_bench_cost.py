@@ -11,8 +11,18 @@ from collections import Counter
 import pytest
 
 from bench import prices
-from bench.cost import CostResult, lambda_settings
-from bench.cost_bill import LOG_EVENT_OVERHEAD, Tally, amortise, amounts, beyond_baseline, price
+from bench.cost import CostResult, functions_deployed, lambda_settings
+from bench.cost_bill import (
+    LOG_EVENT_OVERHEAD,
+    Tally,
+    amortise,
+    amounts,
+    beyond_baseline,
+    price,
+    snapshots_a_month,
+    standing_a_month,
+    superseded_by_a_deploy,
+)
 from bench.cost_mix import MIX, plan, silent_event_ids
 from bench.cost_report import a_month, format_report, percentile, summary
 from bench.platform_count import Call, Invocation, Part
@@ -140,10 +150,47 @@ def test_a_million_messages_are_priced_line_by_line():
     assert x86.lines["DynamoDB reads"] == pytest.approx(0.25)
     assert x86.lines["SNS publishes"] == pytest.approx(0.005)
     assert x86.lines["CloudWatch Logs ingestion"] == pytest.approx(0.50)
-    assert x86.total == pytest.approx(1.0 + 0.22 + 2500 * 0.0000166667 + 0.8 + 2.5 + 0.25 + 0.005 + 0.5)
+    # AND one invocation in a hundred resumes a 256 MB snapshot: 11,000 restores of a quarter GB
+    restores = 11_000 * 0.25 * 0.0001397998
+    assert x86.lines["SnapStart restores (1% of invocations)"] == pytest.approx(restores)
+    assert x86.total == pytest.approx(1.0 + 0.22 + 2500 * 0.0000166667 + 0.8 + 2.5 + 0.25 + 0.005 + 0.5 + restores)
     # AND what is delivered to people is listed apart, outside the total
     assert x86.delivery == {"Twilio SMS replies": pytest.approx(8.30), "SES email replies": pytest.approx(0.20)}
     assert x86.scaled(2).total == pytest.approx(2 * x86.total)
+
+
+@pytest.mark.parametrize(
+    ("functions", "memory_mb", "a_month", "a_deploy"),
+    [
+        (5, 256, 5 * 0.25 * 2_592_000 * 0.0000015046, 5 * 0.25 * 14 * 86_400 * 0.0000015046),
+        (1, 1024, 2_592_000 * 0.0000015046, 14 * 86_400 * 0.0000015046),
+        (0, 256, 0.0, 0.0),
+    ],
+    ids=["five-at-256MB", "one-at-1GB", "none"],
+)
+def test_snapstart_caches_each_live_version_all_month_and_a_superseded_one_for_14_days(
+    functions, memory_mb, a_month, a_deploy
+):
+    # GIVEN functions with SnapStart WHEN their snapshots are priced
+    # THEN a live version is cached all month, and one a deploy superseded until 14 days unused
+    assert snapshots_a_month(functions, memory_mb) == pytest.approx(a_month)
+    assert superseded_by_a_deploy(functions, memory_mb) == pytest.approx(a_deploy)
+
+
+def test_the_standing_cost_includes_the_live_snapshots():
+    # GIVEN an idle sweep that costs nothing WHEN a month stands idle with and without five snapshots
+    idle = Tally(messages=0)
+    without = standing_a_month(idle, 2, 256, "arm64")
+    with_snapshots = standing_a_month(idle, 2, 256, "arm64", functions=5)
+    # THEN the difference is the five live versions' cache
+    assert with_snapshots - without == pytest.approx(snapshots_a_month(5, 256))
+
+
+def test_the_functions_deployed_are_the_api_and_each_configured_one(tmp_path):
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps({"stages": {"prod": {"lambda_functions": {"triage": {}, "escalate": {}}}}}))
+    assert functions_deployed(path) == 3
+    assert functions_deployed() == 5  # the shipped .chalice/config.json
 
 
 def test_an_unknown_architecture_has_no_price():
