@@ -198,10 +198,13 @@ def main(argv: list[str] | None = None) -> int:
         moved = snapshot.run(snapshot_runs)
         print(snapshot.format_report(moved, snapshot_runs), end="\n\n")
 
-    billed = None
+    billed = quiet = None
     if not args.skip_cost:
         billed = cost.run(cost.QUICK_MESSAGES if args.quick else cost.DEFAULT_MESSAGES, progress=cost.tell)
         print(cost_report.format_report(billed), end="\n\n")
+        if not args.quick:
+            quiet = cost.run(cost.QUIET_MESSAGES, progress=cost.tell, batch=cost.QUIET_BATCH)
+            print(cost_report.quiet_line(quiet), end="\n\n")
 
     burst_result = None
     if not args.skip_burst:
@@ -220,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     if decided is not None:
         table += budgets.decision_rows(decided)
     if billed is not None:
-        table += budgets.cost_rows(billed)
+        table += budgets.cost_rows(billed, quiet)
     if burst_result is not None:
         table += budgets.burst_rows(burst_result)
     print(f"Budgets, this run ({environment()}):\n{budgets.format_table(table)}", end="\n\n")
@@ -257,6 +260,7 @@ def main(argv: list[str] | None = None) -> int:
             "console": viewed.to_dict() if viewed else None,
             "snapshot": {r.function: r.to_dict() for r in moved} if moved else None,
             "cost": billed.to_dict() if billed else None,
+            "cost_quiet_hour": quiet.to_dict() if quiet else None,
             "burst": burst_result.to_dict() if burst_result else None,
             "budgets": [vars(row) for row in table],
             "summary": line,

@@ -34,6 +34,9 @@ from local.samples import CHALICE_CONFIG
 DEFAULT_MESSAGES = 200  # a few hundred: moto slows as its tables grow (400 took ~10 min and 3.6 GB here)
 QUICK_MESSAGES = 60
 BATCH = 10  # the event source mappings' batch size (app.py); a batch is drained when this many have arrived
+#: a quiet hour: messages minutes apart, so Lambda's poller hands each over alone (what a small team mostly sees)
+QUIET_BATCH = 1
+QUIET_MESSAGES = 60
 IDLE_SWEEPS = 3
 BUDGET_REQUESTS = 4.0  # per non-paging message, amortised
 BUDGET_USD = 5.0  # per million messages, SMS and voice (and email delivery) excluded
@@ -74,6 +77,7 @@ class CostResult:
     records: int  # records in them
     acknowledged: int  # pages taken from their link
     functions: int = 5  # Lambda functions deployed, each with a SnapStart snapshot of its live version
+    batch: int = BATCH  # messages sent, and drained, together
 
     @property
     def total(self) -> Tally:
@@ -88,8 +92,11 @@ class CostResult:
         return figures(self)
 
 
-def run(messages: int = DEFAULT_MESSAGES, seed: int = 16, progress: Progress | None = None) -> CostResult:
-    """Start the platform, send the mix, drain and sweep, and tally what every message cost."""
+def run(
+    messages: int = DEFAULT_MESSAGES, seed: int = 16, progress: Progress | None = None, batch: int = BATCH
+) -> CostResult:
+    """Start the platform, send the mix ``batch`` messages at a time (each batch drained before the next is sent),
+    sweep, and tally what every message cost."""
     from bench.workload import make_customers
 
     say = progress or (lambda _line: None)
@@ -105,9 +112,9 @@ def run(messages: int = DEFAULT_MESSAGES, seed: int = 16, progress: Progress | N
             r.sweep("idle-sweep")
             clock.now += timedelta(minutes=1)
         next_sweep = clock.now
-        for start in range(0, len(planned), BATCH):
+        for start in range(0, len(planned), batch):
             posted: list[str] = []
-            for message in planned[start : start + BATCH]:
+            for message in planned[start : start + batch]:
                 clock.now = message.at
                 delivery = r.post(message.request, silent_event_ids(message.request))
                 if not delivery.ok:
@@ -120,15 +127,15 @@ def run(messages: int = DEFAULT_MESSAGES, seed: int = 16, progress: Progress | N
             while next_sweep <= clock.now or next_sweep < clock.now - timedelta(minutes=1):
                 r.sweep("sweep")
                 next_sweep = max(next_sweep + timedelta(minutes=1), clock.now - timedelta(minutes=1))
-            if progress and start % 100 == 0:
-                say(f"cost: {start + BATCH}/{len(planned)} sent")
+            if progress and start % 100 < batch:
+                say(f"cost: {start + batch}/{len(planned)} sent")
         for _ in range(5):  # the escalations the last pages started
             clock.now += timedelta(minutes=1)
             r.sweep("sweep")
-        return _result(r, planned, records, acked)
+        return _result(r, planned, records, acked, batch)
 
 
-def _result(r: LocalRun, planned: list[Any], records: int, acked: int) -> CostResult:
+def _result(r: LocalRun, planned: list[Any], records: int, acked: int, batch: int = BATCH) -> CostResult:
     from chalicelib.adapters.replies_table import DynamoReplyOutbox
     from chalicelib.adapters.tickets_table import DynamoTicketRepository
     from chalicelib.model.ticket import PageStatus
@@ -198,6 +205,7 @@ def _result(r: LocalRun, planned: list[Any], records: int, acked: int) -> CostRe
         records=records,
         acknowledged=acked,
         functions=functions_deployed(),
+        batch=batch,
     )
 
 
@@ -255,11 +263,21 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.cost", description=__doc__.split("\n\n")[0])
     parser.add_argument("--messages", type=int, default=DEFAULT_MESSAGES, metavar="N", help="messages to send")
     parser.add_argument("--seed", type=int, default=16, help="the mix's seed (same seed, same messages)")
+    parser.add_argument(
+        "--batch",
+        type=int,
+        default=BATCH,
+        metavar="N",
+        help=f"messages per SQS batch (default {BATCH}, the event sources' batch size; {QUIET_BATCH} is a quiet hour, "
+        "when Lambda's poller hands each message over alone)",
+    )
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write the figures to PATH as JSON")
     args = parser.parse_args(argv)
     if args.messages < 2:
         parser.error("--messages must be at least 2")
-    result = run(args.messages, args.seed, progress=tell)
+    if not 1 <= args.batch <= BATCH:
+        parser.error(f"--batch must be between 1 and {BATCH} (the event sources' batch size)")
+    result = run(args.messages, args.seed, progress=tell, batch=args.batch)
     print(format_report(result))
     if args.json:
         figures = {"command": shlex.join(sys.orig_argv), "cost": result.to_dict(), "summary": summary(result)}

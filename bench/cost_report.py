@@ -101,7 +101,7 @@ def figures(result: CostResult) -> dict[str, Any]:
 
 
 def format_report(result: CostResult) -> str:
-    from bench.cost import BATCH, BUDGET_REQUESTS, BUDGET_USD, bill_per_million, standing_usd
+    from bench.cost import BUDGET_REQUESTS, BUDGET_USD, bill_per_million, standing_usd
     from bench.replies_cost import AWS_REQUEST_MS
 
     total = result.total
@@ -109,7 +109,7 @@ def format_report(result: CostResult) -> str:
     counts = ", ".join(f"{n} {k}" for k, n in sorted(result.kinds.items(), key=lambda kv: -kv[1]))
     lines = [
         f"Cost per million messages – {result.messages} messages through the local platform "
-        f"({tallies[0].messages} non-paging, {tallies[1].messages} paging), batches of up to {BATCH}",
+        f"({tallies[0].messages} non-paging, {tallies[1].messages} paging), batches of up to {result.batch}",
         f"  mix: {counts}",
         "",
         "  AWS requests per message (the poller's share of each batch's ReceiveMessage and DeleteMessageBatch included):",
@@ -201,4 +201,18 @@ def summary(result: CostResult) -> str:
         f"(budget ≤ {BUDGET_REQUESTS:g}, {verdict(requests, BUDGET_REQUESTS)}); ${x86:.2f} per million messages on "
         f"x86_64, ${arm:.2f} on arm64 (budget ≤ ${BUDGET_USD:g}, "
         f"{verdict(x86 if result.architecture == 'x86_64' else arm, BUDGET_USD)})."
+    )
+
+
+def quiet_line(result: CostResult) -> str:
+    """The mix at batches of ``result.batch`` (a quiet hour), in one line beside the amortised report."""
+    from bench.cost import BUDGET_REQUESTS
+
+    requests, x86, arm = headline(result)
+    usd = x86 if result.architecture == "x86_64" else arm
+    return (
+        f"Cost in a quiet hour ({result.messages} messages, batches of {result.batch}: Lambda's poller hands each "
+        f"message over alone): {requests:.2f} AWS requests per non-paging message (the budget of "
+        f"{BUDGET_REQUESTS:g} is for amortised traffic: {verdict(requests, BUDGET_REQUESTS)} here), "
+        f"${usd:.2f} per million messages ({result.architecture})."
     )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from dataclasses import replace
 
 import pytest
 
@@ -24,7 +25,7 @@ from bench.cost_bill import (
     superseded_by_a_deploy,
 )
 from bench.cost_mix import MIX, plan, silent_event_ids
-from bench.cost_report import a_month, format_report, percentile, summary
+from bench.cost_report import a_month, format_report, percentile, quiet_line, summary
 from bench.platform_count import Call, Invocation, Part
 from bench.request_units import dynamodb_units
 from bench.workload import make_customers
@@ -280,3 +281,20 @@ def test_the_report_compares_with_both_budgets(requests, wru, verdicts):
     assert figures["aws_requests_per_message"]["non-paging"] == requests
     assert set(figures["usd_per_million"]) == {"x86_64", "arm64"}
     json.dumps(figures)  # JSON-ready
+
+
+@pytest.mark.parametrize(("requests", "verdict"), [(3.5, "PASS"), (8.5, "OVER")], ids=["within", "over"])
+def test_a_quiet_hour_is_reported_beside_the_amortised_budget(requests, verdict):
+    # GIVEN the mix run again at batches of one
+    from bench.budgets import cost_rows
+
+    amortised, quiet = result(3.0, 1.0), replace(result(requests, 1.0), batch=1)
+    # WHEN the budgets table and the quiet hour's line are made
+    rows = cost_rows(amortised, quiet)
+    line = quiet_line(quiet)
+    # THEN the quiet hour has its own row after the amortised ones, judged against the same 4 requests
+    assert [r.verdict for r in rows] == ["PASS", "PASS", verdict]
+    assert "quiet hour (batches of 1" in rows[2].what and rows[2].measured.startswith(f"{requests:.2f}")
+    assert f"{requests:.2f} AWS requests per non-paging message" in line and f"{verdict} here" in line
+    # AND the amortised rows are as they were without it
+    assert cost_rows(amortised) == rows[:2]
