@@ -114,7 +114,9 @@ def test_an_ingest_replacement_is_judged_against_the_ingest_path_and_its_budget(
     path, what, saved, ratio = cold.replacements()[0]
     lines = format_report(cold).splitlines()
     # THEN it is reported under the ingest path, and the ingest budget needs it
-    assert (path, what, saved, ratio) == ("ingest", ALTERNATIVES[name], pytest.approx(4.0), pytest.approx(1.12))
+    assert (path, what) == ("ingest", ALTERNATIVES[name])
+    assert saved == pytest.approx(4.0)
+    assert ratio == pytest.approx(1.12)
     header = next(i for i, line in enumerate(lines) if "replacements of standard constructs on the ingest path" in line)
     assert "pays for itself, the budget needs it" in lines[header + 1]
 
