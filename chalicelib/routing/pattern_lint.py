@@ -25,6 +25,8 @@ from typing import Any, get_args
 
 from pydantic import BaseModel
 
+from chalicelib.routing.schema import RulesDocument, Words
+
 
 def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
@@ -52,7 +54,8 @@ _DOUBLES = frozenset({"had", "that"})
 def _clash(left: str, right: str) -> bool:
     """Two words no English text puts side by side."""
     if left == right:
-        return left not in _DOUBLES
+        # "* *" is any two words, "# #" two numbers, "<people> <people>" may be two entries
+        return left.isalpha() and left not in _DOUBLES
     if left in _ARTICLES:
         return right in _BE | _DO | _MODALS | _ARTICLES | _PREPOSITIONS | {"have", "has", "not", "never", "in", "on"}
     if left in _BE:
@@ -71,10 +74,6 @@ class _Token:
     words: tuple[str, ...]
     optional: bool
     gap: bool  # "...": any few words
-
-    @property
-    def text(self) -> str:
-        return "|".join(self.words)
 
 
 def _tokens(pattern: str) -> list[_Token]:
@@ -158,8 +157,6 @@ def patterns_in(model: BaseModel, path: tuple[Any, ...] = ()) -> Iterator[tuple[
     """Every word pattern in a validated rules document, with its path as the YAML spells it
     (``("urgency", "concepts", "outage", "words", 3)``): found by the fields' type, so a new word list in
     the schema is linted without being listed here."""
-    from chalicelib.routing.schema import Words  # the schema imports patterns; imported here, not at load
-
     for name, info in type(model).model_fields.items():
         value = getattr(model, name)
         key = (*path, info.alias or name)
@@ -179,6 +176,6 @@ def patterns_in(model: BaseModel, path: tuple[Any, ...] = ()) -> Iterator[tuple[
                     yield from patterns_in(item, (*key, i))
 
 
-def lint_rules(model: BaseModel) -> list[tuple[tuple[Any, ...], str]]:
+def lint_rules(model: RulesDocument) -> list[tuple[tuple[Any, ...], str]]:
     """Every warning for the patterns of a rules document, with the pattern's path."""
     return [(where, warning) for where, pattern in patterns_in(model) for warning in lint(pattern)]

@@ -63,6 +63,7 @@ INTENDED = [
     "is down|not",  # at the end: "is down" or "is not", both meant
     "typed in? their password",  # the fix of a slip above
     "had had",
+    "* *|any * now",  # wildcards may follow each other: any two words
     # no '|' at all: nothing to say
     "is down",
     "charged ... twice",
