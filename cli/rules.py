@@ -49,6 +49,9 @@ def register(areas: Any) -> None:
 
     p = commands.add_parser("validate", help="check a rules file; errors name the file, line and route")
     p.add_argument("file", nargs="?", type=Path, default=RULES_YAML, help="rules YAML (default: %(default)s)")
+    p.add_argument(
+        "--strict", action="store_true", help="exit 1 on warnings too (a '|' that looks meant between phrases)"
+    )
     p.set_defaults(run=cmd_validate)
 
     p = commands.add_parser(
@@ -164,7 +167,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
         f"{display(args.file)}: valid (version {rules.version}): {len(doc.routes)} routes, {len(doc.teams)} teams, "
         f"{len(doc.calendars)} calendars, {len(doc.rotations)} rotations, {len(doc.escalation_policies)} escalation policies"
     )
-    return 0
+    from cli.pattern_warnings import pattern_warnings, warning_line
+
+    warnings = pattern_warnings(args.file)
+    for warning in warnings:
+        print(warning_line(warning), file=sys.stderr)
+    if warnings:
+        print(f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''} in the rules", file=sys.stderr)
+    return 1 if warnings and args.strict else 0
 
 
 def cmd_compile(args: argparse.Namespace) -> int:

@@ -55,6 +55,36 @@ def test_validate_names_file_line_and_route_and_exits_1(capsys, tmp_path):
     assert err.rstrip().endswith("1 problem in the rules")
 
 
+def test_validate_warns_about_a_bar_meant_between_phrases_and_still_exits_0(capsys, tmp_path):
+    # GIVEN a rules file whose outage words say "is down|not working" (read: "is down working" or "is not working")
+    slipped = tmp_path / "routing.yaml"
+    slipped.write_text(LITERAL.replace("words: [is down]", "words: [refund, is down|not working]"))
+    line = next(i for i, text in enumerate(slipped.read_text().splitlines(), 1) if "is down|not" in text)
+    # WHEN it is validated
+    code, out, err = run(capsys, "rules", "validate", str(slipped))
+    # THEN it is valid, exit 0, and a warning names the file, the line and the pattern's place
+    assert code == 0
+    assert ": valid (version " in out
+    assert (
+        f"routing.yaml:{line}: warning: urgency.concepts.outage.words.1: \"is down|not working\": '|' chooses "
+        'between single words, so this reads "is down working" or "is not working"'
+    ) in err
+    assert err.rstrip().endswith("1 warning in the rules")
+    # AND with --strict the warning fails the check
+    code, _, err = run(capsys, "rules", "validate", "--strict", str(slipped))
+    assert code == 1
+    assert "warning: urgency.concepts.outage.words.1" in err
+
+
+def test_validate_is_quiet_about_intended_alternations(capsys, tmp_path):
+    # GIVEN rules whose '|' choose between words of one kind
+    fine = tmp_path / "routing.yaml"
+    fine.write_text(LITERAL.replace("words: [is down]", "words: [is|are down|offline, log|sign in fail*]"))
+    # WHEN validated strictly THEN no warning, exit 0
+    code, _, err = run(capsys, "rules", "validate", "--strict", str(fine))
+    assert (code, err) == (0, "")
+
+
 def test_compile_check_fails_on_a_stale_output(capsys, tmp_path):
     out = tmp_path / "routing.json"
     out.write_text("{}")
