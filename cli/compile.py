@@ -46,15 +46,16 @@ class RulesFileError(Exception):
         self.issues = issues
 
 
-def _lines(node: yaml.Node, path: tuple[Any, ...], out: dict[tuple[Any, ...], int]) -> None:
+def yaml_lines(node: yaml.Node, path: tuple[Any, ...], out: dict[tuple[Any, ...], int]) -> None:
+    """Fill ``out`` with the line of every node under ``node`` (a composed YAML document), by its path."""
     out[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
             out[(*path, key.value)] = key.start_mark.line + 1
-            _lines(value, (*path, key.value), out)
+            yaml_lines(value, (*path, key.value), out)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            _lines(item, (*path, i), out)
+            yaml_lines(item, (*path, i), out)
 
 
 _ALIASES = {"in_": "in", "not_": "not", "continue_": "continue"}
@@ -84,9 +85,10 @@ def _route_name(found: tuple[Any, ...], document: Any) -> str | None:
     return None
 
 
-def _issue(
+def issue_at(
     file: str, loc: tuple[Any, ...], message: str, document: Any, lines: dict[tuple[Any, ...], int]
 ) -> RuleIssue:
+    """``message`` about the value at ``loc``, placed at its line (``lines``: from yaml_lines) and route."""
     found, line = _place(loc, document, lines)
     return RuleIssue(file, line, _route_name(found, document), ".".join(map(str, found)) or "(file)", message)
 
@@ -181,11 +183,11 @@ def compile_text(text: str, file: str) -> tuple[dict[str, Any], CompiledRules]:
         )
     lines: dict[tuple[Any, ...], int] = {}
     if root is not None:
-        _lines(root, (), lines)
+        yaml_lines(root, (), lines)
     try:
         model = RulesDocument.model_validate(document)
     except ValidationError as exc:
-        issues = [_issue(file, tuple(err["loc"]), err["msg"], document, lines) for err in exc.errors()]
+        issues = [issue_at(file, tuple(err["loc"]), err["msg"], document, lines) for err in exc.errors()]
         raise RulesFileError(issues) from None
     holidays, problems = holiday_dates(model)
     rules_json = model.model_dump(mode="json", by_alias=True, exclude_none=True)
@@ -203,7 +205,7 @@ def compile_text(text: str, file: str) -> tuple[dict[str, Any], CompiledRules]:
         if problems := kept_promises(checked):
             raise RulesError(problems)
     except RulesError as exc:
-        raise RulesFileError([_issue(file, p.path, p.message, document, lines) for p in exc.problems]) from None
+        raise RulesFileError([issue_at(file, p.path, p.message, document, lines) for p in exc.problems]) from None
     # and the JSON itself must load the way the Lambda loads it
     return compiled, from_compiled(json.loads(render(compiled)), file)
 

@@ -9,7 +9,7 @@ import yaml
 
 from chalicelib.routing.pattern_lint import lint_rules
 from chalicelib.routing.schema import RulesDocument
-from cli.compile import RuleIssue, _issue, _lines, display
+from cli.compile import RuleIssue, display, issue_at, yaml_lines
 
 
 def pattern_warnings(path: Path) -> list[RuleIssue]:
@@ -18,9 +18,9 @@ def pattern_warnings(path: Path) -> list[RuleIssue]:
     document = yaml.safe_load(text)
     lines: dict[tuple[Any, ...], int] = {}
     if (root := yaml.compose(text)) is not None:
-        _lines(root, (), lines)
+        yaml_lines(root, (), lines)
     model = RulesDocument.model_validate(document)
-    return [_issue(display(path), where, message, document, lines) for where, message in lint_rules(model)]
+    return [issue_at(display(path), where, message, document, lines) for where, message in lint_rules(model)]
 
 
 def warning_line(issue: RuleIssue) -> str:
