@@ -109,8 +109,8 @@ def prune(
     monthly = sum(_cost(f, p) for f, p in plans)
     say(
         f"{count} version{'s' if count != 1 else ''} to delete in {len(plans)} functions; their SnapStart "
-        f"caches cost at most ${monthly:.2f} a month (us-east-1 price; less if a snapshot has gone 14 days "
-        "uninvoked, which Lambda stops billing)"
+        f"caches cost at most ${monthly:.2f} a month (an upper bound, at the us-east-1 price: Lambda stops "
+        "billing a snapshot that has gone 14 days without an invocation)"
     )
     if not count:
         return []
