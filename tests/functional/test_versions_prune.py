@@ -14,6 +14,7 @@ from moto import mock_aws
 import cli.aws
 import cli.versions
 from cli.main import main
+from local.samples import ROOT
 
 REGION = "us-east-1"
 STACK = "switchboard-test"
@@ -47,7 +48,7 @@ def _snapstart_on(parsed: dict[str, Any], **_: Any) -> None:
 def stack(monkeypatch) -> Iterator[list[tuple[str, Callable[..., Any]]]]:
     """The stack with two functions and a queue; the API has 6 versions, live on 5; triage 4, live on 4.
 
-    Yields the botocore event hooks every Lambda client the command makes gets: a test may add one.
+    Yields the botocore event hooks every client the command makes gets: a test may add one.
     """
     with mock_aws():
         boto3.DEFAULT_SESSION = None  # another test's session may hold keys from its own moto
@@ -68,7 +69,7 @@ def stack(monkeypatch) -> Iterator[list[tuple[str, Callable[..., Any]]]]:
 
         def client(service: str, **options: Any) -> Any:
             created = cli.aws.client(service, **options)
-            for event, hook in hooks if service == "lambda" else []:
+            for event, hook in hooks:
                 created.meta.events.register(event, hook)
             return created
 
@@ -135,6 +136,19 @@ def test_the_plan_deletes_nothing_then_apply_deletes_exactly_it(stack, capsys):
     code, out, _ = prune(capsys, "--stack", STACK, "--apply")
     assert code == 0
     assert "0 versions to delete" in out and "deleted" not in out
+
+
+def test_the_permissions_it_names_are_the_calls_it_makes(stack, capsys):
+    # GIVEN every request the command's clients send is recorded as the IAM action it needs
+    calls: set[str] = set()
+    stack.append(("before-call", lambda model, **_: calls.add(f"{model.service_model.endpoint_prefix}:{model.name}")))
+    # WHEN a prune is planned and applied
+    assert prune(capsys, "--stage", "test", "--apply")[0] == 0
+    # THEN --help and the README name exactly those actions (moto cannot check Lambda's IAM: requests
+    # to its versions and aliases fail signature checks once IAM is enforced)
+    assert calls == set(cli.versions.PERMISSIONS)
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert all(f"`{action}`" in readme for action in cli.versions.PERMISSIONS)
 
 
 def test_keep_more_versions(stack, capsys):
