@@ -97,7 +97,11 @@ def _cost(function: Function, p: Plan) -> float:
 def prune(
     cloudformation: Any, lambda_: Any, stack: str, keep: int, apply: bool, say: Callable[[str], None]
 ) -> list[Failure]:
-    """Print the plan for each of the stack's functions and, with ``apply``, carry it out."""
+    """Print the plan for each of the stack's functions and, with ``apply``, carry it out.
+
+    A deploy running meanwhile only publishes newer versions and moves the alias forward, so what
+    the plan deletes stays older than whatever is live by the time it is deleted.
+    """
     names = stack_functions(cloudformation, stack)
     if not names:
         raise CliError(f"stack {stack} has no Lambda functions")
