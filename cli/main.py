@@ -6,21 +6,24 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from cli import console, customers, incident, pager, rules, tickets
+from cli import console, customers, incident, pager, rules, tickets, versions
 
 
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="switchboard",
-        description="Operate Switchboard: test and explain the routing rules, manage the customers, show a ticket, run incidents, subscribe the pager.",
+        description="Operate Switchboard: test and explain the routing rules, manage the customers, show a ticket, run incidents, subscribe the pager, prune old Lambda versions.",
     )
-    areas = top.add_subparsers(dest="area", metavar="{rules,customers,tickets,incident,pager,console}", required=True)
+    areas = top.add_subparsers(
+        dest="area", metavar="{rules,customers,tickets,incident,pager,console,versions}", required=True
+    )
     rules.register(areas)
     customers.register(areas)
     tickets.register(areas)
     incident.register(areas)
     pager.register(areas)
     console.register(areas)
+    versions.register(areas)
     return top
 
 
