@@ -40,12 +40,16 @@ quoting a figure to anyone):
 
 from __future__ import annotations
 
+from cli.versions import SNAPSTART_CACHE_PRICE
+
 READ_ON = "2026-12-06"
 MILLION = 1_000_000
 
 LAMBDA_REQUEST = 0.20 / MILLION
 LAMBDA_GB_SECOND = {"x86_64": 0.0000166667, "arm64": 0.0000133334}
-SNAPSTART_CACHE_GB_SECOND = 0.0000015046  # per published version with a snapshot, by the function's memory
+#: per published version with a snapshot, by the function's memory: the figure `switchboard versions prune`
+#: quotes for the versions it deletes, kept in one place
+SNAPSTART_CACHE_GB_SECOND = SNAPSTART_CACHE_PRICE
 SNAPSTART_RESTORE_GB = 0.0001397998  # per new execution environment resumed from a snapshot
 #: how long a superseded version's snapshot stays cached, and billed, when nothing deletes the version
 SNAPSHOT_UNUSED_DAYS = 14
