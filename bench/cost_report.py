@@ -171,7 +171,7 @@ def format_report(result: CostResult) -> str:
         f"live versions: ${snapshots_a_month(result.functions, result.memory_mb):.2f})",
         f"  Each deploy: the versions it supersedes stay in SnapStart's cache until deleted or unused for "
         f"{prices.SNAPSHOT_UNUSED_DAYS} days, up to ${superseded_by_a_deploy(result.functions, result.memory_mb):.2f} "
-        "(`switchboard versions prune` deletes them)",
+        "(`switchboard versions prune --apply` deletes them, but for one kept for a rollback unless --keep 0)",
         "  A month of this mix: "
         + "; ".join(
             f"{volume:,} messages ${a_month(bills[result.architecture].total, standing_usd(result), volume):,.2f} AWS"

@@ -30,7 +30,7 @@ class FakePages:
     #: digest key → {team, due_at (None once finished), topics, sent (claimed once), attempts}
     digests: dict[str, dict[str, Any]] = field(default_factory=dict)
     holds: dict[str, dict[str, str]] = field(default_factory=dict)
-    rates: dict[str, int] = field(default_factory=dict)
+    rates: dict[str, set[str]] = field(default_factory=dict)
     #: NOTE#… → {"note": Notification, "due_at": datetime | None, "outcome": str | None}
     notes: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -131,10 +131,10 @@ class FakePages:
     def disarm_sla(self, ticket_id: str, now: datetime) -> None:
         pass
 
-    def count_notification(self, person: str, window: datetime, ttl_seconds: int) -> int:
-        key = f"{person}#{window.isoformat()}"
-        self.rates[key] = self.rates.get(key, 0) + 1
-        return self.rates[key]
+    def count_notification(self, person: str, window: datetime, ttl_seconds: int, notification: str) -> int:
+        counted = self.rates.setdefault(f"{person}#{window.isoformat()}", set())
+        counted.add(notification)
+        return len(counted)
 
 
 @dataclass(frozen=True)

@@ -297,23 +297,30 @@ class DynamoPageRepository(NoteItems):
             raise DependencyError(f"could not read the {team} digest: {exc}") from exc
         return [(i["ticket_id"]["S"], i["line"]["S"]) for i in response.get("Items", [])]
 
-    def count_notification(self, person: str, window: datetime, ttl_seconds: int) -> int:
-        """Count one more notification for ``person`` in the rate window starting at ``window``; the new count."""
+    def count_notification(self, person: str, window: datetime, ttl_seconds: int, notification: str) -> int:
+        """Count ``notification`` for ``person`` in the rate window starting at ``window``; how many are counted.
+
+        The window's item holds the notifications as a string set, so a tick retried after a fault (or run
+        twice by two containers) counts its notification once: a counter went up on every try, and a burst
+        under faults held pages its person had room for. (A window counted by the old counter, during the
+        deploy, is read as empty: at worst a few pages more than the limit, in that one window.)
+        """
         try:
             response = self._client.update_item(
                 TableName=self._table,
                 Key={"pk": {"S": f"RATE#{person}#{utc(window)}"}, "sk": {"S": "RATE"}},
-                UpdateExpression="ADD #count :one SET expires_at = :expires",
-                ExpressionAttributeNames={"#count": "count"},
+                UpdateExpression="ADD #sent :note SET expires_at = :expires",
+                ExpressionAttributeNames={"#sent": "sent"},
                 ExpressionAttributeValues={
-                    ":one": {"N": "1"},
+                    ":note": {"SS": [notification]},
                     ":expires": {"N": str(int(window.timestamp()) + ttl_seconds)},
                 },
-                ReturnValues="UPDATED_NEW",
+                # the whole (small) item: a set that already held the notification is not "updated"
+                ReturnValues="ALL_NEW",
             )
         except (ClientError, BotoCoreError) as exc:
             raise DependencyError(f"could not count pages for {person}: {exc}") from exc
-        return int(response["Attributes"]["count"]["N"])
+        return len(response["Attributes"]["sent"]["SS"])
 
     def disarm_sla(self, ticket_id: str, now: datetime) -> None:
         """Someone answered: the timer will not fire (kept, marked, so a later arm does not restart it)."""

@@ -54,8 +54,9 @@ class PageDelivery:
         """(who is notified now, the names held for their own digest instead).
 
         Counted and held before the step is claimed: a fault here fails the tick before anything is
-        claimed, so the next tick tries the same level again. A hold is keyed by ticket, so a retried
-        tick does not list the page twice in the digest.
+        claimed, so the next tick tries the same level again. The count is of the page's step and the
+        hold is keyed by ticket, so a retried tick neither counts the notification twice nor lists the
+        page twice in the digest.
         """
         if exempt:
             return list(level.recipients), []
@@ -64,7 +65,8 @@ class PageDelivery:
         ttl = int(self.rate_window.total_seconds()) * 2
         allowed, held = [], []
         for recipient in level.recipients:
-            if self.pages.count_notification(recipient.person, window, ttl) <= self.rate_limit:
+            counted = self.pages.count_notification(recipient.person, window, ttl, f"{page.page_id}#{page.step}")
+            if counted <= self.rate_limit:
                 allowed.append(recipient)
                 continue
             until = window + self.rate_window

@@ -137,3 +137,14 @@ def test_live_calls_are_never_held_by_the_rate_limit(aws, clock):
     assert [(p["topic"], p["people"]) for p in pages] == [("support", ["leo"]), ("support", ["leo"])]
     assert "Marco" in pages[1]["text"]
     assert not any("rate limit" in s for t in aws.tickets() for s in timeline(t["ticket_id"]["S"]))
+
+
+def test_the_rate_count_counts_each_notification_once_in_dynamodb(aws, clock):
+    # GIVEN the pages table, and one rate window of Maya's
+    pages = bootstrap.container().pages
+    window = OFFICE
+    # WHEN one page's first notification is counted three times (a retried tick, two containers) and another once
+    counts = [pages.count_notification("maya", window, 1200, note) for note in ("P-1#1", "P-1#1", "P-1#1", "P-2#1")]
+    # THEN the window holds two notifications, and another window none of them
+    assert counts == [1, 1, 1, 2]
+    assert pages.count_notification("maya", window + timedelta(minutes=10), 1200, "P-1#2") == 1

@@ -238,3 +238,27 @@ def test_a_rate_limit_digest_goes_out_despite_a_fault_after_its_claim(before, af
     digests = [p for p in publisher.sent if p.kind == "digest"]
     assert len(digests) == copies and all("T-1" in d.text for d in digests)
     assert [d["due_at"] for d in pages.digests.values()] == [None]
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        pytest.param({"create": {1}}, {}, id="page-write-fails-after-the-count"),
+        pytest.param({"save": {1}}, {}, id="claim-fails-after-the-count"),
+        pytest.param({}, {"count_notification": {1}}, id="count-written-but-answer-lost"),
+    ],
+)
+def test_a_retried_notification_is_counted_once_against_the_rate_limit(before, after):
+    # GIVEN Priya may get one P2 page per window, and the first try at paging her meets a fault
+    support = Level(targets=("team:support",), recipients=(PRIYA,), ack_timeout_seconds=3600)
+    pages, publisher = FakePages(), FakePublisher()
+    paging = paging_with_fakes({None: ((support,), 0)}, pages=Faults(pages, before, after), publisher=publisher)
+    paging.rate_limit = 1
+    # WHEN the message is delivered again, as SQS does after a failure
+    run(paging, [ticket("T-1", Priority.P2)], until=60)
+    # THEN she is paged now, not held for her digest: the retry did not count her one page twice
+    assert [p.kind for p in publisher.sent] == ["page"]
+    assert [len(counted) for counted in pages.rates.values()] == [1]
+    # AND a second page in the same window is held: the limit still counts
+    paging.page(ticket("T-2", Priority.P2), at(90))
+    assert [p.kind for p in publisher.sent] == ["page"]
