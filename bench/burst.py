@@ -270,7 +270,13 @@ def count_up(
     for page in log.pages():
         first_page.setdefault(page.attributes.get("ticket_id", ""), page.at)
     page_ms = [(first_page[t] - sent_at[label]) * 1000 for t, label in expected.items() if t in first_page]
-    missing = tuple(sorted(s.label for s in paging if ticket_of.get(s.label) not in first_page))
+    missing = tuple(
+        sorted(
+            f"{s.label} ({_why_unpaged(ticket_of.get(s.label))})"
+            for s in paging
+            if ticket_of.get(s.label) not in first_page
+        )
+    )
     inbox = {p.ticket_id for p in platform.inbox.receive_all() if p.attributes.get("kind") == "page"}
     undelivered = tuple(sorted(label for t, label in expected.items() if t in first_page and t not in inbox))
     found = _tickets(platform)
@@ -310,6 +316,16 @@ def count_up(
         providers=mix.providers(),
         cpu=cpu,
     )
+
+
+def _why_unpaged(ticket_id: str | None) -> str:
+    """What a paging message's timeline last says (held for a digest, deferred…), so a missing page explains itself."""
+    from chalicelib import bootstrap
+
+    if ticket_id is None:
+        return "not accepted"
+    entries = bootstrap.container().pages.timeline(ticket_id)
+    return entries[-1].text[:200] if entries else "no ticket timeline"
 
 
 def _tickets(platform: Platform) -> list[str]:
