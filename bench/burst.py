@@ -319,13 +319,17 @@ def count_up(
 
 
 def _why_unpaged(ticket_id: str | None) -> str:
-    """What a paging message's timeline last says (held for a digest, deferred…), so a missing page explains itself."""
+    """What a paging message's timeline says of its page (opened, held for a digest, deferred…), so a missing page
+    explains itself. Every page line is shown: entries of one instant are stored by kind, not in the order
+    they happened (a hold for a digest sorts before the page it holds)."""
     from chalicelib import bootstrap
+    from chalicelib.model.timeline import Kind
 
     if ticket_id is None:
         return "not accepted"
-    entries = bootstrap.container().pages.timeline(ticket_id)
-    return entries[-1].text[:200] if entries else "no ticket timeline"
+    paging = {Kind.PAGE_OPENED, Kind.NOTIFIED, Kind.DEFERRED, Kind.FOLDED, Kind.DIGEST}
+    lines = [f"{e.kind}: {e.text[:160]}" for e in bootstrap.container().pages.timeline(ticket_id) if e.kind in paging]
+    return " | ".join(lines) or "no page in its timeline"
 
 
 def _tickets(platform: Platform) -> list[str]:
