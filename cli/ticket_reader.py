@@ -20,7 +20,6 @@ if TYPE_CHECKING:
     from chalicelib.model.timeline import Entry
     from chalicelib.replies.model import Reply
 
-#: timeline entries that share a second are shown in the order they happen in (the table sorts them by a hash)
 _KIND_ORDER = (
     "opened",
     "follow-up",
@@ -182,8 +181,9 @@ def merge(ticket: Ticket, follow_ups: Sequence[FollowUp], recorded: Iterable[Ent
         to = ", ".join(decision.page_targets) or "nobody"
         text = f"page to {to} held until {stamp(decision.deferred_until)} UTC, when the team's calendar opens"
         made.append(Entry(at=ticket.created_at, kind=Kind.DEFERRED, text=text, actor="switchboard"))
-    rank = {kind: n for n, kind in enumerate(_KIND_ORDER)}
-    return sorted([*made, *recorded], key=lambda e: (e.at, rank.get(e.kind.value, len(rank))))
+    from chalicelib.model.timeline import in_order
+
+    return in_order([*made, *recorded])
 
 
 def sender_of(message: Ticket | FollowUp) -> str:

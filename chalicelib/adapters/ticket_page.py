@@ -18,7 +18,7 @@ from chalicelib.adapters.tickets_table import ticket_from_item
 from chalicelib.errors import NotFoundError
 from chalicelib.model.page import Page
 from chalicelib.model.ticket import FollowUp, PageStatus, Ticket, history_key
-from chalicelib.model.timeline import Entry
+from chalicelib.model.timeline import Entry, in_order
 from chalicelib.replies.model import Reply
 
 HISTORY_ROWS = 50
@@ -62,7 +62,7 @@ def read_ticket_page(client: Any, table: str, pages: Any, queries: Any, ticket_i
                 timeline.append(entry)
     if ticket is None:
         raise NotFoundError(f"there is no ticket {ticket_id}")
-    timeline.sort(key=lambda e: e.at)  # LOG# items come in time order, the replies' lines after them: merged
+    timeline = in_order(timeline)  # LOG# items, then the replies' lines: merged, an instant's in the order they happen
     page_ids = dict.fromkeys(e.page_id for e in timeline if e.page_id)
     found = [page for page_id in page_ids if (page := pages.get(page_id)) is not None]
     key = history_key(ticket)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
@@ -37,3 +38,32 @@ class Entry(BaseModel):
     text: str
     page_id: str | None = None
     actor: str | None = None  # who did it: a person's key, or "switchboard"
+
+
+#: the order entries of one instant are shown in, the order they happen in. A stored entry's key ranks it
+#: by its kind's position in Kind, which cannot move; there a hold for a digest ("deferred") sorts before
+#: the page it holds, so readers sort again with this
+SHOWN = (
+    Kind.OPENED,
+    Kind.FOLLOW_UP,
+    Kind.PAGE_OPENED,
+    Kind.DEFERRED,
+    Kind.FOLDED,
+    Kind.NOTIFIED,
+    Kind.REFUSED,
+    Kind.ACKNOWLEDGED,
+    Kind.EXHAUSTED,
+    Kind.RESOLVED,
+    Kind.SLA_BREACHED,
+    Kind.DIGEST,
+    Kind.REPLIED,
+    Kind.CALLED_BACK,
+    Kind.LINKED,
+    Kind.REOPENED,
+)
+_RANK = {kind: n for n, kind in enumerate(SHOWN)}
+
+
+def in_order(entries: Iterable[Entry]) -> list[Entry]:
+    """Entries by time, those of one instant in the order they happen in (SHOWN)."""
+    return sorted(entries, key=lambda e: (e.at, _RANK[e.kind]))
