@@ -20,21 +20,6 @@ if TYPE_CHECKING:
     from chalicelib.model.timeline import Entry
     from chalicelib.replies.model import Reply
 
-_KIND_ORDER = (
-    "opened",
-    "follow-up",
-    "deferred",
-    "page-opened",
-    "folded",
-    "notified",
-    "refused",
-    "acknowledged",
-    "exhausted",
-    "resolved",
-    "sla-breached",
-    "digest",
-    "replied",
-)
 
 #: a follow-up's own page status, in words
 _PAGED = {"none": "no page", "pending": "page pending", "sent": "paged", "deferred": "page held"}
