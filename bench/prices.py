@@ -40,7 +40,7 @@ quoting a figure to anyone):
 
 from __future__ import annotations
 
-from cli.versions import SNAPSTART_CACHE_PRICE
+from cli.version_plan import SNAPSTART_CACHE_PRICE
 
 READ_ON = "2026-12-06"
 MILLION = 1_000_000

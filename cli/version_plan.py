@@ -7,6 +7,10 @@ from dataclasses import dataclass
 
 #: the unpublished version: not a version anyone can delete on its own
 LATEST = "$LATEST"
+#: Lambda SnapStart cache, Python and .NET, us-east-1: $0.0000015046 per GB-second of the function's
+#: memory, billed for each published version while its snapshot is active
+#: (https://aws.amazon.com/lambda/pricing/, figure as of 2026-12-06). Other regions differ.
+SNAPSTART_CACHE_PRICE = 0.0000015046
 
 
 @dataclass(frozen=True)

@@ -10,12 +10,7 @@ from typing import Any
 
 from cli.aws import CliError, client
 from cli.lambda_versions import Failure, Function, delete_versions, read_function, stack_functions
-from cli.version_plan import Plan, monthly_cache_cost, plan
-
-#: Lambda SnapStart cache, Python and .NET, us-east-1: $0.0000015046 per GB-second of the function's
-#: memory, billed for each published version while its snapshot is active
-#: (https://aws.amazon.com/lambda/pricing/, figure as of 2026-12-06). Other regions differ.
-SNAPSTART_CACHE_PRICE = 0.0000015046
+from cli.version_plan import SNAPSTART_CACHE_PRICE, Plan, monthly_cache_cost, plan
 
 #: what the operator running this needs (it runs from a terminal, not as a Lambda function)
 PERMISSIONS = (
