@@ -311,6 +311,9 @@ class Scope(_Strict):
     words: Words = Field(min_length=1)
     #: a number in the matched words below this is not scope ("2 users")
     at_least: int = Field(default=0, ge=0)
+    #: a vocabulary list of places (branches, offices, stores): a count of these is scope from 2 up, whatever
+    #: ``at_least`` says ("3 branches, 0 working tills"): each place has its own people
+    places: Name | None = None
     #: "only me": no scope, whatever else the message says
     narrow: Words = Field(default_factory=list)
 

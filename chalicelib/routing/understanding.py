@@ -47,6 +47,8 @@ _FORWARD_SUBJECT = re.compile(r"^\s*(?:fwd?|wg|tr|enc)\s*:", re.IGNORECASE)
 _QUOTE_MARKS = re.compile(r"^[ \t]*>[> \t]*", re.MULTILINE)
 #: a count after these is everyone there, however small ("all 4 sites", "every one of our 3 shops")
 _WHOLE = (" all ", " every ", " both ")
+#: the count of places that is scope: two branches are two teams
+_PLACES_AT_LEAST = 2
 #: "4k gone": a count in thousands
 _THOUSANDS = re.compile(r"\d+k\b")
 _LEVELS = ("low", "normal", "high", "critical")
@@ -120,6 +122,11 @@ class Model:
         self.scope_points = int(scope.get("points", 0))
         self.scope = Words(scope.get("words", ()), vocabulary)
         self.scope_at_least = int(scope.get("at_least", 0))
+        places = scope.get("places")
+        if places is not None and places not in vocabulary:
+            raise PatternError(f"urgency.scope.places names no vocabulary list: {places}")
+        #: one-word places: a span naming one counts from 2 ("3 branches"), where people count from at_least
+        self.places = frozenset(vocabulary.get(places, ())) if places else frozenset()
         self.narrow = Words(scope.get("narrow", ()), vocabulary)
         pressure = urgency.get("time_pressure") or {}
         self.within = sorted(
@@ -292,7 +299,8 @@ class Model:
             said = norm[start:end]
             counts = [int(n) for n in _NUMBER.findall(said)]
             whole = said.startswith(_WHOLE) or " hundred" in said or " thousand" in said or _THOUSANDS.search(said)
-            if counts and max(counts) < self.scope_at_least and not whole:
+            places = not self.places.isdisjoint(said.split())
+            if counts and max(counts) < (_PLACES_AT_LEAST if places else self.scope_at_least) and not whole:
                 continue
             # only the word just before: "not everyone"; "not loading for anyone" is still everyone
             if self._negated(norm, start, 1):

@@ -172,6 +172,15 @@ MODEL: Model = load_rules().model
         ("a customer says she can see another customer's invoices", 70, 101, "security ('see another customer')"),
         # a question about the same words is not
         ("can another user see my drafts?", 0, 45, ""),
+        # a count of places is scope from 2 (each place has its own people); a count of people only from 10
+        (
+            "number porting done last night, now no calls arrive. 3 offices, 0 calls today",
+            70,
+            101,
+            "scope ('3 offices') +45",
+        ),
+        ("2 users can't log in since this morning", 0, 45, "one person's problem"),
+        ("1 branch has no working tills", 45, 70, "outage ('no working tills') +50"),
     ],
 )
 def test_the_shipped_words_combine(text, points_at_least, points_below, says):
@@ -308,3 +317,27 @@ def test_the_personal_caps_name_concepts_the_rules_have(personal, message):
     else:
         with pytest.raises(PatternError, match=message):
             Model(urgency, {})
+
+
+@pytest.mark.parametrize(
+    ("places", "vocabulary", "message"),
+    [
+        ("places", {"places": ["branches", "offices"]}, None),
+        ("sites", {"places": ["branches", "offices"]}, "scope.places names no vocabulary list: sites"),
+    ],
+)
+def test_the_scope_places_name_a_vocabulary_list(places, vocabulary, message):
+    # GIVEN an urgency section whose scope counts places from a vocabulary list
+    urgency = {
+        "reading": {"vocabulary": vocabulary},
+        "concepts": {"outage": {"points": 50, "words": ["down"]}},
+        "scope": {"points": 45, "words": ["# <places>"], "at_least": 10, "places": places},
+    }
+    # WHEN it is compiled THEN a list the rules lack is a clear error, naming it; a list they have counts from 2
+    if message is not None:
+        with pytest.raises(PatternError, match=message):
+            Model(urgency, {})
+        return
+    model = Model(urgency, {})
+    assert model.read("widget", "", "down in 2 offices", TUE_1000).points == 95
+    assert model.read("widget", "", "down in 1 offices", TUE_1000).points == 50
