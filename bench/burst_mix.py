@@ -35,7 +35,8 @@ AT = datetime(2026, 11, 17, 15, 0, 5, tzinfo=UTC)
 OUTAGE, ORDINARY, PAGING = "outage", "ordinary", "paging"
 OUTAGE_SHARE = 0.6
 PAGING_SHARE = 0.06
-#: prospects page Maya at P2, and P2 pages are rate-limited (5 a person per 10 minutes; P1 never is):
+#: prospects page Maya at P2, and P2 pages are rate-limited (5 pages a person per 10 minutes, each counted once
+#: however often its ladder comes back to her; P1 never is):
 #: more prospects than this in one burst would wait for her digest, by design
 MAX_PROSPECTS = 4
 SEED = 16

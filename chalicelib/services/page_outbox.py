@@ -54,9 +54,11 @@ class PageDelivery:
         """(who is notified now, the names held for their own digest instead).
 
         Counted and held before the step is claimed: a fault here fails the tick before anything is
-        claimed, so the next tick tries the same level again. The count is of the page's step and the
-        hold is keyed by ticket, so a retried tick neither counts the notification twice nor lists the
-        page twice in the digest.
+        claimed, so the next tick tries the same level again. A person counts each page once a window,
+        however many of its steps reach them, and the hold is keyed by ticket: a retried tick neither
+        counts the notification twice nor lists the page twice in the digest, and a ladder that comes
+        back to someone (the sales team after a founder who is in it) does not use up their room for
+        the next new page. The limit is about how many things interrupt a person, not how often one does.
         """
         if exempt:
             return list(level.recipients), []
@@ -65,7 +67,7 @@ class PageDelivery:
         ttl = int(self.rate_window.total_seconds()) * 2
         allowed, held = [], []
         for recipient in level.recipients:
-            counted = self.pages.count_notification(recipient.person, window, ttl, f"{page.page_id}#{page.step}")
+            counted = self.pages.count_notification(recipient.person, window, ttl, page.page_id)
             if counted <= self.rate_limit:
                 allowed.append(recipient)
                 continue

@@ -49,7 +49,7 @@ class PagingService(PageDelivery):
     #: record on a ticket that its held page went out (in a digest)
     mark_paged: Callable[[str], None] = lambda _ticket_id: None
     fold_window: timedelta = FOLD_WINDOW
-    #: notifications per person per window; a burst beyond it waits for that person's digest
+    #: pages per person per window (each counted once, whatever its step); a burst beyond it waits for their digest
     rate_limit: int = 5
     rate_window: timedelta = timedelta(minutes=10)
     #: now → who is told, once, that a page's whole ladder ran out (None: nobody configured)

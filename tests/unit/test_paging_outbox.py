@@ -240,6 +240,30 @@ def test_a_rate_limit_digest_goes_out_despite_a_fault_after_its_claim(before, af
     assert [d["due_at"] for d in pages.digests.values()] == [None]
 
 
+def test_a_ladder_that_comes_back_to_a_person_counts_its_page_once():
+    # GIVEN Priya may get two P2 pages a window, and a ladder that pages her, then her and Maya
+    first = Level(targets=("rotation:primary",), recipients=(PRIYA,), ack_timeout_seconds=60)
+    pages, publisher = FakePages(), FakePublisher()
+    paging = paging_with_fakes({None: ((first, BOTH), 0)}, pages=pages, publisher=publisher)
+    paging.rate_limit = 2
+    # WHEN nobody takes the first page, so its second level reaches her again, and then a second page opens
+    paging.page(ticket("T-1", Priority.P2, customer="c1"), at(0))
+    paging.sweep(at(90))
+    paging.page(ticket("T-2", Priority.P2, customer="c2"), at(100))
+    # THEN all three notifications go out now: the repeat did not use up her room for the new page
+    first_page = publisher.sent[0].page_id
+    assert [(p.kind, p.page_id == first_page, p.people) for p in publisher.sent] == [
+        ("page", True, ("priya",)),
+        ("page", True, ("priya",)),
+        ("page", True, ("maya",)),
+        ("page", False, ("priya",)),
+    ]
+    assert pages.holds == {}
+    # AND a third page in the same window is held for her digest: the limit counts pages
+    paging.page(ticket("T-3", Priority.P2, customer="c3"), at(110))
+    assert len(publisher.sent) == 4 and len(pages.holds) == 1
+
+
 @pytest.mark.parametrize(
     ("before", "after"),
     [
