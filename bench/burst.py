@@ -277,6 +277,14 @@ def count_up(
             if ticket_of.get(s.label) not in first_page
         )
     )
+    budget_ms = BurstResult.budget_page_p99_ms
+    late = tuple(
+        f"{label} ({ms:,.0f} ms: {_why_unpaged(ticket)})"
+        for ms, ticket, label in sorted(
+            ((first_page[t] - sent_at[label]) * 1000, t, label) for t, label in expected.items() if t in first_page
+        )
+        if ms > budget_ms
+    )
     inbox = {p.ticket_id for p in platform.inbox.receive_all() if p.attributes.get("kind") == "page"}
     undelivered = tuple(sorted(label for t, label in expected.items() if t in first_page and t not in inbox))
     found = _tickets(platform)
@@ -300,6 +308,7 @@ def count_up(
         page_ms=Latencies(tuple(page_ms)),
         pages_expected=len(paging),
         pages_missing=missing,
+        pages_late=late[::-1],
         pages_undelivered=undelivered,
         drain_s=drain_s,
         tickets_expected=len(accepted),
@@ -328,7 +337,11 @@ def _why_unpaged(ticket_id: str | None) -> str:
     if ticket_id is None:
         return "not accepted"
     paging = {Kind.PAGE_OPENED, Kind.NOTIFIED, Kind.DEFERRED, Kind.FOLDED, Kind.DIGEST}
-    lines = [f"{e.kind}: {e.text[:160]}" for e in bootstrap.container().pages.timeline(ticket_id) if e.kind in paging]
+    lines = [
+        f"{e.at.strftime('%H:%M:%S.%f')[:-3]} {e.kind}: {e.text[:160]}"
+        for e in bootstrap.container().pages.timeline(ticket_id)
+        if e.kind in paging
+    ]
     return " | ".join(lines) or "no page in its timeline"
 
 

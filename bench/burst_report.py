@@ -128,6 +128,9 @@ class BurstResult:
     mix: dict[str, int] = field(default_factory=dict)  # kind → webhooks
     providers: dict[str, int] = field(default_factory=dict)
     cpu: Cpu | None = None
+    #: paging messages paged later than the budget, each with its page's timeline: why a page was late shows
+    #: in the run that was slow, not only why one never came
+    pages_late: tuple[str, ...] = ()
     budget_page_p99_ms: float = BUDGET_PAGE_P99_MS
     includes: tuple[str, ...] = INCLUDES
 
@@ -192,6 +195,7 @@ class BurstResult:
                 "expected": self.pages_expected,
                 "missing": list(self.pages_missing),
                 "not_in_inbox": list(self.pages_undelivered),
+                "later_than_budget": list(self.pages_late),
             },
             "drain_s": None if self.drain_s is None else round(self.drain_s, 2),
             "tickets": {
@@ -264,6 +268,7 @@ def format_report(result: BurstResult) -> str:
             f"(senders {_ms(cpu.per_message_ms(cpu.senders_s))} ms, not counted)"
         )
     lines += [f"    missing page: {label}" for label in result.pages_missing[:5]]
+    lines += [f"    late page: {label}" for label in result.pages_late[:5]]
     lines += [f"    worker: {line}" for line in result.worker_errors[:5]]
     lines.append(f"  ({CAVEAT})")
     return "\n".join(lines)

@@ -83,6 +83,16 @@ def test_late_sends_are_counted_as_falling_behind() -> None:
     assert "fell behind: 1 webhooks" in format_report(r)
 
 
+def test_a_late_page_is_reported_with_its_timeline() -> None:
+    # GIVEN a run whose second page came after the budget, with what its timeline says
+    late = "widget/m-1 (2,500 ms: 15:00:07.100 page-opened: page P-1 opened at P1)"
+    r = result(page_ms=Latencies((400.0, 2500.0)), pages_late=(late,))
+    # WHEN reported / THEN the verdict is over, and the report and the figures name the late page with its timeline
+    assert r.verdict == "OVER"
+    assert f"    late page: {late}" in format_report(r)
+    assert r.to_dict()["pages"]["later_than_budget"] == [late]
+
+
 def test_the_figures_as_json_and_as_the_report() -> None:
     # GIVEN a run with a 503 among the answers
     sent = (*result().sent[:9], Sent("widget/m-9", "outage", 503, 30.0, 0.0))
