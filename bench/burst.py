@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bench.burst_mix import AT, OUTAGE, PAGING, Mix, Planned, build, schedule
-from bench.burst_report import BurstResult, Cpu, Latencies, Sent, format_report, summary
+from bench.burst_report import BUDGET_PAGE_P99_MS, BurstResult, Cpu, Latencies, Sent, format_report, summary
 from local.replay import send
 from local.samples import local_secrets, signed
 
@@ -269,22 +269,19 @@ def count_up(
     first_page: dict[str, float] = {}
     for page in log.pages():
         first_page.setdefault(page.attributes.get("ticket_id", ""), page.at)
-    page_ms = [(first_page[t] - sent_at[label]) * 1000 for t, label in expected.items() if t in first_page]
+    # webhook → first page, slowest first
+    paged = sorted(
+        (((first_page[t] - sent_at[label]) * 1000, t, label) for t, label in expected.items() if t in first_page),
+        reverse=True,
+    )
     missing = tuple(
         sorted(
-            f"{s.label} ({_why_unpaged(ticket_of.get(s.label))})"
+            f"{s.label} ({_page_lines(ticket_of.get(s.label))})"
             for s in paging
             if ticket_of.get(s.label) not in first_page
         )
     )
-    budget_ms = BurstResult.budget_page_p99_ms
-    late = tuple(
-        f"{label} ({ms:,.0f} ms: {_why_unpaged(ticket)})"
-        for ms, ticket, label in sorted(
-            ((first_page[t] - sent_at[label]) * 1000, t, label) for t, label in expected.items() if t in first_page
-        )
-        if ms > budget_ms
-    )
+    late = tuple(f"{label} ({ms:,.0f} ms: {_page_lines(t)})" for ms, t, label in paged if ms > BUDGET_PAGE_P99_MS)
     inbox = {p.ticket_id for p in platform.inbox.receive_all() if p.attributes.get("kind") == "page"}
     undelivered = tuple(sorted(label for t, label in expected.items() if t in first_page and t not in inbox))
     found = _tickets(platform)
@@ -305,10 +302,10 @@ def count_up(
         clock=AT.isoformat(),
         sent=tuple(sent),
         send_span_s=send_span_s,
-        page_ms=Latencies(tuple(page_ms)),
+        page_ms=Latencies(tuple(ms for ms, _, _ in paged)),
         pages_expected=len(paging),
         pages_missing=missing,
-        pages_late=late[::-1],
+        pages_late=late,
         pages_undelivered=undelivered,
         drain_s=drain_s,
         tickets_expected=len(accepted),
@@ -327,19 +324,18 @@ def count_up(
     )
 
 
-def _why_unpaged(ticket_id: str | None) -> str:
-    """What a paging message's timeline says of its page (opened, held for a digest, deferred…), so a missing page
-    explains itself. Every page line is shown: entries of one instant are stored by kind, not in the order
-    they happened (a hold for a digest sorts before the page it holds)."""
+def _page_lines(ticket_id: str | None) -> str:
+    """Every page line of a paging message's timeline (opened, notified, held for a digest…), each at the
+    platform's time, so a missing or late page explains itself."""
     from chalicelib import bootstrap
-    from chalicelib.model.timeline import Kind
+    from chalicelib.model.timeline import Kind, in_order
 
     if ticket_id is None:
         return "not accepted"
     paging = {Kind.PAGE_OPENED, Kind.NOTIFIED, Kind.DEFERRED, Kind.FOLDED, Kind.DIGEST}
     lines = [
         f"{e.at.strftime('%H:%M:%S.%f')[:-3]} {e.kind}: {e.text[:160]}"
-        for e in bootstrap.container().pages.timeline(ticket_id)
+        for e in in_order(bootstrap.container().pages.timeline(ticket_id))
         if e.kind in paging
     ]
     return " | ".join(lines) or "no page in its timeline"

@@ -146,7 +146,7 @@ def merge(ticket: Ticket, follow_ups: Sequence[FollowUp], recorded: Iterable[Ent
 
     A kind the timeline already records is not made up again from the ticket.
     """
-    from chalicelib.model.timeline import Entry, Kind
+    from chalicelib.model.timeline import Entry, Kind, in_order
 
     recorded = list(recorded)
     kinds = {e.kind for e in recorded}
@@ -166,8 +166,6 @@ def merge(ticket: Ticket, follow_ups: Sequence[FollowUp], recorded: Iterable[Ent
         to = ", ".join(decision.page_targets) or "nobody"
         text = f"page to {to} held until {stamp(decision.deferred_until)} UTC, when the team's calendar opens"
         made.append(Entry(at=ticket.created_at, kind=Kind.DEFERRED, text=text, actor="switchboard"))
-    from chalicelib.model.timeline import in_order
-
     return in_order([*made, *recorded])
 
 

@@ -131,9 +131,9 @@ class FakePages:
     def disarm_sla(self, ticket_id: str, now: datetime) -> None:
         pass
 
-    def count_notification(self, person: str, window: datetime, ttl_seconds: int, notification: str) -> int:
+    def count_notification(self, person: str, window: datetime, ttl_seconds: int, page_id: str) -> int:
         counted = self.rates.setdefault(f"{person}#{window.isoformat()}", set())
-        counted.add(notification)
+        counted.add(page_id)
         return len(counted)
 
 

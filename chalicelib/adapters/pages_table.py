@@ -297,12 +297,12 @@ class DynamoPageRepository(NoteItems):
             raise DependencyError(f"could not read the {team} digest: {exc}") from exc
         return [(i["ticket_id"]["S"], i["line"]["S"]) for i in response.get("Items", [])]
 
-    def count_notification(self, person: str, window: datetime, ttl_seconds: int, notification: str) -> int:
-        """Count ``notification`` for ``person`` in the rate window starting at ``window``; how many are counted.
+    def count_notification(self, person: str, window: datetime, ttl_seconds: int, page_id: str) -> int:
+        """Count page ``page_id`` for ``person`` in the rate window starting at ``window``; how many are counted.
 
-        The window's item holds the notifications as a string set, so a tick retried after a fault (or run
-        twice by two containers) counts its notification once: a counter went up on every try, and a burst
-        under faults held pages its person had room for. (A window counted by the old counter, during the
+        The window's item holds the page ids as a string set, so a tick retried after a fault (or run twice
+        by two containers), or a later step that reaches the person again, counts the page once: a counter
+        went up on every try, and a burst under faults held pages its person had room for. (A window counted by the old counter, during the
         deploy, is read as empty: at worst a few pages more than the limit, in that one window.)
         """
         try:
@@ -312,7 +312,7 @@ class DynamoPageRepository(NoteItems):
                 UpdateExpression="ADD #sent :note SET expires_at = :expires",
                 ExpressionAttributeNames={"#sent": "sent"},
                 ExpressionAttributeValues={
-                    ":note": {"SS": [notification]},
+                    ":note": {"SS": [page_id]},
                     ":expires": {"N": str(int(window.timestamp()) + ttl_seconds)},
                 },
                 # the whole (small) item: a set that already held the notification is not "updated"
