@@ -12,9 +12,13 @@ quietly never matches what its writer meant. Two signs give the slip away, each 
    a pair nobody writes: a doubled word ("typed their|in their password": "their their"), an article or
    possessive before a verb or a preposition ("a|we have": "a have"), auxiliaries that do not stack ("is
    can"), two subjects ("we i"). A word with one good neighbour is kept: in ``all|every of? our`` "every
-   of" never reads, but "every <equipment>" does, so "every" earns its place.
+   of" never reads, but "every <equipment>" does, so "every" earns its place. A word that already holds
+   its phrase's "one" or "body" is one too: ``nobody|no one`` reads "nobody one".
+3. **A word twice in one alternation.** ``showing|showing up`` offers "showing" twice: the writer meant
+   "showing" or "showing up", and the pattern reads "showing up" only (a word merely repeated is
+   harmless, and the warning says it can go).
 
-Both are warnings, not errors: a heuristic over a small list of English function words, which says why.
+All are warnings, not errors: a heuristic over a small list of English function words, which says why.
 """
 
 from __future__ import annotations
@@ -49,6 +53,10 @@ _ARTICLES = _words("a an the my our your their every")
 _SUBJECTS = _words("i we they he she")
 #: words that may follow themselves ("had had", "that that")
 _DOUBLES = frozenset({"had", "that"})
+#: pronouns that already hold their "one", "body" or "thing": "nobody one" is "nobody|no one" slipped
+_WHOLE = _words(
+    "nobody noone everyone everybody someone somebody anyone anybody nothing everything something anything none"
+)
 
 
 def _clash(left: str, right: str) -> bool:
@@ -66,6 +74,8 @@ def _clash(left: str, right: str) -> bool:
         return right in _MODALS | _DO
     if left == "not":
         return right in _MODALS | _BE | {"does", "did"}
+    if left in _WHOLE:
+        return right in ("one", "body", "thing")
     return left in _SUBJECTS and right in _SUBJECTS
 
 
@@ -139,8 +149,14 @@ def lint(pattern: str) -> list[str]:
             continue
         reads = f"\"{pattern}\": '|' chooses between single words, so this reads {_readings(tokens, at)}"
         followed = at + 1 < len(tokens) and not tokens[at + 1].gap
+        twice = next((w for i, w in enumerate(token.words) if w in token.words[:i] and w.isalpha()), None)
+        if twice:
+            warnings.append(
+                f'{reads}, and "{twice}" is there twice: if one of them starts a phrase, write two patterns '
+                "to match either phrase; if it is only repeated, drop one"
+            )
         # the clash first: "their their" says more than "in ends a phrase"
-        if stranded := _stranded(tokens, at):
+        elif stranded := _stranded(tokens, at):
             warnings.append(
                 f'{reads}, and "{" ".join(stranded)}" is not text anyone writes; '
                 "to match either phrase, write two patterns (or mark a word optional with ?)"

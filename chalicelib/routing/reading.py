@@ -3,7 +3,7 @@
 - an email is read as a person reads it: the subject counts, the quoted earlier messages and the
   signature do not (the email adapter already trims most quotes; a forwarded or pasted one may remain);
 - case, accents ("está caída" → "esta caida"), curly quotes, contractions ("can't" → "can not") and
-  digit grouping ("2,300" → "2300") are normalised, counts in words become digits ("forty orders"
+  digit grouping ("2,300" → "2300") and whole-unit amounts ("£0.00" → "0") are normalised, counts in words become digits ("forty orders"
   → "40 orders", numbers.py), and the rules' ``spellings`` put shorthand and
   common misspellings right ("pls", "cant", "2day", "dwon");
 - sentences stay apart (" . "), so "not" in one sentence never negates a word in the next.
@@ -26,6 +26,9 @@ _IRREGULAR = (("can't", "can not"), ("won't", "will not"), ("ain't", "is not"), 
 _CONTRACTIONS = re.compile(r"n't\b|'(re|m|ll|ve|d|s)\b")
 _ENDINGS = {"re": " are", "m": " am", "ll": " will", "ve": " have", "d": " would", "s": " is"}
 _GROUPED = re.compile(r"(\d)[,.](?=\d{3}\b)")
+#: an amount in whole units ("£0.00", "1.200,00 €"): its whole number, so "0.00" is the zero a pattern names;
+#: not a version or a time with more after it ("2.00.1", "3.00.15")
+_NO_CENTS = re.compile(r"(\d)[.,]00\b(?![.,:]\d)")
 # The next five are written to start with one character class (or literal), so the engine skips to the
 # characters that can start a match instead of trying the whole expression at every character: a third of
 # normalising. Each finds exactly what its plainer form (in the comments, and in test_reading_expressions)
@@ -128,6 +131,8 @@ class Reader:
                 text = text.replace(short, long)
             text = _CONTRACTIONS.sub(_contraction, text)
         text = _GROUPED.sub(r"\1", text)
+        if "00" in text:  # most messages hold no amount: skip the scan
+            text = _NO_CENTS.sub(r"\1", text)
         # sentence ends become a marker that survives the clean-up, then " . " (runs of them, one)
         text = _NOT_WORD.sub(" ", _CLAUSE.sub(" \x00 ", text))
         text = _BREAKS.sub(_break, text)

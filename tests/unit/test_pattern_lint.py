@@ -23,6 +23,9 @@ SLIPS = [
     ("the|it is broken", "the app is broken", ['"the is"']),
     ("it can|is will fail", "it can fail", ['"can will" is not text anyone writes']),
     ("we|i they never got it", "we never got it", ['"we they"']),
+    # a pronoun that already holds its "one"; a word offered twice (both slipped into the shipped rules once)
+    ("nobody|no one can", "nobody can", ['"nobody one" is not text anyone writes']),
+    ("showing|showing up as", "showing as", ['"showing" is there twice']),
 ]
 
 

@@ -74,6 +74,9 @@ READER = Reader(
         ("I can't log in, cant 2day", " i can not log in , can not today "),
         ("¡La plataforma está caída!", " la plataforma esta caida "),
         ("2,300 customers at 4:30pm.", " 2300 customers at 4:30pm "),
+        # an amount in whole units is its whole number; cents, versions and times with more after them stay
+        ("every invoice says £0.00, total 1.200,00 €", " every invoice says 0 , total 1200 "),
+        ("£4.99 not 0.05, v2.00.1 at 3.00.15", " 4.99 not 0.05 , v2.00.1 at 3.00.15 "),
         ("no errors, just slow", " no errors , just slow "),
         ("About forty people, two hundred orders", " about 40 people , 200 orders "),
         # a transcript's fillers go, so a phrase's words meet again; a word that only starts alike stays
