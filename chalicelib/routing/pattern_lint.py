@@ -65,7 +65,15 @@ def _clash(left: str, right: str) -> bool:
         # "* *" is any two words, "# #" two numbers, "<people> <people>" may be two entries
         return left.isalpha() and left not in _DOUBLES
     if left in _ARTICLES:
-        return right in _BE | _DO | _MODALS | _ARTICLES | _PREPOSITIONS | {"have", "has", "not", "never", "in", "on"}
+        return right in _BE | _DO | _MODALS | _ARTICLES | _PREPOSITIONS | {
+            "have",
+            "has",
+            "not",
+            "never",
+            "in",
+            "on",
+            "another",
+        }
     if left in _BE:
         return right in _MODALS | _DO | _BE
     if left in _MODALS:

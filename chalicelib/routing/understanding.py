@@ -249,7 +249,7 @@ class Model:
                 parts.append(f"{name} intent {extra:+d}")
         scoped, only_them = 0, False
         if problem and self.scope_points:
-            scoped, only_them = self._scope(norm, lists["scope"], _first(lists["narrow"]), parts)
+            scoped, only_them = self._scope(norm, lists["scope"], lists["narrow"], parts)
             points += scoped
         # an automatic reply opens with what it is ("Automatic reply: …", "Out of office till…"); a
         # customer who quotes one ("every email to us comes back 'undeliverable', all of them") has a
@@ -289,9 +289,11 @@ class Model:
             return True
         return only_them and self.only_them_caps and not concepts & self.only_them_except
 
-    def _scope(self, norm: str, matches: list[Span], narrow: Span | None, parts: list[str]) -> tuple[int, bool]:
+    def _scope(self, norm: str, matches: list[Span], narrows: list[Span], parts: list[str]) -> tuple[int, bool]:
         """The scope's points, and whether the sender said it is only them; ``matches``: the scope words',
-        ``narrow``: the first of the narrow words' ("just me")."""
+        ``narrows``: the narrow words' ("just me"). A narrow word inside a scope phrase is that phrase's:
+        "is it just me or" asks whether others have it too, it does not say they do not."""
+        narrow = next((n for n in narrows if not any(s <= n[0] and n[1] <= e for s, e in matches)), None)
         if narrow:
             parts.append(f"scope: only them ({_said(norm, narrow)!r})")
             return 0, True

@@ -26,6 +26,7 @@ SLIPS = [
     # a pronoun that already holds its "one"; a word offered twice (both slipped into the shipped rules once)
     ("nobody|no one can", "nobody can", ['"nobody one" is not text anyone writes']),
     ("showing|showing up as", "showing as", ['"showing" is there twice']),
+    ("went to a different|another company", "went to another company", ['"a another" is not text anyone writes']),
 ]
 
 

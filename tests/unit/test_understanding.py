@@ -162,6 +162,9 @@ MODEL: Model = load_rules().model
         ("your API was down for maintenance on Sunday, do you retry webhooks?", -100, 15, "maintenance"),
         # only them: no scope
         ("SAML login fails for me only, everyone else is fine", 0, 70, "scope: only them"),
+        # ... but asking whether it is only them is a question, not that answer
+        ("is it just me or is your site dead? nothing loads", 70, 101, "scope ('is it just me or') +45"),
+        ("your site is dead for me, just me though", 0, 70, "scope: only them ('just me')"),
         # a count in words is a count: scope
         ("the app won't open for any of our drivers, sixty of them", 70, 101, "scope ("),
         # the trade's own machines stopping, and what it looks like at the counter
