@@ -24,13 +24,31 @@ _TENS = {
     "twenty": 20, "thirty": 30, "forty": 40, "fourty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
     "eighty": 80, "ninety": 90,
 }  # fmt: skip
+#: tens and teens in the other languages the corpus sees ("treinta llamadas", "vinte e dois motoristas",
+#: "dreissig Mal"), each standing alone: their units are joined to them in ways English's are not
+#: ("veintidos", "zweiundzwanzig"), and the tens alone already say "more than ten". Left out where the
+#: word is also English ("once", "onze", "elf", "cent", "seize", "doze")
+_ELSEWHERE = {
+    "diez": 10, "doce": 12, "trece": 13, "catorce": 14, "quince": 15, "veinte": 20, "treinta": 30,
+    "cuarenta": 40, "cincuenta": 50, "sesenta": 60, "setenta": 70, "ochenta": 80, "noventa": 90, "cien": 100,
+    "dez": 10, "treze": 13, "catorze": 14, "quinze": 15, "vinte": 20, "trinta": 30, "quarenta": 40,
+    "cinquenta": 50, "sessenta": 60, "oitenta": 80, "cem": 100,
+    "dix": 10, "douze": 12, "treize": 13, "quatorze": 14, "vingt": 20, "trente": 30, "quarante": 40,
+    "cinquante": 50, "soixante": 60,
+    "zehn": 10, "zwolf": 12, "dreizehn": 13, "vierzehn": 14, "funfzehn": 15, "zwanzig": 20, "dreissig": 30,
+    "vierzig": 40, "funfzig": 50, "sechzig": 60, "siebzig": 70, "achtzig": 80, "neunzig": 90, "hundert": 100,
+    "dieci": 10, "dodici": 12, "tredici": 13, "quattordici": 14, "quindici": 15, "venti": 20, "trenta": 30,
+    "quaranta": 40, "cinquanta": 50, "sessanta": 60, "settanta": 70, "ottanta": 80, "novanta": 90, "cento": 100,
+    "tien": 10, "twaalf": 12, "dertien": 13, "veertien": 14, "vijftien": 15, "twintig": 20, "dertig": 30,
+    "veertig": 40, "vijftig": 50, "zestig": 60, "zeventig": 70, "tachtig": 80, "negentig": 90, "honderd": 100,
+}  # fmt: skip
 _SCALES = {"hundred": 100, "thousand": 1000}
 #: a cheap test first: most messages have no number word at all. A word between two spaces is one this
 #: expression would find (" (?:one|two|…)(?= )"): looked up in a set instead, it costs a tenth
-_ANY = frozenset([*_UNITS, *_TEENS, *_TENS, "hundred", "thousand", "dozen"])
+_ANY = frozenset([*_UNITS, *_TEENS, *_TENS, *_ELSEWHERE, "hundred", "thousand", "dozen"])
 #: the words a number can start from ("a hundred"), besides digits ("3 hundred"): every other word is
 #: passed over without the parsers' calls, which cost a long email ~50 µs (issue 11's cost budget)
-_STARTS = frozenset(["a", *_UNITS, *_TEENS, *_TENS])
+_STARTS = frozenset(["a", *_UNITS, *_TEENS, *_TENS, *_ELSEWHERE])
 
 
 def _below_hundred(words: list[str], i: int) -> tuple[int, int] | None:
@@ -41,6 +59,8 @@ def _below_hundred(words: list[str], i: int) -> tuple[int, int] | None:
         return (_TENS[word] + _UNITS[after], i + 2) if after in _UNITS else (_TENS[word], i + 1)
     if word in _TEENS:
         return _TEENS[word], i + 1
+    if word in _ELSEWHERE:
+        return _ELSEWHERE[word], i + 1
     if word in _UNITS:
         return _UNITS[word], i + 1
     return None

@@ -21,6 +21,11 @@ from chalicelib.routing.numbers import spell_counts
         (" 2 hundred members ", " 200 members "),
         (" a dozen tills ", " 12 tills "),
         (" three ", " 3 "),
+        # tens and teens in the other languages, each alone: the units joined to them are left as words
+        (" ya van como treinta llamadas ", " ya van como 30 llamadas "),
+        (" todos os vinte e dois motoristas ", " todos os 20 e dois motoristas "),
+        (" schon dreissig mal ", " schon 30 mal "),
+        (" onze klanten ", " onze klanten "),  # Dutch "our", not French eleven
     ],
 )
 def test_counts_in_words_become_digits(text, read):
