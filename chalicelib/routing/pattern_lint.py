@@ -2,7 +2,7 @@
 
 ``|`` chooses between single words in one place (patterns.py): ``is down|not working`` reads "is down
 working" or "is not working", never "is down". Such a pattern is valid, so the loader accepts it, and it
-quietly never matches what its writer meant. Two signs give the slip away, each cheap to explain:
+quietly never matches what its writer meant. Three signs give the slip away, each cheap to explain:
 
 1. **A phrase's end beside the next one's start.** The alternation is followed by another word and mixes
    a word that ends a phrase (a particle or a state: "down", "out", "in", "offline") with a word that is
@@ -51,6 +51,8 @@ _DO = _words("do does did")
 _MODALS = _words("can could will would shall should may might must")
 _ARTICLES = _words("a an the my our your their every")
 _SUBJECTS = _words("i we they he she")
+#: nor these after an article: "a have", "the not", "a another"
+_NOT_AFTER_ARTICLE = _words("have has not never in on another")
 #: words that may follow themselves ("had had", "that that")
 _DOUBLES = frozenset({"had", "that"})
 #: pronouns that already hold their "one", "body" or "thing": "nobody one" is "nobody|no one" slipped
@@ -65,15 +67,7 @@ def _clash(left: str, right: str) -> bool:
         # "* *" is any two words, "# #" two numbers, "<people> <people>" may be two entries
         return left.isalpha() and left not in _DOUBLES
     if left in _ARTICLES:
-        return right in _BE | _DO | _MODALS | _ARTICLES | _PREPOSITIONS | {
-            "have",
-            "has",
-            "not",
-            "never",
-            "in",
-            "on",
-            "another",
-        }
+        return right in _BE | _DO | _MODALS | _ARTICLES | _PREPOSITIONS | _NOT_AFTER_ARTICLE
     if left in _BE:
         return right in _MODALS | _DO | _BE
     if left in _MODALS:

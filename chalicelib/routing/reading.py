@@ -2,10 +2,10 @@
 
 - an email is read as a person reads it: the subject counts, the quoted earlier messages and the
   signature do not (the email adapter already trims most quotes; a forwarded or pasted one may remain);
-- case, accents ("está caída" → "esta caida"), curly quotes, contractions ("can't" → "can not") and
-  digit grouping ("2,300" → "2300") and whole-unit amounts ("£0.00" → "0") are normalised, counts in words become digits ("forty orders"
-  → "40 orders", numbers.py), and the rules' ``spellings`` put shorthand and
-  common misspellings right ("pls", "cant", "2day", "dwon");
+- case, accents ("está caída" → "esta caida"), curly quotes, contractions ("can't" → "can not"),
+  digit grouping ("2,300" → "2300") and whole-unit amounts ("£0.00" → "0") are normalised, counts in
+  words become digits ("forty orders" → "40 orders", numbers.py), and the rules' ``spellings`` put
+  shorthand and common misspellings right ("pls", "cant", "2day", "dwon");
 - sentences stay apart (" . "), so "not" in one sentence never negates a word in the next.
 """
 
