@@ -91,7 +91,8 @@ class Settings:
     ack_timeout_cap_seconds: int | None = None
     #: pages for the same thread or customer within this many seconds fold into the open page (0: never)
     page_fold_window_seconds: int = 600
-    #: at most this many pages per person per window (a page counts once, however often it reaches them); more wait for their digest
+    #: at most this many pages per person per window (a page counts once, however often it reaches them);
+    #: more wait for their digest
     page_rate_limit: int = 5
     page_rate_window_seconds: int = 600
     #: who is told, once, that a page's whole ladder ran out with nobody answering (a rules target)

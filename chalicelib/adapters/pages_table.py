@@ -302,8 +302,9 @@ class DynamoPageRepository(NoteItems):
 
         The window's item holds the page ids as a string set, so a tick retried after a fault (or run twice
         by two containers), or a later step that reaches the person again, counts the page once: a counter
-        went up on every try, and a burst under faults held pages its person had room for. (A window counted by the old counter, during the
-        deploy, is read as empty: at worst a few pages more than the limit, in that one window.)
+        went up on every try, and a burst under faults held pages its person had room for. (A window
+        counted by the old counter, during the deploy, is read as empty: at worst a few pages more than
+        the limit, in that one window.)
         """
         try:
             response = self._client.update_item(
