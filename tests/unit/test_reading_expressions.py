@@ -83,3 +83,17 @@ def test_respelling_word_by_word_is_what_the_expressions_do(spellings, fillers):
     for text in texts:
         # WHEN a message's words are respelled THEN the result is the expressions'
         assert reader._respell(text) == _plain_respell(reader, text), repr(text)
+
+
+def test_normalised_words_are_between_single_spaces():
+    # GIVEN texts with every kind of white space, punctuation and empty lines between words
+    reader = Reader({"pls": "please"}, (), (), ["um"])
+    rng = random.Random(5)
+    pieces = ["word", "pls", "um", "5", "3:30", "1,000.50", "it's", "é", ".", ",", "!", "?", "-", "\x00"]
+    pieces += [" ", "  ", "\t", "\n", "\r\n", "\x0b", "\x0c", "\x1c", "\u00a0", "\u2003", "\u2028", "\u3000"]
+    texts = TRICKY + ["".join(rng.choice(pieces) for _ in range(rng.randrange(0, 16))) for _ in range(5000)]
+    for text in texts:
+        # WHEN each is normalised
+        norm = reader.normalise(text)
+        # THEN its words stand between single spaces, one at each end: patterns.py writes a space as itself
+        assert not norm.split() or re.fullmatch(r" (?:\S+ )+", norm), repr(text)
