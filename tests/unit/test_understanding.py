@@ -295,6 +295,12 @@ def test_a_forward_is_read_with_the_message_it_brings():
             False,
         ),  # a problem, not a sale
         ("how do I change my password", False, False),
+        # another company's name in ours is a leak; weighing us against another tool is buying
+        ("our invoices are showing another company's logo and bank details", False, False),
+        ("can we get a demo today? we decide tomorrow between you and another tool. 25 staff", True, False),
+        # leaving, said outright
+        ("we've decided not to renew our subscription when the term ends", False, True),
+        ("third outage this month. fix it today or we leave", False, True),
     ],
 )
 def test_intent_facts(text, buying, churn):
