@@ -7,7 +7,8 @@ it; this module holds how they combine:
 - **concepts** (an outage, server errors, lost data, a compromise, money going wrong, a lockout, one
   broken feature…) each earn their points once, from the first words that say them. Words already
   counted for one concept do not count again for a later one; a word negated just before it, in the
-  same sentence ("no errors", "is not down"), does not count at all;
+  same sentence ("no errors", "is not down"), does not count at all, unless the words start with
+  their own subject ("… is not working we are cash only");
 - **scope** ("everyone", "the whole team", "production", "80 agents") amplifies a problem, and only a
   problem: "40 users" in a pricing question is not an outage. "only me" cancels it;
 - **time pressure** (deadlines.py) and **emphasis** ("asap", "emergency", capitals) count when the
@@ -39,6 +40,8 @@ from chalicelib.routing.scan import Scan, Span
 READ_CHARS = 4000
 #: words before a match that can negate it ("no 500 errors", "is not down", "never got hacked")
 _NEGATION_WINDOW = 3
+#: a subject that starts a clause (a negation before it belongs to the clause before)
+_SUBJECTS = frozenset(("i", "we", "they", "you", "he", "she"))
 _NUMBER = re.compile(r"\d+")
 #: "Re:", "RE:", "AW:", "Antw:", "RV:", "R:" (and "Re[2]:"): a reply to an earlier message
 _REPLY_SUBJECT = re.compile(r"^\s*(?:re|aw|antw|rv|r|sv|vs)(?:\[\d+\])?\s*:", re.IGNORECASE)
@@ -170,6 +173,10 @@ class Model:
         # a match starts at the space before its first word: keep that space, so " . " or " , " just
         # before the word still bounds the sentence
         end = start + 1 if text[start : start + 1] == " " else start
+        # words said with their own subject start a clause of their own: "if this is not fixed today
+        # we are cancelling" does not negate "we are cancelling"
+        if text[end : text.find(" ", end)] in _SUBJECTS:
+            return None
         before = text[max(0, start - 60) : end]
         clause = before[max(before.rfind(" . "), before.rfind(" , ")) + 1 :].split()[-window:]
         return next((word for word in clause if word in self.negators), None)

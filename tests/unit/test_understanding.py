@@ -170,6 +170,8 @@ MODEL: Model = load_rules().model
         # the trade's own machines stopping, and what it looks like at the counter
         ("tills down in all fourteen stores", 70, 101, "outage ('tills down')"),
         ("card payments failing, we're cash only now", 70, 200, "stopped ('we are cash only')"),
+        # a clause with its own subject is not negated by the clause before it, comma or not
+        ("the card machine is not working we are cash only", 70, 200, "stopped ('we are cash only')"),
         ("the drivers are all just sitting in the vans", 70, 200, "stopped ('sitting in the vans')"),
         # nobody can, however it is said
         ("since 11 no customer has been able to complete checkout", 70, 101, "outage ('no customer has been able to')"),
