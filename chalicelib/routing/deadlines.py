@@ -33,22 +33,32 @@ _EVENT_IN = re.compile(
     r" (?P<n>\d{1,2}|five|ten|fifteen|twenty|thirty|forty)(?= )(?! (?:minutes?|mins?|hours?|hrs?|m|h|days?|weeks?) )"
 )
 _THE_HOUR = re.compile(r" (?:within|in) the (?:next )?hour(?= )")
+#: the word for "at" or "by" before a clock time, in English and the other languages the corpus has.
+#: Words that also mean something else only before a time in hours: Portuguese "as" and French "a"
+#: ("as 15h", not "as 5 people"), Dutch "voor" ("voor 17u", not "voor 3 klanten", for 3 customers) and
+#: German "vor" ("vor 14 Uhr", not "vor 3 Tagen", 3 days ago).
+#: Italian "alle" is left out: German "alle 3 Filialen" (all 3 branches) is as common.
 _CLOCK = re.compile(
-    r" (?:at|by|before|until|till|til|due|um|bis|a las|antes de las|ate as|ate|avant|vers|a(?= \d{1,2}h))"
-    r" (?:my |the |our |his |her |their |tomorrow |today |tonight )?(?P<h>\d{1,2}|" + "|".join(_HOUR_WORDS) + ")"
-    r"(?:[:.](?P<m>\d{2})| (?P<mw>fifteen|thirty|forty five|15|30|45))? ?(?P<ap>am|pm|a m|p m|h|uhr|o clock|oclock)?(?= )"
+    r" (?:at|by|before|until|till|til|due|um|bis|a las|antes de las|antes das|ate as|ate|avant|vers|entro le|prima delle|om"
+    r"|a(?= \d{1,2}h )|as(?= \d{1,2}h )|voor(?= \d{1,2}(?:[:.]\d{2})?(?:u | uur |h ))|vor(?= \d{1,2}(?:[:.]\d{2})? uhr ))"
+    r" (?:my |the |our |his |her |their |tomorrow |today |tonight |heute |hoy |hoje |oggi |vandaag )?"
+    r"(?P<h>\d{1,2}|" + "|".join(_HOUR_WORDS) + ")"
+    r"(?:[:.](?P<m>\d{2})| (?P<mw>fifteen|thirty|forty five|15|30|45))?"
+    r"(?P<ap>u| ?(?:am|pm|a m|p m|h|uhr|uur|o clock|oclock))?(?= )"
 )
 #: "from 1pm": a time something starts, only with am/pm ("from 9" is as often a past start)
 #: "courier comes half 3": British half past, 3:30 (the next one)
 _HALF_PAST = re.compile(r" half (?:past )?(?P<h>\d{1,2})(?= )")
 _FROM_CLOCK = re.compile(r" from (?P<h>\d{1,2})(?::(?P<m>\d{2}))? ?(?P<ap>am|pm)(?= )")
-_NAMED_TIME = re.compile(r" (?:at|by|before|until|till) (?P<w>noon|midday|midnight)(?= )")
+_NAMED_TIME = re.compile(
+    r" (?:at|by|before|until|till|avant|vers|a|antes del|entro|prima di|voor) (?P<w>noon|midday|midnight|midi|mediodia|mezzogiorno)(?= )"
+)
 _DAYPART = re.compile(
     r" (?P<w>end of (?:the )?(?:day|business)|eod|cob|close of business|tonight|this evening|this afternoon|this arvo|this morning"
-    r"|heute abend|ce soir|esta noche|esta tarde|cet apres midi|stasera|stanotte|hoje a noite)(?= )"
+    r"|heute abend|ce soir|esta noche|esta tarde|cet apres midi|stasera|stanotte|hoje a noite|esta noite|vanavond)(?= )"
 )
 _DAY = re.compile(
-    r" (?P<w>today|tdy|heute|hoy|aujourd hui|tomorrow|morgen|manana|demain)"
+    r" (?P<w>today|tdy|heute|hoy|hoje|oggi|vandaag|aujourd hui|tomorrow|morgen|manana|demain|amanha|domani)"
     r"(?: (?P<part>morning|afternoon|evening|night))?(?= )"
 )
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -56,7 +66,7 @@ _WEEKDAY = re.compile(
     r" (?:by|before|on|until|till|for) (?P<w>monday|tuesday|wednesday|thursday|friday|saturday|sunday)(?= )"
     r"| (?P<week>this week|end of (?:the )?week)(?= )"
 )
-_TOMORROW_WORDS = ("tomorrow", "morgen", "manana", "demain")
+_TOMORROW_WORDS = ("tomorrow", "morgen", "manana", "demain", "amanha", "domani")
 #: the word before that makes a day word something else: "since this morning", "guten Morgen", "buenos dias"
 _NOT_A_DEADLINE_AFTER = ("since", "from", "guten", "buenos", "bon")
 #: words one of which each expression's every match holds as a whole word: a message without any of them
@@ -71,19 +81,23 @@ _NEEDS: dict[re.Pattern[str], frozenset[str]] = {
     _THE_HOUR: frozenset(["hour"]),
     _HALF_PAST: frozenset(["half"]),
     _FROM_CLOCK: frozenset(["from"]),
-    _NAMED_TIME: frozenset(["noon", "midday", "midnight"]),
+    _NAMED_TIME: frozenset(["noon", "midday", "midnight", "midi", "mediodia", "mezzogiorno"]),
     # each phrase's last word
     _DAYPART: frozenset([
         "day", "business", "eod", "cob", "tonight", "evening", "afternoon", "arvo", "morning", "abend", "soir",
-        "noche", "tarde", "midi", "stasera", "stanotte", "noite",
+        "noche", "tarde", "midi", "stasera", "stanotte", "noite", "vanavond",
     ]),
-    _DAY: frozenset(["today", "tdy", "heute", "hoy", "aujourd", "tomorrow", "morgen", "manana", "demain"]),
+    _DAY: frozenset([
+        "today", "tdy", "heute", "hoy", "hoje", "oggi", "vandaag", "aujourd", "tomorrow", "morgen", "manana", "demain",
+        "amanha", "domani",
+    ]),
     _WEEKDAY: frozenset([*_WEEKDAYS, "week"]),
 }  # fmt: skip
 _DAY_HOURS = {
     "end of the day": 17, "end of day": 17, "end of business": 17, "end of the business": 17, "eod": 17, "cob": 17,
     "close of business": 17, "tonight": 20, "this evening": 20, "heute abend": 20, "ce soir": 20, "esta noche": 20, "stasera": 20, "stanotte": 22, "hoje a noite": 20,
     "this afternoon": 15, "this arvo": 15, "this morning": 12, "esta tarde": 15, "cet apres midi": 15, "noon": 12, "midday": 12, "midnight": 24,
+    "midi": 12, "mediodia": 12, "mezzogiorno": 12, "vanavond": 20, "esta noite": 20,
 }  # fmt: skip
 _PART_HOURS = {None: 18, "morning": 9, "afternoon": 15, "evening": 19, "night": 21}
 
@@ -108,11 +122,12 @@ def _clock(now: datetime, hour: int, minute: int, ap: str | None, tomorrow: bool
     if hour > 24 or minute > 59:
         return None
     ap = (ap or "").replace(" ", "")
-    if ap in ("pm", "p m") and hour < 12:
+    if ap == "pm" and hour < 12:
         hour += 12
-    elif ap in ("am",) and hour == 12:
+    elif ap == "am" and hour == 12:
         hour = 0
-    if ap in ("am", "pm") or hour > 12 or ap in ("h", "uhr"):
+    # "15h", "14 Uhr", Dutch "20u" and "8 uur" are the 24-hour clock
+    if ap in ("am", "pm") or hour > 12 or ap in ("h", "uhr", "u", "uur"):
         readings = [hour]
     elif tomorrow:
         # a clock time tomorrow without am/pm: working hours (7 → 07:00, 3 → 15:00)

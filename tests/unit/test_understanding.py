@@ -122,6 +122,15 @@ def test_shouting_is_capitals_that_are_not_acronyms():
         (" presentation at two thirty ", TUE_1000, (270, "at two thirty")),
         (" antes de las 3 ", TUE_1000, (300, "antes de las 3")),
         (" presentation at 2 30 ", TUE_1000, (270, "at 2 30")),  # "two thirty" as reading.py writes it
+        # the other languages' clock words: Portuguese, French, Italian, Dutch, German
+        (" reuniao com cliente as 15h ", TUE_1000, (300, "as 15h")),
+        (" antes das 18h ", TUE_1000, (480, "antes das 18h")),
+        (" avant midi , vous pouvez m aider ", TUE_1000, (120, "avant midi")),
+        (" devo inviare entro le 17 di oggi ", TUE_1000, (420, "entro le 17")),
+        (" live om 20u ", TUE_1000, (600, "om 20u")),
+        (" voor 17u klaar ", TUE_1000, (420, "voor 17u")),
+        (" angebot bis heute 14 uhr ", TUE_1000, (240, "bis heute 14 uhr")),
+        (" bitte vor 14 uhr ", TUE_1000, (240, "vor 14 uhr")),
     ],
 )
 def test_deadlines_become_minutes_until(text, now, first):
@@ -136,6 +145,11 @@ def test_deadlines_become_minutes_until(text, now, first):
         " down since 10 min ",  # past, not a deadline
         " i will try again tomorrow ",
         " guten morgen ",
+        # words that are "at" or "before" only before a time in hours
+        " as 5 people said ",
+        " voor 3 klanten ",
+        " vor 3 tagen ",
+        " alle 3 filialen ",
     ],
 )
 def test_words_that_are_not_deadlines(text):
