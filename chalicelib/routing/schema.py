@@ -377,6 +377,9 @@ class Intent(_Strict):
     churn: dict[Name, Family] = Field(default_factory=dict)
     #: concepts whose presence means buying words are not a sale ("someone made a purchase on our card")
     buying_not_with: list[Name] = Field(default_factory=list)
+    #: the highest level of a message that shows an intent and names no problem: a purchase due today is
+    #: pressing, but nothing is broken ("quote for 60 seats TODAY, board signs at 4" is high, not critical)
+    cap: Literal["normal", "high"] | None = None
 
 
 # ---- routes -----------------------------------------------------------------------------------

@@ -156,6 +156,8 @@ class Model:
         self.intent_at_least = int(intent.get("at_least", 1))
         self.buying = _families(intent.get("buying", {}), vocabulary)
         self.buying_not_with = frozenset(intent.get("buying_not_with", ()))
+        #: the highest level of a message with an intent and no problem, or None
+        self.intent_cap = intent.get("cap")
         names = {f.name for f in self.concepts}
         if unknown := sorted(self.buying_not_with - names):
             raise PatternError(f"intent.buying_not_with names no concept: {', '.join(unknown)}")
@@ -284,6 +286,10 @@ class Model:
             # one person's lock-out or broken feature, however pressing, is high; many people make it critical
             cap, personal = self.personal_cap, True
             parts.append(f"one person's problem, nobody else affected: at most {cap}")
+        elif not problem and (buying or churn) and self.intent_cap:
+            # a sale or a notice of leaving, however pressing, with nothing broken
+            cap = self.intent_cap
+            parts.append(f"{'buying' if buying else 'churn'} with no problem: at most {cap}")
         concepts = tuple(family.name for family, _ in found if family.points > 0)
         return Understood(points, parts + notes, cap, buying, churn, intent_parts, personal, concepts)
 

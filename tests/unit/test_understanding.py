@@ -325,6 +325,23 @@ def test_intent_facts(text, buying, churn):
 
 
 @pytest.mark.parametrize(
+    ("text", "cap"),
+    [
+        # a purchase due today, loudly: pressing, but nothing is broken
+        ("need a quote for 60 seats TODAY asap, the board signs off at 4pm", "high"),
+        # a problem in the same message: the intent does not cap it
+        ("checkout is down for all our customers, and we want a quote for 60 more seats", None),
+    ],
+)
+def test_an_intent_with_no_problem_is_at_most_the_intent_cap(text, cap):
+    # WHEN the shipped model reads the message
+    understood = MODEL.read("widget", "", text, TUE_1000)
+    # THEN a sale with nothing broken is capped, and says so
+    assert understood.cap == cap
+    assert any("with no problem: at most high" in part for part in understood.parts) == (cap is not None)
+
+
+@pytest.mark.parametrize(
     ("personal", "message"),
     [
         ({"cap": "high", "concepts": ["outage"]}, None),
