@@ -51,7 +51,7 @@ _CLOCK = re.compile(
 _HALF_PAST = re.compile(r" half (?:past )?(?P<h>\d{1,2})(?= )")
 _FROM_CLOCK = re.compile(r" from (?P<h>\d{1,2})(?::(?P<m>\d{2}))? ?(?P<ap>am|pm)(?= )")
 _NAMED_TIME = re.compile(
-    r" (?:at|by|before|until|till|avant|vers|a|antes del|entro|prima di|voor) (?P<w>noon|midday|midnight|midi|mediodia|mezzogiorno)(?= )"
+    r" (?:at|by|before|until|till|avant|vers|a|antes del|entro|prima di) (?P<w>noon|midday|midnight|midi|mediodia|mezzogiorno)(?= )"
 )
 _DAYPART = re.compile(
     r" (?P<w>end of (?:the )?(?:day|business)|eod|cob|close of business|tonight|this evening|this afternoon|this arvo|this morning"

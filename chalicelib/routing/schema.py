@@ -294,6 +294,9 @@ class Reading(_Strict):
     spellings: dict[str, str] = Field(default_factory=dict)
     #: words that cancel a match just after them in the same sentence ("no errors", "not down")
     negators: list[str] = Field(default_factory=list)
+    #: subjects that start a clause of their own: a match starting with one is not negated by the clause
+    #: before ("the till is not working we are cash only")
+    subjects: list[str] = Field(default_factory=list)
     #: an email's signature starts at a line with one of these near its end ("Kind regards,")
     signoffs: list[str] = Field(default_factory=list)
     #: words in capitals that are names, not shouting (API, SSO)

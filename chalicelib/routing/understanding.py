@@ -40,8 +40,6 @@ from chalicelib.routing.scan import Scan, Span
 READ_CHARS = 4000
 #: words before a match that can negate it ("no 500 errors", "is not down", "never got hacked")
 _NEGATION_WINDOW = 3
-#: a subject that starts a clause (a negation before it belongs to the clause before)
-_SUBJECTS = frozenset(("i", "we", "they", "you", "he", "she"))
 _NUMBER = re.compile(r"\d+")
 #: "Re:", "RE:", "AW:", "Antw:", "RV:", "R:" (and "Re[2]:"): a reply to an earlier message
 _REPLY_SUBJECT = re.compile(r"^\s*(?:re|aw|antw|rv|r|sv|vs)(?:\[\d+\])?\s*:", re.IGNORECASE)
@@ -120,6 +118,7 @@ class Model:
             reading.get("fillers", ()),
         )
         self.negators = frozenset(reading.get("negators", ()))
+        self.subjects = frozenset(reading.get("subjects", ()))
         self.concepts = _families(urgency.get("concepts", {}), vocabulary)
         scope = urgency.get("scope") or {}
         self.scope_points = int(scope.get("points", 0))
@@ -177,7 +176,7 @@ class Model:
         end = start + 1 if text[start : start + 1] == " " else start
         # words said with their own subject start a clause of their own: "if this is not fixed today
         # we are cancelling" does not negate "we are cancelling"
-        if text[end : text.find(" ", end)] in _SUBJECTS:
+        if text[end : text.find(" ", end)] in self.subjects:
             return None
         before = text[max(0, start - 60) : end]
         clause = before[max(before.rfind(" . "), before.rfind(" , ")) + 1 :].split()[-window:]
