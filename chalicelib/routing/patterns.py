@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import cached_property, lru_cache
+from itertools import groupby
 
 _WORD = re.compile(r"^\*?[a-z0-9#]+\*?$")
 _VOCABULARY = re.compile(r"^<([a-z0-9_-]+)>$")
@@ -79,16 +80,9 @@ def _alternation(choices: Sequence[str]) -> str:
     a run ends at any other choice ("team members", "fail*"), which keeps its place.
     """
     out: list[str] = []
-    run: list[str] = []
-    for choice in [*choices, None]:
-        if choice is not None and _PLAIN.fullmatch(choice):
-            run.append(choice)
-            continue
-        if run:
-            out.append(_tree(run))
-            run = []
-        if choice is not None:
-            out.append(choice)
+    for plain, run in groupby(choices, key=lambda choice: _PLAIN.fullmatch(choice) is not None):
+        group = list(run)
+        out += [_tree(group)] if plain else group
     return "|".join(out)
 
 
