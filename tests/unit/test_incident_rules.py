@@ -40,9 +40,9 @@ def test_without_the_section_three_senders_in_fifteen_minutes_of_the_outage_conc
     assert policy == IncidentPolicy(3, timedelta(minutes=15), 3, ("outage",), ())
 
 
-def test_the_shipped_rules_count_outages_and_server_errors():
+def test_the_shipped_rules_count_outages_pages_that_will_not_load_and_server_errors():
     policy = load_rules().incidents
-    assert set(policy.concepts) == {"outage", "server_errors"}
+    assert set(policy.concepts) == {"outage", "wont_load", "server_errors"}
     assert "app" in policy.component_names()
 
 
