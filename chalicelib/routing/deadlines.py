@@ -5,7 +5,9 @@ office's otherwise): "at 3" is the next 3 o'clock after the message, 03:00 or 15
 tomorrow" is tomorrow morning. Day words ("today", "tomorrow", "by Friday") are everywhere in
 messages that are not deadlines ("since today", "I'll try tomorrow"), so they count only in a
 sentence with a cue ("need", "due", "by", "before", a meeting…); clock times and "in 10 minutes"
-count as they are.
+count as they are. A time just after a past is when something happened, not when it is due
+("sorted my problem in 10 minutes", "crashed at 9", "paid today"), unless something is still to do
+("need it fixed in 10 minutes").
 """
 
 from __future__ import annotations
@@ -36,12 +38,14 @@ _THE_HOUR = re.compile(r" (?:within|in) the (?:next )?hour(?= )")
 #: the word for "at" or "by" before a clock time, in English and the other languages the corpus has.
 #: Words that also mean something else only before a time in hours: Portuguese "as" and French "a"
 #: ("as 15h", not "as 5 people"), Dutch "voor" ("voor 17u", not "voor 3 klanten", for 3 customers) and
-#: German "vor" ("vor 14 Uhr", not "vor 3 Tagen", 3 days ago).
+#: German "vor" ("vor 14 Uhr", not "vor 3 Tagen", 3 days ago); "for" only before a time with am or pm ("for a
+#: 3pm hearing", not "for 3 weeks").
 #: Italian "alle" is left out: German "alle 3 Filialen" (all 3 branches) is as common.
 _CLOCK = re.compile(
     r" (?:at|by|before|until|till|til|due|um|bis|a las|antes de las|antes das|ate as|ate|avant|vers|entro le|prima delle|om"
-    r"|a(?= \d{1,2}h )|as(?= \d{1,2}h )|voor(?= \d{1,2}(?:[:.]\d{2})?(?:u | uur |h ))|vor(?= \d{1,2}(?:[:.]\d{2})? uhr ))"
-    r" (?:my |the |our |his |her |their |tomorrow |today |tonight |heute |hoy |hoje |oggi |vandaag )?"
+    r"|a(?= \d{1,2}h )|as(?= \d{1,2}h )|voor(?= \d{1,2}(?:[:.]\d{2})?(?:u | uur |h ))|vor(?= \d{1,2}(?:[:.]\d{2})? uhr )"
+    r"|for(?= (?:a |an |my |the |our )?\d{1,2}(?:[:.]\d{2})? ?(?:am|pm) ))"
+    r" (?:a |an |my |the |our |his |her |their |tomorrow |today |tonight |heute |hoy |hoje |oggi |vandaag )?"
     r"(?P<h>\d{1,2}|" + "|".join(_HOUR_WORDS) + ")"
     r"(?:[:.](?P<m>\d{2})| (?P<mw>fifteen|thirty|forty five|15|30|45))?"
     r"(?P<ap>u| ?(?:am|pm|a m|p m|h|uhr|uur|o clock|oclock))?(?= )"
@@ -69,6 +73,28 @@ _WEEKDAY = re.compile(
 _TOMORROW_WORDS = ("tomorrow", "morgen", "manana", "demain", "amanha", "domani")
 #: the word before that makes a day word something else: "since this morning", "guten Morgen", "buenos dias"
 _NOT_A_DEADLINE_AFTER = ("since", "from", "guten", "buenos", "bon")
+#: a time a few words after one of these is when something happened or how long it took, not a
+#: deadline: "sorted my problem in 10 minutes", "paid today", "went out this morning", "crashed at 9";
+#: besides these, a word in "-ed" ("switched … this morning", "helped me on Tuesday")
+_DONE = frozenset([
+    "got", "came", "done", "paid", "went", "sent", "spent", "rang", "spoke", "broke", "took", "ran", "began", "saw",
+    "told", "said", "left", "lost", "won", "put", "was", "were", "had",
+])  # fmt: skip
+#: words in "-ed" that are not a past ("need", "speed"), or say what is planned: "scheduled for 6pm tonight"
+_NOT_DONE = frozenset([
+    "need", "speed", "indeed", "feed", "bed", "red", "embed", "seed", "proceed", "exceed", "succeed", "scheduled",
+    "booked", "planned", "supposed", "expected", "timed", "promised", "required", "needed", "asked", "requested",
+])  # fmt: skip
+#: ... unless something is still to do: "need it fixed in 10 minutes", "must be sorted by 3"
+_TO_DO = frozenset([
+    "need", "needs", "must", "want", "wants", "please", "have", "has", "will", "can", "could", "should", "be",
+    "get", "gets", "going", "gonna", "hope", "expect", "if", "until", "till", "by", "before", "due",
+    # what is under way is still to come: "a client coming in at 11:30", "we are going live at 9"
+    "coming", "arriving", "starting", "leaving", "landing", "opening", "closing", "launching", "presenting", "flying",
+    "heading",
+])  # fmt: skip
+#: how many words before a time are read for _DONE and _TO_DO
+_PAST_WINDOW = 5
 #: words one of which each expression's every match holds as a whole word: a message without any of them
 #: (most, for most expressions) is not searched with it. Each expression reads its words between spaces,
 #: so a word it names is a whole word of the message (test_deadline_words checks these on many messages).
@@ -111,6 +137,15 @@ def _clause(text: str, start: int, end: int) -> str:
 
 def _word_before(text: str, start: int) -> str:
     return text[max(0, start - 12) : start].rpartition(" ")[2]
+
+
+def _past(text: str, start: int) -> bool:
+    """Whether the time at ``start`` is when something happened: a past verb in the few words before it,
+    in its sentence, and nothing still to do."""
+    before = text[max(0, start - 80) : start]
+    words = before[before.rfind(" . ") + 1 :].split()[-_PAST_WINDOW:]
+    done = any(w in _DONE or (w.endswith("ed") and w not in _NOT_DONE) for w in words)
+    return done and _TO_DO.isdisjoint(words)
 
 
 def _at(now: datetime, days: int, hour: int, minute: int = 0) -> datetime:
@@ -168,6 +203,8 @@ def deadlines(text: str, now: datetime, cues: re.Pattern[str]) -> list[tuple[int
             found.append((int((when - now).total_seconds() // 60), words.strip()))
 
     for m in each(_RELATIVE):
+        if _past(text, m.start()):
+            continue
         n = m.group("n")
         count = float(n) if n.isdigit() else _NUMBERS[n]
         unit = m.group("u")
@@ -177,8 +214,12 @@ def deadlines(text: str, now: datetime, cues: re.Pattern[str]) -> list[tuple[int
         n = m.group("n")
         found.append((int(n) if n.isdigit() else int(_NUMBERS[n]), m.group(0).strip()))
     for m in each(_THE_HOUR):
+        if _past(text, m.start()):
+            continue
         found.append((60, m.group(0).strip()))
     for m in each(_CLOCK):
+        if _past(text, m.start()):
+            continue
         clause = _clause(text, m.start(), m.end())
         tomorrow = any(f" {w} " in clause for w in _TOMORROW_WORDS)
         h = m.group("h")
@@ -186,16 +227,24 @@ def deadlines(text: str, now: datetime, cues: re.Pattern[str]) -> list[tuple[int
         minute = int(m.group("m") or 0) if not m.group("mw") else _MINUTE_WORDS[m.group("mw")]
         add(_clock(now, hour, minute, m.group("ap"), tomorrow), m.group(0))
     for m in each(_HALF_PAST):
+        if _past(text, m.start()):
+            continue
         add(_clock(now, int(m.group("h")), 30, None, False), m.group(0))
     for m in each(_FROM_CLOCK):
         add(_clock(now, int(m.group("h")), int(m.group("m") or 0), m.group("ap"), False), m.group(0))
     for m in each(_NAMED_TIME):
+        if _past(text, m.start()):
+            continue
         add(_soonest(now, _DAY_HOURS[m.group("w")]), m.group(0))
     for m in each(_DAYPART):
+        if _past(text, m.start()):
+            continue
         if _word_before(text, m.start()) in _NOT_A_DEADLINE_AFTER:
             continue
         add(_soonest(now, _DAY_HOURS[m.group("w")]), m.group(0))
     for m in each(_DAY):
+        if _past(text, m.start()):
+            continue
         if _word_before(text, m.start()) in _NOT_A_DEADLINE_AFTER:
             continue
         if not cues.search(_clause(text, m.start(), m.end())):
@@ -206,6 +255,8 @@ def deadlines(text: str, now: datetime, cues: re.Pattern[str]) -> list[tuple[int
         else:
             add(_soonest(now, _PART_HOURS[part]), m.group(0))
     for m in each(_WEEKDAY):
+        if _past(text, m.start()):
+            continue
         if not cues.search(_clause(text, m.start(), m.end())):
             continue
         target = _WEEKDAYS.index(m.group("w")) if m.group("w") else 4

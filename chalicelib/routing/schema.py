@@ -364,6 +364,9 @@ class Urgency(_Strict):
     emphasis: Emphasis | None = None
     hedges: Hedges | None = None
     personal: Personal | None = None
+    #: the highest level of a message that names no problem: a purchase due today or "call me before 5" is
+    #: pressing, but nothing is broken ("quote for 60 seats TODAY, board signs at 4" is high, not critical)
+    no_problem_cap: Literal["normal", "high"] | None = None
     #: automatic replies (out of office): no urgency, no intent
     automatic: Words = Field(default_factory=list)
     #: urgency points for a message that shows an intent ({buying: 15, churn: 20})
@@ -380,9 +383,6 @@ class Intent(_Strict):
     churn: dict[Name, Family] = Field(default_factory=dict)
     #: concepts whose presence means buying words are not a sale ("someone made a purchase on our card")
     buying_not_with: list[Name] = Field(default_factory=list)
-    #: the highest level of a message that shows an intent and names no problem: a purchase due today is
-    #: pressing, but nothing is broken ("quote for 60 seats TODAY, board signs at 4" is high, not critical)
-    cap: Literal["normal", "high"] | None = None
 
 
 # ---- routes -----------------------------------------------------------------------------------

@@ -44,6 +44,8 @@ _NUMBER = re.compile(r"\d+")
 #: "Re:", "RE:", "AW:", "Antw:", "RV:", "R:" (and "Re[2]:"): a reply to an earlier message
 _REPLY_SUBJECT = re.compile(r"^\s*(?:re|aw|antw|rv|r|sv|vs)(?:\[\d+\])?\s*:", re.IGNORECASE)
 #: "Fwd:", "FW:", "WG:", "TR:", "Enc:": someone brings us a message to read, quote and all
+#: "see subject", "as per subject line": a reply whose words are its subject
+_SEE_SUBJECT = re.compile(r"\b(?:see|per|read) (?:the )?subject\b|\bsubject says it all\b", re.IGNORECASE)
 _FORWARD_SUBJECT = re.compile(r"^\s*(?:fwd?|wg|tr|enc)\s*:", re.IGNORECASE)
 _QUOTE_MARKS = re.compile(r"^[ \t]*>[> \t]*", re.MULTILINE)
 #: a count after these is everyone there, however small ("all 4 sites", "every one of our 3 shops")
@@ -145,6 +147,8 @@ class Model:
         #: concepts that, with no scope, are one person's problem: the level is at most `cap`
         self.personal = frozenset(personal.get("concepts", ()))
         self.personal_cap = personal.get("cap")
+        #: the highest level of a message that names no problem, or None
+        self.no_problem_cap = urgency.get("no_problem_cap")
         #: when the sender says it is only them ("just my account"), every concept but these is capped too
         self.only_them_except = frozenset(personal.get("only_them_except", ()))
         self.only_them_caps = "only_them_except" in personal
@@ -155,8 +159,6 @@ class Model:
         self.intent_at_least = int(intent.get("at_least", 1))
         self.buying = _families(intent.get("buying", {}), vocabulary)
         self.buying_not_with = frozenset(intent.get("buying_not_with", ()))
-        #: the highest level of a message with an intent and no problem, or None
-        self.intent_cap = intent.get("cap")
         names = {f.name for f in self.concepts}
         if unknown := sorted(self.buying_not_with - names):
             raise PatternError(f"intent.buying_not_with names no concept: {', '.join(unknown)}")
@@ -224,8 +226,9 @@ class Model:
             # a forward's quoted message is what the sender wants us to read; a reply's is history
             forward = bool(subject) and _FORWARD_SUBJECT.match(subject) is not None
             body = _QUOTE_MARKS.sub("", text) if forward else self.reader.email_body(text)
-        # a reply's subject is the old thread's title ("Re: Everything down - URGENT"): the new words count
-        if subject and _REPLY_SUBJECT.match(subject):
+        # a reply's subject is the old thread's title ("Re: Everything down - URGENT"): the new words count,
+        # unless they point at it ("see subject")
+        if subject and _REPLY_SUBJECT.match(subject) and not _SEE_SUBJECT.search(body):
             subject = ""
         raw = f"{subject}\n{body}"[:READ_CHARS] if subject else body[:READ_CHARS]
         norm = self.reader.normalise(raw)
@@ -285,10 +288,12 @@ class Model:
             # one person's lock-out or broken feature, however pressing, is high; many people make it critical
             cap, personal = self.personal_cap, True
             parts.append(f"one person's problem, nobody else affected: at most {cap}")
-        elif not problem and (buying or churn) and self.intent_cap:
-            # a sale or a notice of leaving, however pressing, with nothing broken
-            cap = self.intent_cap
-            parts.append(f"{'buying' if buying else 'churn'} with no problem: at most {cap}")
+        elif not problem and self.no_problem_cap and (buying or churn or points > 0):
+            # a sale, a notice of leaving or a call-me, however pressing, with nothing broken (said only
+            # when something pressed: a how-to has nothing to cap)
+            cap = self.no_problem_cap
+            named = "buying" if buying else "churn" if churn else ""
+            parts.append(f"{named} with no problem: at most {cap}" if named else f"no problem named: at most {cap}")
         concepts = tuple(family.name for family, _ in found if family.points > 0)
         return Understood(points, parts + notes, cap, buying, churn, intent_parts, personal, concepts)
 

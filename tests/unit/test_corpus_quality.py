@@ -21,7 +21,7 @@ CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 #: the held-out figures the model reached when it shipped: (value, at_most)
 FLOOR = {
     "critical recall": 0.93,
-    "high-or-above recall for high messages": 0.93,
+    "high-or-above recall for high messages": 0.95,
     "critical given to normal or low": 0.02,
     "buying intent recall": 0.91,
     "buying intent false-positive rate": 0.02,
