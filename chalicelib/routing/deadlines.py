@@ -21,6 +21,17 @@ _NUMBERS = {
     "twenty": 20, "thirty": 30, "forty": 40, "half an": 0.5, "a few": 3, "few": 3, "a couple of": 2, "a couple": 2,
 }  # fmt: skip
 
+#: month names and their short forms in the six languages, as normalised (no accents)
+_MONTHS = (
+    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november",
+    "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "enero",
+    "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre", "noviembre",
+    "diciembre", "janeiro", "fevereiro", "marco", "maio", "junho", "julho", "setembro", "outubro", "novembro",
+    "dezembro", "janvier", "fevrier", "mars", "avril", "mai", "juin", "juillet", "aout", "septembre", "octobre",
+    "novembre", "decembre", "januar", "februar", "marz", "juni", "juli", "oktober", "dezember", "gennaio",
+    "febbraio", "aprile", "maggio", "giugno", "luglio", "settembre", "ottobre", "dicembre", "januari", "februari",
+    "maart", "mei", "augustus",
+)  # fmt: skip
 _HOUR_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
 #: "two thirty": the minutes in words, or as reading.py writes them ("2 30")
 _MINUTE_WORDS = {"fifteen": 15, "thirty": 30, "forty five": 45, "15": 15, "30": 30, "45": 45}
@@ -49,6 +60,8 @@ _CLOCK = re.compile(
     r"(?P<h>\d{1,2}|" + "|".join(_HOUR_WORDS) + ")"
     r"(?:[:.](?P<m>\d{2})| (?P<mw>fifteen|thirty|forty five|15|30|45))?"
     r"(?P<ap>u| ?(?:am|pm|a m|p m|h|uhr|uur|o clock|oclock))?(?= )"
+    # a day of a month is a date, not an hour: "we will decide by 15 May", "bis 15 mai", "avant le 3 mars"
+    r"(?! (?:of |de )?(?:" + "|".join(_MONTHS) + ") )"
 )
 #: "from 1pm": a time something starts, only with am/pm ("from 9" is as often a past start)
 #: "courier comes half 3": British half past, 3:30 (the next one)

@@ -164,6 +164,9 @@ def test_deadlines_become_minutes_until(text, now, first):
         " a story we pulled at 8 for legal reasons ",
         " callum helped me on tuesday with the reminders ",
         " for 3 weeks ",
+        # a day of a month is a date, not an hour
+        " we will decide by 15 may ",
+        " bitte bis 15 mai ",
     ],
 )
 def test_words_that_are_not_deadlines(text):
@@ -210,6 +213,21 @@ MODEL: Model = load_rules().model
         ("a customer says she can see another customer's invoices", 70, 101, "security ('see another customer')"),
         # a question about the same words is not
         ("can another user see my drafts?", 0, 45, ""),
+        # feedback said not to be a problem, and a problem that is over
+        (
+            "Feedback rather than a problem: by Friday nobody reads the digest",
+            -100,
+            15,
+            "noise ('rather than a problem')",
+        ),
+        (
+            "It crashed at 9 this morning but it's been fine since, what happened?",
+            -100,
+            45,
+            "resolved ('been fine since')",
+        ),
+        # a leak under the sink is not a data leak
+        ("got a leak under the sink, need someone today", 0, 70, ""),
         # a count of places is scope from 2 (each place has its own people); a count of people only from 10
         (
             "number porting done last night, now no calls arrive. 3 offices, 0 calls today",
