@@ -211,13 +211,15 @@ def deadlines(text: str, now: datetime, cues: re.Pattern[str]) -> list[tuple[int
         needs = _NEEDS.get(pattern)
         return iter(()) if needs is not None and needs.isdisjoint(present) else pattern.finditer(text)
 
+    def due(pattern: re.Pattern[str]) -> Iterator[re.Match[str]]:
+        # what is said of the past is not due ("sorted it in 10 minutes", "crashed at 9")
+        return (m for m in each(pattern) if not _past(text, m.start()))
+
     def add(when: datetime | None, words: str) -> None:
         if when is not None and when > now:
             found.append((int((when - now).total_seconds() // 60), words.strip()))
 
-    for m in each(_RELATIVE):
-        if _past(text, m.start()):
-            continue
+    for m in due(_RELATIVE):
         n = m.group("n")
         count = float(n) if n.isdigit() else _NUMBERS[n]
         unit = m.group("u")
@@ -226,38 +228,26 @@ def deadlines(text: str, now: datetime, cues: re.Pattern[str]) -> list[tuple[int
     for m in each(_EVENT_IN):
         n = m.group("n")
         found.append((int(n) if n.isdigit() else int(_NUMBERS[n]), m.group(0).strip()))
-    for m in each(_THE_HOUR):
-        if _past(text, m.start()):
-            continue
+    for m in due(_THE_HOUR):
         found.append((60, m.group(0).strip()))
-    for m in each(_CLOCK):
-        if _past(text, m.start()):
-            continue
+    for m in due(_CLOCK):
         clause = _clause(text, m.start(), m.end())
         tomorrow = any(f" {w} " in clause for w in _TOMORROW_WORDS)
         h = m.group("h")
         hour = int(h) if h.isdigit() else _HOUR_WORDS.index(h) + 1
         minute = int(m.group("m") or 0) if not m.group("mw") else _MINUTE_WORDS[m.group("mw")]
         add(_clock(now, hour, minute, m.group("ap"), tomorrow), m.group(0))
-    for m in each(_HALF_PAST):
-        if _past(text, m.start()):
-            continue
+    for m in due(_HALF_PAST):
         add(_clock(now, int(m.group("h")), 30, None, False), m.group(0))
     for m in each(_FROM_CLOCK):
         add(_clock(now, int(m.group("h")), int(m.group("m") or 0), m.group("ap"), False), m.group(0))
-    for m in each(_NAMED_TIME):
-        if _past(text, m.start()):
-            continue
+    for m in due(_NAMED_TIME):
         add(_soonest(now, _DAY_HOURS[m.group("w")]), m.group(0))
-    for m in each(_DAYPART):
-        if _past(text, m.start()):
-            continue
+    for m in due(_DAYPART):
         if _word_before(text, m.start()) in _NOT_A_DEADLINE_AFTER:
             continue
         add(_soonest(now, _DAY_HOURS[m.group("w")]), m.group(0))
-    for m in each(_DAY):
-        if _past(text, m.start()):
-            continue
+    for m in due(_DAY):
         if _word_before(text, m.start()) in _NOT_A_DEADLINE_AFTER:
             continue
         if not cues.search(_clause(text, m.start(), m.end())):
@@ -267,9 +257,7 @@ def deadlines(text: str, now: datetime, cues: re.Pattern[str]) -> list[tuple[int
             add(_at(now, 1, _PART_HOURS[part or "morning"]), m.group(0))
         else:
             add(_soonest(now, _PART_HOURS[part]), m.group(0))
-    for m in each(_WEEKDAY):
-        if _past(text, m.start()):
-            continue
+    for m in due(_WEEKDAY):
         if not cues.search(_clause(text, m.start(), m.end())):
             continue
         target = _WEEKDAYS.index(m.group("w")) if m.group("w") else 4

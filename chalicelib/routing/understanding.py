@@ -43,9 +43,9 @@ _NEGATION_WINDOW = 3
 _NUMBER = re.compile(r"\d+")
 #: "Re:", "RE:", "AW:", "Antw:", "RV:", "R:" (and "Re[2]:"): a reply to an earlier message
 _REPLY_SUBJECT = re.compile(r"^\s*(?:re|aw|antw|rv|r|sv|vs)(?:\[\d+\])?\s*:", re.IGNORECASE)
-#: "Fwd:", "FW:", "WG:", "TR:", "Enc:": someone brings us a message to read, quote and all
 #: "see subject", "as per subject line": a reply whose words are its subject
 _SEE_SUBJECT = re.compile(r"\b(?:see|per|read) (?:the )?subject\b|\bsubject says it all\b", re.IGNORECASE)
+#: "Fwd:", "FW:", "WG:", "TR:", "Enc:": someone brings us a message to read, quote and all
 _FORWARD_SUBJECT = re.compile(r"^\s*(?:fwd?|wg|tr|enc)\s*:", re.IGNORECASE)
 _QUOTE_MARKS = re.compile(r"^[ \t]*>[> \t]*", re.MULTILINE)
 #: a count after these is everyone there, however small ("all 4 sites", "every one of our 3 shops")
