@@ -46,7 +46,7 @@ def test_an_urgent_message_becomes_one_ticket_and_one_page_per_target(aws, worke
         "sent",
     )
     assert any(
-        r.startswith("urgency 100 (critical): outage ('is down') +50; deadline 'in 10 minutes' (10 min away) +35")
+        r.startswith("urgency 100 (critical): outage ('is down') +50; deadline 'in 10 minutes' (10 min away) +45")
         for r in ticket_from_item(ticket).decision.reasons
     )
     pages = aws.pages()
