@@ -226,6 +226,13 @@ MODEL: Model = load_rules().model
             45,
             "resolved ('been fine since')",
         ),
+        # the only one with access: nobody else to ask is not everyone
+        (
+            "payroll export keeps timing out for me, I'm the only one with access so can't ask anyone else",
+            0,
+            200,
+            "scope: only them ('i am the only one')",
+        ),
         # a leak under the sink is not a data leak
         ("got a leak under the sink, need someone today", 0, 70, ""),
         # a count of places is scope from 2 (each place has its own people); a count of people only from 10
