@@ -32,6 +32,12 @@ _MONTHS = (
     "febbraio", "aprile", "maggio", "giugno", "luglio", "settembre", "ottobre", "dicembre", "januari", "februari",
     "maart", "mei", "augustus",
 )  # fmt: skip
+#: what follows "may" the modal, not "May" the month: a verb or an adverb ("may be late", "may not", "may well")
+_MAY_VERBS = (
+    "be", "have", "not", "need", "take", "get", "come", "go", "run", "miss", "lose", "also", "still", "well",
+    "just", "even", "already", "never", "only", "want", "call", "ring", "help", "happen", "arrive", "start",
+    "finish", "close", "open", "cause", "affect", "make", "work", "fail", "slip", "change", "move",
+)  # fmt: skip
 _HOUR_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
 #: "two thirty": the minutes in words, or as reading.py writes them ("2 30")
 _MINUTE_WORDS = {"fifteen": 15, "thirty": 30, "forty five": 45, "15": 15, "30": 30, "45": 45}
@@ -60,8 +66,10 @@ _CLOCK = re.compile(
     r"(?P<h>\d{1,2}|" + "|".join(_HOUR_WORDS) + ")"
     r"(?:[:.](?P<m>\d{2})| (?P<mw>fifteen|thirty|forty five|15|30|45))?"
     r"(?P<ap>u| ?(?:am|pm|a m|p m|h|uhr|uur|o clock|oclock))?(?= )"
-    # a day of a month is a date, not an hour: "we will decide by 15 May", "bis 15 mai", "avant le 3 mars"
-    r"(?! (?:of |de )?(?:" + "|".join(_MONTHS) + ") )"
+    # a day of a month is a date, not an hour: "we will decide by 15 May", "bis 15 mai", "avant le 3 mars";
+    # but "may" before a verb is the modal: "at 3 may be late", "by 5 may not be enough"
+    r"(?! (?:of |de )?(?:" + "|".join(m for m in _MONTHS if m != "may") + ") )"
+    r"(?! (?:of )?may (?!(?:" + "|".join(_MAY_VERBS) + ") ))"
 )
 #: "from 1pm": a time something starts, only with am/pm ("from 9" is as often a past start)
 #: "courier comes half 3": British half past, 3:30 (the next one)

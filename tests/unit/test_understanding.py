@@ -137,6 +137,9 @@ def test_shouting_is_capitals_that_are_not_acronyms():
         (" need it fixed in 10 minutes ", TUE_1000, (10, "in 10 minutes")),
         (" newsletter is scheduled for 6pm tonight ", TUE_1000, (480, "for 6pm")),
         (" i have got a client coming in at 11:30 ", TUE_1000, (90, "at 11:30")),
+        # "may" before a verb is the modal, not the month
+        (" the courier at 3 may be late ", TUE_1000, (300, "at 3")),
+        (" i need it by 5 may not be enough time ", TUE_1000, (420, "by 5")),
     ],
 )
 def test_deadlines_become_minutes_until(text, now, first):
@@ -167,6 +170,8 @@ def test_deadlines_become_minutes_until(text, now, first):
         # a day of a month is a date, not an hour
         " we will decide by 15 may ",
         " bitte bis 15 mai ",
+        " by 15 may we need it signed ",
+        " due by 1 may 2027 ",
     ],
 )
 def test_words_that_are_not_deadlines(text):
