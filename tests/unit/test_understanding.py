@@ -218,6 +218,12 @@ MODEL: Model = load_rules().model
         ("a customer says she can see another customer's invoices", 70, 101, "security ('see another customer')"),
         # a question about the same words is not
         ("can another user see my drafts?", 0, 45, ""),
+        # a charge they do not recognise is a billing question, not a stranger in the account ...
+        ("There's a charge on my card from you that I don't recognise", 15, 45, "unknown_charge ('charge on my card"),
+        # ... and a money problem when many see one
+        ("all our customers are seeing charges they don't recognise", 70, 101, "scope ('all our') +45"),
+        # a person in the account they do not recognise is still one
+        ("there's an admin on our account that we don't recognise", 70, 101, "security ('do not recognise')"),
         # feedback said not to be a problem, and a problem that is over
         (
             "Feedback rather than a problem: by Friday nobody reads the digest",
