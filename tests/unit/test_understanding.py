@@ -222,6 +222,17 @@ MODEL: Model = load_rules().model
         ("There's a charge on my card from you that I don't recognise", 15, 45, "unknown_charge ('charge on my card"),
         # ... and a money problem when many see one
         ("all our customers are seeing charges they don't recognise", 70, 101, "scope ('all our') +45"),
+        # what a word says beside its neighbours: a tap that leaks, an office down with flu, a how-to
+        ("need someone to look at a leaking tap tomorrow", -100, 45, ""),
+        ("half our office went down with flu this week", -100, 15, "noise ('went down with flu')"),
+        ("phone died and the 2FA app was on it, how do I recover it?", 0, 45, "request ('how do i recover')"),
+        # their own card declined on the renewal is their account, at most high; reminders at 3am are not
+        ("my card got declined when renewing and our plan runs out tonight", 45, 101, "at most high"),
+        ("every appointment reminder just went out at 3am to all 400 patients", 70, 101, "runaway ("),
+        ("we release results to 180 students at 9am tomorrow", -100, 45, ""),
+        # money wrong without the usual words, and privacy in German
+        ("the card app is charging people 3 times for one order", 45, 101, "money ('charging people 3 times"),
+        ("unsere Patienten bekommen die Termine einer anderen Praxis", 70, 200, "security ('einer anderen praxis')"),
         # a person in the account they do not recognise is still one
         ("there's an admin on our account that we don't recognise", 70, 101, "security ('do not recognise')"),
         # feedback said not to be a problem, and a problem that is over
