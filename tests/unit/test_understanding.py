@@ -230,6 +230,9 @@ MODEL: Model = load_rules().model
         ("my card got declined when renewing and our plan runs out tonight", 45, 101, "at most high"),
         ("every appointment reminder just went out at 3am to all 400 patients", 70, 101, "runaway ("),
         ("we release results to 180 students at 9am tomorrow", -100, 45, ""),
+        # the sender's own slip is theirs, at most high, until they say it is many
+        ("I accidentally deleted the reminder template, can it be restored before 2pm?", 45, 101, "at most high"),
+        ("we accidentally deleted all 3000 customer records this morning", 70, 101, "scope ("),
         # money wrong without the usual words, and privacy in German
         ("the card app is charging people 3 times for one order", 45, 101, "money ('charging people 3 times"),
         ("unsere Patienten bekommen die Termine einer anderen Praxis", 70, 200, "security ('einer anderen praxis')"),
