@@ -226,8 +226,9 @@ MODEL: Model = load_rules().model
         ("need someone to look at a leaking tap tomorrow", -100, 45, ""),
         ("half our office went down with flu this week", -100, 15, "noise ('went down with flu')"),
         ("phone died and the 2FA app was on it, how do I recover it?", 0, 45, "request ('how do i recover')"),
-        # their own card declined on the renewal is their account, at most high; reminders at 3am are not
+        # their own card declined on the renewal is their account's problem, at most high
         ("my card got declined when renewing and our plan runs out tonight", 45, 101, "at most high"),
+        # reminders at 3am run away; at 9am they are the day's work
         ("every appointment reminder just went out at 3am to all 400 patients", 70, 101, "runaway ("),
         ("we release results to 180 students at 9am tomorrow", -100, 45, ""),
         # the sender's own slip is theirs, at most high, until they say it is many
