@@ -17,6 +17,10 @@ quietly never matches what its writer meant. Three signs give the slip away, eac
 3. **A word twice in one alternation.** ``showing|showing up`` offers "showing" twice: the writer meant
    "showing" or "showing up", and the pattern reads "showing up" only (a word merely repeated is
    harmless, and the warning says it can go).
+4. **A word in two neighbouring places.** ``to another|a different|a new`` has "a" in two places
+   side by side: the writer meant the phrases "a different" and "a new", and the pattern reads "to another
+   different new" or "to a a new", never "to a new". (A neighbour marked optional is left alone:
+   ``worth of? <things>`` reads "worth of" and "of" as meant.)
 
 All are warnings, not errors: a heuristic over a small list of English function words, which says why.
 """
@@ -124,6 +128,22 @@ def _stranded(tokens: Sequence[_Token], at: int) -> tuple[str, str] | None:
     return None
 
 
+def _shared(tokens: Sequence[_Token], at: int) -> str | None:
+    """A word of ``tokens[at]`` that the token just before or after offers too, or None. Only side by side
+    (not across a "..."), and not where either is optional: "worth of? <things>" reads as meant."""
+    for left, right in ((at - 1, at), (at, at + 1)):
+        if left < 0 or right >= len(tokens) or tokens[left].gap or tokens[right].gap:
+            continue
+        if tokens[left].optional or tokens[right].optional:
+            continue
+        if left < at and len(tokens[left].words) > 1:
+            continue  # an alternation before: its own warning names the word
+        found = next((w for w in tokens[at].words if w.isalpha() and w in tokens[left + right - at].words), None)
+        if found:
+            return found
+    return None
+
+
 def _mixes_ends(token: _Token) -> tuple[str, str] | None:
     end = next((w for w in token.words if w in _ENDS), None)
     other = next((w for w in token.words if w not in _ENDS and w not in _PREPOSITIONS), None)
@@ -167,6 +187,10 @@ def lint(pattern: str) -> list[str]:
             end, other = mixed
             warnings.append(
                 f'{reads} ("{end}" ends a phrase, "{other}" starts one); to match either phrase, write two patterns'
+            )
+        elif shared := _shared(tokens, at):
+            warnings.append(
+                f'{reads}, and "{shared}" is in the alternation beside it too: to match each phrase, write two patterns'
             )
     return warnings
 

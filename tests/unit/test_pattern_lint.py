@@ -27,6 +27,10 @@ SLIPS = [
     ("nobody|no one can", "nobody can", ['"nobody one" is not text anyone writes']),
     ("showing|showing up as", "showing as", ['"showing" is there twice']),
     ("went to a different|another company", "went to another company", ['"a another" is not text anyone writes']),
+    # a word in two places side by side: three slipped into the shipped rules
+    ("moved ... to another|a different|a new", "moved to a new", ['"a" is in the alternation beside it too']),
+    ("not a single|one hiccup|double booking|double bookings", "not a single double bookings", ['"double" is in the']),
+    ("prices showing|set|at as|at|to 0", "prices at 0", ['"at" is in the alternation beside it too']),
 ]
 
 
