@@ -18,7 +18,7 @@ from chalicelib.routing.engine import CompiledRules, Problem, RulesError
 from chalicelib.routing.loader import CONFIG_DIR, FORMAT, from_compiled
 from chalicelib.routing.schema import RulesDocument
 from cli.promises import kept_promises
-from cli.yaml_keys import duplicate_keys
+from cli.yaml_keys import compose_and_load, duplicate_keys
 
 RULES_YAML = CONFIG_DIR / "routing.yaml"
 #: holiday dates are compiled for these years; outside them a calendar knows only its explicit closed dates
@@ -163,8 +163,7 @@ def date_gaps(rules: CompiledRules) -> list[Problem]:
 def compile_text(text: str, file: str) -> tuple[dict[str, Any], CompiledRules]:
     """Validate a rules document and build what the Lambda loads; raises RulesFileError."""
     try:
-        root = yaml.compose(text)
-        document = yaml.safe_load(text)
+        root, document = compose_and_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from chalicelib.model.event import Channel
 from cli.compile import ROOT, display
+from cli.yaml_keys import compose_and_load
 
 CORPUS_DIR = ROOT / "tests" / "corpus"
 SPLITS = ("tuning", "held-out")
@@ -63,8 +64,7 @@ def load_file(path: Path) -> list[Entry]:
     name = display(path)
     try:
         text = path.read_text(encoding="utf-8")
-        root = yaml.compose(text)
-        data = yaml.safe_load(text)
+        root, data = compose_and_load(text)
     except OSError as exc:
         raise CorpusError([f"{name}: cannot read: {exc.strerror}"]) from None
     except yaml.YAMLError as exc:

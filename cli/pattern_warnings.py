@@ -5,19 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from chalicelib.routing.pattern_lint import lint_rules
 from chalicelib.routing.schema import RulesDocument
 from cli.compile import RuleIssue, display, issue_at, yaml_lines
+from cli.yaml_keys import compose_and_load
 
 
 def pattern_warnings(path: Path) -> list[RuleIssue]:
     """The warnings for a rules file that compiles (so it parses and validates here too)."""
     text = path.read_text(encoding="utf-8")
-    document = yaml.safe_load(text)
+    root, document = compose_and_load(text)
     lines: dict[tuple[Any, ...], int] = {}
-    if (root := yaml.compose(text)) is not None:
+    if root is not None:
         yaml_lines(root, (), lines)
     model = RulesDocument.model_validate(document)
     return [issue_at(display(path), where, message, document, lines) for where, message in lint_rules(model)]
