@@ -245,6 +245,10 @@ def deadlines(text: str, now: datetime, cues: re.Pattern[str]) -> list[tuple[int
         h = m.group("h")
         hour = int(h) if h.isdigit() else _HOUR_WORDS.index(h) + 1
         minute = int(m.group("m") or 0) if not m.group("mw") else _MINUTE_WORDS[m.group("mw")]
+        bare = not (m.group("m") or m.group("mw") or m.group("ap"))
+        if bare and (hour == 0 or (hour > 12 and m.group(0).startswith(" at "))):
+            # an amount with its "%" gone ("VAT at 0%", "stuck at 15%"), not a time; "entro le 17" is one
+            continue
         add(_clock(now, hour, minute, m.group("ap"), tomorrow), m.group(0))
     for m in due(_HALF_PAST):
         add(_clock(now, int(m.group("h")), 30, None, False), m.group(0))
