@@ -64,7 +64,7 @@ def load_file(path: Path) -> list[Entry]:
     name = display(path)
     try:
         text = path.read_text(encoding="utf-8")
-        root, data = compose_and_load(text)
+        root, data = compose_and_load(text, fast=True)
     except OSError as exc:
         raise CorpusError([f"{name}: cannot read: {exc.strerror}"]) from None
     except yaml.YAMLError as exc:
