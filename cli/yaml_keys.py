@@ -1,4 +1,5 @@
-"""Duplicate mapping keys in a YAML file: PyYAML keeps the last silently, so a second `maya:` would replace the first."""
+"""Reading our YAML files: duplicate mapping keys (PyYAML keeps the last silently, so a second `maya:` would
+replace the first), and a file's nodes (for line numbers) and values from one parse."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 ``|`` chooses between single words in one place (patterns.py): ``is down|not working`` reads "is down
 working" or "is not working", never "is down". Such a pattern is valid, so the loader accepts it, and it
-quietly never matches what its writer meant. Three signs give the slip away, each cheap to explain:
+quietly never matches what its writer meant. Four signs give the slip away, each cheap to explain:
 
 1. **A phrase's end beside the next one's start.** The alternation is followed by another word and mixes
    a word that ends a phrase (a particle or a state: "down", "out", "in", "offline") with a word that is
