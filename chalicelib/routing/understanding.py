@@ -40,7 +40,8 @@ from chalicelib.routing.scan import Scan, Span
 READ_CHARS = 4000
 #: words before a match that can negate it ("no 500 errors", "is not down", "never got hacked")
 _NEGATION_WINDOW = 3
-_NUMBER = re.compile(r"\d+")
+#: a count in a scope phrase: a number standing as a word ("24 people"), not part of one ("7am", "2fa")
+_NUMBER = re.compile(r"\b\d+\b")
 #: "Re:", "RE:", "AW:", "Antw:", "RV:", "R:" (and "Re[2]:"): a reply to an earlier message
 _REPLY_SUBJECT = re.compile(r"^\s*(?:re|aw|antw|rv|r|sv|vs)(?:\[\d+\])?\s*:", re.IGNORECASE)
 #: "see subject", "as per subject line": a reply whose words are its subject

@@ -237,6 +237,15 @@ MODEL: Model = load_rules().model
         # the sender's own slip is theirs, at most high, until they say it is many
         ("I accidentally deleted the reminder template, can it be restored before 2pm?", 45, 101, "at most high"),
         ("we accidentally deleted all 3000 customer records this morning", 70, 101, "scope ("),
+        # a number inside a word is no count: "the whole 7am class" is scope, not a count of 7
+        (
+            "memberships are showing as expired, front desk turned away the whole 7am class",
+            70,
+            101,
+            "scope ('whole 7am') +45",
+        ),
+        # "every couple of days" is how often, not every couple
+        ("the app logs me out every couple of days, annoying", 0, 70, "at most high"),
         # money wrong without the usual words, and privacy in German
         ("the card app is charging people 3 times for one order", 45, 101, "money ('charging people 3 times"),
         ("unsere Patienten bekommen die Termine einer anderen Praxis", 70, 200, "security ('einer anderen praxis')"),
