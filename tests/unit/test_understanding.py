@@ -237,6 +237,14 @@ MODEL: Model = load_rules().model
         # the sender's own slip is theirs, at most high, until they say it is many
         ("I accidentally deleted the reminder template, can it be restored before 2pm?", 45, 101, "at most high"),
         ("we accidentally deleted all 3000 customer records this morning", 70, 101, "scope ("),
+        # what a problem does to the people in front of them is a problem: with many, critical
+        (
+            "we turned 30 customers away at lunch, the booking page is blank for the whole team",
+            70,
+            101,
+            "consequence ('turned 30 customers away')",
+        ),
+        ("how do I stop customers getting sent home emails", -100, 15, ""),
         # a number inside a word is no count: "the whole 7am class" is scope, not a count of 7
         (
             "memberships are showing as expired, front desk turned away the whole 7am class",
