@@ -16,15 +16,17 @@ import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
+from chalicelib.routing.dates import MONTH_NAMES
+
 _NUMBERS = {
     "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "ten": 10, "fifteen": 15,
     "twenty": 20, "thirty": 30, "forty": 40, "half an": 0.5, "a few": 3, "few": 3, "a couple of": 2, "a couple": 2,
 }  # fmt: skip
 
-#: month names and their short forms in the six languages, as normalised (no accents)
+#: month names and their short forms in the six languages, as normalised (no accents); English's are the
+#: calendars' own (dates.py), with "sept"
 _MONTHS = (
-    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november",
-    "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "enero",
+    *MONTH_NAMES, *(name[:3] for name in MONTH_NAMES if name != "may"), "sept", "enero",
     "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre", "noviembre",
     "diciembre", "janeiro", "fevereiro", "marco", "maio", "junho", "julho", "setembro", "outubro", "novembro",
     "dezembro", "janvier", "fevrier", "mars", "avril", "mai", "juin", "juillet", "aout", "septembre", "octobre",

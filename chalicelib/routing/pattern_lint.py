@@ -131,14 +131,14 @@ def _stranded(tokens: Sequence[_Token], at: int) -> tuple[str, str] | None:
 def _shared(tokens: Sequence[_Token], at: int) -> str | None:
     """A word of ``tokens[at]`` that the token just before or after offers too, or None. Only side by side
     (not across a "..."), and not where either is optional: "worth of? <things>" reads as meant."""
-    for left, right in ((at - 1, at), (at, at + 1)):
-        if left < 0 or right >= len(tokens) or tokens[left].gap or tokens[right].gap:
+    if tokens[at].optional:
+        return None
+    for other in (at - 1, at + 1):
+        if not 0 <= other < len(tokens) or tokens[other].gap or tokens[other].optional:
             continue
-        if tokens[left].optional or tokens[right].optional:
-            continue
-        if left < at and len(tokens[left].words) > 1:
+        if other < at and len(tokens[other].words) > 1:
             continue  # an alternation before: its own warning names the word
-        found = next((w for w in tokens[at].words if w.isalpha() and w in tokens[left + right - at].words), None)
+        found = next((w for w in tokens[at].words if w.isalpha() and w in tokens[other].words), None)
         if found:
             return found
     return None
