@@ -112,6 +112,12 @@ def register(areas: Any) -> None:
         help="check issue 11's goals and exit 1 if any is unmet (meant for --split held-out)",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="print the figures only, not every miss")
+    p.add_argument(
+        "--by-file",
+        action="store_true",
+        help="also print each corpus file's critical recall, high-or-above, critical given to normal or low and "
+        "buying recall: where the misses are, in figures only",
+    )
     p.set_defaults(run=cmd_eval)
 
     p = commands.add_parser(
@@ -289,7 +295,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from cli.corpus import CORPUS_DIR
     from cli.evaluate import run_eval
 
-    return run_eval(args.corpus or CORPUS_DIR, args.split, args.rules, args.goals, args.quiet)
+    return run_eval(args.corpus or CORPUS_DIR, args.split, args.rules, args.goals, args.quiet, args.by_file)
 
 
 def cmd_test(args: argparse.Namespace) -> int:

@@ -64,7 +64,7 @@ _CLOCK = re.compile(
     r" (?:at|by|before|until|till|til|due|um|bis|a las|antes de las|antes das|ate as|ate|avant|vers|entro le|prima delle|om"
     r"|a(?= \d{1,2}h )|as(?= \d{1,2}h )|voor(?= \d{1,2}(?:[:.]\d{2})?(?:u | uur |h ))|vor(?= \d{1,2}(?:[:.]\d{2})? uhr )"
     r"|for(?= (?:a |an |my |the |our )?\d{1,2}(?:[:.]\d{2})? ?(?:am|pm) ))"
-    r" (?:a |an |my |the |our |his |her |their |tomorrow |today |tonight |heute |hoy |hoje |oggi |vandaag )?"
+    r" (?:(?P<art>a |an |my |the |our |his |her |their )|tomorrow |today |tonight |heute |hoy |hoje |oggi |vandaag )?"
     r"(?P<h>\d{1,2}|" + "|".join(_HOUR_WORDS) + ")"
     r"(?:[:.](?P<m>\d{2})| (?P<mw>fifteen|thirty|forty five|15|30|45))?"
     r"(?P<ap>u| ?(?:am|pm|a m|p m|h|uhr|uur|o clock|oclock))?(?= )"
@@ -250,6 +250,9 @@ def deadlines(text: str, now: datetime, cues: re.Pattern[str]) -> list[tuple[int
         bare = not (m.group("m") or m.group("mw") or m.group("ap"))
         if bare and (hour == 0 or (hour > 12 and m.group(0).startswith(" at "))):
             # an amount with its "%" gone ("VAT at 0%", "stuck at 15%"), not a time; "entro le 17" is one
+            continue
+        if bare and m.group("art"):
+            # a name, not a time: "at the Three Bells", "by our 2 shops"; "before my 2pm call" says its am or pm
             continue
         add(_clock(now, hour, minute, m.group("ap"), tomorrow), m.group(0))
     for m in due(_HALF_PAST):

@@ -147,3 +147,20 @@ def test_rules_eval_reports_a_bad_corpus_and_exits_2(capsys, tmp_path):
     assert code == 2
     assert "bad.yaml:4: entry 'a-2': urgency 'meh'" in err
     assert err.rstrip().endswith("1 problem in the corpus")
+
+
+def test_rules_eval_by_file_gives_each_files_figures(capsys, tmp_path):
+    # GIVEN a corpus of two files, the second one crisis the rules cannot know is critical
+    write(tmp_path, "a.yaml", GOOD)
+    write(tmp_path, "b.yaml", "channel: sms\nmessages:\n  - {id: q-1, urgency: critical, intent: none, text: zzz}\n")
+    # WHEN evaluated with --by-file
+    code = main(["rules", "eval", str(tmp_path), "--by-file", "-q"])
+    out = capsys.readouterr().out
+    # THEN one line per file after the figures: its messages, then its crises found of its crises
+    assert code == 0
+    rows = {m[1]: m.groups()[1:] for m in re.finditer(r"^(\w\.yaml) +(\d+)  (\d+) of (\d+) ", out, re.M)}
+    assert rows.keys() == {"a.yaml", "b.yaml"}
+    assert rows["a.yaml"][0] == "2" and rows["a.yaml"][2] == "1"
+    assert rows["b.yaml"] == ("1", "0", "1")
+    # a file with no buying message says so rather than 0 of 0
+    assert re.search(r"^b\.yaml .* -$", out, re.M)

@@ -175,6 +175,9 @@ def test_deadlines_become_minutes_until(text, now, first):
         " shows vat at 0 instead of 23 , need a fix ",
         " upload stuck at 15 since this morning , need it ",
         " due by 1 may 2027 ",
+        # an article or possessive before a bare number names a place or a count, not an hour
+        " this is chloe at the 3 bells , can someone stop it ",
+        " a new rota for our 2 shops by the 4 of them ",
     ],
 )
 def test_words_that_are_not_deadlines(text):
