@@ -280,7 +280,7 @@ MODEL: Model = load_rules().model
             "payroll export keeps timing out for me, I'm the only one with access so can't ask anyone else",
             0,
             200,
-            "scope: only them ('i am the only one')",
+            "scope: only them ('i am the only one with')",
         ),
         # a leak under the sink is not a data leak
         ("got a leak under the sink, need someone today", 0, 70, ""),
