@@ -76,7 +76,8 @@ functional: $(STAMP) ## moto in-process tests
 e2e: $(STAMP) browser ## moto server over HTTP, end to end (the status page and the console in headless Chromium)
 	$(BIN)/pytest tests/e2e
 
-rules: $(STAMP) ## compile routing.yaml into routing.json (what the Lambda loads) and test it
+rules: $(STAMP) ## learn the second reading, compile routing.yaml into routing.json (what the Lambda loads), test it
+	$(BIN)/switchboard rules learn
 	$(BIN)/switchboard rules compile
 	$(BIN)/switchboard rules schema
 	$(BIN)/switchboard rules test
@@ -85,11 +86,12 @@ rules: $(STAMP) ## compile routing.yaml into routing.json (what the Lambda loads
 schema: $(STAMP) ## write the JSON Schema of the rules file (chalicelib/config/routing.schema.json)
 	$(BIN)/switchboard rules schema
 
-rules-check: $(STAMP) ## the rules are valid, compiled, pass their routing tests; the corpus's held-out figures
+rules-check: $(STAMP) ## the rules are learned, valid, compiled, pass their routing tests and issue 11's goals on the held-out half
+	$(BIN)/switchboard rules learn --check
 	$(BIN)/switchboard rules compile --check
 	$(BIN)/switchboard rules schema --check
 	$(BIN)/switchboard rules test
-	$(BIN)/switchboard rules eval --split held-out -q
+	$(BIN)/switchboard rules eval --split held-out --goals -q
 
 vendor: requirements-vendor.txt $(STAMP)
 	rm -rf vendor

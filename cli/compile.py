@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import json
 from dataclasses import dataclass
@@ -13,6 +12,8 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from chalicelib.adapters.rules_store import content_hash
+from chalicelib.routing import learned
 from chalicelib.routing.calendars import HORIZON_DAYS
 from chalicelib.routing.engine import CompiledRules, Problem, RulesError
 from chalicelib.routing.loader import CONFIG_DIR, FORMAT, from_compiled
@@ -160,6 +161,21 @@ def date_gaps(rules: CompiledRules) -> list[Problem]:
     return problems
 
 
+def learned_table(name: str) -> dict[str, Any]:
+    """The learned reading's weights table, from its file beside the rules; ValueError saying what to do."""
+    path = CONFIG_DIR / name
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        table = learned.from_mapping(data)
+    except OSError as exc:
+        raise ValueError(f"cannot read {display(path)} ({exc.strerror}): run `switchboard rules learn`") from None
+    except (json.JSONDecodeError, ValueError) as exc:
+        raise ValueError(
+            f"{display(path)} is not a learned weights table ({exc}): run `switchboard rules learn`"
+        ) from None
+    return table.as_json()
+
+
 def compile_text(text: str, file: str) -> tuple[dict[str, Any], CompiledRules]:
     """Validate a rules document and build what the Lambda loads; raises RulesFileError."""
     try:
@@ -190,15 +206,22 @@ def compile_text(text: str, file: str) -> tuple[dict[str, Any], CompiledRules]:
         raise RulesFileError(issues) from None
     holidays, problems = holiday_dates(model)
     rules_json = model.model_dump(mode="json", by_alias=True, exclude_none=True)
-    version = hashlib.sha256(
-        json.dumps({"rules": rules_json, "holidays": holidays}, sort_keys=True).encode()
-    ).hexdigest()[:12]
-    compiled = {"format": FORMAT, "source": file, "version": version, "rules": rules_json, "holidays": holidays}
+    hashed: dict[str, Any] = {"rules": rules_json, "holidays": holidays}
+    if model.urgency.learned is not None:
+        # the table travels with the compiled rules (in their version, in their deploy), never apart from them
+        try:
+            hashed["learned"] = learned_table(model.urgency.learned.weights)
+        except ValueError as exc:
+            raise RulesFileError(
+                [issue_at(file, ("urgency", "learned", "weights"), str(exc), document, lines)]
+            ) from None
+    version = content_hash(hashed)
+    compiled = {"format": FORMAT, "source": file, "version": version, **hashed}
     try:
         if problems:
             raise RulesError(problems)
         parsed = {cal: {date.fromisoformat(d): why for d, why in days.items()} for cal, days in holidays.items()}
-        checked = CompiledRules(model, parsed, version, file)
+        checked = CompiledRules(model, parsed, version, file, hashed.get("learned"))
         if problems := date_gaps(checked):
             raise RulesError(problems)
         if problems := kept_promises(checked):

@@ -29,9 +29,12 @@ DEPLOYED_BY, DEPLOYED_AT, SOURCE_HASH = "deployed-by", "deployed-at", "source-ha
 
 
 def content_hash(data: dict[str, Any]) -> str:
-    """The hash `switchboard rules compile` writes as the rules' version (cli/compile.py)."""
-    body = json.dumps({"rules": data.get("rules"), "holidays": data.get("holidays")}, sort_keys=True)
-    return hashlib.sha256(body.encode()).hexdigest()[:12]
+    """The hash `switchboard rules compile` writes as the rules' version (cli/compile.py): of the rules, their
+    holidays and, when the rules have one, the learned reading's weights table."""
+    hashed = {"rules": data.get("rules"), "holidays": data.get("holidays")}
+    if data.get("learned") is not None:
+        hashed["learned"] = data["learned"]
+    return hashlib.sha256(json.dumps(hashed, sort_keys=True).encode()).hexdigest()[:12]
 
 
 def object_version(version_id: str | None, digest: str) -> str:
@@ -60,7 +63,19 @@ def parse_object(
         raise ConfigError(f"{where}: content hash {digest} does not match its version {data.get('version')!r}")
     if digest not in checked:
         _check_schema(data.get("rules"), where)
+        _check_learned(data.get("learned"), where)
     return data, from_compiled(data, where)
+
+
+def _check_learned(table: Any, where: str) -> None:
+    from chalicelib.routing.learned import from_compiled
+
+    if table is None:
+        return
+    try:
+        from_compiled(table)
+    except ValueError as exc:
+        raise ConfigError(f"{where}: not a learned weights table: {exc}") from None
 
 
 def _check_schema(rules: Any, where: str) -> None:

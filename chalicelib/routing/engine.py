@@ -97,6 +97,7 @@ class CompiledRules:
         holidays: Mapping[str, Mapping[date, str]],
         version: str,
         source: str,
+        learned: Mapping[str, Any] | None = None,
     ) -> None:
         if not isinstance(document, Document):
             # the validated model (`switchboard rules compile`) is read through the JSON the Lambda
@@ -135,7 +136,7 @@ class CompiledRules:
         self.channel_parts = {channel: (score, f"{channel} +{score}") for channel, score in self.channel_priors.items()}
         #: what a message means: concepts, scope, deadlines, emphasis, hedges, intent (understanding.py)
         try:
-            self.model = Model(urgency.model, document.intent)
+            self.model = Model(urgency.model, document.intent, learned)
         except PatternError as e:
             raise RulesError([Problem(("urgency",), str(e))]) from None
         self.sentiment_weight = urgency.sentiment.weight if urgency.sentiment else 0
@@ -147,6 +148,8 @@ class CompiledRules:
             (urgency.levels.high, "high"),
             (urgency.levels.normal, "normal"),
         )
+        #: the lowest score of each level but low
+        self.threshold = {name: at for at, name in self.levels}
         #: each score's level, 0 to 100: the first threshold it reaches
         self.level_of = tuple(next((name for at, name in self.levels if score >= at), "low") for score in range(101))
         self.default_calendar = self.calendars[document.default_calendar]

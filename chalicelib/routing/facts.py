@@ -11,7 +11,7 @@ from chalicelib.model.customer import Customer
 from chalicelib.model.event import SupportEvent
 from chalicelib.routing.engine import CompiledRules, Moment
 from chalicelib.routing.record import Record
-from chalicelib.routing.understanding import Understood, level_at_most
+from chalicelib.routing.understanding import Understood, above, level_at_most
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _NO_FLAGS: frozenset[str] = frozenset()
@@ -70,6 +70,16 @@ def urgency(
     # someone writing again and again is no longer one person's quiet problem: repeat contact lifts that cap
     cap = None if understood.personal and signals.recent_contacts > 0 else understood.cap
     level = level_at_most(rules.level_of[score], cap)
+    # the learned reading (understanding.py) has the last word but a hedge's: the score follows the level it
+    # sets, so a queue sorted by score keeps the learned crisis among the crises
+    if understood.floor is not None and above(understood.floor[0], level):
+        level, said = understood.floor
+        score = max(score, rules.threshold[level])
+        parts.append(f"{said}: {level}")
+    elif understood.ceiling is not None and above(level, understood.ceiling[0]):
+        level, said = understood.ceiling  # always "high": below critical's threshold
+        score = min(score, rules.threshold["critical"] - 1)
+        parts.append(f"{said}: at most {level}")
     why = "; ".join(parts) if parts else "nothing urgent in channel or words"
     return score, level, f"urgency {score} ({level}): {why}", understood
 

@@ -30,7 +30,9 @@ def from_compiled(data: dict[str, object], where: str = "<compiled rules>") -> C
         rules, raw = data["rules"], data["holidays"]
         assert isinstance(rules, dict) and isinstance(raw, dict)
         holidays = {cal: {date.fromisoformat(d): why for d, why in days.items()} for cal, days in raw.items()}
-        return CompiledRules(parse(rules), holidays, str(data["version"]), str(data["source"]))
+        learned = data.get("learned")
+        assert learned is None or isinstance(learned, dict)
+        return CompiledRules(parse(rules), holidays, str(data["version"]), str(data["source"]), learned)
     except (RulesError, KeyError, AssertionError, ValueError, TypeError, AttributeError) as exc:
         raise ConfigError(f"{where}: invalid compiled rules: {exc}") from None
 

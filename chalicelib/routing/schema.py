@@ -354,6 +354,25 @@ class Personal(_Strict):
     only_them_except: list[Name] | None = None
 
 
+class Learned(_Strict):
+    """A second reading, learned from the labeled corpus's tuning half by `switchboard rules learn`: how likely a
+    message is critical from all its words. It reads crises told as scenes that no concept has the words for,
+    and one person's trouble that a concept's words would page for. A hedge or an automatic reply still wins."""
+
+    #: the weights table `switchboard rules learn` writes, a file beside the rules (chalicelib/config/)
+    weights: str = Field(pattern=r"^[\w.-]+\.json$")
+    #: at this probability or above a message is critical, whatever else the words say (but a hedge)
+    critical_at: float = Field(gt=0, lt=1)
+    #: below this probability a message the words would make critical is at most high
+    doubt_below: float = Field(ge=0, lt=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Learned:
+        if self.doubt_below > self.critical_at:
+            raise ValueError(f"doubt_below ({self.doubt_below}) must not be above critical_at ({self.critical_at})")
+        return self
+
+
 class Urgency(_Strict):
     channel_priors: dict[str, int] = Field(default_factory=dict)
     reading: Reading = Field(default_factory=Reading)
@@ -373,6 +392,7 @@ class Urgency(_Strict):
     intents: dict[Literal["buying", "churn"], Points] = Field(default_factory=dict)
     sentiment: SentimentSpec | None = None
     repeat_contact: RepeatContact | None = None
+    learned: Learned | None = None
     levels: Levels
 
 

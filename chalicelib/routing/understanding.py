@@ -19,7 +19,11 @@ it; this module holds how they combine:
 - **hedges** ("not urgent", "no rush") cap the level; understatement ("small thing", "just letting
   you know") caps it only when nobody else is affected (no scope); an automatic reply scores nothing;
 - **intent**: buying and churn each add up their signals to a threshold; a churn risk outweighs
-  buying words ("your price went up 40%, we're switching").
+  buying words ("your price went up 40%, we're switching");
+- a **learned reading** (learned.py), when the rules name its weights, weighs all the words at once:
+  likely enough a crisis, the message is critical though no family has its words (a crisis told as
+  a scene); unlikely enough, the families' words cannot page for it (trouble said in a crisis's
+  words). A hedge, one person's problem and an automatic reply keep their caps.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from chalicelib.routing import learned
 from chalicelib.routing.deadlines import deadlines
 from chalicelib.routing.patterns import PatternError, Words
 from chalicelib.routing.reader import duration
@@ -63,7 +68,7 @@ _LISTS = ("scope", "automatic", "cue_words", "emphasis", "hedges", "soft_hedges"
 class Understood(Record):
     """What the model made of one message: urgency points and their reasons, the intent facts and theirs."""
 
-    _fields = ("points", "parts", "cap", "buying", "churn", "intent_parts", "personal", "concepts")
+    _fields = ("points", "parts", "cap", "buying", "churn", "intent_parts", "personal", "concepts", "floor", "ceiling")
     __slots__ = _fields
     points: int
     parts: list[str]
@@ -76,6 +81,10 @@ class Understood(Record):
     personal: bool
     #: the problem concepts the words said (positive points only), in the order the rules list them
     concepts: tuple[str, ...]
+    #: the learned reading's verdict: the lowest level it allows and why ("critical": a crisis told as a scene)
+    floor: tuple[str, str] | None
+    #: the learned reading's doubt: the highest level it allows and why (one person's trouble in a crisis's words)
+    ceiling: tuple[str, str] | None
 
     def __init__(
         self,
@@ -87,8 +96,10 @@ class Understood(Record):
         intent_parts: list[str],
         personal: bool = False,
         concepts: tuple[str, ...] = (),
+        floor: tuple[str, str] | None = None,
+        ceiling: tuple[str, str] | None = None,
     ) -> None:
-        super().__init__(points, parts, cap, buying, churn, intent_parts, personal, concepts)
+        super().__init__(points, parts, cap, buying, churn, intent_parts, personal, concepts, floor, ceiling)
 
 
 class _Family(Record):
@@ -111,7 +122,10 @@ def _families(spec: Mapping[str, Any], vocabulary: Mapping[str, Sequence[str]]) 
 class Model:
     """The ``urgency`` and ``intent`` sections of one rules file, compiled (once per container)."""
 
-    def __init__(self, urgency: Mapping[str, Any], intent: Mapping[str, Any]) -> None:
+    def __init__(
+        self, urgency: Mapping[str, Any], intent: Mapping[str, Any], table: Mapping[str, Any] | None = None
+    ) -> None:
+        """``table``: the learned reading's weights (``Learned.as_json``), which rules with ``learned`` need."""
         reading = urgency.get("reading", {})
         vocabulary: dict[str, list[str]] = reading.get("vocabulary", {})
         self.reader = Reader(
@@ -166,6 +180,20 @@ class Model:
         if unknown := sorted((self.personal | self.only_them_except) - names):
             raise PatternError(f"urgency.personal names no concept: {', '.join(unknown)}")
         self.churn = _families(intent.get("churn", {}), vocabulary)
+        spec = urgency.get("learned")
+        if spec is not None and table is None:
+            raise PatternError("urgency.learned: no weights table compiled with the rules (run `make rules`)")
+        #: the learned reading and its two thresholds, or None (the rules name no weights); the table comes
+        #: with the compiled rules (cli/compile.py reads it from the file the rules name)
+        self.learned: tuple[learned.Learned, float, float] | None = (
+            None
+            if spec is None or table is None
+            else (
+                learned.Learned(table["bias"], table["words"], table["pairs"]),
+                spec["critical_at"],
+                spec["doubt_below"],
+            )
+        )
         #: every word list, matched in one pass over a message: the concepts, buying and churn signals, then
         #: (in _LISTS' order) the lists read for their first match or all of them. One pass tries each word
         #: once for all lists; searching each list's whole expression apart was about a tenth of reading.
@@ -220,8 +248,9 @@ class Model:
         said = ", ".join(f"{f.name} ({words!r}) +{f.points}" for f, words in found)
         return total >= self.intent_at_least, f"{name} {total}: {said}" if found else ""
 
-    def read(self, channel: str, subject: str, text: str, now: datetime) -> Understood:
-        """Score one message; ``now`` is the moment in the sender's zone (deadlines are on their clock)."""
+    def normalised(self, channel: str, subject: str, text: str) -> tuple[str, str]:
+        """What the model reads of a message, as written and normalised: an email's new words (its quotes and
+        signature cut, a forward's quoted message kept), after its subject unless that is an old thread's."""
         body = text
         if channel == "email":
             # a forward's quoted message is what the sender wants us to read; a reply's is history
@@ -232,7 +261,11 @@ class Model:
         if subject and _REPLY_SUBJECT.match(subject) and not _SEE_SUBJECT.search(body):
             subject = ""
         raw = f"{subject}\n{body}"[:READ_CHARS] if subject else body[:READ_CHARS]
-        norm = self.reader.normalise(raw)
+        return raw, self.reader.normalise(raw)
+
+    def read(self, channel: str, subject: str, text: str, now: datetime) -> Understood:
+        """Score one message; ``now`` is the moment in the sender's zone (deadlines are on their clock)."""
+        raw, norm = self.normalised(channel, subject, text)
         spans = self._scan.spans(norm)
         buying_at = len(self.concepts)
         churn_at = buying_at + len(self.buying)
@@ -295,8 +328,19 @@ class Model:
             cap = self.no_problem_cap
             named = "buying" if buying else "churn" if churn else ""
             parts.append(f"{named} with no problem: at most {cap}" if named else f"no problem named: at most {cap}")
+        floor = ceiling = None
+        if self.learned is not None:
+            table, critical_at, doubt_below = self.learned
+            lesson = table.read(norm)
+            # the sender's own "not urgent" and one person's problem keep their caps (on the corpus, lifting the
+            # second paged for more highs than it found crises); "no problem named" is only the words' guess
+            if lesson.p >= critical_at and not hedge and not personal:
+                cap = None
+                floor = ("critical", f"reads as a crisis ({lesson.p:.2f}, learned from the corpus: {lesson.words()})")
+            elif lesson.p < doubt_below:
+                ceiling = ("high", f"does not read as a crisis ({lesson.p:.2f}, learned from the corpus)")
         concepts = tuple(family.name for family, _ in found if family.points > 0)
-        return Understood(points, parts + notes, cap, buying, churn, intent_parts, personal, concepts)
+        return Understood(points, parts + notes, cap, buying, churn, intent_parts, personal, concepts, floor, ceiling)
 
     def _one_persons(self, concepts: set[str], only_them: bool) -> bool:
         """Whether problems with nobody else affected are one person's: the personal concepts always; any
@@ -370,3 +414,8 @@ def level_at_most(level: str, cap: str | None) -> str:
     if cap is None or _LEVELS.index(level) <= _LEVELS.index(cap):
         return level
     return cap
+
+
+def above(level: str, other: str) -> bool:
+    """Whether ``level`` is more urgent than ``other``."""
+    return _LEVELS.index(level) > _LEVELS.index(other)

@@ -1,9 +1,10 @@
 """A quality floor for the shipped urgency model on the corpus's held-out half (a gate, not a timing).
 
-Issue 11's goals are `switchboard rules eval --split held-out --goals`; the model does not meet
-all of them yet. This floor is what it does reach, so a change to the rules' words that makes
-judgement worse fails `make test`; raise it as the model improves, never lower it to let a change
-through. (A new blind batch in the corpus is not a change to the rules: the floor is re-measured
+Issue 11's goals are `switchboard rules eval --split held-out --goals` (`make test` runs it too);
+since the learned reading joined the word families the model meets them all. This floor is what it
+does reach, above the goals, so a change to the rules' words or to the corpus the reading learns from
+that makes judgement worse fails `make test`; raise it as the model improves, never lower it to let
+a change through. (A new blind batch in the corpus is not a change to the rules: the floor is re-measured
 then, as it was when each blind batch joined.)
 """
 
@@ -20,11 +21,11 @@ from cli.evaluate import MOMENT, predict
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 #: the held-out figures the model reached when it shipped: (value, at_most)
 FLOOR = {
-    "critical recall": 0.93,
+    "critical recall": 0.97,
     "high-or-above recall for high messages": 0.95,
-    "critical given to normal or low": 0.02,
-    "buying intent recall": 0.91,
-    "buying intent false-positive rate": 0.02,
+    "critical given to normal or low": 0.01,
+    "buying intent recall": 0.93,
+    "buying intent false-positive rate": 0.01,
 }
 
 
