@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib.routing.engine import CompiledRules
+from chalicelib.routing.learned import TOKEN
 from cli.compile import display
 from cli.corpus import Entry, split_of
 
@@ -55,7 +56,7 @@ def learn(entries: Sequence[Entry], rules: CompiledRules) -> dict[str, Any]:
     texts = [rules.model.normalised(e.channel.value, e.subject or "", e.text)[1] for e in chosen]
     critical = np.array([e.urgency == "critical" for e in chosen])
     counted = CountVectorizer(
-        ngram_range=NGRAMS, binary=True, min_df=MIN_MESSAGES, token_pattern=r"[^ ,.]+", lowercase=False
+        ngram_range=NGRAMS, binary=True, min_df=MIN_MESSAGES, token_pattern=TOKEN, lowercase=False
     )
     features = counted.fit_transform(texts)
     learner = LogisticRegression(C=STRENGTH, max_iter=5000).fit(features, critical)

@@ -16,12 +16,15 @@ from __future__ import annotations
 import heapq
 import itertools
 import math
+import re
 from collections.abc import Mapping
 
 from chalicelib.routing.record import Record
 
-#: the sentence and clause marks reading.py leaves between words: not words
-_MARKS = frozenset([",", "."])
+#: a word as the learner counts one (cli/learn.py's token pattern): what lies between spaces, commas and
+#: full stops, so "2.5" is two words there and must be two here
+TOKEN = r"[^ ,.]+"
+_TOKENS = re.compile(TOKEN)
 #: the words named in a reason: the three that weighed most toward a crisis
 _SHOWN = 3
 
@@ -79,7 +82,7 @@ class Learned:
         spaces, the marks "," and "." left out). ``math.fsum`` adds the weights exactly, so the order
         a set yields them in (which changes with Python's hash seed) never changes a probability.
         """
-        words = [word for word in norm.split() if word not in _MARKS]
+        words = _TOKENS.findall(norm)
         known, pairs = self.words, self.pairs
         # a dict counts each word and pair once, however often it is written
         found = {word: known[word] for word in words if word in known}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from datetime import datetime
 from pathlib import Path
 
@@ -39,6 +40,21 @@ def test_a_table_reads_words_and_pairs(norm, p, said):
     lesson = TABLE.read(norm)
     assert lesson.p == pytest.approx(p, abs=1e-4)
     assert lesson.said == said
+
+
+def test_the_reading_counts_exactly_the_words_and_pairs_the_learner_counted():
+    # GIVEN the learner's own analyser (cli/learn.py's settings) and a message with a decimal, a time and marks
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    from chalicelib.routing.learned import TOKEN
+    from cli.learn import NGRAMS
+
+    norm = " the 2.5 kg box , every day . at 3:30 the box is fine "
+    grams = set(CountVectorizer(ngram_range=NGRAMS, token_pattern=TOKEN, lowercase=False).build_analyzer()(norm))
+    # WHEN a table weighs each of those once, and weighs what the learner never saw ("2.5": two words to it)
+    table = Learned.from_weights(0.0, {**dict.fromkeys(grams, 0.01), "2.5": 5.0})
+    # THEN the reading adds exactly the learner's words and pairs, each once
+    assert table.read(norm).p == pytest.approx(1 / (1 + math.exp(-0.01 * len(grams))))
 
 
 def test_the_reason_names_at_most_three_words_heaviest_first():
