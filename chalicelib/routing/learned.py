@@ -48,10 +48,8 @@ class Lesson(Record):
 class Learned:
     """One weights table (``switchboard rules learn`` writes it): a bias, a weight per word and per pair of words.
 
-    The pairs are kept by their first word (``pairs["every"]["customer"]``): a message's words are looked
-    up as the strings its split made, rather than joined into a new string per pair and hashed again, and
-    the words' own dict stays small enough to stay in the processor's cache. Together, a third of what
-    the reading first cost a long email.
+    The pairs are kept by their first word (``pairs["every"]["customer"]``): a pair is looked up without
+    building its string, which is built only for the pairs the table knows.
     """
 
     def __init__(self, bias: float, words: Mapping[str, float], pairs: Mapping[str, Mapping[str, float]]) -> None:
@@ -79,8 +77,8 @@ class Learned:
 
         Its features are the message's words and pairs of neighbouring words, each counted once,
         as the learner saw them (scikit-learn's CountVectorizer: binary, n-grams 1–2, tokens between
-        spaces, the marks "," and "." left out). ``math.fsum`` adds the weights exactly, so the order
-        a set yields them in (which changes with Python's hash seed) never changes a probability.
+        spaces, the marks "," and "." left out). ``math.fsum`` adds the weights exactly: no order of
+        adding them changes a probability in its last digit.
         """
         words = _TOKENS.findall(norm)
         known, pairs = self.words, self.pairs

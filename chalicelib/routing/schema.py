@@ -357,11 +357,12 @@ class Personal(_Strict):
 class Learned(_Strict):
     """A second reading, learned from the labeled corpus's tuning half by `switchboard rules learn`: how likely a
     message is critical from all its words. It reads crises told as scenes that no concept has the words for,
-    and one person's trouble that a concept's words would page for. A hedge or an automatic reply still wins."""
+    and trouble said in a crisis's words that is none. A hedge, one person's problem and an automatic reply keep
+    their caps."""
 
     #: the weights table `switchboard rules learn` writes, a file beside the rules (chalicelib/config/)
     weights: str = Field(pattern=r"^[\w.-]+\.json$")
-    #: at this probability or above a message is critical, whatever else the words say (but a hedge)
+    #: at this probability or above a message is critical, unless a hedge, one person's problem or an automatic reply caps it
     critical_at: float = Field(gt=0, lt=1)
     #: below this probability a message the words would make critical is at most high
     doubt_below: float = Field(ge=0, lt=1)

@@ -177,3 +177,31 @@ def test_rules_learn_writes_a_table_from_the_tuning_half_and_check_notices_a_cha
     capsys.readouterr()
     assert main(["rules", "learn", str(corpus), "--output", str(table), "--check"]) == 1
     assert "out of date: the tuning half has changed since it was learned" in capsys.readouterr().err
+
+
+BASE = {"learned_from": {"messages": 2, "critical": 1, "sha256": "x"}, "bias": -1.0, "weights": {"every": 2.0}}
+
+
+@pytest.mark.parametrize(
+    ("fresh", "problem"),
+    [
+        # the same table, or one within the learner's own rounding, is up to date
+        (BASE, None),
+        ({**BASE, "weights": {"every": 2.0004}}, None),
+        # a weight at the edge of the table, kept by one learner and left out by another
+        ({**BASE, "weights": {"every": 2.0, "day": 0.0505}}, None),
+        # anything more is not
+        ({**BASE, "weights": {"every": 2.1}}, "weights differ by up to 0.1000"),
+        ({**BASE, "weights": {"every": 2.0, "down": 0.9}}, "'down' is in one table only"),
+        ({**BASE, "bias": -1.2}, "weights differ by up to 0.0000"),
+        ({**BASE, "learned_from": {"messages": 3, "critical": 1, "sha256": "y"}}, "the tuning half has changed"),
+    ],
+)
+def test_check_tells_a_table_learned_again_from_one_that_is_out_of_date(fresh, problem):
+    from cli.learn import differs
+
+    found = differs(BASE, fresh)
+    if problem is None:
+        assert found is None
+    else:
+        assert found is not None and problem in found
