@@ -161,9 +161,14 @@ def date_gaps(rules: CompiledRules) -> list[Problem]:
     return problems
 
 
+def learned_path(name: str) -> Path:
+    """Where the rules' ``urgency.learned.weights`` file is: beside the rules."""
+    return CONFIG_DIR / name
+
+
 def learned_table(name: str) -> dict[str, Any]:
     """The learned reading's weights table, from its file beside the rules; ValueError saying what to do."""
-    path = CONFIG_DIR / name
+    path = learned_path(name)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         table = learned.from_mapping(data)

@@ -104,7 +104,7 @@ def by_file(scored: list[tuple[Entry, Outcome]]) -> list[str]:
     """
     files: dict[str, list[Outcome]] = {}
     for entry, outcome in scored:
-        files.setdefault(entry.where.rsplit(":", 1)[0].rsplit("/", 1)[-1], []).append(outcome)
+        files.setdefault(Path(entry.where.rsplit(":", 1)[0]).name, []).append(outcome)
     width = max((len(name) for name in files), default=4) + 2
     lines = [
         "by file".ljust(width)

@@ -47,14 +47,13 @@ def learned_from(entries: Sequence[Entry]) -> str:
 
 def learn(entries: Sequence[Entry], rules: CompiledRules) -> dict[str, Any]:
     """The weights table, learned from ``entries`` (the tuning half) as ``rules``' model reads them."""
-    import numpy as np
     import sklearn
     from sklearn.feature_extraction.text import CountVectorizer
     from sklearn.linear_model import LogisticRegression
 
     chosen = sorted(entries, key=lambda e: e.id)
     texts = [rules.model.normalised(e.channel.value, e.subject or "", e.text)[1] for e in chosen]
-    critical = np.array([e.urgency == "critical" for e in chosen])
+    critical = [e.urgency == "critical" for e in chosen]
     counted = CountVectorizer(
         ngram_range=NGRAMS, binary=True, min_df=MIN_MESSAGES, token_pattern=TOKEN, lowercase=False
     )
@@ -69,7 +68,7 @@ def learn(entries: Sequence[Entry], rules: CompiledRules) -> dict[str, Any]:
         "about": "learned by `switchboard rules learn` from the labeled corpus's tuning half; do not edit by hand",
         "learned_from": {
             "messages": len(chosen),
-            "critical": int(critical.sum()),
+            "critical": sum(critical),
             "sha256": learned_from(chosen),
         },
         "settings": {
@@ -79,16 +78,13 @@ def learn(entries: Sequence[Entry], rules: CompiledRules) -> dict[str, Any]:
             "scikit_learn": sklearn.__version__,
         },
         "bias": round(float(learner.intercept_[0]), DECIMALS),
-        "weights": dict(sorted(weights.items())),
+        "weights": weights,
     }
 
 
 def render(table: dict[str, Any]) -> str:
-    # one weight a line: a re-learned table diffs word by word
-    head = {k: v for k, v in table.items() if k != "weights"}
-    lines = json.dumps(head, indent=1, sort_keys=True)[:-2]
-    body = ",\n".join(f"  {json.dumps(gram)}: {weight}" for gram, weight in table["weights"].items())
-    return f'{lines},\n "weights": {{\n{body}\n }}\n}}\n'
+    # one weight a line, in order: a re-learned table diffs word by word
+    return json.dumps(table, indent=1, sort_keys=True) + "\n"
 
 
 def differs(shipped: dict[str, Any], fresh: dict[str, Any]) -> str | None:
@@ -108,8 +104,9 @@ def differs(shipped: dict[str, Any], fresh: dict[str, Any]) -> str | None:
     return None
 
 
-def run_learn(corpus: Path, rules_path: Path, output: Path, check: bool) -> int:
-    from cli.compile import RulesFileError, compile_file
+def run_learn(corpus: Path, rules_path: Path, output: Path | None, check: bool) -> int:
+    """``output`` None: the file the rules' ``urgency.learned.weights`` names."""
+    from cli.compile import RulesFileError, compile_file, learned_path
     from cli.corpus import CorpusError, load
 
     try:
@@ -121,6 +118,12 @@ def run_learn(corpus: Path, rules_path: Path, output: Path, check: bool) -> int:
     except RulesFileError as exc:
         print("\n".join(map(str, exc.issues)), file=sys.stderr)
         return 1
+    if output is None:
+        spec = rules.document.urgency.model.get("learned")
+        if spec is None:
+            print(f"{display(rules_path)} names no urgency.learned weights: give --output", file=sys.stderr)
+            return 1
+        output = learned_path(spec["weights"])
     print(f"learning from {len(entries):,} messages (the tuning half of {display(corpus)})…", file=sys.stderr)
     fresh = learn(entries, rules)
     if check:

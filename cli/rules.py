@@ -21,8 +21,6 @@ from cli.compile import RULES_YAML, RulesFileError, compile_file, compile_text, 
 
 TESTS_FILE = CONFIG_DIR / "routing.tests.yaml"
 SCHEMA_FILE = CONFIG_DIR / "routing.schema.json"
-#: the learned reading's weights (the rules' urgency.learned.weights names this file)
-LEARNED_FILE = CONFIG_DIR / "urgency_learned.json"
 
 EPILOG = """\
 The config deploy (no code deploy: the stage's containers pick the rules up within a minute):
@@ -130,7 +128,12 @@ def register(areas: Any) -> None:
     )
     _corpus_argument(p)
     p.add_argument("--rules", type=Path, default=RULES_YAML, help="rules YAML whose reading normalises the messages")
-    p.add_argument("--output", type=Path, default=LEARNED_FILE, help="the weights table (default: %(default)s)")
+    p.add_argument(
+        "--output",
+        type=Path,
+        default=None,
+        help="the weights table (default: the file the rules' urgency.learned names)",
+    )
     p.add_argument(
         "--check", action="store_true", help="fail if the table is missing or is not what the corpus teaches today"
     )

@@ -110,5 +110,10 @@ def from_compiled(data: Mapping[str, object]) -> Learned:
     bias, words, pairs = data.get("bias"), data.get("words"), data.get("pairs")
     if not isinstance(bias, int | float) or not isinstance(words, dict) or not isinstance(pairs, dict):
         raise ValueError("a compiled learned table has a number `bias` and mappings `words` and `pairs`")
-    flat = {**words, **{f"{a} {b}": w for a, after in pairs.items() for b, w in dict(after).items()}}
-    return from_mapping({"bias": bias, "weights": flat})
+    if not all(isinstance(after, dict) for after in pairs.values()) or not all(
+        isinstance(k, str) and isinstance(v, int | float)
+        for table in (words, *pairs.values())
+        for k, v in table.items()
+    ):
+        raise ValueError("every learned weight is a word (or two) and a number")
+    return Learned(float(bias), words, pairs)
