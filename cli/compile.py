@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -22,6 +23,8 @@ from cli.promises import kept_promises
 from cli.yaml_keys import compose_and_load, duplicate_keys
 
 RULES_YAML = CONFIG_DIR / "routing.yaml"
+#: how a file the rules name is read, given its path: from disk, or (``rules diff --against REV``) from git
+Reader = Callable[[Path], str]
 #: holiday dates are compiled for these years; outside them a calendar knows only its explicit closed dates
 HOLIDAY_YEARS = range(2024, 2033)
 
@@ -166,14 +169,20 @@ def learned_path(name: str) -> Path:
     return CONFIG_DIR / name
 
 
-def learned_table(name: str) -> dict[str, Any]:
-    """The learned reading's weights table, from its file beside the rules; ValueError saying what to do."""
+def learned_table(name: str, read: Reader | None = None) -> dict[str, Any]:
+    """The learned reading's weights table, from its file beside the rules; ValueError saying what to do.
+
+    ``read``: how to read it (default: from disk). Rules from another git revision read their own table
+    there: the table is part of the rules, and a diff against it must show what learning again changed.
+    """
     path = learned_path(name)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(read(path) if read is not None else path.read_text(encoding="utf-8"))
         table = learned.from_mapping(data)
     except OSError as exc:
-        raise ValueError(f"cannot read {display(path)} ({exc.strerror}): run `switchboard rules learn`") from None
+        raise ValueError(
+            f"cannot read {display(path)} ({exc.strerror or exc}): run `switchboard rules learn`"
+        ) from None
     except (json.JSONDecodeError, ValueError) as exc:
         raise ValueError(
             f"{display(path)} is not a learned weights table ({exc}): run `switchboard rules learn`"
@@ -181,8 +190,9 @@ def learned_table(name: str) -> dict[str, Any]:
     return table.as_json()
 
 
-def compile_text(text: str, file: str) -> tuple[dict[str, Any], CompiledRules]:
-    """Validate a rules document and build what the Lambda loads; raises RulesFileError."""
+def compile_text(text: str, file: str, read: Reader | None = None) -> tuple[dict[str, Any], CompiledRules]:
+    """Validate a rules document and build what the Lambda loads; raises RulesFileError. ``read``: how the
+    files the rules name are read (learned_table)."""
     try:
         root, document = compose_and_load(text)
     except yaml.YAMLError as exc:
@@ -215,7 +225,7 @@ def compile_text(text: str, file: str) -> tuple[dict[str, Any], CompiledRules]:
     if model.urgency.learned is not None:
         # the table travels with the compiled rules (in their version, in their deploy), never apart from them
         try:
-            hashed["learned"] = learned_table(model.urgency.learned.weights)
+            hashed["learned"] = learned_table(model.urgency.learned.weights, read)
         except ValueError as exc:
             raise RulesFileError(
                 [issue_at(file, ("urgency", "learned", "weights"), str(exc), document, lines)]

@@ -17,7 +17,7 @@ from chalicelib.routing.engine import CompiledRules
 from chalicelib.routing.loader import CONFIG_DIR
 from chalicelib.routing.sentiment import signals_for
 from chalicelib.settings import DEFAULT_RULES_FILE
-from cli.compile import RULES_YAML, RulesFileError, compile_file, compile_text, display, render
+from cli.compile import ROOT, RULES_YAML, RulesFileError, compile_file, compile_text, display, render
 
 TESTS_FILE = CONFIG_DIR / "routing.tests.yaml"
 SCHEMA_FILE = CONFIG_DIR / "routing.schema.json"
@@ -348,19 +348,32 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 
 def _load_against(against: str, rules_path: Path) -> CompiledRules:
-    """A rules file, or the rules file as it was at a git revision."""
+    """A rules file, or the rules file as it was at a git revision (with that revision's learned table)."""
     candidate = Path(against)
     if candidate.is_file():
         return _load(candidate)
+    relative = _in_project(rules_path)
+    try:
+        text = _git_show(against, relative)
+    except OSError as exc:
+        raise SystemExit(f"--against {against!r}: not a file, and {exc.strerror}") from None
+    return compile_text(text, f"{relative}@{against}", lambda path: _git_show(against, _in_project(path)))[1]
+
+
+def _in_project(path: Path) -> Path:
+    return path.resolve().relative_to(ROOT)
+
+
+def _git_show(revision: str, relative: Path) -> str:
+    """A project file as it was at ``revision``; OSError saying why git cannot show it."""
+    import errno
     import subprocess
 
-    relative = rules_path.resolve().relative_to(Path(__file__).resolve().parent.parent)
-    shown = subprocess.run(["git", "show", f"{against}:{relative}"], capture_output=True, text=True, check=False)
+    command = ["git", "show", f"{revision}:{relative}"]
+    shown = subprocess.run(command, capture_output=True, text=True, check=False, cwd=ROOT)
     if shown.returncode != 0:
-        raise SystemExit(
-            f"--against {against!r}: not a file, and git cannot show {relative} there: {shown.stderr.strip()}"
-        )
-    return compile_text(shown.stdout, f"{relative}@{against}")[1]
+        raise OSError(errno.ENOENT, f"git cannot show {relative} at {revision}: {shown.stderr.strip()}")
+    return shown.stdout
 
 
 def week_of(day: date) -> list[date]:

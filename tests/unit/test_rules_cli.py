@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from chalicelib.routing.loader import CONFIG_DIR
 from chalicelib.settings import DEFAULT_RULES_FILE
+from cli import rules as rules_cli
 from cli.compile import RULES_YAML, compile_file, render
 from cli.main import main
 from cli.rules import SCHEMA_FILE
@@ -167,3 +169,43 @@ def test_diff_prints_every_decision_that_changes(capsys, tmp_path):
     assert changed and all(line.endswith("priority P4 → P3") for line in changed)
     assert "widget/free-howto            Mon 03:00  priority P4 → P3" in out
     assert re.search(rf"\n{len(changed)} of \d+ decisions change", out)
+
+
+@pytest.mark.parametrize(
+    ("bias_then", "changes"),
+    [
+        (None, False),  # the same table at the revision: nothing changes
+        (-50.0, True),  # a table that doubts every message: the crises are read otherwise
+    ],
+)
+def test_diff_against_a_revision_reads_that_revisions_learned_table(capsys, monkeypatch, bias_then, changes):
+    # GIVEN a revision whose rules are today's and whose learned table is today's or another
+    table = json.loads((CONFIG_DIR / "urgency_learned.json").read_text(encoding="utf-8"))
+    if bias_then is not None:
+        table["bias"] = bias_then
+    files = {
+        Path("chalicelib/config/routing.yaml"): RULES_YAML.read_text(encoding="utf-8"),
+        Path("chalicelib/config/urgency_learned.json"): json.dumps(table),
+    }
+    shown: list[tuple[str, Path]] = []
+
+    def git_show(revision: str, relative: Path) -> str:
+        shown.append((revision, relative))
+        return files[relative]
+
+    monkeypatch.setattr(rules_cli, "_git_show", git_show)
+    # WHEN the shipped rules are diffed against that revision
+    code, out, _ = run(capsys, "rules", "diff", "--against", "v1", "--week", "2026-11-23")
+    # THEN both files were read at the revision, and the table's change shows in the decisions
+    assert code == 0
+    assert shown == [("v1", path) for path in files]
+    counted = re.search(r"\n(\d+) of \d+ decisions change", out)
+    assert counted is not None
+    assert (int(counted.group(1)) > 0) is changes
+
+
+def test_diff_against_an_unknown_revision_says_what_git_said(capsys):
+    # GIVEN a revision git does not know; WHEN diffed against it; THEN one line says so
+    with pytest.raises(SystemExit) as exited:
+        run(capsys, "rules", "diff", "--against", "no-such-revision", "--week", "2026-11-23")
+    assert "not a file, and git cannot show chalicelib/config/routing.yaml at no-such-revision" in str(exited.value)
