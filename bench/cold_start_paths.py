@@ -76,6 +76,14 @@ for _service, _operation, _params in _event:
     except ClientError:
         pass  # the path met the same answer (no rules object deployed yet, a condition that failed)
 """
+#: the moment every triage run decides at: 03:00 on a Monday in the office's zone (New York), closed, so
+#: the message takes the after-hours route (a page and an auto-reply) whatever time the bench runs. On
+#: the wall clock, office hours took another route (a page, no reply): another path, and another cost.
+TRIAGE_AT = "2026-12-07T08:00:00+00:00"
+_AT_NIGHT = (
+    "from datetime import datetime as _datetime\n"
+    f"app.bootstrap.container().clock = lambda: _datetime.fromisoformat({TRIAGE_AT!r})\n"
+)
 INGEST = ColdPath(
     "ingest",
     "import app + a signed widget webhook through app.app(event, context), SQS SendMessage included",
@@ -88,7 +96,7 @@ TRIAGE = ColdPath(
     "triage",
     "import app + one SQS batch through app.triage(event, context): rules, customer, ticket, page",
     "import app\n",
-    "_answer = app.triage(_event, _Context())\n",
+    _AT_NIGHT + "_answer = app.triage(_event, _Context())\n",
     event="batch",
     handler="app.triage",
 )
@@ -98,7 +106,8 @@ POWERTOOLS_BATCH = ColdPath(
     "triage, Powertools batch",
     "triage with Powertools' process_partial_response instead of partial_batch",
     "import app\n",
-    "from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response\n"
+    _AT_NIGHT
+    + "from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response\n"
     "from chalicelib.api import triage_handler\n"
     "triage_handler.handle_batch = lambda event, context: process_partial_response(\n"
     "    event, triage_handler.triage_record, BatchProcessor(EventType.SQS), context)\n"
@@ -113,7 +122,7 @@ PYDANTIC_RULES = ColdPath(
     "triage, rules by pydantic",
     "triage with the packaged rules also validated by the pydantic schema on load",
     "import app\n",
-    "from chalicelib.routing import loader\n"
+    _AT_NIGHT + "from chalicelib.routing import loader\n"
     "from chalicelib.adapters.rules_store import _check_schema\n"
     "_load = loader.load_rules\n"
     "def _validated(path):\n"
