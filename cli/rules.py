@@ -352,7 +352,13 @@ def _load_against(against: str, rules_path: Path) -> CompiledRules:
     candidate = Path(against)
     if candidate.is_file():
         return _load(candidate)
-    relative = _in_project(rules_path)
+    try:
+        relative = _in_project(rules_path)
+    except ValueError:
+        raise SystemExit(
+            f"--against {against!r}: not a file; a git revision compares the project's own rules, "
+            f"and {rules_path} is outside the project"
+        ) from None
     try:
         text = _git_show(against, relative)
     except OSError as exc:

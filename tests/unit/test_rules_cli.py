@@ -204,8 +204,20 @@ def test_diff_against_a_revision_reads_that_revisions_learned_table(capsys, monk
     assert (int(counted.group(1)) > 0) is changes
 
 
-def test_diff_against_an_unknown_revision_says_what_git_said(capsys):
-    # GIVEN a revision git does not know; WHEN diffed against it; THEN one line says so
+@pytest.mark.parametrize(
+    ("outside", "says"),
+    [
+        (False, "not a file, and git cannot show chalicelib/config/routing.yaml at no-such-revision"),
+        (True, "a git revision compares the project's own rules, and "),
+    ],
+)
+def test_diff_against_a_revision_it_cannot_read_says_why_in_one_line(capsys, tmp_path, outside, says):
+    # GIVEN a revision git does not know, or rules from outside the project that git cannot have
+    rules = ["--rules", str(tmp_path / "routing.yaml")] if outside else []
+    if outside:
+        (tmp_path / "routing.yaml").write_text(RULES_YAML.read_text(encoding="utf-8"), encoding="utf-8")
+    # WHEN diffed against it
     with pytest.raises(SystemExit) as exited:
-        run(capsys, "rules", "diff", "--against", "no-such-revision", "--week", "2026-11-23")
-    assert "not a file, and git cannot show chalicelib/config/routing.yaml at no-such-revision" in str(exited.value)
+        run(capsys, "rules", "diff", *rules, "--against", "no-such-revision", "--week", "2026-11-23")
+    # THEN one line says why
+    assert says in str(exited.value)
